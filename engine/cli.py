@@ -1,0 +1,199 @@
+"""The ``smallcap`` command line: parse, call the public API, print. No logic lives here.
+
+Start-up stays fast: only typer and rich load at import; pandas, backtrader and quantstats are
+imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from engine import __version__
+from engine.errors import UserError
+
+try:  # typer >= 0.20 vendors click as typer._click
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - older typer with click as a dependency
+    from click import exceptions as click_exceptions
+
+app = typer.Typer(
+    name="smallcap",
+    help="Backtest small-cap rotation strategies on real market history.\n\n"
+         "Every command works offline on the bundled data set (2000-2025 daily ETFs, Russell 2000 and "
+         "S&P 500 levels, Treasury yields, VIX). Add --json for machine-readable output.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+data_app = typer.Typer(help="What data there is, is it sound, refresh it from Yahoo.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+out = Console()
+err = Console(stderr=True)
+
+DataOpt = Annotated[str, typer.Option("--data", "--source", help="bundled (default, offline), yahoo, or csv:DIR")]
+CacheOpt = Annotated[str | None, typer.Option("--cache-dir", help="Yahoo cache folder (default: $SMALLCAP_CACHE_DIR or the user cache dir)")]
+OfflineOpt = Annotated[bool, typer.Option("--offline", help="Yahoo: use the cache only, never the network")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document instead of tables")]
+
+
+def print_json(obj: Any) -> None:
+    """Machine-readable output on stdout (dates and numpy numbers as plain JSON)."""
+    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def table(title: str, rows: list[dict], columns: list[str]) -> Table:
+    """A rich table of ``rows`` showing ``columns``."""
+    t = Table(title=title)
+    for c in columns:
+        t.add_column(c, justify="right" if rows and isinstance(rows[0].get(c), int | float) else "left")
+    for r in rows:
+        t.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
+    return t
+
+
+def _open(data: str, cache_dir: str | None, offline: bool):
+    from engine.data.sources import open_source
+
+    return open_source(data, cache_dir=cache_dir, offline=offline)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"smallcap-rotation {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="print the version and exit")] = False) -> None:
+    """Backtest small-cap rotation strategies on real market history."""
+
+
+@data_app.command("list")
+def data_list(data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
+              as_json: JsonOpt = False) -> None:
+    """List every series: symbol, kind (price/index/macro), first and last date, rows, source."""
+    from engine.data.summary import list_series
+
+    rows = list_series(_open(data, cache_dir, offline))
+    if as_json:
+        print_json(rows)
+        return
+    out.print(table(f"data source: {data}", rows, ["symbol", "kind", "first", "last", "rows", "source"]))
+
+
+@data_app.command("show")
+def data_show(symbol: Annotated[str, typer.Argument(help="e.g. IWM, RUT, DGS2")],
+              start: Annotated[str | None, typer.Option(help="first date, YYYY-MM-DD")] = None,
+              end: Annotated[str | None, typer.Option(help="last date, YYYY-MM-DD")] = None,
+              rows: Annotated[int, typer.Option(help="rows to print at each end (tables only)")] = 5,
+              data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
+              as_json: JsonOpt = False) -> None:
+    """Show one series as backtests see it (ETF prices total-return adjusted)."""
+    from engine.data.summary import show_series
+
+    frame = show_series(_open(data, cache_dir, offline), symbol.upper(), _date(start), _date(end))
+    if as_json:
+        records = frame.reset_index()
+        records["date"] = records["date"].dt.strftime("%Y-%m-%d")
+        print_json({"symbol": symbol.upper(), "rows": records.to_dict(orient="records")})
+        return
+    shown = frame if len(frame) <= 2 * rows else frame.iloc[list(range(rows)) + list(range(-rows, 0))]
+    t = Table(title=f"{symbol.upper()}: {len(frame)} rows, {frame.index[0].date()} .. {frame.index[-1].date()}")
+    t.add_column("date")
+    for c in frame.columns:
+        t.add_column(c, justify="right")
+    for day, r in shown.iterrows():
+        t.add_row(day.date().isoformat(), *(f"{v:,.4f}" for v in r.to_numpy()))
+    out.print(t)
+
+
+@data_app.command("verify")
+def data_verify(data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
+                as_json: JsonOpt = False) -> None:
+    """Check every series: sorted unique dates, no NaN, prices > 0, OHLC bracket, NYSE sessions."""
+    from engine.data.summary import verify_source
+
+    rows = verify_source(_open(data, cache_dir, offline))
+    bad = [r for r in rows if not r["ok"]]
+    if as_json:
+        print_json({"source": data, "ok": not bad, "series": rows})
+    else:
+        for r in rows:
+            r["status"] = "ok" if r["ok"] else "FAIL"
+        out.print(table(f"verify {data}", rows, ["symbol", "kind", "status", "rows", "first", "last",
+                                                  "missing_sessions", "message"]))
+        out.print(f"{len(rows) - len(bad)} of {len(rows)} series pass")
+    if bad:
+        raise UserError(f"{len(bad)} series failed validation: {', '.join(r['symbol'] for r in bad)}",
+                        "see the table for the file, row and rule")
+
+
+@data_app.command("fetch")
+def data_fetch(symbols: Annotated[list[str], typer.Argument(help="Yahoo symbols, e.g. IWM SPY RUT")],
+               start: Annotated[str | None, typer.Option(help="earliest date to fetch (default 1990-01-01)")] = None,
+               cache_dir: CacheOpt = None, as_json: JsonOpt = False) -> None:
+    """Download (or refresh) symbols from Yahoo into the cache, fetching only what is missing."""
+    from rich.progress import Progress
+
+    from engine.data.yahoo import YahooSource
+
+    src = YahooSource(cache_dir=cache_dir)
+    done = []
+    with Progress(console=err, transient=True, disable=as_json) as progress:
+        task = progress.add_task("fetching", total=len(symbols))
+        for s in symbols:
+            progress.update(task, description=f"fetching {s.upper()}")
+            frame = src.refresh(s, start=_date(start))
+            done.append({"symbol": s.upper(), "first": str(frame.index[0].date()), "last": str(frame.index[-1].date()),
+                         "rows": len(frame), "path": str(src.path(s))})
+            progress.advance(task)
+    if as_json:
+        print_json(done)
+    else:
+        out.print(table(f"cache: {src.cache_dir}", done, ["symbol", "first", "last", "rows", "path"]))
+
+
+def _date(text: str | None) -> str | None:
+    """Validate a YYYY-MM-DD option (None passes through)."""
+    if text is None:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise UserError(f"'{text}' is not a date", "write dates as YYYY-MM-DD, e.g. 2024-07-16") from None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``smallcap`` console script: user errors print one line and exit 2."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="smallcap", standalone_mode=False)
+    except UserError as exc:
+        err.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except click_exceptions.UsageError as exc:
+        hint = f"see 'smallcap {exc.ctx.command_path.partition(' ')[2]} --help'".replace("  ", " ") if exc.ctx else "see 'smallcap --help'"
+        err.print(f"error: {exc.format_message()} (hint: {hint})", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except click_exceptions.Abort:
+        err.print("aborted", markup=False)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

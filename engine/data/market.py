@@ -1,0 +1,151 @@
+"""``MarketData``: total-return adjusted prices on one NYSE session index, plus as-of series.
+
+* Prices (kind ``price``): ``open, high, low, close, volume`` with open/high/low scaled by
+  ``adj_close / close`` and ``close = adj_close``, so a buy-and-hold of the close earns the
+  total return (dividends reinvested).
+* Index levels and macro series (kinds ``index``/``macro``) are aligned *as-of*: the value dated
+  D is visible at the close of session D and forward-filled after it, never before D.
+* The window is common to all price symbols: it starts at the latest first date (the symbol that
+  set it is ``limited_by``) and ends at the earliest last date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine.data.calendar import nyse_sessions
+from engine.data.sources import RawSeries, Source, open_source
+from engine.errors import UserError
+
+OHLCV = ["open", "high", "low", "close", "volume"]
+
+
+def adjust_total_return(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scale open/high/low by ``adj_close/close`` and set ``close = adj_close``; keep volume."""
+    factor = frame["adj_close"] / frame["close"]
+    out = pd.DataFrame(index=frame.index)
+    for col in ("open", "high", "low"):
+        out[col] = frame[col] * factor
+    out["close"] = frame["adj_close"].astype(float)
+    out["volume"] = frame["volume"].astype(float)
+    return out
+
+
+def align_asof(values: pd.Series, sessions: pd.DatetimeIndex) -> pd.Series:
+    """Value visible at each session: the last observation dated on or before it (NaN before the first)."""
+    return values.reindex(sessions, method="ffill")
+
+
+@dataclass
+class SeriesInfo:
+    """Provenance of one series: kind, where it came from, checksum, its own first/last date."""
+
+    symbol: str
+    kind: str
+    origin: str
+    sha256: str
+    first: str
+    last: str
+    rows: int
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MarketData:
+    """Aligned market data for one run. Build it with :func:`load_market_data`."""
+
+    sessions: pd.DatetimeIndex
+    prices: dict[str, pd.DataFrame]
+    series: dict[str, pd.Series]
+    info: dict[str, SeriesInfo]
+    source: str
+    limited_by: str | None = None
+
+    @property
+    def symbols(self) -> list[str]:
+        """Tradable price symbols, in the order asked for."""
+        return list(self.prices)
+
+    def close(self, symbol: str) -> pd.Series:
+        """Adjusted close (price symbol) or as-of value (index/macro) on the session index."""
+        if symbol in self.prices:
+            return self.prices[symbol]["close"]
+        return self.series[symbol]
+
+    def closes(self, symbols: Iterable[str] | None = None) -> pd.DataFrame:
+        """Adjusted closes of several price symbols as columns."""
+        return pd.DataFrame({s: self.prices[s]["close"] for s in (symbols or self.symbols)})
+
+    def window(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> MarketData:
+        """The same data cut to sessions in ``[start, end]`` (either may be None)."""
+        mask = np.ones(len(self.sessions), dtype=bool)
+        if start is not None:
+            mask &= self.sessions >= pd.Timestamp(start)
+        if end is not None:
+            mask &= self.sessions <= pd.Timestamp(end)
+        sessions = self.sessions[mask]
+        return MarketData(sessions, {s: f.loc[mask] for s, f in self.prices.items()},
+                          {s: v.loc[mask] for s, v in self.series.items()}, self.info, self.source,
+                          self.limited_by)
+
+    def checksums(self) -> dict[str, str]:
+        """sha256 per symbol, for manifests."""
+        return {s: i.sha256 for s, i in self.info.items()}
+
+
+def _info(raw: RawSeries) -> SeriesInfo:
+    return SeriesInfo(raw.symbol, raw.kind, raw.origin, raw.sha256, raw.report.first, raw.report.last,
+                      raw.report.rows, list(raw.report.warnings))
+
+
+def load_market_data(symbols: Iterable[str], series: Iterable[str] = (), source: str | Source = "bundled",
+                     *, cache_dir: str | None = None, offline: bool = False) -> MarketData:
+    """Load tradable ``symbols`` and as-of ``series`` from ``source`` into one aligned MarketData.
+
+    ``symbols``: ETFs (kind ``price``) to put on the common session index; ``series``: index or
+    macro names (e.g. ``RUT``, ``DGS2``) aligned as-of onto it. ``source``: ``bundled`` (default),
+    ``csv:DIR``, ``yahoo`` or a :class:`Source`. Raises :class:`UserError` for unknown symbols or
+    for a symbol of the wrong kind.
+    """
+    src = source if isinstance(source, Source) else open_source(source, cache_dir=cache_dir, offline=offline)
+    symbols = list(dict.fromkeys(s.upper() for s in symbols))
+    series = [s.upper() for s in dict.fromkeys(series) if s.upper() not in symbols]
+    if not symbols:
+        raise UserError("no tradable symbols given", "name at least one ETF, e.g. --symbols IWM,SPY")
+    raws = {s: src.load(s) for s in symbols}
+    for s, raw in raws.items():
+        if raw.kind != "price":
+            raise UserError(f"'{s}' is a {raw.kind} series, not a tradable price series",
+                            "trade an ETF (IWM tracks RUT, SPY tracks GSPC); use it as a signal instead")
+    first = {s: r.frame.index[0] for s, r in raws.items()}
+    last = {s: r.frame.index[-1] for s, r in raws.items()}
+    limited_by = max(first, key=lambda s: first[s])
+    start, end = first[limited_by], min(last.values())
+    if start > end:
+        raise UserError(f"symbols {', '.join(symbols)} have no dates in common", "choose symbols that overlap")
+    sessions = nyse_sessions(start, end)
+    prices: dict[str, pd.DataFrame] = {}
+    info: dict[str, SeriesInfo] = {}
+    for s, raw in raws.items():
+        adj = adjust_total_return(raw.frame).reindex(sessions)
+        gaps = adj["close"].isna()
+        if gaps.any():  # a tolerated missing session: carry the last close, no volume
+            adj["close"] = adj["close"].ffill()
+            for col in ("open", "high", "low"):
+                adj[col] = adj[col].fillna(adj["close"])
+            adj["volume"] = adj["volume"].fillna(0.0)
+        prices[s] = adj
+        info[s] = _info(raw)
+    aligned: dict[str, pd.Series] = {}
+    for s in series:
+        raw = src.load(s)
+        col = "close" if "close" in raw.frame.columns else "value"
+        if raw.kind == "price":
+            col = "adj_close"
+        aligned[s] = align_asof(raw.frame[col].astype(float), sessions).rename(s)
+        info[s] = _info(raw)
+    return MarketData(sessions, prices, aligned, info, src.name, limited_by if len(symbols) > 1 else None)

@@ -1,0 +1,51 @@
+"""Summaries of a data source for ``smallcap data list|show|verify`` (plain dicts, JSON-ready)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from engine.data.market import adjust_total_return
+from engine.data.sources import Source
+from engine.errors import UserError
+
+
+def list_series(src: Source) -> list[dict]:
+    """One row per series: symbol, kind, first, last, rows, source, origin."""
+    rows = []
+    for symbol in src.available():
+        raw = src.load(symbol)
+        rows.append({"symbol": symbol, "kind": raw.kind, "first": raw.report.first, "last": raw.report.last,
+                     "rows": raw.report.rows, "source": src.name, "origin": raw.origin})
+    return rows
+
+
+def verify_source(src: Source) -> list[dict]:
+    """Validate every series; one row each with ``ok`` and the error or warnings (never raises)."""
+    rows = []
+    for symbol in src.available():
+        try:
+            raw = src.load(symbol)
+        except UserError as exc:
+            rows.append({"symbol": symbol, "kind": "?", "ok": False, "rows": None, "first": None,
+                         "last": None, "missing_sessions": None, "message": exc.one_line()})
+            continue
+        rep = raw.report
+        rows.append({"symbol": symbol, "kind": raw.kind, "ok": True, "rows": rep.rows, "first": rep.first,
+                     "last": rep.last, "missing_sessions": len(rep.missing_sessions),
+                     "message": "; ".join(rep.warnings), "sha256": raw.sha256})
+    return rows
+
+
+def show_series(src: Source, symbol: str, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+    """The series of ``symbol`` as used in backtests (prices total-return adjusted), cut to dates."""
+    raw = src.load(symbol)
+    frame = adjust_total_return(raw.frame) if raw.kind == "price" else raw.frame
+    first, last = raw.frame.index[0], raw.frame.index[-1]
+    lo = pd.Timestamp(start) if start else first
+    hi = pd.Timestamp(end) if end else last
+    if start and end and lo > hi:
+        raise UserError(f"start {lo.date()} is after end {hi.date()}", "swap --start and --end")
+    if hi < first or lo > last:
+        raise UserError(f"{symbol} has data from {first.date()} to {last.date()}; nothing in {lo.date()}..{hi.date()}",
+                        "choose dates inside that range")
+    return frame.loc[lo:hi]

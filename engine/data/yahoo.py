@@ -1,0 +1,212 @@
+"""Yahoo Finance source (yfinance), cached as parquet and refreshed incrementally.
+
+* Downloads with ``auto_adjust=False`` (raw OHLC plus ``Adj Close``), dividends and splits,
+  flattens MultiIndex columns, strips the timezone to plain session dates and treats ``end`` as
+  inclusive (yfinance's own ``end`` is exclusive).
+* Rate limits and transient network errors are retried with exponential backoff; a persistent
+  failure is a :class:`UserError` and leaves the cache as it was.
+* Cache: one parquet file per symbol under ``--cache-dir``, ``$SMALLCAP_CACHE_DIR`` or the user
+  cache folder (platformdirs). Files are written to a temporary name and renamed into place,
+  so a crash mid-write keeps the previous cache. A refresh fetches only the missing range
+  (re-reading the last cached session, which also catches a new dividend: if the adjustment
+  factor of that session changed, the whole history is fetched again).
+* Macro series (FRED: DGS2, DGS10, VIXCLS) are not on Yahoo; they come from the bundled set.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from engine.data.catalog import YAHOO_TICKERS, bundled_files
+from engine.data.readers import normalize_header
+from engine.data.sources import RawSeries, Source, bundled_source, sha256_file
+from engine.data.validate import validate_series
+from engine.errors import DataError, UserError
+
+CACHE_ENV = "SMALLCAP_CACHE_DIR"
+DEFAULT_START = pd.Timestamp("1990-01-01")
+ATTEMPTS = 4
+BASE_DELAY_SECONDS = 2.0
+
+
+def default_cache_dir() -> Path:
+    """``$SMALLCAP_CACHE_DIR`` if set, else the platform's user cache folder for this tool."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("smallcap-rotation"))
+
+
+def _is_transient(exc: Exception) -> bool:
+    from yfinance.exceptions import YFRateLimitError
+
+    if isinstance(exc, YFRateLimitError | ConnectionError | TimeoutError | OSError):
+        return True
+    name = type(exc).__name__.lower()
+    return any(k in name for k in ("timeout", "connection", "ratelimit", "http", "curl", "request"))
+
+
+def normalize_yahoo_frame(frame: pd.DataFrame, ticker: str, kind: str) -> pd.DataFrame:
+    """yfinance output -> our raw layout: flat lower-case columns, naive session-date index."""
+    frame = frame.copy()
+    if isinstance(frame.columns, pd.MultiIndex):
+        level = next((i for i in range(frame.columns.nlevels)
+                      if "Close" in set(frame.columns.get_level_values(i))), 0)
+        other = [i for i in range(frame.columns.nlevels) if i != level]
+        if other and ticker in set(frame.columns.get_level_values(other[0])):
+            frame = frame.xs(ticker, axis=1, level=other[0])
+        frame.columns = frame.columns.get_level_values(level) if isinstance(frame.columns, pd.MultiIndex) else frame.columns
+    frame.columns = [normalize_header(c) for c in frame.columns]
+    idx = pd.DatetimeIndex(frame.index)
+    if idx.tz is not None:
+        idx = idx.tz_convert("America/New_York").tz_localize(None)
+    frame.index = idx.normalize().rename("date")
+    if "adj_close" not in frame.columns and "close" in frame.columns:
+        frame["adj_close"] = frame["close"]
+    keep = ["open", "high", "low", "close", "adj_close", "volume", "dividends", "stock_splits"]
+    if kind == "index":
+        keep = ["close"]
+    frame = frame[[c for c in keep if c in frame.columns]].astype(float)
+    return frame.dropna(how="all")
+
+
+class YahooSource(Source):
+    """Prices from Yahoo (cached); ``offline=True`` reads the cache only."""
+
+    name = "yahoo"
+
+    def __init__(self, cache_dir: str | Path | None = None, offline: bool = False,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+        self.offline = offline
+        self._sleep = sleep
+        self._bundled = bundled_source()
+        self._loaded: dict[str, RawSeries] = {}
+
+    def path(self, symbol: str) -> Path:
+        """Cache file of ``symbol``."""
+        return self.cache_dir / "yahoo" / f"{symbol.upper()}.parquet"
+
+    def available(self) -> dict[str, str]:
+        known = {s: f.kind for s, f in bundled_files().items()}
+        folder = self.cache_dir / "yahoo"
+        if folder.is_dir():
+            for p in folder.glob("*.parquet"):
+                known.setdefault(p.stem, "price")
+        return known
+
+    @staticmethod
+    def kind_of(symbol: str) -> str:
+        """``macro`` for FRED series, ``index`` for index levels, else ``price``."""
+        bundled = bundled_files().get(symbol)
+        return bundled.kind if bundled else "price"
+
+    def _download(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp, kind: str) -> pd.DataFrame:
+        import yfinance
+
+        last_exc: Exception | None = None
+        for attempt in range(ATTEMPTS):
+            try:
+                frame = yfinance.download(ticker, start=start.strftime("%Y-%m-%d"),
+                                          end=(end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+                                          auto_adjust=False, actions=True, progress=False,
+                                          threads=False, multi_level_index=False)
+            except Exception as exc:  # noqa: BLE001 - classified just below
+                if not _is_transient(exc):
+                    raise UserError(f"yahoo: download of {ticker} failed: {exc}",
+                                    "check the symbol; use --data bundled to work offline") from None
+                last_exc = exc
+                if attempt + 1 < ATTEMPTS:
+                    self._sleep(BASE_DELAY_SECONDS * 2**attempt)
+                continue
+            if frame is None or len(frame) == 0:
+                raise DataError(f"yahoo:{ticker}: no rows for {start.date()}..{end.date()} (rule: a download returns data)",
+                                "check the symbol and the dates; Yahoo may not list it")
+            return normalize_yahoo_frame(frame, ticker, kind)
+        raise UserError(f"yahoo: download of {ticker} failed after {ATTEMPTS} attempts: {last_exc}",
+                        "no network or rate-limited; retry later, or use --offline / --data bundled")
+
+    def read_cache(self, symbol: str) -> pd.DataFrame | None:
+        """The cached frame of ``symbol`` or None."""
+        path = self.path(symbol)
+        return pd.read_parquet(path) if path.exists() else None
+
+    def _write_cache(self, symbol: str, frame: pd.DataFrame) -> None:
+        path = self.path(symbol)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            frame.to_parquet(tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def refresh(self, symbol: str, start: pd.Timestamp | str | None = None,
+                end: pd.Timestamp | str | None = None) -> pd.DataFrame:
+        """Bring the cache of ``symbol`` up to ``end`` (default yesterday), fetching only what is missing.
+
+        Returns the validated cached frame. ``start`` (default 1990-01-01) extends the history
+        backwards if the cache starts later.
+        """
+        symbol = symbol.upper()
+        kind = self.kind_of(symbol)
+        if kind == "macro":
+            return self._bundled.load(symbol).frame
+        ticker = YAHOO_TICKERS.get(symbol, symbol)
+        start = pd.Timestamp(start) if start is not None else DEFAULT_START
+        end = pd.Timestamp(end) if end is not None else pd.Timestamp.today().normalize() - pd.Timedelta(days=1)
+        cached = self.read_cache(symbol)
+        if cached is None:
+            merged = self._download(ticker, start, end, kind)
+        else:
+            parts = [cached]
+            if start < cached.index[0]:
+                parts.insert(0, self._download(ticker, start, cached.index[0] - pd.Timedelta(days=1), kind))
+            if end > cached.index[-1]:
+                tail = self._download(ticker, cached.index[-1], end, kind)
+                if kind == "price" and self._adjustment_changed(cached, tail):
+                    parts = [self._download(ticker, min(start, cached.index[0]), end, kind)]
+                else:
+                    parts.append(tail)
+            merged = pd.concat(parts)
+            merged = merged[~merged.index.duplicated(keep="last")].sort_index()
+        validate_series(merged, f"yahoo:{symbol}", kind)
+        if cached is None or not merged.equals(cached):
+            self._write_cache(symbol, merged)
+        return merged
+
+    @staticmethod
+    def _adjustment_changed(cached: pd.DataFrame, tail: pd.DataFrame) -> bool:
+        day = cached.index[-1]
+        if day not in tail.index:
+            return False
+        old = cached.loc[day, "adj_close"] / cached.loc[day, "close"]
+        new = tail.loc[day, "adj_close"] / tail.loc[day, "close"]
+        return abs(new / old - 1) > 1e-6
+
+    def load(self, symbol: str) -> RawSeries:
+        symbol = symbol.upper()
+        if symbol in self._loaded:
+            return self._loaded[symbol]
+        kind = self.kind_of(symbol)
+        if kind == "macro":
+            return self._bundled.load(symbol)
+        if self.offline:
+            frame = self.read_cache(symbol)
+            if frame is None:
+                raise UserError(f"no cached Yahoo data for {symbol} in {self.cache_dir}",
+                                f"run 'smallcap data fetch {symbol}' while online, or drop --offline")
+        else:
+            frame = self.refresh(symbol)
+        report = validate_series(frame, f"yahoo:{symbol}", kind)
+        raw = RawSeries(symbol, kind, frame, f"yahoo:{YAHOO_TICKERS.get(symbol, symbol)}",
+                        sha256_file(self.path(symbol)), report)
+        self._loaded[symbol] = raw
+        return raw

@@ -1,0 +1,37 @@
+"""The one error type for problems a user can cause (and fix).
+
+Every such error carries a one-line ``cause`` and a ``hint`` saying what to do about it.
+The CLI prints ``error: <cause> (hint: <hint>)`` and exits with code 2, no traceback.
+Anything that is *not* a ``UserError`` is a bug in this tool and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class UserError(Exception):
+    """A problem in what the user asked for or supplied (symbol, date, parameter, file...)."""
+
+    def __init__(self, cause: str, hint: str = "") -> None:
+        self.cause = cause.strip().replace("\n", " ")
+        self.hint = hint.strip().replace("\n", " ")
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """The message as the CLI prints it: cause, then the hint in parentheses."""
+        return f"{self.cause} (hint: {self.hint})" if self.hint else self.cause
+
+
+class DataError(UserError):
+    """Market data that breaks a rule: names the file or symbol, the row or date, and the rule."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ``did you mean 'x'?`` phrase for the closest of ``choices``, or a list of valid ones."""
+    choices = sorted(choices)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    if close:
+        return f"did you mean '{close[0]}'? valid: {', '.join(choices)}"
+    return f"valid: {', '.join(choices)}"

@@ -1,0 +1,1 @@
+"""Rotation strategies: one module per family, each a backtrader Strategy."""

@@ -1,0 +1,64 @@
+"""Shared fixtures: the bundled data (real prices) and an in-process CLI runner."""
+
+from __future__ import annotations
+
+import io
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from engine.data.catalog import bundled_root
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*argv: str) -> CliResult:
+    """Run ``smallcap ARGV`` in-process and capture exit code, stdout and stderr."""
+    from engine.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main(list(argv))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Path:
+    return bundled_root()
+
+
+def assert_one_line_error(result: CliResult, *needles: str) -> None:
+    """A user error: exit 2, exactly one non-empty line on stderr, no traceback."""
+    assert result.code == 2, (result.code, result.stdout, result.stderr)
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in result.stderr
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+
+
+def write_csv(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+sys.dont_write_bytecode = True
