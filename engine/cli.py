@@ -36,7 +36,7 @@ data_app = typer.Typer(help="What data there is, is it sound, refresh it from Ya
 app.add_typer(data_app, name="data")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DataOpt = Annotated[str, typer.Option("--data", "--source", help="bundled (default, offline), yahoo, or csv:DIR")]
 CacheOpt = Annotated[str | None, typer.Option("--cache-dir", help="Yahoo cache folder (default: $SMALLCAP_CACHE_DIR or the user cache dir)")]
@@ -162,6 +162,107 @@ def data_fetch(symbols: Annotated[list[str], typer.Argument(help="Yahoo symbols,
         out.print(table(f"cache: {src.cache_dir}", done, ["symbol", "first", "last", "rows", "path"]))
 
 
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--param '{pair}' is not key=value", "e.g. --param lookback=126")
+        params[key.strip()] = value.strip()
+    return params
+
+
+@app.command("strategies")
+def strategies_cmd(name: Annotated[str | None, typer.Argument(help="show one strategy in full")] = None,
+                   as_json: JsonOpt = False) -> None:
+    """List the rotation strategies and their parameters (type, default, unit, bounds, meaning)."""
+    from strategies.registry import all_strategies, get_strategy
+
+    specs = [get_strategy(name)] if name else all_strategies()
+    docs = [{"name": s.name, "summary": s.summary, "thesis": s.thesis,
+             "params": [p.__dict__ for p in s.params()]} for s in specs]
+    if as_json:
+        print_json(docs[0] if name else docs)
+        return
+    for d in docs:
+        out.print(f"[bold]{d['name']}[/bold]: {d['summary']}")
+        if name:
+            out.print(d["thesis"], markup=False)
+        out.print(table("", d["params"], ["name", "type", "default", "unit", "bounds", "meaning"]))
+
+
+@app.command("backtest")
+def backtest_cmd(
+    strategy: Annotated[str | None, typer.Argument(help="strategy name (see `smallcap strategies`)")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="strategy parameter key=value (repeatable)")] = None,
+    symbols: Annotated[str | None, typer.Option(help="comma-separated risk assets, for strategies with an `assets` parameter")] = None,
+    start: Annotated[str | None, typer.Option(help="first measured session, YYYY-MM-DD (default: first after warm-up)")] = None,
+    end: Annotated[str | None, typer.Option(help="last measured session, YYYY-MM-DD (default: last in the data)")] = None,
+    cash: Annotated[float | None, typer.Option(help="starting cash (default 100000)")] = None,
+    commission_bps: Annotated[float | None, typer.Option(help="commission in basis points of traded value")] = None,
+    commission_per_share: Annotated[float | None, typer.Option(help="commission per share")] = None,
+    commission_min: Annotated[float | None, typer.Option(help="minimum commission per order")] = None,
+    slippage_bps: Annotated[float | None, typer.Option(help="slippage in basis points")] = None,
+    fill: Annotated[str | None, typer.Option(help="open: decide at close t, fill at open t+1 (default); close: fill at close t")] = None,
+    fractional: Annotated[bool | None, typer.Option("--fractional/--whole-shares", help="allow fractional shares")] = None,
+    cash_buffer: Annotated[float | None, typer.Option(help="fraction of equity kept in cash (default 0.01 with open fills)")] = None,
+    benchmark: Annotated[str | None, typer.Option(help="benchmark symbol (default SPY)")] = None,
+    risk_free: Annotated[float | None, typer.Option(help="annual risk-free rate, decimal (default: mean DGS2)")] = None,
+    data: Annotated[str | None, typer.Option("--data", help="bundled (default), yahoo, or csv:DIR")] = None,
+    config: Annotated[str | None, typer.Option("--config", help="a RunConfig TOML file; options given here override it")] = None,
+    out_dir: Annotated[str, typer.Option("--out", help="parent folder of the run directory")] = "runs",
+    as_json: JsonOpt = False,
+    no_report: Annotated[bool, typer.Option("--no-report", help="skip the HTML tearsheet")] = False,
+) -> None:
+    """Run one backtest and save it as a run directory (returns, trades, orders, metrics, tearsheet).
+
+    Example: smallcap backtest relative_momentum -p lookback=63 --start 2010-01-01 --fill close
+    """
+    from engine.api import backtest_from_cli
+
+    result = backtest_from_cli(
+        strategy=strategy, params=_parse_params(param or []), symbols=symbols, start=_date(start), end=_date(end),
+        cash=cash, broker={"commission_bps": commission_bps, "commission_per_share": commission_per_share,
+                           "commission_min": commission_min, "slippage_bps": slippage_bps, "fill": fill,
+                           "fractional": fractional, "cash_buffer": cash_buffer},
+        benchmark=benchmark, risk_free=risk_free, data=data, config_file=config, out=out_dir,
+        report=not no_report)
+    if as_json:
+        print_json({"run_dir": str(result.run_dir), "metrics": result.metrics, "warnings": result.warnings,
+                    "config": result.config.to_dict()})
+        return
+    _print_run(result)
+
+
+def _print_run(result) -> None:
+    m = result.metrics
+    t = Table(title=f"{result.config.strategy} {m['start']} .. {m['end']}  (benchmark {m['benchmark']})")
+    t.add_column("metric")
+    t.add_column("strategy", justify="right")
+    t.add_column("benchmark", justify="right")
+    pct = lambda v: "" if v is None else f"{v:.2%}"  # noqa: E731
+    num = lambda v: "" if v is None else f"{v:.2f}"  # noqa: E731
+    t.add_row("CAGR", pct(m["cagr"]), pct(m["benchmark_cagr"]))
+    t.add_row("volatility", pct(m["volatility"]), "")
+    t.add_row("Sharpe", num(m["sharpe"]), num(m["benchmark_sharpe"]))
+    t.add_row("Sortino", num(m["sortino"]), "")
+    t.add_row("max drawdown", pct(m["max_drawdown"]), pct(m["benchmark_max_drawdown"]))
+    t.add_row("Calmar", num(m["calmar"]), "")
+    t.add_row("exposure", pct(m["exposure"]), "")
+    t.add_row("turnover / yr", num(m["turnover"]), "")
+    t.add_row("trades (fills)", str(m["trades"]), "")
+    t.add_row("final equity", f"{m['final_equity']:,.2f}", "")
+    out.print(t)
+    out.print(f"risk-free {m['risk_free_rate']:.2%} ({m['risk_free_source']})", markup=False)
+    for w in result.warnings:
+        err.print(f"warning: {w}", markup=False)
+    out.print(f"run saved to {result.run_dir}", markup=False)
+    tearsheet = result.run_dir / "tearsheet.html" if result.run_dir else None
+    if tearsheet and tearsheet.exists():
+        out.print(f"tearsheet: {tearsheet}", markup=False)
+
+
 def _date(text: str | None) -> str | None:
     """Validate a YYYY-MM-DD option (None passes through)."""
     if text is None:
@@ -186,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
         hint = f"see 'smallcap {exc.ctx.command_path.partition(' ')[2]} --help'".replace("  ", " ") if exc.ctx else "see 'smallcap --help'"
         err.print(f"error: {exc.format_message()} (hint: {hint})", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
-    except click_exceptions.Abort:
+    except getattr(click_exceptions, "Abort", KeyboardInterrupt):
         err.print("aborted", markup=False)
         sys.exit(130)
     except KeyboardInterrupt:

@@ -1,0 +1,64 @@
+"""Glue the CLI calls: merge command-line options over a config file, run, save, report.
+
+Kept out of ``cli.py`` so the CLI stays thin and notebooks/tests can call the same path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from engine.config import load_run_config, make_run_config
+from engine.errors import UserError
+from engine.results import BacktestResult
+
+
+def build_config(strategy: str | None, params: dict[str, Any], symbols: str | None, start: str | None,
+                 end: str | None, cash: float | None, broker: dict[str, Any], benchmark: str | None,
+                 risk_free: float | None, data: str | None, config_file: str | None):
+    """A validated, resolved RunConfig: the file's values, overridden by every option given."""
+    base = load_run_config(config_file).to_dict() if config_file else {}
+    doc: dict[str, Any] = dict(base)
+    if strategy:
+        if base.get("strategy") and base["strategy"] != strategy:
+            doc["params"] = {}
+        doc["strategy"] = strategy
+    if not doc.get("strategy"):
+        raise UserError("no strategy given", "name one, e.g. `smallcap backtest relative_momentum`; list them with `smallcap strategies`")
+    doc["params"] = {**doc.get("params", {}), **params}
+    if symbols:
+        from strategies.registry import get_strategy
+
+        spec = get_strategy(doc["strategy"])
+        if "assets" not in spec.cls.Params.model_fields:
+            raise UserError(f"strategy '{doc['strategy']}' has no `assets` parameter for --symbols",
+                            "set its symbol parameters with --param (see `smallcap strategies NAME`)")
+        doc["params"]["assets"] = symbols
+    for key, value in (("start", start), ("end", end), ("cash", cash), ("benchmark", benchmark),
+                       ("risk_free", risk_free)):
+        if value is not None:
+            doc[key] = value
+    doc["broker"] = {**doc.get("broker", {}), **{k: v for k, v in broker.items() if v is not None}}
+    if data is not None:
+        doc["data"] = {**doc.get("data", {}), "source": data}
+    return make_run_config(**doc).resolve()
+
+
+def backtest_from_cli(*, out: str, report: bool, **options: Any) -> BacktestResult:
+    """Build the config, run it, save the run directory under ``out``, write the tearsheet."""
+    from engine.runner import run_backtest
+
+    config = build_config(**options)
+    result = run_backtest(config)
+    run_dir = result.save(Path(out))
+    if report:
+        from reports.tearsheet import write_tearsheet
+
+        write_tearsheet(run_dir)
+    try:
+        from reports.index import write_index
+
+        write_index(Path(out))
+    except ImportError:  # reports not installed in a stripped-down build
+        pass
+    return result

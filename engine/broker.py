@@ -1,0 +1,55 @@
+"""Costs and fills on backtrader's BackBroker.
+
+* Commission: ``commission_bps`` of traded value plus ``commission_per_share`` per share, at least
+  ``commission_min`` per order (per execution).
+* Slippage: ``slippage_bps`` against the trader on every fill, never outside the bar's high/low.
+* Fill timing: ``open`` (default) - a market order decided at the close of t fills at the open of
+  t+1; ``close`` - it fills at the close of t (backtrader's cheat-on-close).
+* Sizes: whole shares by default, fractional with ``fractional=True``.
+"""
+
+from __future__ import annotations
+
+import backtrader as bt
+
+from engine.config import BrokerConfig
+
+
+class CostModel(bt.CommInfoBase):
+    """Stock-like commission: bps of value + per share, with a per-order minimum."""
+
+    params = (
+        ("stocklike", True),
+        ("commtype", bt.CommInfoBase.COMM_FIXED),
+        ("bps", 0.0),
+        ("per_share", 0.0),
+        ("minimum", 0.0),
+        ("fractional", False),
+    )
+
+    def _getcommission(self, size: float, price: float, pseudoexec: bool) -> float:
+        if size == 0:
+            return 0.0
+        shares = abs(size)
+        fee = shares * price * self.p.bps / 10_000.0 + shares * self.p.per_share
+        return max(fee, self.p.minimum)
+
+    def getsize(self, price: float, cash: float) -> float:
+        return cash / price if self.p.fractional else float(int(cash // price))
+
+
+def configure_broker(cerebro: bt.Cerebro, cfg: BrokerConfig, cash: float) -> None:
+    """Set cash, costs, slippage and fill timing on ``cerebro``'s broker."""
+    broker = cerebro.broker
+    broker.setcash(cash)
+    broker.addcommissioninfo(CostModel(bps=cfg.commission_bps, per_share=cfg.commission_per_share,
+                                       minimum=cfg.commission_min, fractional=cfg.fractional))
+    if cfg.slippage_bps:
+        broker.set_slippage_perc(cfg.slippage_bps / 10_000.0, slip_open=True, slip_limit=True,
+                                 slip_match=True, slip_out=False)
+    broker.set_coc(cfg.fill == "close")
+
+
+def cost_rate(cfg: BrokerConfig) -> float:
+    """Commission + slippage as a fraction of traded value (used to size buys to the cash)."""
+    return (cfg.commission_bps + cfg.slippage_bps) / 10_000.0

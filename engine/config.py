@@ -1,0 +1,140 @@
+"""Run configuration: pydantic models with TOML load/save; invalid input becomes a one-line UserError.
+
+All fractions are decimals (0.01 = 1%), costs are in basis points (1 bp = 0.0001), money in the
+account currency, dates are ISO dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from engine.errors import UserError, did_you_mean
+
+#: Cash kept aside when orders fill at the next open (the open may gap above the signal close).
+DEFAULT_OPEN_FILL_BUFFER = 0.01
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrokerConfig(_Model):
+    """Costs and fills. Defaults: no costs, whole shares, fill at the next session's open."""
+
+    commission_bps: float = Field(0.0, ge=0, le=1000, description="commission, basis points of traded value")
+    commission_per_share: float = Field(0.0, ge=0, description="commission per share traded, currency")
+    commission_min: float = Field(0.0, ge=0, description="minimum commission per order, currency")
+    slippage_bps: float = Field(0.0, ge=0, le=1000, description="slippage against the fill price, basis points")
+    fill: Literal["open", "close"] = Field("open", description="open: decided at close t, filled at open t+1; close: filled at close t")
+    fractional: bool = Field(False, description="allow fractional shares (default whole shares)")
+    cash_buffer: float | None = Field(None, ge=0, lt=0.5, description="fraction of equity kept in cash; default 1% with open fills, 0 with close fills")
+
+    @property
+    def effective_cash_buffer(self) -> float:
+        """The buffer actually used: the configured one, else 1% for open fills and 0 for close fills."""
+        if self.cash_buffer is not None:
+            return self.cash_buffer
+        return DEFAULT_OPEN_FILL_BUFFER if self.fill == "open" else 0.0
+
+
+class DataConfig(_Model):
+    """Where the data comes from: ``bundled`` (default), ``yahoo`` or ``csv:DIR``."""
+
+    source: str = "bundled"
+    cache_dir: str | None = None
+    offline: bool = False
+
+
+class RunConfig(_Model):
+    """Everything that determines one backtest. ``resolve()`` fills strategy defaults."""
+
+    strategy: str = Field(description="registered strategy name, see `smallcap strategies`")
+    params: dict[str, Any] = Field(default_factory=dict, description="strategy parameters")
+    benchmark: str = Field("SPY", description="symbol whose total return is the benchmark")
+    start: dt.date | None = Field(None, description="first session measured (default: first possible)")
+    end: dt.date | None = Field(None, description="last session measured (default: last in the data)")
+    cash: float = Field(100_000.0, gt=0, description="starting cash")
+    risk_free: float | None = Field(None, ge=-0.05, le=0.25, description="annual risk-free rate as a decimal; default: mean 2-year Treasury yield (DGS2) over the period")
+    broker: BrokerConfig = Field(default_factory=BrokerConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+
+    @field_validator("benchmark")
+    @classmethod
+    def _upper(cls, v: str) -> str:
+        return v.strip().upper()
+
+    @model_validator(mode="after")
+    def _dates(self) -> RunConfig:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+    def resolve(self) -> RunConfig:
+        """A copy with the strategy name checked and every parameter validated and defaulted."""
+        from strategies.registry import get_strategy
+
+        spec = get_strategy(self.strategy)
+        params = spec.validate_params(self.params)
+        return self.model_copy(update={"params": params.model_dump(mode="json", exclude_none=True)})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON/TOML-ready dict (None values dropped, dates as ISO strings)."""
+        doc = self.model_dump(mode="json", exclude_none=True)
+        doc["params"] = {k: v for k, v in doc.get("params", {}).items() if v is not None}  # TOML has no null
+        return doc
+
+    def short_hash(self) -> str:
+        """8 hex digits identifying this (resolved) configuration."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+    def to_toml(self) -> str:
+        """The configuration as TOML text."""
+        import tomli_w
+
+        return tomli_w.dumps(self.to_dict())
+
+
+def format_validation_error(exc: ValidationError, what: str) -> UserError:
+    """The first pydantic error as one line: field path, message, and a hint."""
+    e = exc.errors()[0]
+    loc = ".".join(str(p) for p in e["loc"])
+    msg = e["msg"].removeprefix("Value error, ")
+    if not loc:
+        return UserError(f"invalid {what}: {msg}", "check the dates and options")
+    if e["type"] == "extra_forbidden":
+        field = str(e["loc"][-1])
+        model = exc.title
+        fields = {"RunConfig": RunConfig, "BrokerConfig": BrokerConfig, "DataConfig": DataConfig}.get(model)
+        hint = did_you_mean(field, fields.model_fields) if fields else "remove it"
+        return UserError(f"unknown {what} key '{loc}'", hint)
+    got = e.get("input")
+    shown = f" (got {got!r})" if got is not None and not isinstance(got, dict) else ""
+    return UserError(f"invalid {what}: {loc}: {msg}{shown}", "see `smallcap backtest --help` for units and bounds")
+
+
+def make_run_config(**fields: Any) -> RunConfig:
+    """Build a RunConfig from keyword fields; validation problems become a UserError."""
+    try:
+        return RunConfig(**fields)
+    except ValidationError as exc:
+        raise format_validation_error(exc, "run config") from None
+
+
+def load_run_config(path: str | Path) -> RunConfig:
+    """Read a RunConfig from a TOML file (the same layout ``config.toml`` of a run uses)."""
+    path = Path(path)
+    try:
+        doc = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserError(f"config file '{path}' not found", "check the path") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML: {exc}", "check quotes and brackets") from None
+    return make_run_config(**doc)

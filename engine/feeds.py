@@ -1,0 +1,79 @@
+"""Fast backtrader feeds: whole numpy arrays copied into the line buffers in one go.
+
+backtrader's stock ``PandasData`` reads one pandas cell at a time (``df.iloc[i, j]`` for every
+field of every bar). ``ArrayFeed`` converts the frame to float64 arrays once and, when cerebro
+preloads (the default), fills each line's buffer with a single ``array.frombytes`` call.
+It produces the same bars as ``PandasData`` (same ``datetime`` numbers, same values; see
+``tests/test_feeds.py``). Without preloading it falls back to per-bar loads from the arrays.
+"""
+
+from __future__ import annotations
+
+import array
+
+import backtrader as bt
+import numpy as np
+import pandas as pd
+
+#: ``datetime.date.toordinal()`` of 1970-01-01: backtrader stores dates as proleptic ordinals.
+_EPOCH_ORDINAL = 719163
+
+
+def date_numbers(index: pd.DatetimeIndex) -> np.ndarray:
+    """backtrader's ``date2num`` of each timestamp, vectorized (ordinal days + fraction of day)."""
+    ns = index.as_unit("ns").asi8.astype(np.int64)
+    days, rem = np.divmod(ns, 86_400 * 10**9)
+    return (days + _EPOCH_ORDINAL).astype(np.float64) + rem / (86_400 * 10**9)
+
+
+class ArrayFeed(bt.feed.DataBase):
+    """A daily OHLCV feed from a frame with ``open, high, low, close, volume`` columns.
+
+    Use :meth:`from_frame`; for a single series (an index level or a yield) use
+    :meth:`from_series`, which sets open = high = low = close = the value and volume = 0.
+    """
+
+    params = (("arrays", None),)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, name: str) -> ArrayFeed:
+        """Feed of an OHLCV frame indexed by naive session dates."""
+        arrays = {"datetime": date_numbers(pd.DatetimeIndex(frame.index))}
+        for col in ("open", "high", "low", "close", "volume"):
+            arrays[col] = np.ascontiguousarray(frame[col].to_numpy(dtype=np.float64))
+        arrays["openinterest"] = np.zeros(len(frame))
+        return cls(arrays=arrays, name=name)
+
+    @classmethod
+    def from_series(cls, values: pd.Series, name: str) -> ArrayFeed:
+        """Feed whose close (and open/high/low) is ``values``: for index levels and macro series."""
+        v = values.to_numpy(dtype=np.float64)
+        frame = pd.DataFrame({"open": v, "high": v, "low": v, "close": v, "volume": np.zeros(len(v))},
+                             index=values.index)
+        return cls.from_frame(frame, name)
+
+    def start(self) -> None:
+        super().start()
+        self._idx = -1
+        self._n = len(self.p.arrays["datetime"])
+
+    def preload(self) -> None:
+        """Copy every column into its line buffer at once (instead of one bar per call)."""
+        for name in self.lines.getlinealiases():
+            line = getattr(self.lines, name)
+            buf = array.array("d")
+            buf.frombytes(self.p.arrays[name].tobytes())
+            line.array = buf
+            line.idx = self._n - 1
+            line.lencount = self._n
+        self._idx = self._n - 1
+        self._last()
+        self.home()
+
+    def _load(self) -> bool:
+        self._idx += 1
+        if self._idx >= self._n:
+            return False
+        for name in self.lines.getlinealiases():
+            getattr(self.lines, name)[0] = self.p.arrays[name][self._idx]
+        return True

@@ -1,0 +1,129 @@
+"""``BacktestResult``: what one run produced, and its self-contained run directory.
+
+A run directory (``runs/<UTC timestamp>-<strategy>-<config hash>/``) holds:
+
+==================  ==========================================================================
+``config.toml``     the fully resolved RunConfig (re-runnable with ``--config``)
+``manifest.json``   tool and library versions, data source, sha256 per symbol, period, costs,
+                    fill model, wall time, warnings
+``returns.csv``     ``date,strategy,benchmark``: daily simple returns
+``equity.csv``      ``date,equity,cash``
+``trades.csv``      closed round trips: symbol, opened, closed, sessions, pnl, pnl_net
+``orders.csv``      every order: created, date, symbol, side, status, size, price, value, commission
+``positions.csv``   ``date,symbol,size,price,value`` for each held position each session
+``decisions.csv``   ``date,targets,reason``: what the strategy wanted and why
+``metrics.json``    the metrics of ``engine.metrics``
+==================  ==========================================================================
+
+It is written into a hidden temporary folder beside the target and renamed into place, so an
+interrupted save leaves nothing half-written; an existing run directory is never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from engine.config import RunConfig, load_run_config
+
+FILES = ("config.toml", "manifest.json", "returns.csv", "equity.csv", "trades.csv", "orders.csv",
+         "positions.csv", "decisions.csv", "metrics.json")
+
+
+@dataclass
+class BacktestResult:
+    """One finished backtest. Frames are indexed by plain session dates where they have one."""
+
+    config: RunConfig
+    returns: pd.DataFrame  # columns strategy, benchmark
+    equity: pd.DataFrame  # columns equity, cash
+    trades: pd.DataFrame
+    orders: pd.DataFrame
+    positions: pd.DataFrame
+    decisions: pd.DataFrame
+    metrics: dict
+    manifest: dict
+    warnings: list[str] = field(default_factory=list)
+    run_dir: Path | None = None
+
+    def default_dir_name(self) -> str:
+        """``<UTC timestamp>-<strategy>-<config hash>``."""
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        return f"{stamp}-{self.config.strategy}-{self.config.short_hash()}"
+
+    def save(self, parent: str | Path = "runs", name: str | None = None) -> Path:
+        """Write the run directory under ``parent`` atomically and return its path."""
+        parent = Path(parent)
+        parent.mkdir(parents=True, exist_ok=True)
+        base = name or self.default_dir_name()
+        tmp = parent / f".tmp-{base}-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        try:
+            self.write_files(tmp)
+            target, n = parent / base, 1
+            while target.exists():  # never overwrite an existing run
+                n += 1
+                target = parent / f"{base}-{n}"
+            os.rename(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self.run_dir = target
+        return target
+
+    def write_files(self, folder: Path) -> None:
+        """Write every file of the run into ``folder`` (no atomicity; ``save`` provides it)."""
+        (folder / "config.toml").write_text(self.config.to_toml())
+        (folder / "manifest.json").write_text(json.dumps(self.manifest, indent=2, sort_keys=True) + "\n")
+        _csv(self.returns[["strategy", "benchmark"]], folder / "returns.csv", index=True)
+        _csv(self.equity, folder / "equity.csv", index=True)
+        for name in ("trades", "orders", "positions", "decisions"):
+            _csv(getattr(self, name), folder / f"{name}.csv", index=False)
+        (folder / "metrics.json").write_text(json.dumps(self.metrics, indent=2, sort_keys=True) + "\n")
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> BacktestResult:
+        """Read a saved run directory back (everything but the engine state)."""
+        from engine.errors import UserError
+
+        run_dir = Path(run_dir)
+        missing = [f for f in FILES if not (run_dir / f).exists()]
+        if missing:
+            raise UserError(f"'{run_dir}' is not a complete run directory (missing {', '.join(missing)})",
+                            "pass a folder written by `smallcap backtest`")
+
+        def frame(name: str, index: bool) -> pd.DataFrame:
+            path = run_dir / f"{name}.csv"
+            if index:
+                return pd.read_csv(path, index_col="date", parse_dates=["date"])
+            try:
+                return pd.read_csv(path)
+            except pd.errors.EmptyDataError:
+                return pd.DataFrame()
+
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        return cls(config=load_run_config(run_dir / "config.toml"), returns=frame("returns", True),
+                   equity=frame("equity", True), trades=frame("trades", False), orders=frame("orders", False),
+                   positions=frame("positions", False), decisions=frame("decisions", False),
+                   metrics=json.loads((run_dir / "metrics.json").read_text()), manifest=manifest,
+                   warnings=list(manifest.get("warnings", [])), run_dir=run_dir)
+
+
+def _csv(frame: pd.DataFrame, path: Path, index: bool) -> None:
+    if index:
+        frame = frame.copy()
+        frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
+        frame.index.name = "date"
+    frame.to_csv(path, index=index, lineterminator="\n")
+
+
+def is_complete_run(path: Path) -> bool:
+    """True if ``path`` holds every file of a saved run."""
+    return path.is_dir() and all((path / f).exists() for f in FILES)

@@ -1,0 +1,182 @@
+"""``run_backtest(config, data=None) -> BacktestResult``: one Cerebro from a RunConfig.
+
+Steps: resolve the strategy and its parameters; load (or take) the market data; check the period
+against it; feed ``warmup`` sessions before ``start`` so signals are ready on the first measured
+session; run backtrader (stdstats off, fast array feeds, the configured broker, a TimeReturn
+analyzer for daily returns); turn the strategy's ledger into frames and metrics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import time
+from importlib.metadata import version
+
+import backtrader as bt
+import numpy as np
+import pandas as pd
+
+from engine import __version__
+from engine.broker import configure_broker, cost_rate
+from engine.config import RunConfig
+from engine.data.market import MarketData, load_market_data
+from engine.errors import UserError
+from engine.feeds import ArrayFeed, date_numbers
+from engine.metrics import compute_metrics
+from engine.results import BacktestResult
+from strategies.base import RunContext
+from strategies.registry import get_strategy
+from strategies.schedule import period_end_mask
+
+RISK_FREE_SERIES = "DGS2"
+
+
+def _session_range(md: MarketData, config: RunConfig, warmup: int) -> tuple[int, int]:
+    """Positions of the first and last measured session in ``md.sessions``; UserError if outside."""
+    sessions = md.sessions
+    first, last = sessions[0].date(), sessions[-1].date()
+    who = f" ({md.limited_by} starts then)" if md.limited_by else ""
+    if config.start and config.start < first:
+        raise UserError(f"start {config.start} is before the data begins on {first}{who}",
+                        f"use --start {first} or later, or drop the symbol that starts late")
+    if config.end and config.end > last:
+        raise UserError(f"end {config.end} is after the data ends on {last}", f"use --end {last} or earlier")
+    if config.start and config.start > last:
+        raise UserError(f"start {config.start} is after the data ends on {last}", f"use --start before {last}")
+    if config.end and config.end < first:
+        raise UserError(f"end {config.end} is before the data begins on {first}", f"use --end after {first}")
+    i0 = int(sessions.searchsorted(pd.Timestamp(config.start))) if config.start else min(warmup, len(sessions) - 1)
+    i1 = int(sessions.searchsorted(pd.Timestamp(config.end), side="right")) - 1 if config.end else len(sessions) - 1
+    if i1 < i0:
+        raise UserError(f"no sessions between {config.start} and {config.end}", "widen the period")
+    return i0, i1
+
+
+def _versions() -> dict[str, str]:
+    out = {"smallcap-rotation": __version__, "python": platform.python_version()}
+    for lib in ("backtrader", "pandas", "numpy", "quantstats"):
+        out[lib] = version(lib)
+    return out
+
+
+def run_backtest(config: RunConfig, data: MarketData | None = None) -> BacktestResult:
+    """Run one backtest and return its result (not yet saved; see ``BacktestResult.save``).
+
+    ``config``: what to run (strategy, params, period, cash, broker, data source). ``data``:
+    already loaded market data holding every symbol and series the strategy needs (default:
+    load from ``config.data``). Raises :class:`UserError` for anything the user can fix.
+    """
+    wall = time.perf_counter()
+    config = config.resolve()
+    spec = get_strategy(config.strategy)
+    params = spec.cls.Params(**config.params)
+    symbols, series = spec.cls.all_symbols(params)
+    needed_series = list(series) + ([RISK_FREE_SERIES] if config.risk_free is None else [])
+    if data is None:
+        data = load_market_data([*symbols, config.benchmark], needed_series, config.data.source,
+                                cache_dir=config.data.cache_dir, offline=config.data.offline)
+    missing = [s for s in [*symbols, config.benchmark] if s not in data.prices] + \
+              [s for s in needed_series if s not in data.series and s not in data.prices]
+    if missing:
+        raise UserError(f"market data lacks {', '.join(missing)}", "load them with load_market_data(...)")
+    warmup = spec.cls.warmup(params)
+    i0, i1 = _session_range(data, config, warmup)
+    window = data.window(data.sessions[max(0, i0 - warmup)], data.sessions[i1])
+    start, end = data.sessions[i0], data.sessions[i1]
+
+    cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True)
+    for s in symbols:
+        cerebro.adddata(ArrayFeed.from_frame(window.prices[s], s), name=s)
+    for s in series:
+        values = window.prices[s]["close"] if s in window.prices else window.series[s]
+        cerebro.adddata(ArrayFeed.from_series(values, s), name=s)
+    configure_broker(cerebro, config.broker, config.cash)
+    nums = date_numbers(window.sessions)
+    decision = period_end_mask(window.sessions, params.rebalance)
+    ctx = RunContext(trade_from=float(date_numbers(pd.DatetimeIndex([start]))[0]),
+                     decision_days=frozenset(nums[decision].tolist()),
+                     cash_buffer=config.broker.effective_cash_buffer, fractional=config.broker.fractional,
+                     cost_rate=cost_rate(config.broker), per_share=config.broker.commission_per_share)
+    cerebro.addstrategy(spec.cls, config=params, run=ctx)
+    cerebro.addanalyzer(bt.analyzers.TimeReturn, timeframe=bt.TimeFrame.Days, _name="daily")
+    strat = cerebro.run()[0]
+    result = _collect(config, strat, window, symbols, start, end, params)
+    result.manifest.update(_manifest(config, data, symbols, series, warmup, start, end, time.perf_counter() - wall))
+    result.manifest["warnings"] = result.warnings
+    return result
+
+
+def _collect(config, strat, window: MarketData, symbols, start, end, params) -> BacktestResult:
+    ledger = strat.ledger
+    daily = strat.analyzers.daily.get_analysis()
+    rets = pd.Series(list(daily.values()), index=pd.DatetimeIndex([pd.Timestamp(d).normalize() for d in daily]))
+    measured = window.sessions[(window.sessions >= start) & (window.sessions <= end)]
+    strategy_ret = rets.reindex(measured).fillna(0.0)
+    strategy_ret.iloc[0] = 0.0  # measured from the close of the first session
+    bench = window.close(config.benchmark).reindex(measured).pct_change().fillna(0.0)
+    returns = pd.DataFrame({"strategy": strategy_ret.to_numpy(), "benchmark": bench.to_numpy()},
+                           index=pd.DatetimeIndex(measured, name="date"))
+
+    bar_dates = pd.DatetimeIndex([bt.num2date(b[0]).date() for b in ledger.bars], name="date")
+    equity = pd.DataFrame({"equity": [b[2] for b in ledger.bars], "cash": [b[1] for b in ledger.bars]},
+                          index=bar_dates).loc[start:end]
+    sizes = pd.DataFrame([b[3] for b in ledger.bars], index=bar_dates, columns=symbols).loc[start:end]
+    closes = window.closes(symbols).loc[start:end]
+    held = sizes.stack()
+    held = held[held != 0]
+    positions = pd.DataFrame({"date": held.index.get_level_values(0).strftime("%Y-%m-%d"),
+                              "symbol": held.index.get_level_values(1), "size": held.to_numpy()})
+    px = closes.stack().reindex(held.index).to_numpy()
+    positions["price"] = px
+    positions["value"] = positions["size"] * px
+
+    orders = pd.DataFrame(ledger.orders, columns=["created", "date", "symbol", "side", "status", "size",
+                                                  "price", "value", "commission"])
+    filled = orders[orders["status"] == "completed"]
+    trades = pd.DataFrame(ledger.trades, columns=["symbol", "opened", "closed", "sessions", "pnl", "pnl_net"])
+    decisions = pd.DataFrame(ledger.decisions, columns=["date", "targets", "reason"])
+
+    cash_asset = params.cash_asset.upper() if params.cash_asset else None
+    risk = [s for s in symbols if s != cash_asset]
+    invested = (sizes[risk] != 0).any(axis=1)
+    held_sets = sizes[risk].ne(0).apply(lambda r: tuple(r.index[r]), axis=1)
+    switches = int((held_sets != held_sets.shift()).iloc[1:].sum()) if len(held_sets) > 1 else 0
+    rf, rf_source = _risk_free(config, window, start, end)
+    warnings_ = []
+    if ledger.rejected:
+        warnings_.append(f"{ledger.rejected} order(s) rejected by the broker (not enough cash or margin); "
+                         "each was resized and resent on the next session; see orders.csv, or use a larger --cash-buffer or --fill close")
+    metrics = compute_metrics(returns["strategy"], returns["benchmark"], equity["equity"], invested,
+                              float(filled["value"].sum()), len(filled), ledger.rejected, switches, rf)
+    metrics["risk_free_source"] = rf_source
+    metrics["benchmark"] = config.benchmark
+    return BacktestResult(config=config, returns=returns, equity=equity, trades=trades, orders=orders,
+                          positions=positions, decisions=decisions, metrics=metrics, manifest={},
+                          warnings=warnings_)
+
+
+def _risk_free(config: RunConfig, window: MarketData, start, end) -> tuple[float, str]:
+    if config.risk_free is not None:
+        return float(config.risk_free), "config"
+    values = window.series[RISK_FREE_SERIES].loc[start:end].dropna()
+    return float(values.mean() / 100.0), f"mean {RISK_FREE_SERIES} (2-year Treasury yield) over the period"
+
+
+def _manifest(config, data: MarketData, symbols, series, warmup, start, end, wall_seconds) -> dict:
+    used = [*symbols, config.benchmark, *series]
+    return {
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        "data": {"source": data.source, "limited_by": data.limited_by,
+                 "sha256": {s: data.info[s].sha256 for s in dict.fromkeys(used) if s in data.info},
+                 "origin": {s: data.info[s].origin for s in dict.fromkeys(used) if s in data.info}},
+        "period": {"start": start.date().isoformat(), "end": end.date().isoformat(),
+                   "warmup_sessions": warmup},
+        "fill": config.broker.fill,
+        "costs": {"commission_bps": config.broker.commission_bps,
+                  "commission_per_share": config.broker.commission_per_share,
+                  "commission_min": config.broker.commission_min, "slippage_bps": config.broker.slippage_bps,
+                  "fractional": config.broker.fractional, "cash_buffer": config.broker.effective_cash_buffer},
+        "wall_seconds": round(wall_seconds, 3),
+    }

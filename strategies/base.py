@@ -1,0 +1,236 @@
+"""``RotationStrategy``: subclasses say what to hold as target weights; the base does the rest.
+
+What a subclass writes:
+
+* ``Params``: a frozen pydantic model (extends :class:`RotationParams`) with typed, documented,
+  bounded parameters;
+* ``needs(params)`` -> (tradable symbols, signal series) it reads;
+* ``warmup(params)`` -> sessions of history its signals need before the first decision;
+* ``setup()`` to build indicators, optionally ``observe()`` to update state on every bar;
+* ``targets()`` -> ``(weights, reason)``: symbol -> fraction of equity (sum <= 1) and why.
+
+What the base does: decides on the schedule's sessions (``daily``, ``weekly``, ``monthly`` = last
+session of the month, ``quarterly``, ``once``) plus the first session after warm-up; skips trades
+smaller than ``tolerance`` x equity (full exits always go through); sends sells before buys and
+sizes buys to the cash they will have; parks unallocated weight in ``cash_asset`` (e.g. BIL or
+SHY) or plain cash; and logs every bar's money, every order, trade and decision.
+
+Signals only ever read ``[0]`` and negative offsets of backtrader lines: data up to the current
+bar. The tests cut the data after a day t and check nothing on or before t changes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import backtrader as bt
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RotationParams(BaseModel):
+    """Parameters every rotation strategy has (subclasses add their own and override defaults)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rebalance: Literal["daily", "weekly", "monthly", "quarterly", "once"] = Field(
+        "monthly", description="when to decide: last session of each period (plus the first after warm-up)")
+    tolerance: float = Field(0.02, ge=0, lt=1, description="skip trades smaller than this fraction of equity",
+                             json_schema_extra={"unit": "fraction of equity"})
+    cash_asset: str | None = Field(None, description="symbol holding unallocated weight (e.g. BIL, SHY); none = plain cash")
+
+
+@dataclass
+class RunContext:
+    """What the runner tells the strategy about this run (not a strategy parameter)."""
+
+    trade_from: float  # backtrader date number of the first session that may trade
+    decision_days: frozenset[float]  # date numbers that are period ends for the schedule
+    cash_buffer: float = 0.0
+    fractional: bool = False
+    cost_rate: float = 0.0  # commission + slippage as a fraction of traded value (for sizing)
+    per_share: float = 0.0
+
+
+@dataclass
+class Ledger:
+    """Everything the strategy records while running; the runner turns it into frames."""
+
+    bars: list[tuple] = field(default_factory=list)  # (date, cash, equity, sizes tuple)
+    orders: list[dict] = field(default_factory=list)
+    trades: list[dict] = field(default_factory=list)
+    decisions: list[dict] = field(default_factory=list)
+    rejected: int = 0
+
+
+def _date(num: float) -> str:
+    return bt.num2date(num).date().isoformat()
+
+
+class RotationStrategy(bt.Strategy):
+    """Base class of every rotation strategy (see the module docstring)."""
+
+    params = (("config", None), ("run", None))
+
+    #: registry name and one-line summary; the class docstring is the thesis.
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    Params: ClassVar[type[RotationParams]] = RotationParams
+
+    # ----- what subclasses provide --------------------------------------------------------------
+    @classmethod
+    def needs(cls, params: RotationParams) -> tuple[list[str], list[str]]:
+        """(tradable symbols, signal series) this configuration reads."""
+        raise NotImplementedError
+
+    @classmethod
+    def warmup(cls, params: RotationParams) -> int:
+        """Sessions of history needed before the first decision."""
+        return 0
+
+    def setup(self) -> None:
+        """Build indicators (called once, from ``__init__``)."""
+
+    def observe(self) -> None:
+        """Update state on every bar after warm-up (before any decision)."""
+
+    def targets(self) -> tuple[dict[str, float], str]:
+        """Target weights (symbol -> fraction of equity, total <= 1) and the reason."""
+        raise NotImplementedError
+
+    # ----- machinery ----------------------------------------------------------------------------
+    @classmethod
+    def all_symbols(cls, params: RotationParams) -> tuple[list[str], list[str]]:
+        """Tradable symbols including the cash asset, and series."""
+        symbols, series = cls.needs(params)
+        symbols = [s.upper() for s in symbols]
+        if params.cash_asset:
+            symbols.append(params.cash_asset.upper())
+        return list(dict.fromkeys(symbols)), [s.upper() for s in series]
+
+    def __init__(self) -> None:
+        self.cfg = self.p.config
+        self.run_ctx: RunContext = self.p.run
+        self.ledger = Ledger()
+        self.tradables, _ = self.all_symbols(self.cfg)
+        self.feeds = {d._name: d for d in self.datas}
+        self._trade_datas = [self.feeds[s] for s in self.tradables]
+        self._warmup = self.warmup(self.cfg)
+        self._decided_once = False
+        self._last_weights: dict[str, float] | None = None
+        self._retry = False  # a buy was refused for cash: resize and resend on the next bar
+        self.setup()
+
+    def feed(self, symbol: str):
+        """The backtrader data feed of ``symbol`` (a tradable or a series)."""
+        return self.feeds[symbol.upper()]
+
+    @property
+    def today(self) -> str:
+        """Current session as YYYY-MM-DD."""
+        return _date(self.datetime[0])
+
+    def _record(self) -> None:
+        sizes = tuple(self.getposition(d).size for d in self._trade_datas)
+        self.ledger.bars.append((self.datetime[0], self.broker.getcash(), self.broker.getvalue(), sizes))
+
+    def prenext(self) -> None:
+        self._record()
+
+    def next(self) -> None:
+        self._record()
+        if len(self) <= self._warmup:
+            return
+        self.observe()
+        now = self.datetime[0]
+        if now < self.run_ctx.trade_from:
+            return
+        first = not self._decided_once
+        if not first and now not in self.run_ctx.decision_days:
+            if self._retry and self._last_weights is not None:
+                self._retry = False
+                self._rebalance(self._last_weights)
+            return
+        self._decided_once = True
+        weights, reason = self.targets()
+        weights = self._complete(weights)
+        self.ledger.decisions.append({"date": self.today, "targets": _fmt_weights(weights), "reason": reason})
+        self._last_weights, self._retry = weights, False
+        self._rebalance(weights)
+
+    def _complete(self, weights: dict[str, float]) -> dict[str, float]:
+        out = {s.upper(): float(w) for s, w in weights.items() if w}
+        unknown = set(out) - set(self.tradables)
+        if unknown:
+            raise ValueError(f"{self.name}: target for symbols not loaded: {sorted(unknown)}")
+        total = sum(out.values())
+        if any(w < 0 for w in out.values()) or total > 1 + 1e-9:
+            raise ValueError(f"{self.name}: weights must be >= 0 and sum to <= 1, got {out}")
+        cash_asset = self.cfg.cash_asset.upper() if self.cfg.cash_asset else None
+        if cash_asset and total < 1 - 1e-12:
+            out[cash_asset] = out.get(cash_asset, 0.0) + (1.0 - total)
+        return out
+
+    def _rebalance(self, weights: dict[str, float]) -> None:
+        ctx = self.run_ctx
+        value = self.broker.getvalue()
+        investable = value * (1.0 - ctx.cash_buffer)
+        sells, buys = [], []
+        for symbol, data in zip(self.tradables, self._trade_datas, strict=True):
+            price = data.close[0]
+            held = self.getposition(data).size
+            weight = weights.get(symbol, 0.0)
+            want = investable * weight / price if weight > 0 else 0.0
+            if not ctx.fractional:
+                want = math.floor(want + 1e-9)
+            delta = want - held
+            if abs(delta) * price <= 1e-9 * value:
+                continue  # float dust
+            if want > 0 and abs(delta) * price < self.cfg.tolerance * value:
+                continue  # inside the tolerance band; full exits always go through
+            (sells if delta < 0 else buys).append((data, delta, price, want))
+        cash = self.broker.getcash()
+        for data, delta, price, want in sells:
+            if want == 0:
+                self.close(data)
+            else:
+                self.sell(data, size=-delta)
+            cash += -delta * price * (1 - ctx.cost_rate) - ctx.per_share * -delta
+        need = sum(delta * price * (1 + ctx.cost_rate) + ctx.per_share * delta for _, delta, price, _ in buys)
+        room = max(cash, 0.0) * (1 - 1e-12)  # a hair below the cash: float sums must not overdraw
+        scale = 1.0 if need <= room else room / need
+        for data, delta, _, _ in buys:
+            size = delta * scale
+            if not ctx.fractional:
+                size = math.floor(size + 1e-9)
+            if size > 0:
+                self.buy(data, size=size)
+
+    def notify_order(self, order: bt.Order) -> None:
+        if order.status in (order.Submitted, order.Accepted, order.Partial):
+            return
+        row: dict[str, Any] = {
+            "created": _date(order.created.dt), "symbol": order.data._name,
+            "side": "buy" if order.isbuy() else "sell", "status": order.getstatusname().lower(),
+        }
+        if order.status == order.Completed:
+            row.update(date=_date(order.executed.dt), size=order.executed.size, price=order.executed.price,
+                       value=abs(order.executed.size) * order.executed.price, commission=order.executed.comm)
+        else:
+            self.ledger.rejected += 1
+            self._retry = self._retry or (order.isbuy() and order.status == order.Margin)
+            row.update(date=self.today, size=order.created.size, price=order.created.price,
+                       value=abs(order.created.size) * order.created.price, commission=0.0)
+        self.ledger.orders.append(row)
+
+    def notify_trade(self, trade: bt.Trade) -> None:
+        if trade.isclosed:
+            self.ledger.trades.append({
+                "symbol": trade.data._name, "opened": _date(trade.dtopen), "closed": _date(trade.dtclose),
+                "sessions": trade.barlen, "pnl": trade.pnl, "pnl_net": trade.pnlcomm,
+            })
+
+
+def _fmt_weights(weights: dict[str, float]) -> str:
+    return " ".join(f"{s}:{w:.4f}" for s, w in sorted(weights.items())) or "cash"
