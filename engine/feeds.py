@@ -26,6 +26,19 @@ def date_numbers(index: pd.DatetimeIndex) -> np.ndarray:
     return (days + _EPOCH_ORDINAL).astype(np.float64) + rem / (86_400 * 10**9)
 
 
+def dates_from_numbers(nums: np.ndarray) -> pd.DatetimeIndex:
+    """Inverse of :func:`date_numbers` for whole days: backtrader date numbers -> naive dates."""
+    days = np.floor(np.asarray(nums, dtype=np.float64)).astype(np.int64) - _EPOCH_ORDINAL
+    return pd.DatetimeIndex(days.astype("datetime64[D]").astype("datetime64[ns]"))
+
+
+def series_frame(values: pd.Series) -> pd.DataFrame:
+    """An OHLCV frame whose open = high = low = close = ``values`` and volume 0 (index/macro feeds)."""
+    v = values.to_numpy(dtype=np.float64)
+    return pd.DataFrame({"open": v, "high": v, "low": v, "close": v, "volume": np.zeros(len(v))},
+                        index=values.index)
+
+
 class ArrayFeed(bt.feed.DataBase):
     """A daily OHLCV feed from a frame with ``open, high, low, close, volume`` columns.
 
@@ -47,10 +60,7 @@ class ArrayFeed(bt.feed.DataBase):
     @classmethod
     def from_series(cls, values: pd.Series, name: str) -> ArrayFeed:
         """Feed whose close (and open/high/low) is ``values``: for index levels and macro series."""
-        v = values.to_numpy(dtype=np.float64)
-        frame = pd.DataFrame({"open": v, "high": v, "low": v, "close": v, "volume": np.zeros(len(v))},
-                             index=values.index)
-        return cls.from_frame(frame, name)
+        return cls.from_frame(series_frame(values), name)
 
     def start(self) -> None:
         super().start()

@@ -22,7 +22,7 @@ from engine.broker import configure_broker, cost_rate
 from engine.config import RunConfig
 from engine.data.market import MarketData, load_market_data
 from engine.errors import UserError
-from engine.feeds import ArrayFeed, date_numbers
+from engine.feeds import ArrayFeed, date_numbers, dates_from_numbers, series_frame
 from engine.metrics import compute_metrics
 from engine.results import BacktestResult
 from strategies.base import RunContext
@@ -60,12 +60,20 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def run_backtest(config: RunConfig, data: MarketData | None = None) -> BacktestResult:
+def _feed(frame: pd.DataFrame, name: str, kind: str) -> bt.feed.DataBase:
+    """The backtrader feed of one frame: our ``ArrayFeed`` or stock ``PandasData`` (for benchmarks)."""
+    if kind == "pandas":
+        return bt.feeds.PandasData(dataname=frame, name=name)
+    return ArrayFeed.from_frame(frame, name)
+
+
+def run_backtest(config: RunConfig, data: MarketData | None = None, *, feed: str = "array") -> BacktestResult:
     """Run one backtest and return its result (not yet saved; see ``BacktestResult.save``).
 
     ``config``: what to run (strategy, params, period, cash, broker, data source). ``data``:
     already loaded market data holding every symbol and series the strategy needs (default:
-    load from ``config.data``). Raises :class:`UserError` for anything the user can fix.
+    load from ``config.data``). ``feed``: ``array`` (fast, default) or ``pandas`` (backtrader's
+    stock PandasData; for ``bench/engine_speed.py``). Raises :class:`UserError` for user mistakes.
     """
     wall = time.perf_counter()
     config = config.resolve()
@@ -87,10 +95,10 @@ def run_backtest(config: RunConfig, data: MarketData | None = None) -> BacktestR
 
     cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True)
     for s in symbols:
-        cerebro.adddata(ArrayFeed.from_frame(window.prices[s], s), name=s)
+        cerebro.adddata(_feed(window.prices[s], s, feed), name=s)
     for s in series:
         values = window.prices[s]["close"] if s in window.prices else window.series[s]
-        cerebro.adddata(ArrayFeed.from_series(values, s), name=s)
+        cerebro.adddata(_feed(series_frame(values), s, feed), name=s)
     configure_broker(cerebro, config.broker, config.cash)
     nums = date_numbers(window.sessions)
     decision = period_end_mask(window.sessions, params.rebalance)
@@ -118,7 +126,7 @@ def _collect(config, strat, window: MarketData, symbols, start, end, params) -> 
     returns = pd.DataFrame({"strategy": strategy_ret.to_numpy(), "benchmark": bench.to_numpy()},
                            index=pd.DatetimeIndex(measured, name="date"))
 
-    bar_dates = pd.DatetimeIndex([bt.num2date(b[0]).date() for b in ledger.bars], name="date")
+    bar_dates = pd.DatetimeIndex(dates_from_numbers(np.array([b[0] for b in ledger.bars])), name="date")
     equity = pd.DataFrame({"equity": [b[2] for b in ledger.bars], "cash": [b[1] for b in ledger.bars]},
                           index=bar_dates).loc[start:end]
     sizes = pd.DataFrame([b[3] for b in ledger.bars], index=bar_dates, columns=symbols).loc[start:end]
@@ -140,8 +148,8 @@ def _collect(config, strat, window: MarketData, symbols, start, end, params) -> 
     cash_asset = params.cash_asset.upper() if params.cash_asset else None
     risk = [s for s in symbols if s != cash_asset]
     invested = (sizes[risk] != 0).any(axis=1)
-    held_sets = sizes[risk].ne(0).apply(lambda r: tuple(r.index[r]), axis=1)
-    switches = int((held_sets != held_sets.shift()).iloc[1:].sum()) if len(held_sets) > 1 else 0
+    held_mask = sizes[risk].ne(0).to_numpy()
+    switches = int((held_mask[1:] != held_mask[:-1]).any(axis=1).sum())  # sessions the held set changed
     rf, rf_source = _risk_free(config, window, start, end)
     warnings_ = []
     if ledger.rejected:

@@ -1,0 +1,58 @@
+"""ArrayFeed gives exactly the bars backtrader's PandasData gives, preloaded or not."""
+
+from __future__ import annotations
+
+import backtrader as bt
+import numpy as np
+import pytest
+
+from engine.config import RunConfig
+from engine.data import load_market_data
+from engine.feeds import ArrayFeed, series_frame
+from engine.runner import run_backtest
+
+
+class _Recorder(bt.Strategy):
+    def __init__(self):
+        self.rows = []
+
+    def next(self):
+        d = self.data
+        self.rows.append((d.datetime[0], d.open[0], d.high[0], d.low[0], d.close[0], d.volume[0], len(self)))
+
+
+def _bars(feed, **kw):
+    cerebro = bt.Cerebro(stdstats=False, **kw)
+    cerebro.adddata(feed)
+    cerebro.addstrategy(_Recorder)
+    return cerebro.run()[0].rows
+
+
+@pytest.fixture(scope="module")
+def md():
+    return load_market_data(["IWM"], ["DGS2"]).window("2019-01-02", "2021-12-31")
+
+
+@pytest.mark.parametrize("preload", [True, False])
+def test_price_bars_identical_to_pandasdata(md, preload):
+    frame = md.prices["IWM"]
+    stock = _bars(bt.feeds.PandasData(dataname=frame), preload=preload)
+    fast = _bars(ArrayFeed.from_frame(frame, "IWM"), preload=preload)
+    assert len(fast) == len(frame) == len(stock)
+    assert fast == stock
+    assert bt.num2date(fast[0][0]).date().isoformat() == "2019-01-02"
+
+
+def test_series_feed_close_is_the_value(md):
+    values = md.series["DGS2"]
+    fast = _bars(ArrayFeed.from_series(values, "DGS2"))
+    stock = _bars(bt.feeds.PandasData(dataname=series_frame(values)))
+    assert fast == stock
+    assert np.allclose([r[4] for r in fast], values.to_numpy())
+
+
+def test_whole_backtest_identical_with_either_feed():
+    cfg = RunConfig(strategy="relative_momentum", start="2012-01-03", end="2014-12-31")
+    a, b = run_backtest(cfg), run_backtest(cfg, feed="pandas")
+    assert a.metrics == b.metrics
+    assert a.orders.equals(b.orders)
