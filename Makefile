@@ -32,5 +32,8 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(PY) bench/engine_speed.py
 
+golden: $(VENV)/.installed-test  ## rewrite tests/golden/strategies.json; review the diff before committing
+	$(PY) tests/regen_golden.py
+
 clean:
 	rm -rf $(VENV) runs .pytest_cache

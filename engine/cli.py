@@ -185,11 +185,19 @@ def strategies_cmd(name: Annotated[str | None, typer.Argument(help="show one str
     if as_json:
         print_json(docs[0] if name else docs)
         return
-    for d in docs:
-        out.print(f"[bold]{d['name']}[/bold]: {d['summary']}")
-        if name:
-            out.print(d["thesis"], markup=False)
-        out.print(table("", d["params"], ["name", "type", "default", "unit", "bounds", "meaning"]))
+    if not name:
+        for d in docs:
+            out.print(f"[bold]{d['name']}[/bold]  {d['summary']}", highlight=False)
+            defaults = ", ".join(f"{p['name']}={p['default']}" for p in d["params"])
+            out.print(f"    {defaults}", markup=False, highlight=False)
+        out.print("\nDetails: smallcap strategies NAME", markup=False)
+        return
+    d = docs[0]
+    out.print(f"[bold]{d['name']}[/bold]: {d['summary']}\n")
+    out.print(d["thesis"] + "\n", markup=False, highlight=False)
+    t = table("parameters (--param key=value)", d["params"], ["name", "type", "default", "unit", "bounds", "meaning"])
+    t.columns[-1].min_width = 30
+    out.print(t)
 
 
 @app.command("backtest")

@@ -28,13 +28,16 @@ from typing import Any, ClassVar, Literal
 import backtrader as bt
 from pydantic import BaseModel, ConfigDict, Field
 
+#: When a strategy decides (see ``strategies.schedule``).
+Schedule = Literal["daily", "weekly", "monthly", "quarterly", "once"]
+
 
 class RotationParams(BaseModel):
     """Parameters every rotation strategy has (subclasses add their own and override defaults)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    rebalance: Literal["daily", "weekly", "monthly", "quarterly", "once"] = Field(
+    rebalance: Schedule = Field(
         "monthly", description="when to decide: last session of each period (plus the first after warm-up)")
     tolerance: float = Field(0.02, ge=0, lt=1, description="skip trades smaller than this fraction of equity",
                              json_schema_extra={"unit": "fraction of equity"})

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, field_validator
 
-from strategies.base import RotationParams, RotationStrategy
+from strategies.base import RotationParams, RotationStrategy, Schedule
 from strategies.registry import register
 
 
 class BuyAndHoldParams(RotationParams):
     symbol: str = Field("SPY", description="the symbol to buy on the first session and hold")
-    rebalance: Literal["daily", "weekly", "monthly", "quarterly", "once"] = Field(
+    rebalance: Schedule = Field(
         "once", description="once: buy on the first session, never trade again")
 
     @field_validator("symbol")

@@ -6,6 +6,7 @@ from pydantic import Field, field_validator, model_validator
 
 from strategies.base import RotationParams, RotationStrategy
 from strategies.registry import register
+from strategies.signals import trailing_return
 
 
 class RelativeMomentumParams(RotationParams):
@@ -28,11 +29,6 @@ class RelativeMomentumParams(RotationParams):
         if self.top_n > len(self.assets):
             raise ValueError(f"top_n {self.top_n} exceeds the {len(self.assets)} assets")
         return self
-
-
-def trailing_return(line, lookback: int) -> float:
-    """Total return of a close line over the last ``lookback`` sessions, as of the current bar."""
-    return line[0] / line[-lookback] - 1.0
 
 
 @register

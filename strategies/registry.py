@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import ValidationError
 
@@ -27,7 +27,7 @@ def register(cls: type[RotationStrategy]) -> type[RotationStrategy]:
 
 
 #: modules whose import registers strategies (one module per family)
-STRATEGY_MODULES = ("benchmark", "momentum")
+STRATEGY_MODULES = ("benchmark", "momentum", "streak", "rates", "relative_value", "composite")
 
 
 def _load_all() -> None:
@@ -62,7 +62,9 @@ class StrategySpec:
 
     @property
     def thesis(self) -> str:
-        return inspect.cleandoc(self.cls.__doc__ or "")
+        """The class docstring with each paragraph on one line (the terminal wraps it)."""
+        paragraphs = inspect.cleandoc(self.cls.__doc__ or "").split("\n\n")
+        return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
     def defaults(self) -> RotationParams:
         return self.cls.Params()
@@ -76,7 +78,7 @@ class StrategySpec:
                 for attr, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
                     if getattr(m, attr, None) is not None:
                         bounds.append(f"{op} {getattr(m, attr)}")
-            tname = getattr(f.annotation, "__name__", None) or str(f.annotation).replace("typing.", "")
+            tname = _type_name(f.annotation)
             out.append(ParamInfo(key, tname, f.get_default(call_default_factory=True), str(extra.get("unit", "")),
                                  ", ".join(bounds), f.description or ""))
         return out
@@ -99,6 +101,12 @@ class StrategySpec:
                 f"see `smallcap strategies {self.name}`"
             raise UserError(f"strategy '{self.name}' parameter {key}: {msg} (got {got!r})", hint) from None
         return params
+
+
+def _type_name(annotation: Any) -> str:
+    if get_origin(annotation) is Literal:
+        return "|".join(str(a) for a in get_args(annotation))
+    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
 
 
 def _coerce(value: Any, annotation: Any) -> Any:

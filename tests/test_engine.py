@@ -8,8 +8,8 @@ import pytest
 
 from engine.config import RunConfig
 from engine.data import load_market_data
-from engine.runner import run_backtest
 from engine.results import BacktestResult
+from engine.runner import run_backtest
 
 EXACT = {"fill": "close", "fractional": True}
 
