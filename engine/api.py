@@ -55,10 +55,26 @@ def backtest_from_cli(*, out: str, report: bool, **options: Any) -> BacktestResu
         from reports.tearsheet import write_tearsheet
 
         write_tearsheet(run_dir)
-    try:
-        from reports.index import write_index
+    from reports.index import write_index
 
-        write_index(Path(out))
-    except ImportError:  # reports not installed in a stripped-down build
-        pass
+    write_index(Path(out))
     return result
+
+
+def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
+                 title: str = "Strategy comparison") -> Path:
+    """Write a comparison page of saved runs (default under ``runs/compare-<UTC time>``); refresh the index."""
+    import datetime as dt
+
+    from engine.results import is_complete_run
+    from reports.compare import write_comparison
+    from reports.index import write_index
+
+    dirs = [Path(d) for d in run_dirs]
+    bad = [str(d) for d in dirs if not is_complete_run(d)]
+    if bad:
+        raise UserError(f"not a complete run directory: {bad[0]}", "pass folders written by `smallcap backtest`")
+    folder = Path(out) if out else Path("runs") / f"compare-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    page = write_comparison(dirs, folder, rank_by=rank_by, title=title)
+    write_index(folder.parent)
+    return page

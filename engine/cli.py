@@ -271,6 +271,37 @@ def _print_run(result) -> None:
         out.print(f"tearsheet: {tearsheet}", markup=False)
 
 
+@app.command("report")
+def report_cmd(run_dir: Annotated[str, typer.Argument(help="a run directory written by `smallcap backtest`")],
+               as_json: JsonOpt = False) -> None:
+    """(Re)write the quantstats tearsheet of a saved run (nothing is re-run)."""
+    from pathlib import Path
+
+    from reports.tearsheet import write_tearsheet
+
+    path = write_tearsheet(Path(run_dir))
+    if as_json:
+        print_json({"tearsheet": str(path)})
+    else:
+        out.print(f"tearsheet: {path}", markup=False)
+
+
+@app.command("compare")
+def compare_cmd(run_dirs: Annotated[list[str], typer.Argument(help="run directories to compare")],
+                out_dir: Annotated[str | None, typer.Option("--out", help="folder of the page (default runs/compare-<UTC time>)")] = None,
+                rank_by: Annotated[str, typer.Option(help="metric the table is ranked by")] = "sharpe",
+                title: Annotated[str, typer.Option(help="page title")] = "Strategy comparison",
+                as_json: JsonOpt = False) -> None:
+    """One HTML page comparing saved runs: metrics table, equity, drawdowns, yearly returns, rotation."""
+    from engine.api import compare_runs
+
+    page = compare_runs(run_dirs, out_dir, rank_by, title)
+    if as_json:
+        print_json({"comparison": str(page)})
+    else:
+        out.print(f"comparison: {page}", markup=False)
+
+
 def _date(text: str | None) -> str | None:
     """Validate a YYYY-MM-DD option (None passes through)."""
     if text is None:

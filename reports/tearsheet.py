@@ -1,0 +1,157 @@
+"""``write_tearsheet(run_dir)``: a quantstats HTML tearsheet from a saved run (never re-runs it).
+
+What we pass and fix, versus calling quantstats naively:
+
+* the benchmark is the run's own saved benchmark returns, named by its symbol (a ticker string
+  would make quantstats download); dates are plain (no timezone); 252 periods a year;
+  ``match_dates=True`` explicitly; the evaluated window is shown in the settings block;
+* the risk-free rate is the run's (``metrics.json``: by default the mean 2-year Treasury yield of
+  the period, from the bundled DGS2), validated as an annual decimal;
+* quantstats asks for Arial: we register the DejaVu Sans that ships with matplotlib under that
+  name (no font-warning spam), use the Agg backend and close every figure afterwards;
+* our own template (quantstats' page without the remote favicon and the ``onload="save()"``
+  handler that raised a console error), our own EOY bar chart (quantstats' misaligns bars and
+  year labels with pandas 3), our own monthly table (blank, not 0.00, outside the data) and
+  ``%`` instead of the ``﹪`` glyph DejaVu lacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.results import BacktestResult
+from reports._render import environment, number
+
+TEMPLATE = Path(__file__).parent / "templates" / "quantstats_tearsheet.html"
+
+METRIC_ROWS = [  # label, metrics.json key, format
+    ("CAGR", "cagr", "pct"), ("Volatility (ann.)", "volatility", "pct"), ("Sharpe", "sharpe", "num"),
+    ("Sortino", "sortino", "num"), ("Max drawdown", "max_drawdown", "pct"), ("Calmar", "calmar", "num"),
+    ("Exposure", "exposure", "pct"), ("Turnover / year", "turnover", "num"), ("Trades (fills)", "trades", "int"),
+    ("Switches", "switches", "int"), ("Rejected orders", "rejected_orders", "int"),
+    ("Benchmark CAGR", "benchmark_cagr", "pct"), ("Final equity", "final_equity", "money"),
+]
+
+
+@lru_cache(maxsize=1)
+def _prepare_matplotlib() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib import font_manager
+
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    if "Arial" not in names:  # alias the DejaVu Sans shipped with matplotlib as Arial
+        for f in list(font_manager.fontManager.ttflist):
+            if f.name == "DejaVu Sans" and f.style == "normal":
+                font_manager.fontManager.ttflist.append(
+                    font_manager.FontEntry(fname=f.fname, name="Arial", style=f.style, variant=f.variant,
+                                           weight=f.weight, stretch=f.stretch, size=f.size))
+    font_manager.fontManager._findfont_cached.cache_clear()  # forget earlier misses
+
+
+def metric_rows(metrics: dict) -> list[tuple[str, str, str]]:
+    """(label, key, formatted value) for the run-metrics table."""
+    return [(label, key, number(metrics.get(key), fmt)) for label, key, fmt in METRIC_ROWS]
+
+
+def eoy_chart_svg(returns: pd.DataFrame, benchmark_name: str) -> str:
+    """Calendar-year returns of strategy and benchmark as grouped bars, one label per year."""
+    import matplotlib.pyplot as plt
+
+    yearly = (1 + returns).groupby(returns.index.year).prod() - 1
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    x = np.arange(len(yearly))
+    ax.bar(x - 0.2, yearly["benchmark"] * 100, 0.4, label=benchmark_name, color="#fedd78")
+    ax.bar(x + 0.2, yearly["strategy"] * 100, 0.4, label="Strategy", color="#348dc1")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, [str(y) for y in yearly.index], rotation=45 if len(x) > 12 else 0, fontsize=9)
+    ax.set_ylabel("return (%)")
+    ax.set_title("EOY Returns vs Benchmark", fontweight="bold")
+    ax.legend(frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    from io import StringIO
+
+    buf = StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    return buf.getvalue()[buf.getvalue().index("<svg"):]
+
+
+def monthly_table(returns: pd.Series) -> tuple[dict, list[int]]:
+    """Per year, 12 monthly cells plus the year: text and colour; blank where there is no data."""
+    monthly = (1 + returns).groupby([returns.index.year, returns.index.month]).prod() - 1
+    years = sorted({y for y, _ in monthly.index})
+    table = {}
+    for year in years:
+        cells = []
+        for month in range(1, 13):
+            v = monthly.get((year, month))
+            cells.append(_cell(v))
+        yr = returns[returns.index.year == year]
+        cells.append(_cell((1 + yr).prod() - 1))
+        table[year] = cells
+    return table, years
+
+
+def _cell(v: float | None) -> dict:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return {"text": "", "color": "#fff"}
+    strength = min(abs(v) / 0.1, 1.0)
+    color = f"rgba(40,160,70,{0.15 + 0.6 * strength:.2f})" if v >= 0 else f"rgba(220,50,50,{0.15 + 0.6 * strength:.2f})"
+    return {"text": f"{v * 100:.2f}", "color": color}
+
+
+def write_tearsheet(run_dir: str | Path, output: str | Path | None = None) -> Path:
+    """Write ``tearsheet.html`` for the saved run in ``run_dir`` and return its path.
+
+    ``output``: another file to write instead (default ``run_dir/tearsheet.html``). Written to a
+    temporary file and renamed, so a reader never sees half a page.
+    """
+    run = BacktestResult.load(run_dir)
+    _prepare_matplotlib()
+    import matplotlib.pyplot as plt
+    import quantstats as qs
+
+    rf = float(run.metrics["risk_free_rate"])
+    if not -0.05 <= rf <= 0.25:
+        raise ValueError(f"risk-free rate {rf} is not an annual decimal")
+    bench_name = str(run.metrics.get("benchmark", run.config.benchmark))
+    returns = run.returns.copy()
+    returns.index = pd.DatetimeIndex(returns.index).tz_localize(None)
+    strategy = returns["strategy"].rename("Strategy")
+    benchmark = returns["benchmark"].rename(bench_name)
+    params = ", ".join(f"{k}={v}" for k, v in run.config.params.items() if k not in ("cash_asset",))
+    title = f"{run.config.strategy} ({params})"
+    out = Path(output) if output else Path(run_dir) / "tearsheet.html"
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with warnings.catch_warnings():  # quantstats/seaborn deprecation chatter, not the user's business
+            warnings.simplefilter("ignore")
+            qs.reports.html(strategy, benchmark=benchmark, rf=rf, title=title, output=str(tmp), periods_per_year=252,
+                            match_dates=True, template_path=str(TEMPLATE), compounded=True)
+        html = tmp.read_text(encoding="utf-8")
+        parts = environment().get_template("tearsheet_parts.html").module
+        table, years = monthly_table(returns["strategy"])
+        html = (html.replace("<!--SMALLCAP:SETTINGS-->",
+                             str(parts.settings(run.config.to_dict(), run.manifest, run.metrics, metric_rows(run.metrics))))
+                .replace("<!--SMALLCAP:EOY_CHART-->", eoy_chart_svg(returns, bench_name))
+                .replace("<!--SMALLCAP:MONTHLY_TABLE-->", str(parts.monthly(table, years)))
+                .replace("\ufe6a", "%"))
+        tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+        plt.close("all")
+    return out
