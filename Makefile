@@ -21,6 +21,8 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 
 demo: $(VENV)/.installed-demo
 	$(VENV)/bin/smallcap data list
+	$(VENV)/bin/smallcap sweep examples/demo.toml --out runs/demo --resume --tearsheets --rank-by sharpe
+	@echo "comparison page: $(CURDIR)/runs/demo/comparison.html"
 
 test: $(VENV)/.installed-test
 	@$(PY) -m pytest -q; rc=$$?; \
@@ -31,6 +33,7 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/engine_speed.py
+	$(PY) bench/sweep_scaling.py
 
 golden: $(VENV)/.installed-test  ## rewrite tests/golden/strategies.json; review the diff before committing
 	$(PY) tests/regen_golden.py

@@ -78,3 +78,53 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
     page = write_comparison(dirs, folder, rank_by=rank_by, title=title)
     write_index(folder.parent)
     return page
+
+
+def _grid_value(text: str) -> Any:
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
+def prepare_sweep(experiment: str | None, strategy: str | None, grids: list[str], params: dict[str, str],
+                  start: str | None, end: str | None, out: str | None):
+    """(experiment, expanded variants, output folder) from a TOML file or the --strategy/--grid shortcut."""
+    from engine.sweep import expand, grid_experiment, load_experiment
+
+    if experiment and strategy:
+        raise UserError("give an experiment file or --strategy/--grid, not both", "see `smallcap sweep --help`")
+    if experiment:
+        exp = load_experiment(experiment)
+    elif strategy:
+        parsed: dict[str, list[Any]] = {}
+        for g in grids:
+            key, sep, values = g.partition("=")
+            if not sep or not values.strip():
+                raise UserError(f"--grid '{g}' is not key=v1,v2", "e.g. --grid lookback=63,126,252")
+            parsed[key.strip()] = [_grid_value(v) for v in values.split(",") if v.strip()]
+        defaults = {k: v for k, v in (("start", start), ("end", end)) if v}
+        exp = grid_experiment(strategy, parsed, params, defaults)
+    else:
+        raise UserError("no experiment given", "pass EXPERIMENT.toml, or --strategy NAME --grid key=v1,v2")
+    variants = expand(exp)
+    folder = Path(out) if out else Path("runs") / f"sweep-{exp.name}"
+    return exp, variants, folder
+
+
+def finish_sweep(result, exp, rank_by: str, report: bool) -> Path | None:
+    """The comparison page of a finished sweep (unless ``report`` is False) and a refreshed runs index."""
+    from reports.compare import write_comparison
+    from reports.index import write_index
+
+    page = None
+    done = [result.out / "variants" / r["id"] for r in result.rows if r["status"] == "done"]
+    if report and done:
+        page = write_comparison(done, result.out, rank_by=rank_by, title=f"Sweep {exp.name}")
+    write_index(result.out.parent)
+    return page

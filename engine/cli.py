@@ -302,6 +302,86 @@ def compare_cmd(run_dirs: Annotated[list[str], typer.Argument(help="run director
         out.print(f"comparison: {page}", markup=False)
 
 
+@app.command("sweep")
+def sweep_cmd(
+    experiment: Annotated[str | None, typer.Argument(help="experiment TOML (see examples/)")] = None,
+    executor: Annotated[str, typer.Option(help="serial | process (all cores) | dask")] = "process",
+    workers: Annotated[int | None, typer.Option(help="processes or Dask workers (default: all cores)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address tcp://HOST:PORT (default: a local cluster)")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="skip variants already finished in --out")] = False,
+    rank_by: Annotated[str, typer.Option(help="metric that ranks the comparison page")] = "sharpe",
+    out_dir: Annotated[str | None, typer.Option("--out", help="sweep folder (default runs/sweep-<name>)")] = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="skip the comparison page")] = False,
+    tearsheets: Annotated[bool, typer.Option("--tearsheets", help="also write each variant's tearsheet (slower)")] = False,
+    strategy: Annotated[str | None, typer.Option(help="quick grid without a file: the strategy")] = None,
+    grid: Annotated[list[str] | None, typer.Option(help="quick grid: key=v1,v2 (repeatable)")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="quick grid: fixed parameter key=value")] = None,
+    start: Annotated[str | None, typer.Option(help="quick grid: first measured session")] = None,
+    end: Annotated[str | None, typer.Option(help="quick grid: last measured session")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run many variants (an experiment file or a quick --grid) and compare them on one page.
+
+    Examples:
+      smallcap sweep examples/momentum_grid.toml --workers 2
+      smallcap sweep --strategy relative_momentum --grid lookback=63,126,252 --grid top_n=1,2
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from engine.api import finish_sweep, prepare_sweep
+    from engine.sweep import run_sweep
+
+    exp, variants, folder = prepare_sweep(experiment, strategy, grid or [], _parse_params(param or []),
+                                          _date(start), _date(end), out_dir)
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("eta"), TimeRemainingColumn()]
+    with Progress(*columns, console=err, disable=as_json) as progress:
+        task = progress.add_task(f"sweep {exp.name} [{executor}]", total=len(variants))
+
+        def tick(row: dict) -> None:
+            progress.advance(task)
+            if row["status"] == "failed":
+                progress.console.print(f"variant {row['id']} failed: {row['error']}", markup=False)
+
+        result = run_sweep(variants, folder, executor=executor, workers=workers, scheduler=scheduler,
+                           resume=resume, tearsheets=tearsheets, on_result=tick)
+    page = finish_sweep(result, exp, rank_by, report=not no_report)
+    summary = {"out": str(result.out), "sweep_csv": str(result.out / "sweep.csv"), "variants": len(result.rows),
+               "skipped": result.skipped, "failed": [{"id": r["id"], "error": r["error"]} for r in result.failed],
+               "comparison": str(page) if page else None}
+    if as_json:
+        print_json(summary)
+        return
+    done = [r for r in result.rows if r["status"] == "done"]
+    best = sorted(done, key=lambda r: -(r["metrics"].get(rank_by) or float("-inf")))[:5]
+    t = Table(title=f"{exp.name}: top {len(best)} of {len(done)} by {rank_by}")
+    for c in ("id", "strategy", "params", rank_by, "cagr", "max_drawdown"):
+        t.add_column(c)
+    for r in best:
+        p = ", ".join(f"{k}={v}" for k, v in r["config"].params.items() if k in exp_grid_keys(exp))
+        t.add_row(r["id"], r["config"].strategy, p, f"{r['metrics'].get(rank_by, 0) or 0:.3f}",
+                  f"{r['metrics']['cagr']:.2%}", f"{r['metrics']['max_drawdown']:.2%}")
+    out.print(t)
+    out.print(f"{len(done) - result.skipped} run, {result.skipped} resumed, {len(result.failed)} failed; "
+              f"table: {summary['sweep_csv']}", markup=False)
+    if page:
+        out.print(f"comparison: {page}", markup=False)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def exp_grid_keys(exp) -> set[str]:
+    """Parameter names that vary in an experiment (its grids)."""
+    return {k for v in exp.variants for k in v.grid}
+
+
 def _date(text: str | None) -> str | None:
     """Validate a YYYY-MM-DD option (None passes through)."""
     if text is None:

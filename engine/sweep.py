@@ -1,0 +1,290 @@
+"""Sweeps: expand an experiment into variants and run them serially, on a process pool or on Dask.
+
+* An **experiment** (TOML) has a ``name``, ``[defaults]`` (any RunConfig field but strategy and
+  params: period, cash, broker, data, benchmark) and ``[[variants]]``, each a ``strategy`` with
+  fixed ``params`` and optional ``grid`` lists (``lookback = [63, 126, 252]``).
+* **Expansion** is deterministic (grid keys sorted, values in the given order); a variant's id is
+  the hash of its fully resolved RunConfig, so the same variant always has the same id and folder.
+* **Executors**: ``serial``; ``process`` (default, all cores); ``dask`` (a running
+  ``dask.distributed`` scheduler at ``scheduler``, else a LocalCluster). Only the resolved config
+  (a plain dict) crosses processes - strategies are looked up by registry name in the worker -
+  and each worker loads and validates the data once (cached per source). Results are identical
+  whichever executor ran them.
+* **Streaming and resume**: every finished variant is saved at once as ``<out>/variants/<id>/``
+  (written to a hidden temp folder and renamed) and only its metrics travel back, so memory stays
+  flat. ``resume=True`` skips variants whose folder is complete; stale temp folders of a killed
+  sweep are removed. A failing variant is recorded with its error; the others go on.
+* **Output**: ``<out>/sweep.csv`` (id, status, strategy, ``param.*``, metrics, error, run_dir).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import resource
+import shutil
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.config import RunConfig, format_validation_error, make_run_config
+from engine.errors import UserError
+
+EXECUTORS = ("serial", "process", "dask")
+SWEEP_COLUMNS = ["cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar", "exposure", "turnover",
+                 "trades", "switches", "rejected_orders", "final_equity"]
+
+
+class VariantSpec(BaseModel):
+    """One ``[[variants]]`` entry: a strategy, fixed params, and grids to expand."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    strategy: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    grid: dict[str, list[Any]] = Field(default_factory=dict)
+    label: str | None = None
+
+
+class Experiment(BaseModel):
+    """A named set of variants sharing defaults (see the module docstring for the TOML layout)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    variants: list[VariantSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One expanded, resolved configuration and its stable id."""
+
+    id: str
+    config: RunConfig
+
+
+@dataclass
+class SweepResult:
+    """What a sweep produced: one row per variant (JSON-ready), and where."""
+
+    out: Path
+    rows: list[dict] = field(default_factory=list)
+    skipped: int = 0
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.rows if r["status"] == "failed"]
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read an experiment TOML file; problems become a one-line UserError."""
+    path = Path(path)
+    try:
+        doc = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserError(f"experiment file '{path}' not found", "check the path, e.g. examples/demo.toml") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML: {exc}", "check quotes and brackets") from None
+    try:
+        return Experiment(**doc)
+    except ValidationError as exc:
+        raise format_validation_error(exc, f"experiment {path.name}") from None
+
+
+def expand(experiment: Experiment) -> list[Variant]:
+    """Every variant of ``experiment``, resolved and validated, in a deterministic order, no duplicates."""
+    out: dict[str, Variant] = {}
+    for spec in experiment.variants:
+        for key, values in spec.grid.items():
+            if not isinstance(values, list) or not values:
+                raise UserError(f"grid '{key}' of {spec.strategy} must be a non-empty list", "e.g. lookback = [63, 126]")
+        keys = sorted(spec.grid)
+        for combo in itertools.product(*(spec.grid[k] for k in keys)):
+            params = {**spec.params, **dict(zip(keys, combo, strict=True))}
+            config = make_run_config(**{**experiment.defaults, "strategy": spec.strategy, "params": params}).resolve()
+            variant_id = config.short_hash()
+            out.setdefault(variant_id, Variant(variant_id, config))
+    return list(out.values())
+
+
+def grid_experiment(strategy: str, grids: dict[str, list[Any]], params: dict[str, Any] | None = None,
+                    defaults: dict[str, Any] | None = None, name: str | None = None) -> Experiment:
+    """An experiment for the CLI shortcut ``smallcap sweep --strategy NAME --grid key=v1,v2``."""
+    return Experiment(name=name or f"{strategy}-grid", defaults=defaults or {},
+                      variants=[VariantSpec(strategy=strategy, params=params or {}, grid=grids)])
+
+
+# ----- worker side ---------------------------------------------------------------------------------
+@lru_cache(maxsize=4)
+def _source(spec: str, cache_dir: str | None, offline: bool):
+    """One data source per worker process: files are read and validated once, then reused."""
+    from engine.data.sources import open_source
+
+    return open_source(spec, cache_dir=cache_dir, offline=offline)
+
+
+def run_variant(config_doc: dict, run_dir: str, tearsheet: bool = False) -> dict:
+    """Run one variant in whatever process this is; save it to ``run_dir``; return a small row.
+
+    Never raises for a failing backtest: the row has ``status='failed'`` and the one-line error.
+    """
+    from engine.data.market import load_market_data
+    from engine.runner import RISK_FREE_SERIES, run_backtest
+    from strategies.registry import get_strategy
+
+    target = Path(run_dir)
+    row: dict[str, Any] = {"id": target.name, "pid": os.getpid()}
+    try:
+        config = RunConfig(**config_doc)
+        spec = get_strategy(config.strategy)
+        symbols, series = spec.cls.all_symbols(spec.cls.Params(**config.params))
+        src = _source(config.data.source, config.data.cache_dir, config.data.offline)
+        needed = [*series] + ([RISK_FREE_SERIES] if config.risk_free is None else [])
+        data = load_market_data([*symbols, config.benchmark], needed, src)
+        result = run_backtest(config, data)
+        result.save(target.parent, name=target.name)
+        if tearsheet:
+            from reports.tearsheet import write_tearsheet
+
+            write_tearsheet(target)
+        row.update(status="done", metrics=result.metrics)
+    except Exception as exc:  # noqa: BLE001 - a failing variant is recorded, the sweep goes on
+        message = exc.one_line() if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+        row.update(status="failed", error=message.replace("\n", " "))
+    row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return row
+
+
+# ----- driver side ---------------------------------------------------------------------------------
+def _pending(variants: list[Variant], folder: Path, resume: bool) -> tuple[list[Variant], list[Variant]]:
+    from engine.results import is_complete_run
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(".tmp-*"):  # left by a killed worker mid-save: never a run
+        shutil.rmtree(stale, ignore_errors=True)
+    done = [v for v in variants if is_complete_run(folder / v.id)]
+    if done and not resume:
+        raise UserError(f"{folder.parent} already holds {len(done)} finished variant(s)",
+                        "pass --resume to continue that sweep, or --out another folder")
+    for v in variants:  # an incomplete folder (older tool, manual edits) is redone
+        if not is_complete_run(folder / v.id) and (folder / v.id).exists():
+            shutil.rmtree(folder / v.id)
+    return [v for v in variants if v not in done], done
+
+
+def _executor_map(executor: str, jobs: list[tuple], workers: int | None, scheduler: str | None) -> Iterable[dict]:
+    if executor == "serial":
+        for job in jobs:
+            yield run_variant(*job)
+        return
+    if executor == "process":
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
+            futures = [pool.submit(run_variant, *job) for job in jobs]
+            try:
+                for fut in as_completed(futures):
+                    yield fut.result()
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+        return
+    if executor == "dask":
+        try:
+            from dask.distributed import Client, LocalCluster, as_completed
+        except ImportError:
+            raise UserError("the dask executor needs dask.distributed",
+                            "pip install 'smallcap-rotation[distributed]'") from None
+        cluster = None
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="10s")
+            except OSError as exc:
+                raise UserError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+                                "start one with `dask scheduler`, or omit --scheduler for a local cluster") from None
+        else:
+            cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=40)
+            client = Client(cluster)
+        try:
+            futures = [client.submit(run_variant, *job, pure=False) for job in jobs]
+            for fut in as_completed(futures):
+                yield fut.result()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        return
+    raise UserError(f"unknown executor '{executor}'", f"use one of: {', '.join(EXECUTORS)}")
+
+
+def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "process", workers: int | None = None,
+              scheduler: str | None = None, resume: bool = False, tearsheets: bool = False,
+              on_result: Callable[[dict], None] | None = None) -> SweepResult:
+    """Run ``variants`` into ``out/variants/<id>/`` and write ``out/sweep.csv``; return the rows.
+
+    ``executor``: serial | process | dask; ``workers``: processes or Dask workers (default: all
+    cores); ``scheduler``: a ``tcp://host:port`` Dask scheduler (default: a LocalCluster);
+    ``resume``: skip variants already complete in ``out``; ``tearsheets``: also write each
+    variant's tearsheet; ``on_result``: called with each finished row (for progress bars).
+    """
+    if executor not in EXECUTORS:
+        raise UserError(f"unknown executor '{executor}'", f"use one of: {', '.join(EXECUTORS)}")
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers must be at least 1, got {workers}", "e.g. --workers 2")
+    out = Path(out)
+    folder = out / "variants"
+    todo, done = _pending(variants, folder, resume)
+    result = SweepResult(out=out, skipped=len(done))
+    by_id = {v.id: v for v in variants}
+    for v in done:
+        metrics = json.loads((folder / v.id / "metrics.json").read_text())
+        row = {"id": v.id, "status": "done", "metrics": metrics, "config": v.config, "resumed": True}
+        result.rows.append(row)
+        if on_result:
+            on_result(row)
+    jobs = [(v.config.to_dict(), str(folder / v.id), tearsheets) for v in todo]
+    for row in _executor_map(executor, jobs, workers, scheduler):
+        row["config"] = by_id[row["id"]].config
+        result.rows.append(row)
+        if on_result:
+            on_result(row)
+    order = {v.id: i for i, v in enumerate(variants)}
+    result.rows.sort(key=lambda r: order[r["id"]])
+    write_sweep_csv(result, out / "sweep.csv")
+    return result
+
+
+def write_sweep_csv(result: SweepResult, path: Path) -> Path:
+    """One row per variant: id, status, strategy, ``param.*``, metrics, error, run_dir (atomic write)."""
+    import pandas as pd
+
+    keys = sorted({k for r in result.rows for k in r["config"].params})
+    records = []
+    for r in result.rows:
+        rec = {"id": r["id"], "status": r["status"], "strategy": r["config"].strategy}
+        rec.update({f"param.{k}": _cell(r["config"].params.get(k)) for k in keys})
+        metrics = r.get("metrics") or {}
+        rec.update({m: metrics.get(m) for m in SWEEP_COLUMNS})
+        rec["error"] = r.get("error", "")
+        rec["run_dir"] = f"variants/{r['id']}" if r["status"] == "done" else ""
+        records.append(rec)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pd.DataFrame(records).to_csv(tmp, index=False, lineterminator="\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, list):
+        return ",".join(map(str, v))
+    if isinstance(v, dict):
+        return ",".join(f"{k}:{x}" for k, x in v.items())
+    return v

@@ -1,0 +1,129 @@
+"""Sweeps: expansion and ids, identical results on every executor, kill and resume, failures."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from engine.errors import UserError
+from engine.results import is_complete_run
+from engine.sweep import Experiment, VariantSpec, expand, load_experiment, run_sweep
+
+SHORT = {"start": "2016-01-04", "end": "2018-12-31"}
+
+
+def _grid(**grid) -> Experiment:
+    return Experiment(name="t", defaults=SHORT, variants=[VariantSpec(strategy="relative_momentum", grid=grid)])
+
+
+def test_grid_expansion_is_deterministic_with_stable_ids():
+    exp = _grid(lookback=[63, 126, 252], top_n=[1, 2])
+    a, b = expand(exp), expand(exp)
+    assert [v.id for v in a] == [v.id for v in b] and len({v.id for v in a}) == 6
+    assert [(v.config.params["lookback"], v.config.params["top_n"]) for v in a] == \
+        [(63, 1), (63, 2), (126, 1), (126, 2), (252, 1), (252, 2)]
+    assert a[0].id == a[0].config.short_hash()
+    # the same variant spelled differently (explicit default) has the same id; duplicates collapse
+    twice = Experiment(name="t", defaults=SHORT, variants=[
+        VariantSpec(strategy="relative_momentum", params={"top_n": 1}, grid={"lookback": [63]}),
+        VariantSpec(strategy="relative_momentum", grid={"lookback": [63], "top_n": [1]})])
+    assert len(expand(twice)) == 1 and expand(twice)[0].id == a[0].id
+
+
+def test_every_example_experiment_expands():
+    from pathlib import Path
+
+    for path in sorted(Path("examples").glob("*.toml")):
+        doc = path.read_text()
+        if "[[variants]]" in doc:
+            assert expand(load_experiment(path)), path
+
+
+def test_bad_grid_values_are_user_errors():
+    with pytest.raises(UserError, match="lookback"):
+        expand(_grid(lookback=[63, "abc"]))
+    with pytest.raises(UserError, match="did you mean 'lookback'"):
+        expand(_grid(lookbak=[63]))
+
+
+def _files(out, variant_id):
+    folder = out / "variants" / variant_id
+    return {name: (folder / name).read_bytes() for name in ("returns.csv", "metrics.json", "orders.csv")}
+
+
+@pytest.mark.slow
+def test_identical_results_serial_process_and_dask_localcluster(tmp_path):
+    variants = expand(_grid(lookback=[63, 126], top_n=[1, 2]))
+    outs = {}
+    for executor in ("serial", "process", "dask"):
+        outs[executor] = tmp_path / executor
+        result = run_sweep(variants, outs[executor], executor=executor, workers=2)
+        assert [r["status"] for r in result.rows] == ["done"] * 4, result.rows
+    pids = {r["pid"] for r in run_sweep(variants, tmp_path / "pids", executor="process", workers=2).rows}
+    assert len(pids) >= 1
+    for v in variants:
+        serial = _files(outs["serial"], v.id)
+        assert _files(outs["process"], v.id) == serial
+        assert _files(outs["dask"], v.id) == serial
+    assert (outs["serial"] / "sweep.csv").read_bytes() == (outs["dask"] / "sweep.csv").read_bytes()
+
+
+def test_a_failing_variant_is_reported_and_the_rest_complete(tmp_path):
+    exp = Experiment(name="t", defaults={"start": "2005-01-03", "end": "2005-06-30"},
+                     variants=[VariantSpec(strategy="buy_and_hold", grid={"symbol": ["SPY", "BIL", "IWM"]})])
+    result = run_sweep(expand(exp), tmp_path, executor="serial")
+    status = {r["config"].params["symbol"]: r["status"] for r in result.rows}
+    assert status == {"SPY": "done", "BIL": "failed", "IWM": "done"}
+    assert "before the data begins" in result.failed[0]["error"]
+    csv = (tmp_path / "sweep.csv").read_text()
+    assert "failed" in csv and "before the data begins" in csv
+
+
+def test_killed_sweep_resumes_to_the_full_set_without_duplicates(tmp_path):
+    exp = tmp_path / "exp.toml"
+    exp.write_text('name = "kill"\n[defaults]\nstart = 2012-01-03\nend = 2016-12-30\n'
+                   '[[variants]]\nstrategy = "relative_momentum"\ngrid = { lookback = [21, 42, 63, 84, 105, 126, 147, 168] }\n')
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "engine.cli", "sweep", str(exp), "--executor", "serial", "--out", str(out), "--no-report"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        done = [p for p in (out / "variants").glob("*") if is_complete_run(p)] if (out / "variants").exists() else []
+        if len(done) >= 2:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished = {p.name for p in (out / "variants").iterdir() if is_complete_run(p)}
+    assert 2 <= len(finished) < 8
+    assert all(is_complete_run(p) or p.name.startswith(".tmp-") for p in (out / "variants").iterdir())
+    before = {name: (out / "variants" / name / "returns.csv").read_bytes() for name in finished}
+
+    resumed = subprocess.run([*cmd, "--resume", "--json"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["variants"] == 8 and summary["skipped"] == len(finished)
+    entries = list((out / "variants").iterdir())
+    assert len(entries) == 8 and all(is_complete_run(p) for p in entries)  # no duplicates, no partial dirs
+    assert all((out / "variants" / n / "returns.csv").read_bytes() == b for n, b in before.items())
+    assert len((out / "sweep.csv").read_text().splitlines()) == 9
+
+
+def test_cli_grid_shortcut_writes_csv_and_comparison(tmp_path, cli):
+    result = cli("sweep", "--strategy", "relative_momentum", "--grid", "lookback=63,126", "--grid", "top_n=1,2",
+                 "--start", "2016-01-04", "--end", "2017-12-29", "--executor", "serial", "--out", str(tmp_path / "s"),
+                 "--json")
+    assert result.code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["variants"] == 4 and doc["failed"] == []
+    page = (tmp_path / "s" / "comparison.html").read_text()
+    assert 'id="heatmap"' in page  # two parameters vary: lookback x top_n
+    assert (tmp_path / "index.html").exists()
+    again = cli("sweep", "--strategy", "relative_momentum", "--grid", "lookback=63,126", "--grid", "top_n=1,2",
+                "--start", "2016-01-04", "--end", "2017-12-29", "--out", str(tmp_path / "s"))
+    assert again.code == 2 and "--resume" in again.stderr
