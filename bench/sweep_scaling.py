@@ -18,10 +18,13 @@ from engine.sweep import Experiment, VariantSpec, expand, run_sweep
 
 
 def variants(n: int):
-    lookbacks = list(range(21, 21 + 7 * n, 7))[:n]
+    """``n`` distinct relative-momentum variants (lookback x top_n x absolute), 2005-2025."""
+    grid = {"lookback": list(range(21, 757, 7)), "top_n": [1, 2, 3], "absolute": [False, True]}
     exp = Experiment(name="bench", defaults={"start": "2005-01-03"},
-                     variants=[VariantSpec(strategy="relative_momentum", grid={"lookback": lookbacks})])
-    return expand(exp)
+                     variants=[VariantSpec(strategy="relative_momentum", grid=grid)])
+    everything = expand(exp)
+    step = max(1, len(everything) // n)
+    return everything[::step][:n]
 
 
 def timed(executor: str, vs, workers: int | None, root: Path) -> tuple[float, list[dict]]:

@@ -382,6 +382,63 @@ def exp_grid_keys(exp) -> set[str]:
     return {k for v in exp.variants for k in v.grid}
 
 
+@app.command("streaks")
+def streaks_cmd(
+    symbol: Annotated[str, typer.Option(help="signal series: an index level (RUT, GSPC) or an ETF")] = "RUT",
+    sessions: Annotated[int, typer.Option(help="consecutive qualifying sessions that make an episode")] = 5,
+    min_gain: Annotated[float, typer.Option(help="minimum daily gain as a fraction (0.01 = 1%)")] = 0.01,
+    horizons: Annotated[str, typer.Option(help="forward windows in sessions, comma-separated")] = "5,10,20,50",
+    target: Annotated[str | None, typer.Option(help="whose forward returns to measure (default: the symbol)")] = None,
+    versus: Annotated[str, typer.Option(help="comparison series (default SPY)")] = "SPY",
+    relative: Annotated[bool, typer.Option("--relative", help="count sessions where SYMBOL beat VERSUS by min-gain")] = False,
+    start: Annotated[str | None, typer.Option(help="first date, YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option(help="last date, YYYY-MM-DD")] = None,
+    data: DataOpt = "bundled",
+    html: Annotated[str | None, typer.Option("--html", help="also write an HTML page to this file")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Event study: every N-session streak of strong days, and what followed.
+
+    Examples:
+      smallcap streaks --symbol RUT --sessions 5 --min-gain 0.01 --target IWM
+      smallcap streaks --symbol IWM --versus SPY --relative --sessions 3 --min-gain 0.005
+    """
+    from engine.events import streak_study
+
+    try:
+        windows = [int(h) for h in horizons.split(",") if h.strip()]
+    except ValueError:
+        raise UserError(f"--horizons '{horizons}' is not a list of session counts", "e.g. --horizons 5,10,20,50") from None
+    study = streak_study(symbol, sessions, min_gain, windows, target, versus, relative, _date(start), _date(end), data)
+    page = None
+    if html:
+        from reports.streaks import write_streaks_html
+
+        page = write_streaks_html(study, html)
+    if as_json:
+        print_json(study.to_dict())
+        return
+    p = study.params
+    t = Table(title=f"{p['symbol']}: {sessions} sessions in a row {'beating ' + versus if relative else 'up'} >= {min_gain:.2%}, {p['start']} .. {p['end']}")
+    for c in ("signal date", "run", "run gain", *[f"{p['target']} +{h}" for h in windows], *[f"{p['versus']} +{h}" for h in windows]):
+        t.add_column(c, justify="right")
+    fmt = lambda v: "missing" if v is None else f"{v:+.2%}"  # noqa: E731
+    for e in study.episodes:
+        t.add_row(e.signal_date, f"{e.run_length}{'+' if e.run_ongoing else ''}", f"{e.run_gain:+.2%}",
+                  *[fmt(e.forward[str(h)]) for h in windows], *[fmt(e.versus_forward.get(str(h))) for h in windows])
+    out.print(t)
+    s = Table(title="after a streak vs any session (mean / hit rate)")
+    for c in ("horizon", p["target"], f"{p['target']} any day", str(p["versus"]), f"{p['versus']} any day"):
+        s.add_column(c, justify="right")
+    mh = lambda d: "n/a" if not d or d["mean"] is None else f"{d['mean']:+.2%} / {d['hit_rate']:.0%} (n={d['n']})"  # noqa: E731
+    for h, row in study.summary["horizons"].items():
+        s.add_row(f"{h} sessions", mh(row["target"]), mh(row["target_unconditional"]), mh(row.get("versus")),
+                  mh(row.get("versus_unconditional")))
+    out.print(s)
+    if page:
+        out.print(f"html: {page}", markup=False)
+
+
 def _date(text: str | None) -> str | None:
     """Validate a YYYY-MM-DD option (None passes through)."""
     if text is None:

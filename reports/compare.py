@@ -60,7 +60,7 @@ def _thin(frame: pd.DataFrame | pd.Series):
     return frame.iloc[::step]
 
 
-def _plotly_file(folder: Path) -> None:
+def write_plotly_js(folder: Path) -> None:
     from plotly.offline import get_plotlyjs
 
     target = folder / "plotly.min.js"
@@ -71,7 +71,7 @@ def _plotly_file(folder: Path) -> None:
         os.replace(tmp, target)
 
 
-def _fig_html(fig, div_id: str) -> str:
+def fig_html(fig, div_id: str) -> str:
     fig.update_layout(template="plotly_white", margin={"l": 50, "r": 20, "t": 30, "b": 40}, height=440,
                       legend={"orientation": "h", "y": -0.15})
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
@@ -172,10 +172,10 @@ def write_comparison(run_dirs: list[str | Path], out: str | Path, rank_by: str =
     html = environment().get_template("compare.html").render(
         title=title, runs=runs, period=period, benchmark=bench_run.metrics.get("benchmark", ""), rank_by=rank_by,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), param_columns=varying or [],
-        metric_columns=METRIC_COLUMNS, rows=rows, equity=_fig_html(equity, "equity"),
-        drawdowns=_fig_html(drawdown, "drawdowns"), rolling=_fig_html(rolling, "rolling"), years=years,
+        metric_columns=METRIC_COLUMNS, rows=rows, equity=fig_html(equity, "equity"),
+        drawdowns=fig_html(drawdown, "drawdowns"), rolling=fig_html(rolling, "rolling"), years=years,
         yearly=yearly_table, assets=assets, rotation=rotation, heatmap=heatmap, heatmap_axes=varying)
-    _plotly_file(out)
+    write_plotly_js(out)
     tmp = out / f".comparison.html.{os.getpid()}.tmp"
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, page)
@@ -204,7 +204,7 @@ def _heatmap(runs: list[BacktestResult], axes: list[str], metric: str) -> str:
                                texttemplate="%{z:.3f}", colorbar={"title": metric}))
     fig.update_xaxes(title=axes[0], type="category")
     fig.update_yaxes(title=axes[1], type="category")
-    return _fig_html(fig, "heatmap")
+    return fig_html(fig, "heatmap")
 
 
 def _sort_key(v):

@@ -1,0 +1,180 @@
+"""Event studies: every breadth streak in a series, and what small and large caps did next.
+
+An **episode** is a run of consecutive qualifying sessions - each up at least ``min_gain``
+(or, with ``relative``, small caps beating large caps by at least ``min_gain`` that day) - that
+reaches ``sessions`` in a row. Its ``signal_date`` is the session the run first reached
+``sessions`` (what a strategy could act on at that close); ``run_length`` is how long the run
+lasted in all; ``run_gain`` its cumulative gain (relative: small-cap growth over large-cap growth,
+minus 1); ``run_ongoing`` says the data ended inside the run.
+
+Forward returns are total returns from the close of the signal date to the close ``h`` sessions
+later, for a ``target`` (default the series itself) and a ``versus`` series (default SPY); where
+the data ends (or the target has not started) they are missing (``None``), never zero. For
+reference each horizon's unconditional mean, median and hit rate over the whole period.
+
+The qualifying-day and run rules are ``strategies.signals`` - the same ones the
+``breadth_streak`` strategy evaluates incrementally inside backtrader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import UserError
+from strategies.signals import qualifies, run_lengths, up_days
+
+
+@dataclass
+class Episode:
+    """One streak and what followed it."""
+
+    signal_date: str
+    run_start: str
+    run_length: int
+    run_gain: float
+    run_ongoing: bool
+    forward: dict[str, float | None] = field(default_factory=dict)
+    versus_forward: dict[str, float | None] = field(default_factory=dict)
+
+
+@dataclass
+class StreakStudy:
+    """Parameters, episodes and summary of one event study (``to_dict`` is the --json document)."""
+
+    params: dict
+    episodes: list[Episode]
+    summary: dict
+    series: pd.Series  # the signal series over the studied period (for charts)
+
+    def to_dict(self) -> dict:
+        return {"params": self.params, "episodes": [asdict(e) for e in self.episodes], "summary": self.summary}
+
+
+def _forward(values: np.ndarray, i: int, h: int) -> float | None:
+    j = i + h
+    if j >= len(values) or not np.isfinite(values[i]) or not np.isfinite(values[j]):
+        return None
+    return float(values[j] / values[i] - 1.0)
+
+
+def _stats(xs: Sequence[float | None]) -> dict:
+    vals = np.array([x for x in xs if x is not None], dtype=float)
+    if len(vals) == 0:
+        return {"n": 0, "mean": None, "median": None, "hit_rate": None}
+    return {"n": int(len(vals)), "mean": float(vals.mean()), "median": float(np.median(vals)),
+            "hit_rate": float((vals > 0).mean())}
+
+
+def _unconditional(values: np.ndarray, h: int) -> dict:
+    if len(values) <= h:
+        return _stats([])
+    fwd = values[h:] / values[:-h] - 1.0
+    return _stats([float(x) for x in fwd if np.isfinite(x)])
+
+
+def find_streaks(signal: pd.Series, sessions: int = 5, min_gain: float = 0.01,
+                 horizons: Sequence[int] = (5, 10, 20, 50), target: pd.Series | None = None,
+                 versus: pd.Series | None = None, relative_to: pd.Series | None = None,
+                 names: dict | None = None) -> StreakStudy:
+    """Find every streak in ``signal`` and measure forward returns of ``target`` and ``versus``.
+
+    ``signal``: closes (index levels or total-return prices) on session dates. ``sessions``:
+    run length that defines an episode; ``min_gain``: daily threshold as a fraction (0.01 = 1%).
+    ``horizons``: forward windows in sessions. ``target``/``versus``: closes on the same dates
+    (NaN where absent; default target = ``signal``). ``relative_to``: if given, a day qualifies
+    when ``signal``'s daily return minus ``relative_to``'s is at least ``min_gain``.
+    """
+    if sessions < 1:
+        raise UserError(f"sessions must be at least 1, got {sessions}", "e.g. --sessions 5")
+    if not 0 < min_gain < 1:
+        raise UserError(f"min_gain {min_gain} is not a fraction between 0 and 1", "1% is --min-gain 0.01")
+    if not horizons or any(h < 1 for h in horizons):
+        raise UserError(f"horizons must be positive session counts, got {list(horizons)}", "e.g. --horizons 5,10,20,50")
+    values = signal.to_numpy(dtype=float)
+    if relative_to is not None:
+        other = relative_to.reindex(signal.index).to_numpy(dtype=float)
+        excess = np.zeros(len(values), dtype=float)
+        excess[1:] = (values[1:] / values[:-1]) - (other[1:] / other[:-1])
+        flags = np.zeros(len(values), dtype=bool)
+        flags[1:] = qualifies(excess[1:], min_gain) & np.isfinite(excess[1:])
+        growth = values / other
+    else:
+        flags = up_days(values, min_gain)
+        growth = values
+    runs = run_lengths(flags)
+    target_v = (target if target is not None else signal).reindex(signal.index).to_numpy(dtype=float)
+    versus_v = versus.reindex(signal.index).to_numpy(dtype=float) if versus is not None else None
+    dates = signal.index
+    episodes = []
+    for i in np.flatnonzero(runs == sessions):
+        end = i
+        while end + 1 < len(runs) and runs[end + 1] == runs[end] + 1:
+            end += 1
+        start = i - sessions + 1
+        gain = float(growth[end] / growth[start - 1] - 1.0)
+        ep = Episode(signal_date=dates[i].date().isoformat(), run_start=dates[start].date().isoformat(),
+                     run_length=int(runs[end]), run_gain=gain, run_ongoing=bool(end == len(runs) - 1))
+        ep.forward = {str(h): _forward(target_v, i, h) for h in horizons}
+        if versus_v is not None:
+            ep.versus_forward = {str(h): _forward(versus_v, i, h) for h in horizons}
+        episodes.append(ep)
+    summary: dict = {"episodes": len(episodes), "horizons": {}}
+    for h in horizons:
+        key = str(h)
+        row = {"target": _stats([e.forward[key] for e in episodes]),
+               "target_unconditional": _unconditional(target_v, h)}
+        if versus_v is not None:
+            row["versus"] = _stats([e.versus_forward[key] for e in episodes])
+            row["versus_unconditional"] = _unconditional(versus_v, h)
+        summary["horizons"][key] = row
+    params = {"sessions": sessions, "min_gain": min_gain, "horizons": list(horizons),
+              "start": dates[0].date().isoformat(), "end": dates[-1].date().isoformat(), **(names or {})}
+    return StreakStudy(params, episodes, summary, signal)
+
+
+def streak_study(symbol: str = "RUT", sessions: int = 5, min_gain: float = 0.01,
+                 horizons: Sequence[int] = (5, 10, 20, 50), target: str | None = None, versus: str | None = "SPY",
+                 relative: bool = False, start: str | None = None, end: str | None = None,
+                 source: str = "bundled") -> StreakStudy:
+    """The event study from named series of a data source (what ``smallcap streaks`` runs).
+
+    ``symbol``: the signal series (index level such as RUT, or an ETF's total-return close).
+    ``relative``: count sessions where ``symbol`` beat ``versus`` by ``min_gain`` (e.g. IWM vs
+    SPY). ``target`` defaults to ``symbol``. ``start``/``end`` cut the period (ISO dates).
+    """
+    from engine.data.market import adjust_total_return
+    from engine.data.sources import open_source
+
+    src = open_source(source)
+
+    def closes(name: str) -> pd.Series:
+        raw = src.load(name.upper())
+        if raw.kind == "price":
+            return adjust_total_return(raw.frame)["close"]
+        if raw.kind == "index":
+            return raw.frame["close"]
+        raise UserError(f"'{name}' is a {raw.kind} series, not prices", "use an index (RUT, GSPC) or an ETF")
+
+    signal = closes(symbol)
+    first, last = signal.index[0], signal.index[-1]
+    lo = pd.Timestamp(start) if start else first
+    hi = pd.Timestamp(end) if end else last
+    if start and end and lo > hi:
+        raise UserError(f"start {lo.date()} is after end {hi.date()}", "swap --start and --end")
+    if hi < first or lo > last:
+        raise UserError(f"{symbol.upper()} has data from {first.date()} to {last.date()}",
+                        "choose --start/--end inside that range")
+    signal = signal.loc[lo:hi]
+    target_name = (target or symbol).upper()
+    target_s = closes(target_name)
+    versus_s = closes(versus) if versus else None
+    if relative and versus_s is None:
+        raise UserError("--relative needs --versus", "e.g. --symbol IWM --versus SPY --relative")
+    names = {"symbol": symbol.upper(), "target": target_name, "versus": versus.upper() if versus else None,
+             "relative": relative, "source": src.name}
+    return find_streaks(signal, sessions, min_gain, horizons, target=target_s, versus=versus_s,
+                        relative_to=versus_s if relative else None, names=names)
