@@ -45,6 +45,7 @@ def main() -> None:
     vs = variants(args.variants)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        run_sweep(vs[:1], root / "warm", executor="serial")  # imports and data cache, outside the timings
         rates = {}
         for executor, workers in (("serial", None), ("process", 2), ("dask", 2)):
             elapsed, _ = timed(executor, vs, workers, root)

@@ -1,0 +1,36 @@
+"""Markdown tables of saved results (for the README and notes): generated, never typed by hand."""
+
+from __future__ import annotations
+
+from reports._render import number
+
+COLUMNS = [("CAGR", "cagr", "pct"), ("volatility", "volatility", "pct"), ("Sharpe", "sharpe", "num"),
+           ("max drawdown", "max_drawdown", "pct"), ("trades", "trades", "int")]
+
+
+def strategy_table(rows: list[tuple[str, dict]]) -> str:
+    """``rows`` of (label, metrics dict) -> a markdown table with CAGR, volatility, Sharpe, max DD, trades."""
+    head = "| strategy (defaults) | " + " | ".join(c for c, _, _ in COLUMNS) + " |"
+    rule = "|---|" + "---:|" * len(COLUMNS)
+    body = [f"| {label} | " + " | ".join(number(m.get(k), f) for _, k, f in COLUMNS) + " |" for label, m in rows]
+    return "\n".join([head, rule, *body])
+
+
+def demo_table() -> str:
+    """The README table: every variant of ``examples/demo.toml`` run serially on the bundled data."""
+    from pathlib import Path
+
+    from engine.runner import run_backtest
+    from engine.sweep import expand, load_experiment
+
+    exp = load_experiment(Path(__file__).resolve().parent.parent / "examples" / "demo.toml")
+    rows = []
+    for v in expand(exp):
+        label = v.config.strategy + (f" {v.config.params['symbol']}" if v.config.strategy == "buy_and_hold" else "")
+        rows.append((label, run_backtest(v.config).metrics))
+    period = f"{rows[0][1]['start']} .. {rows[0][1]['end']}"
+    return f"Bundled data, {period}, $100,000, whole shares, next-open fills, no costs:\n\n" + strategy_table(rows)
+
+
+if __name__ == "__main__":
+    print(demo_table())
