@@ -227,15 +227,20 @@ def backtest_cmd(
 
     Example: smallcap backtest relative_momentum -p lookback=63 --start 2010-01-01 --fill close
     """
+    from contextlib import nullcontext
+
     from engine.api import backtest_from_cli
 
-    result = backtest_from_cli(
-        strategy=strategy, params=_parse_params(param or []), symbols=symbols, start=_date(start), end=_date(end),
-        cash=cash, broker={"commission_bps": commission_bps, "commission_per_share": commission_per_share,
-                           "commission_min": commission_min, "slippage_bps": slippage_bps, "fill": fill,
-                           "fractional": fractional, "cash_buffer": cash_buffer},
-        benchmark=benchmark, risk_free=risk_free, data=data, config_file=config, out=out_dir,
-        report=not no_report)
+    busy = nullcontext() if as_json else err.status("running the backtest" + ("" if no_report else " and writing its tearsheet"))
+    with busy:
+        result = backtest_from_cli(
+            strategy=strategy, params=_parse_params(param or []), symbols=symbols, start=_date(start),
+            end=_date(end), cash=cash,
+            broker={"commission_bps": commission_bps, "commission_per_share": commission_per_share,
+                    "commission_min": commission_min, "slippage_bps": slippage_bps, "fill": fill,
+                    "fractional": fractional, "cash_buffer": cash_buffer},
+            benchmark=benchmark, risk_free=risk_free, data=data, config_file=config, out=out_dir,
+            report=not no_report)
     if as_json:
         print_json({"run_dir": str(result.run_dir), "metrics": result.metrics, "warnings": result.warnings,
                     "config": result.config.to_dict()})

@@ -128,13 +128,17 @@ def make_run_config(**fields: Any) -> RunConfig:
         raise format_validation_error(exc, "run config") from None
 
 
-def load_run_config(path: str | Path) -> RunConfig:
-    """Read a RunConfig from a TOML file (the same layout ``config.toml`` of a run uses)."""
+def read_toml(path: str | Path, what: str = "config file") -> dict[str, Any]:
+    """The parsed TOML document at ``path``; a missing or malformed file is a one-line UserError."""
     path = Path(path)
     try:
-        doc = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise UserError(f"config file '{path}' not found", "check the path") from None
+        raise UserError(f"{what} '{path}' not found", "check the path (examples/ has samples)") from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: not valid TOML: {exc}", "check quotes and brackets") from None
-    return make_run_config(**doc)
+
+
+def load_run_config(path: str | Path) -> RunConfig:
+    """Read a RunConfig from a TOML file (the same layout ``config.toml`` of a run uses)."""
+    return make_run_config(**read_toml(path))

@@ -148,6 +148,7 @@ def streak_study(symbol: str = "RUT", sessions: int = 5, min_gain: float = 0.01,
     """
     from engine.data.market import adjust_total_return
     from engine.data.sources import open_source
+    from engine.data.summary import cut_to_dates
 
     src = open_source(source)
 
@@ -159,16 +160,7 @@ def streak_study(symbol: str = "RUT", sessions: int = 5, min_gain: float = 0.01,
             return raw.frame["close"]
         raise UserError(f"'{name}' is a {raw.kind} series, not prices", "use an index (RUT, GSPC) or an ETF")
 
-    signal = closes(symbol)
-    first, last = signal.index[0], signal.index[-1]
-    lo = pd.Timestamp(start) if start else first
-    hi = pd.Timestamp(end) if end else last
-    if start and end and lo > hi:
-        raise UserError(f"start {lo.date()} is after end {hi.date()}", "swap --start and --end")
-    if hi < first or lo > last:
-        raise UserError(f"{symbol.upper()} has data from {first.date()} to {last.date()}",
-                        "choose --start/--end inside that range")
-    signal = signal.loc[lo:hi]
+    signal = cut_to_dates(closes(symbol), symbol.upper(), start, end)
     target_name = (target or symbol).upper()
     target_s = closes(target_name)
     versus_s = closes(versus) if versus else None

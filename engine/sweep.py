@@ -24,7 +24,6 @@ import json
 import os
 import resource
 import shutil
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,7 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from engine.config import RunConfig, format_validation_error, make_run_config
+from engine.config import RunConfig, format_validation_error, make_run_config, read_toml
 from engine.errors import UserError
 
 EXECUTORS = ("serial", "process", "dask")
@@ -85,12 +84,7 @@ class SweepResult:
 def load_experiment(path: str | Path) -> Experiment:
     """Read an experiment TOML file; problems become a one-line UserError."""
     path = Path(path)
-    try:
-        doc = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise UserError(f"experiment file '{path}' not found", "check the path, e.g. examples/demo.toml") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: not valid TOML: {exc}", "check quotes and brackets") from None
+    doc = read_toml(path, "experiment file")
     try:
         return Experiment(**doc)
     except ValidationError as exc:

@@ -93,3 +93,19 @@ def test_rate_regime_switches_on_a_threshold_move(tmp_path):
     first_iwm = targets[targets == "IWM:1.0000"].index[0]
     assert md.sessions[10] < pd.Timestamp(first_iwm) <= md.sessions[15]
     assert targets.iloc[-1] == "IWM:1.0000"  # yields flat again afterwards: keep small caps
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([-0.02, -0.001, 0.0, 0.0099, 0.01, 0.0101, 0.03]), min_size=2, max_size=40),
+       st.integers(min_value=1, max_value=6))
+def test_incremental_and_vectorized_streak_rules_agree_on_any_path(gains, sessions):
+    closes = _path(gains)
+    vectorized = list(np.flatnonzero(streak_triggers(np.array(closes), sessions, 0.01)))
+    incremental = [i for i in range(sessions + 1, len(closes))
+                   if streak_reached_today(Line(closes[: i + 1]), sessions, 0.01)]
+    # the incremental rule needs sessions + 1 bars of history; compare where both can speak
+    assert incremental == [i for i in vectorized if i >= sessions + 1]

@@ -40,7 +40,12 @@ def show_series(src: Source, symbol: str, start: str | None = None, end: str | N
     """The series of ``symbol`` as used in backtests (prices total-return adjusted), cut to dates."""
     raw = src.load(symbol)
     frame = adjust_total_return(raw.frame) if raw.kind == "price" else raw.frame
-    first, last = raw.frame.index[0], raw.frame.index[-1]
+    return cut_to_dates(frame, symbol, start, end)
+
+
+def cut_to_dates(frame: pd.DataFrame | pd.Series, symbol: str, start: str | None, end: str | None):
+    """``frame`` cut to ``[start, end]`` (ISO dates, either optional); a UserError if nothing is left."""
+    first, last = frame.index[0], frame.index[-1]
     lo = pd.Timestamp(start) if start else first
     hi = pd.Timestamp(end) if end else last
     if start and end and lo > hi:
