@@ -168,9 +168,15 @@ def write_comparison(run_dirs: list[str | Path], out: str | Path, rank_by: str =
     if len(by_strategy) == 1 and len(varying) == 2:
         heatmap = _heatmap(runs, varying, rank_by)
     periods = {(r.metrics["start"], r.metrics["end"]) for r in runs}
-    period = " / ".join(f"{a} .. {b}" for a, b in sorted(periods))
+    if len(periods) == 1:
+        period, period_warning = "{} .. {}".format(*next(iter(periods))), ""
+    else:
+        starts, ends = sorted(a for a, _ in periods), sorted(b for _, b in periods)
+        period = f"{starts[0]} .. {ends[-1]}"
+        period_warning = (f"The runs cover {len(periods)} different periods (starts {starts[0]} to {starts[-1]}): "
+                          "their metrics are not strictly comparable. Give them one start date (e.g. the latest).")
     html = environment().get_template("compare.html").render(
-        title=title, runs=runs, period=period, benchmark=bench_run.metrics.get("benchmark", ""), rank_by=rank_by,
+        title=title, runs=runs, period=period, period_warning=period_warning, benchmark=bench_run.metrics.get("benchmark", ""), rank_by=rank_by,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), param_columns=varying or [],
         metric_columns=METRIC_COLUMNS, rows=rows, equity=fig_html(equity, "equity"),
         drawdowns=fig_html(drawdown, "drawdowns"), rolling=fig_html(rolling, "rolling"), years=years,

@@ -109,3 +109,11 @@ def test_pages_render_in_headless_chromium_offline(runs, tearsheet):
         assert visit.console_errors == [] and visit.page_errors == [], name
         assert visit.remote_requests == [], name
         assert visit.screenshot_has_content(), name
+
+
+def test_comparison_warns_when_periods_differ(runs, tmp_path):
+    root, dirs = runs
+    assert "different periods" not in write_comparison(dirs, tmp_path / "same").read_text()
+    other = run_backtest(RunConfig(strategy="buy_and_hold", start="2020-01-02", end="2021-06-30")).save(tmp_path)
+    html = write_comparison([dirs[0], other], tmp_path / "mixed").read_text()
+    assert "cover 2 different periods (starts 2019-03-01 to 2020-01-02)" in html
