@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,5 +59,3 @@ def write_csv(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
 
-
-sys.dont_write_bytecode = True
