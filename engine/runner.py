@@ -32,6 +32,15 @@ from strategies.schedule import period_end_mask
 RISK_FREE_SERIES = "DGS2"
 
 
+def data_needs(config: RunConfig) -> tuple[list[str], list[str]]:
+    """(price symbols, as-of series) a resolved ``config`` reads: the strategy's tradables and the
+    benchmark; the strategy's signal series and, without a configured risk-free rate, DGS2."""
+    spec = get_strategy(config.strategy)
+    symbols, series = spec.cls.all_symbols(spec.cls.Params(**config.params))
+    return ([*symbols, config.benchmark],
+            [*series, *([RISK_FREE_SERIES] if config.risk_free is None else [])])
+
+
 def _session_range(md: MarketData, config: RunConfig, warmup: int) -> tuple[int, int]:
     """Positions of the first and last measured session in ``md.sessions``; UserError if outside."""
     sessions = md.sessions
@@ -80,11 +89,11 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *, feed: str
     spec = get_strategy(config.strategy)
     params = spec.cls.Params(**config.params)
     symbols, series = spec.cls.all_symbols(params)
-    needed_series = list(series) + ([RISK_FREE_SERIES] if config.risk_free is None else [])
+    needed_prices, needed_series = data_needs(config)
     if data is None:
-        data = load_market_data([*symbols, config.benchmark], needed_series, config.data.source,
+        data = load_market_data(needed_prices, needed_series, config.data.source,
                                 cache_dir=config.data.cache_dir, offline=config.data.offline)
-    missing = [s for s in [*symbols, config.benchmark] if s not in data.prices] + \
+    missing = [s for s in needed_prices if s not in data.prices] + \
               [s for s in needed_series if s not in data.series and s not in data.prices]
     if missing:
         raise UserError(f"market data lacks {', '.join(missing)}", "load them with load_market_data(...)")
@@ -145,8 +154,7 @@ def _collect(config, strat, window: MarketData, symbols, start, end, params) -> 
     trades = pd.DataFrame(ledger.trades, columns=["symbol", "opened", "closed", "sessions", "pnl", "pnl_net"])
     decisions = pd.DataFrame(ledger.decisions, columns=["date", "targets", "reason"])
 
-    cash_asset = params.cash_asset.upper() if params.cash_asset else None
-    risk = [s for s in symbols if s != cash_asset]
+    risk = [s for s in symbols if s != params.cash_asset]
     invested = (sizes[risk] != 0).any(axis=1)
     held_mask = sizes[risk].ne(0).to_numpy()
     switches = int((held_mask[1:] != held_mask[:-1]).any(axis=1).sum())  # sessions the held set changed

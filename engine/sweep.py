@@ -129,18 +129,14 @@ def run_variant(config_doc: dict, run_dir: str, tearsheet: bool = False) -> dict
     Never raises for a failing backtest: the row has ``status='failed'`` and the one-line error.
     """
     from engine.data.market import load_market_data
-    from engine.runner import RISK_FREE_SERIES, run_backtest
-    from strategies.registry import get_strategy
+    from engine.runner import data_needs, run_backtest
 
     target = Path(run_dir)
     row: dict[str, Any] = {"id": target.name, "pid": os.getpid()}
     try:
         config = RunConfig(**config_doc)
-        spec = get_strategy(config.strategy)
-        symbols, series = spec.cls.all_symbols(spec.cls.Params(**config.params))
         src = _source(config.data.source, config.data.cache_dir, config.data.offline)
-        needed = [*series] + ([RISK_FREE_SERIES] if config.risk_free is None else [])
-        data = load_market_data([*symbols, config.benchmark], needed, src)
+        data = load_market_data(*data_needs(config), src)
         result = run_backtest(config, data)
         result.save(target.parent, name=target.name)
         if tearsheet:

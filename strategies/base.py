@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import backtrader as bt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+#: A ticker or series name as parameters hold it: stripped and upper-case (``iwm `` -> ``IWM``).
+Symbol = Annotated[str, AfterValidator(lambda v: v.strip().upper())]
 
 #: When a strategy decides (see ``strategies.schedule``).
 Schedule = Literal["daily", "weekly", "monthly", "quarterly", "once"]
@@ -41,7 +44,7 @@ class RotationParams(BaseModel):
         "monthly", description="when to decide: last session of each period (plus the first after warm-up)")
     tolerance: float = Field(0.02, ge=0, lt=1, description="skip trades smaller than this fraction of equity",
                              json_schema_extra={"unit": "fraction of equity"})
-    cash_asset: str | None = Field(None, description="symbol holding unallocated weight (e.g. BIL, SHY); none = plain cash")
+    cash_asset: Symbol | None = Field(None, description="symbol holding unallocated weight (e.g. BIL, SHY); none = plain cash")
 
 
 @dataclass
@@ -109,7 +112,7 @@ class RotationStrategy(bt.Strategy):
         symbols, series = cls.needs(params)
         symbols = [s.upper() for s in symbols]
         if params.cash_asset:
-            symbols.append(params.cash_asset.upper())
+            symbols.append(params.cash_asset)
         return list(dict.fromkeys(symbols)), [s.upper() for s in series]
 
     def __init__(self) -> None:
@@ -170,7 +173,7 @@ class RotationStrategy(bt.Strategy):
         total = sum(out.values())
         if any(w < 0 for w in out.values()) or total > 1 + 1e-9:
             raise ValueError(f"{self.name}: weights must be >= 0 and sum to <= 1, got {out}")
-        cash_asset = self.cfg.cash_asset.upper() if self.cfg.cash_asset else None
+        cash_asset = self.cfg.cash_asset
         if cash_asset and total < 1 - 1e-12:
             out[cash_asset] = out.get(cash_asset, 0.0) + (1.0 - total)
         return out

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from strategies.base import RotationParams, RotationStrategy, Schedule
+from strategies.base import RotationParams, RotationStrategy, Schedule, Symbol
 from strategies.registry import register
 
 
 class BuyAndHoldParams(RotationParams):
-    symbol: str = Field("SPY", description="the symbol to buy on the first session and hold")
+    symbol: Symbol = Field("SPY", description="the symbol to buy on the first session and hold")
     rebalance: Schedule = Field(
         "once", description="once: buy on the first session, never trade again")
 
-    @field_validator("symbol")
-    @classmethod
-    def _upper(cls, v: str) -> str:
-        return v.strip().upper()
 
 
 @register

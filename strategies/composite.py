@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from strategies.base import RotationParams, RotationStrategy, Schedule
+from strategies.base import RotationParams, RotationStrategy, Schedule, Symbol
 from strategies.registry import register
 from strategies.signals import change_bp, streak_reached_today, trailing_return
 
 
 class CompositeParams(RotationParams):
-    small_cap: str = Field("IWM", description="small-cap asset")
-    large_cap: str = Field("SPY", description="large-cap asset holding the rest")
+    small_cap: Symbol = Field("IWM", description="small-cap asset")
+    large_cap: Symbol = Field("SPY", description="large-cap asset holding the rest")
     w_momentum: float = Field(1.0, ge=0, description="vote weight: small caps' trailing return beats large caps'")
     w_streak: float = Field(1.0, ge=0, description="vote weight: a breadth streak fired within hold_sessions")
     w_rates: float = Field(1.0, ge=0, description="vote weight: the 2-year yield regime (falling 1, rising 0, between 0.5)")
@@ -27,10 +27,6 @@ class CompositeParams(RotationParams):
     tolerance: float = Field(0.05, ge=0, lt=1, description="skip trades smaller than this fraction of equity",
                              json_schema_extra={"unit": "fraction of equity"})
 
-    @field_validator("small_cap", "large_cap")
-    @classmethod
-    def _upper(cls, v: str) -> str:
-        return v.strip().upper()
 
     @model_validator(mode="after")
     def _some_weight(self):

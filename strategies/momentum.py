@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from strategies.base import RotationParams, RotationStrategy
+from strategies.base import RotationParams, RotationStrategy, Symbol
 from strategies.registry import register
 from strategies.signals import trailing_return
 
 
 class RelativeMomentumParams(RotationParams):
-    assets: list[str] = Field(["IWM", "SPY", "QQQ"], description="risk assets ranked by trailing return")
+    assets: list[Symbol] = Field(["IWM", "SPY", "QQQ"], min_length=1, description="risk assets ranked by trailing return")
     lookback: int = Field(126, ge=5, le=756, description="trailing window of the total return",
                           json_schema_extra={"unit": "sessions"})
     top_n: int = Field(1, ge=1, le=10, description="how many of the best assets to hold, equal weight")
     absolute: bool = Field(False, description="dual momentum: hold cash unless the best beats the cash asset (or zero)")
-
-    @field_validator("assets")
-    @classmethod
-    def _upper(cls, v: list[str]) -> list[str]:
-        v = [s.strip().upper() for s in v if s.strip()]
-        if len(v) < 1:
-            raise ValueError("give at least one asset")
-        return v
 
     @model_validator(mode="after")
     def _top_n(self):

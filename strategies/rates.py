@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import backtrader as bt
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from strategies.base import RotationParams, RotationStrategy, Schedule
+from strategies.base import RotationParams, RotationStrategy, Schedule, Symbol
 from strategies.registry import register
 from strategies.signals import change_bp
 
@@ -14,19 +14,15 @@ class RateRegimeParams(RotationParams):
     lookback: int = Field(63, ge=5, le=504, description="window of the yield change", json_schema_extra={"unit": "sessions"})
     threshold_bp: float = Field(25.0, gt=0, le=500, description="yield move that flips the regime",
                                 json_schema_extra={"unit": "basis points"})
-    rate_series: str = Field("DGS2", description="the yield watched (FRED, percent)")
-    small_cap: str = Field("IWM", description="held when yields have fallen")
-    rising_asset: str = Field("SPY", description="held when yields have risen: large caps (SPY) or cash-like (SHY, BIL)")
+    rate_series: Symbol = Field("DGS2", description="the yield watched (FRED, percent)")
+    small_cap: Symbol = Field("IWM", description="held when yields have fallen")
+    rising_asset: Symbol = Field("SPY", description="held when yields have risen: large caps (SPY) or cash-like (SHY, BIL)")
     confirm: bool = Field(False, description="also require small caps to trend up versus large caps (IWM/SPY above its moving average)")
     confirm_window: int = Field(50, ge=5, le=252, description="moving average of the IWM/SPY ratio used by confirm",
                                 json_schema_extra={"unit": "sessions"})
-    large_cap: str = Field("SPY", description="the large-cap side of the confirmation ratio")
+    large_cap: Symbol = Field("SPY", description="the large-cap side of the confirmation ratio")
     rebalance: Schedule = Field("weekly", description="decide on the last session of each week")
 
-    @field_validator("rate_series", "small_cap", "rising_asset", "large_cap")
-    @classmethod
-    def _upper(cls, v: str) -> str:
-        return v.strip().upper()
 
 
 @register

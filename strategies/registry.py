@@ -7,8 +7,9 @@ strategies`` prints the schema. Strategies register with the :func:`register` de
 from __future__ import annotations
 
 import inspect
+import types
 from dataclasses import dataclass
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import ValidationError
 
@@ -104,9 +105,17 @@ class StrategySpec:
 
 
 def _type_name(annotation: Any) -> str:
-    if get_origin(annotation) is Literal:
-        return "|".join(str(a) for a in get_args(annotation))
-    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+    """``int``, ``str | None``, ``list[str]``, ``daily|weekly|...`` (Annotated metadata dropped)."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Literal:
+        return "|".join(str(a) for a in args)
+    if origin is Annotated:
+        return _type_name(args[0])
+    if origin in (Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in args)
+    if origin is not None:
+        return f"{origin.__name__}[{', '.join(_type_name(a) for a in args)}]"
+    return "None" if annotation is type(None) else getattr(annotation, "__name__", str(annotation))
 
 
 def _coerce(value: Any, annotation: Any) -> Any:

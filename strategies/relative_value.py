@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import backtrader as bt
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from strategies.base import RotationParams, RotationStrategy, Schedule
+from strategies.base import RotationParams, RotationStrategy, Schedule, Symbol
 from strategies.registry import register
 
 
@@ -16,16 +16,12 @@ class RelativeValueParams(RotationParams):
     exit_z: float = Field(1.0, ge=-5, le=5, description="leave small caps when the z-score rises above this")
     trend: int = Field(50, ge=5, le=252, description="moving average of the ratio that must be crossed upward",
                        json_schema_extra={"unit": "sessions"})
-    small_cap: str = Field("IWM", description="small-cap asset (ratio numerator)")
-    large_cap: str = Field("SPY", description="large-cap asset (ratio denominator), held otherwise")
+    small_cap: Symbol = Field("IWM", description="small-cap asset (ratio numerator)")
+    large_cap: Symbol = Field("SPY", description="large-cap asset (ratio denominator), held otherwise")
     rebalance: Schedule = Field("daily", description="decide every session")
     tolerance: float = Field(0.05, ge=0, lt=1, description="skip trades smaller than this fraction of equity",
                              json_schema_extra={"unit": "fraction of equity"})
 
-    @field_validator("small_cap", "large_cap")
-    @classmethod
-    def _upper(cls, v: str) -> str:
-        return v.strip().upper()
 
 
 @register

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from strategies.base import RotationParams, RotationStrategy, Schedule
+from strategies.base import RotationParams, RotationStrategy, Schedule, Symbol
 from strategies.registry import register
 from strategies.signals import streak_reached_today
 
 
 class BreadthStreakParams(RotationParams):
-    signal: str = Field("RUT", description="series whose daily gains are counted: RUT (Russell 2000 level) or IWM")
+    signal: Symbol = Field("RUT", description="series whose daily gains are counted: RUT (Russell 2000 level) or IWM")
     sessions: int = Field(5, ge=2, le=20, description="consecutive up sessions that trigger",
                           json_schema_extra={"unit": "sessions"})
     min_gain: float = Field(0.01, gt=0, le=0.1, description="minimum gain of each of those sessions",
@@ -19,16 +19,12 @@ class BreadthStreakParams(RotationParams):
                                json_schema_extra={"unit": "sessions"})
     trailing_stop: float | None = Field(None, gt=0, lt=1, description="leave early if small caps fall this far from their peak since entry",
                                         json_schema_extra={"unit": "fraction"})
-    small_cap: str = Field("IWM", description="what to hold after a trigger")
-    default_asset: str = Field("SPY", description="what to hold otherwise")
+    small_cap: Symbol = Field("IWM", description="what to hold after a trigger")
+    default_asset: Symbol = Field("SPY", description="what to hold otherwise")
     rebalance: Schedule = Field("daily", description="decide every session (triggers are daily events)")
     tolerance: float = Field(0.05, ge=0, lt=1, description="skip trades smaller than this fraction of equity",
                              json_schema_extra={"unit": "fraction of equity"})
 
-    @field_validator("signal", "small_cap", "default_asset")
-    @classmethod
-    def _upper(cls, v: str) -> str:
-        return v.strip().upper()
 
 
 @register

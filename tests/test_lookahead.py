@@ -10,7 +10,7 @@ import pytest
 from engine.config import RunConfig
 from engine.data import load_market_data
 from engine.data.market import MarketData
-from engine.runner import RISK_FREE_SERIES, run_backtest
+from engine.runner import data_needs, run_backtest
 from strategies.registry import all_strategies
 
 START, END = "2007-01-03", "2012-12-31"
@@ -18,9 +18,7 @@ CUTS = ["2008-10-10", "2010-05-06", "2011-08-08"]  # crash days: when a leak wou
 
 
 def _data_for(spec) -> MarketData:
-    params = spec.defaults()
-    symbols, series = spec.cls.all_symbols(params)
-    return load_market_data([*symbols, "SPY"], [*series, RISK_FREE_SERIES])
+    return load_market_data(*data_needs(RunConfig(strategy=spec.name).resolve()))
 
 
 def _scramble_after(md: MarketData, t: pd.Timestamp) -> MarketData:
