@@ -25,11 +25,14 @@ demo: $(VENV)/.installed-demo
 	@echo "comparison page: $(CURDIR)/runs/demo/comparison.html"
 
 test: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	@$(PY) -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; fi; exit $$rc
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/engine_speed.py

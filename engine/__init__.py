@@ -1,4 +1,5 @@
-"""smallcap-rotation engine: data, backtests, sweeps and event studies.
+"""smallcap-rotation engine: the backtest core (data, feeds, broker, config, runner, results,
+metrics, sweeps). It imports ``strategies`` and ``core`` only, never research, reports or cli.
 
 The public API is re-exported here lazily, so ``import engine`` (and the CLI's start-up) stays
 fast: pandas, backtrader and quantstats load only when a function that needs them is used.
@@ -11,14 +12,16 @@ fast: pandas, backtrader and quantstats load only when a function that needs the
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from core.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "UserError": "engine.errors",
-    "DataError": "engine.errors",
+    "UserError": "core.errors",
+    "DataError": "core.errors",
+    "run_sweep": "engine.sweep",
+    "Experiment": "engine.sweep",
+    "expand": "engine.sweep",
     "MarketData": "engine.data.market",
     "load_market_data": "engine.data.market",
     "open_source": "engine.data.sources",
@@ -26,14 +29,8 @@ _EXPORTS = {
     "BrokerConfig": "engine.config",
     "run_backtest": "engine.runner",
     "BacktestResult": "engine.results",
-    "run_sweep": "engine.sweep",
-    "find_streaks": "engine.events",
 }
 
 __all__ = ["__version__", *_EXPORTS]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'engine' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -2,7 +2,11 @@
 
 * Commission: ``commission_bps`` of traded value plus ``commission_per_share`` per share, at least
   ``commission_min`` per order (per execution).
-* Slippage: ``slippage_bps`` against the trader on every fill, never outside the bar's high/low.
+* Slippage: ``slippage_bps`` against the trader on every fill, from the reference price: the fill
+  bar's open (capped at that bar's high/low, which bracket the open) or, with close fills, the
+  decision bar's close, never capped: backtrader executes a close fill while it processes the
+  *next* session, so a cap there would use the next day's range (a look-ahead that could fill a
+  buy below the close it is dated at).
 * Fill timing: ``open`` (default) - a market order decided at the close of t fills at the open of
   t+1; ``close`` - it fills at the close of t (backtrader's cheat-on-close).
 * Sizes: whole shares by default, fractional with ``fractional=True``.
@@ -24,7 +28,6 @@ class CostModel(bt.CommInfoBase):
         ("bps", 0.0),
         ("per_share", 0.0),
         ("minimum", 0.0),
-        ("fractional", False),
     )
 
     def _getcommission(self, size: float, price: float, pseudoexec: bool) -> float:
@@ -34,19 +37,16 @@ class CostModel(bt.CommInfoBase):
         fee = shares * price * self.p.bps / 10_000.0 + shares * self.p.per_share
         return max(fee, self.p.minimum)
 
-    def getsize(self, price: float, cash: float) -> float:
-        return cash / price if self.p.fractional else float(int(cash // price))
-
 
 def configure_broker(cerebro: bt.Cerebro, cfg: BrokerConfig, cash: float) -> None:
     """Set cash, costs, slippage and fill timing on ``cerebro``'s broker."""
     broker = cerebro.broker
     broker.setcash(cash)
     broker.addcommissioninfo(CostModel(bps=cfg.commission_bps, per_share=cfg.commission_per_share,
-                                       minimum=cfg.commission_min, fractional=cfg.fractional))
+                                       minimum=cfg.commission_min))
     if cfg.slippage_bps:
         broker.set_slippage_perc(cfg.slippage_bps / 10_000.0, slip_open=True, slip_limit=True,
-                                 slip_match=True, slip_out=False)
+                                 slip_match=True, slip_out=cfg.fill == "close")
     broker.set_coc(cfg.fill == "close")
 
 

@@ -13,9 +13,12 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, model_validator
 
-from engine.errors import UserError, did_you_mean
+from core.errors import UserError, did_you_mean
+from core.symbols import Symbol
+from strategies import RotationParams, get_strategy, load_strategy_file
 
 #: Cash kept aside when orders fill at the next open (the open may gap above the signal close).
 DEFAULT_OPEN_FILL_BUFFER = 0.01
@@ -50,14 +53,22 @@ class DataConfig(_Model):
     source: str = "bundled"
     cache_dir: str | None = None
     offline: bool = False
+    macro_lag: int = Field(1, ge=0, le=5, description="sessions after its date that a macro value (FRED) is "
+                           "usable; 1: FRED publishes after the equity close, 0: at the close it is dated")
 
 
 class RunConfig(_Model):
-    """Everything that determines one backtest. ``resolve()`` fills strategy defaults."""
+    """Everything that determines one backtest.
+
+    ``params`` is validated once, on construction, into the strategy's typed ``Params`` model
+    (defaults filled): pass a dict (values may be CLI strings) or a ``Params`` instance. Only
+    ``to_dict``/``to_toml`` turn it back into plain values (for config.toml and hashing).
+    """
 
     strategy: str = Field(description="registered strategy name, see `smallcap strategies`")
-    params: dict[str, Any] = Field(default_factory=dict, description="strategy parameters")
-    benchmark: str = Field("SPY", description="symbol whose total return is the benchmark")
+    strategy_file: str | None = Field(None, description="a user's Python file that registers the strategy")
+    params: SerializeAsAny[RotationParams] = Field(description="the strategy's parameters (typed)")
+    benchmark: Symbol = Field("SPY", description="symbol whose total return is the benchmark")
     start: dt.date | None = Field(None, description="first session measured (default: first possible)")
     end: dt.date | None = Field(None, description="last session measured (default: last in the data)")
     cash: float = Field(100_000.0, gt=0, description="starting cash")
@@ -65,10 +76,16 @@ class RunConfig(_Model):
     broker: BrokerConfig = Field(default_factory=BrokerConfig)
     data: DataConfig = Field(default_factory=DataConfig)
 
-    @field_validator("benchmark")
+    @model_validator(mode="before")
     @classmethod
-    def _upper(cls, v: str) -> str:
-        return v.strip().upper()
+    def _typed_params(cls, data: Any) -> Any:
+        """Look the strategy up (loading ``strategy_file`` first) and validate its params once."""
+        if not isinstance(data, dict) or not isinstance(data.get("strategy"), str):
+            return data
+        if data.get("strategy_file"):
+            load_strategy_file(data["strategy_file"])
+        spec = get_strategy(data["strategy"])
+        return {**data, "params": spec.validate_params(data.get("params") or {})}
 
     @model_validator(mode="after")
     def _dates(self) -> RunConfig:
@@ -76,19 +93,15 @@ class RunConfig(_Model):
             raise ValueError(f"start {self.start} is after end {self.end}")
         return self
 
-    def resolve(self) -> RunConfig:
-        """A copy with the strategy name checked and every parameter validated and defaulted."""
-        from strategies.registry import get_strategy
-
-        spec = get_strategy(self.strategy)
-        params = spec.validate_params(self.params)
-        return self.model_copy(update={"params": params.model_dump(mode="json", exclude_none=True)})
-
     def to_dict(self) -> dict[str, Any]:
         """JSON/TOML-ready dict (None values dropped, dates as ISO strings)."""
         doc = self.model_dump(mode="json", exclude_none=True)
         doc["params"] = {k: v for k, v in doc.get("params", {}).items() if v is not None}  # TOML has no null
         return doc
+
+    def param_values(self) -> dict[str, Any]:
+        """The parameters as plain JSON values (what config.toml stores), None values dropped."""
+        return self.to_dict()["params"]
 
     def short_hash(self) -> str:
         """8 hex digits identifying this (resolved) configuration."""
@@ -97,8 +110,6 @@ class RunConfig(_Model):
 
     def to_toml(self) -> str:
         """The configuration as TOML text."""
-        import tomli_w
-
         return tomli_w.dumps(self.to_dict())
 
 

@@ -10,11 +10,44 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
+from core.errors import UserError, did_you_mean
+
 PERIODS_PER_YEAR = 252
+
+#: Metrics a sweep or comparison can be ranked by (keys of metrics.json).
+RANKABLE = ("sharpe", "sortino", "cagr", "calmar", "total_return", "excess_cagr", "max_drawdown",
+            "volatility", "exposure", "turnover", "trades", "switches", "final_equity")
+#: Where smaller is better. Every other metric ranks highest first; drawdowns are negative
+#: fractions, so the shallowest (closest to 0) ranks first.
+LOWER_IS_BETTER = frozenset({"volatility", "turnover", "trades", "switches", "rejected_orders"})
+
+T = TypeVar("T")
+
+
+def check_rank_metric(name: str) -> str:
+    """``name`` if it is a metric to rank by, else a one-line UserError listing the valid ones."""
+    if name not in RANKABLE:
+        raise UserError(f"unknown metric '{name}' for --rank-by", did_you_mean(name, RANKABLE))
+    return name
+
+
+def rank(items: Iterable[T], by: str, metrics_of: Callable[[T], dict] = lambda m: m) -> list[T]:
+    """``items`` best first by metric ``by`` (direction per :data:`LOWER_IS_BETTER`); missing
+    values last, ties kept in their given order. ``metrics_of`` maps an item to its metrics dict."""
+    check_rank_metric(by)
+    sign = 1.0 if by in LOWER_IS_BETTER else -1.0
+
+    def key(item: T) -> tuple[int, float]:
+        value = metrics_of(item).get(by)
+        return (1, 0.0) if value is None else (0, sign * float(value))
+
+    return sorted(items, key=key)
 
 
 def _f(x) -> float | None:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.errors import UserError
 from engine.config import RunConfig, load_run_config
 
 FILES = ("config.toml", "manifest.json", "returns.csv", "equity.csv", "trades.csv", "orders.csv",
@@ -91,8 +92,6 @@ class BacktestResult:
     @classmethod
     def load(cls, run_dir: str | Path) -> BacktestResult:
         """Read a saved run directory back (everything but the engine state)."""
-        from engine.errors import UserError
-
         run_dir = Path(run_dir)
         missing = [f for f in FILES if not (run_dir / f).exists()]
         if missing:

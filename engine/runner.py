@@ -17,17 +17,15 @@ import backtrader as bt
 import numpy as np
 import pandas as pd
 
+from core.errors import UserError
 from engine import __version__
 from engine.broker import configure_broker, cost_rate
 from engine.config import RunConfig
 from engine.data.market import MarketData, load_market_data
-from engine.errors import UserError
 from engine.feeds import ArrayFeed, date_numbers, dates_from_numbers, series_frame
 from engine.metrics import compute_metrics
 from engine.results import BacktestResult
-from strategies.base import RunContext
-from strategies.registry import get_strategy
-from strategies.schedule import period_end_mask
+from strategies import RunContext, get_strategy, period_end_mask
 
 RISK_FREE_SERIES = "DGS2"
 
@@ -36,7 +34,7 @@ def data_needs(config: RunConfig) -> tuple[list[str], list[str]]:
     """(price symbols, as-of series) a resolved ``config`` reads: the strategy's tradables and the
     benchmark; the strategy's signal series and, without a configured risk-free rate, DGS2."""
     spec = get_strategy(config.strategy)
-    symbols, series = spec.cls.all_symbols(spec.cls.Params(**config.params))
+    symbols, series = spec.cls.all_symbols(config.params)
     return ([*symbols, config.benchmark],
             [*series, *([RISK_FREE_SERIES] if config.risk_free is None else [])])
 
@@ -85,14 +83,17 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *, feed: str
     stock PandasData; for ``bench/engine_speed.py``). Raises :class:`UserError` for user mistakes.
     """
     wall = time.perf_counter()
-    config = config.resolve()
     spec = get_strategy(config.strategy)
-    params = spec.cls.Params(**config.params)
+    params = config.params
     symbols, series = spec.cls.all_symbols(params)
     needed_prices, needed_series = data_needs(config)
     if data is None:
         data = load_market_data(needed_prices, needed_series, config.data.source,
-                                cache_dir=config.data.cache_dir, offline=config.data.offline)
+                                cache_dir=config.data.cache_dir, offline=config.data.offline,
+                                macro_lag=config.data.macro_lag)
+    if data.macro_lag != config.data.macro_lag:
+        raise UserError(f"market data was aligned with macro_lag {data.macro_lag}, the run asks for "
+                        f"{config.data.macro_lag}", "load it with load_market_data(..., macro_lag=...)")
     missing = [s for s in needed_prices if s not in data.prices] + \
               [s for s in needed_series if s not in data.series and s not in data.prices]
     if missing:
@@ -114,7 +115,8 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *, feed: str
     ctx = RunContext(trade_from=float(date_numbers(pd.DatetimeIndex([start]))[0]),
                      decision_days=frozenset(nums[decision].tolist()),
                      cash_buffer=config.broker.effective_cash_buffer, fractional=config.broker.fractional,
-                     cost_rate=cost_rate(config.broker), per_share=config.broker.commission_per_share)
+                     cost_rate=cost_rate(config.broker), per_share=config.broker.commission_per_share,
+                     fill=config.broker.fill)
     cerebro.addstrategy(spec.cls, config=params, run=ctx)
     cerebro.addanalyzer(bt.analyzers.TimeReturn, timeframe=bt.TimeFrame.Days, _name="daily")
     strat = cerebro.run()[0]
@@ -190,6 +192,7 @@ def _manifest(config, data: MarketData, symbols, series, warmup, start, end, wal
         "period": {"start": start.date().isoformat(), "end": end.date().isoformat(),
                    "warmup_sessions": warmup},
         "fill": config.broker.fill,
+        "macro_lag_sessions": config.data.macro_lag,
         "costs": {"commission_bps": config.broker.commission_bps,
                   "commission_per_share": config.broker.commission_per_share,
                   "commission_min": config.broker.commission_min, "slippage_bps": config.broker.slippage_bps,

@@ -7,9 +7,12 @@
   the hash of its fully resolved RunConfig, so the same variant always has the same id and folder.
 * **Executors**: ``serial``; ``process`` (default, all cores); ``dask`` (a running
   ``dask.distributed`` scheduler at ``scheduler``, else a LocalCluster). Only the resolved config
-  (a plain dict) crosses processes - strategies are looked up by registry name in the worker -
-  and each worker loads and validates the data once (cached per source). Results are identical
-  whichever executor ran them.
+  (a plain dict) crosses processes - strategies are looked up by registry name in the worker, a
+  user's ``strategy_file`` is loaded there - and each worker loads and validates the data once
+  (cached per source). Results are identical whichever executor ran them.
+* **After each save** an optional ``after_save(run_dir)`` hook chosen by the caller runs in the
+  worker (the CLI passes the tearsheet writer for ``--tearsheets``): the sweep itself never
+  imports reports, so a worker imports what a backtest needs and nothing more.
 * **Streaming and resume**: every finished variant is saved at once as ``<out>/variants/<id>/``
   (written to a hidden temp folder and renamed) and only its metrics travel back, so memory stays
   flat. ``resume=True`` skips variants whose folder is complete; stale temp folders of a killed
@@ -25,15 +28,25 @@ import os
 import resource
 import shutil
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import as_completed as futures_completed
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.errors import UserError
 from engine.config import RunConfig, format_validation_error, make_run_config, read_toml
-from engine.errors import UserError
+from engine.data.market import load_market_data
+from engine.data.sources import open_source
+from engine.results import is_complete_run
+from engine.runner import data_needs, run_backtest
+
+#: A hook run in the worker on each saved variant folder (e.g. a tearsheet writer); must pickle.
+AfterSave = Callable[[Path], Any]
 
 EXECUTORS = ("serial", "process", "dask")
 SWEEP_COLUMNS = ["cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar", "exposure", "turnover",
@@ -45,6 +58,7 @@ class VariantSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     strategy: str
+    strategy_file: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     grid: dict[str, list[Any]] = Field(default_factory=dict)
     label: str | None = None
@@ -101,7 +115,10 @@ def expand(experiment: Experiment) -> list[Variant]:
         keys = sorted(spec.grid)
         for combo in itertools.product(*(spec.grid[k] for k in keys)):
             params = {**spec.params, **dict(zip(keys, combo, strict=True))}
-            config = make_run_config(**{**experiment.defaults, "strategy": spec.strategy, "params": params}).resolve()
+            fields = {**experiment.defaults, "strategy": spec.strategy, "params": params}
+            if spec.strategy_file:
+                fields["strategy_file"] = spec.strategy_file
+            config = make_run_config(**fields)
             variant_id = config.short_hash()
             out.setdefault(variant_id, Variant(variant_id, config))
     return list(out.values())
@@ -118,31 +135,25 @@ def grid_experiment(strategy: str, grids: dict[str, list[Any]], params: dict[str
 @lru_cache(maxsize=4)
 def _source(spec: str, cache_dir: str | None, offline: bool):
     """One data source per worker process: files are read and validated once, then reused."""
-    from engine.data.sources import open_source
-
     return open_source(spec, cache_dir=cache_dir, offline=offline)
 
 
-def run_variant(config_doc: dict, run_dir: str, tearsheet: bool = False) -> dict:
+def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = None) -> dict:
     """Run one variant in whatever process this is; save it to ``run_dir``; return a small row.
 
-    Never raises for a failing backtest: the row has ``status='failed'`` and the one-line error.
+    ``after_save``: called with the saved folder (e.g. to write a tearsheet). Never raises for a
+    failing backtest: the row has ``status='failed'`` and the one-line error.
     """
-    from engine.data.market import load_market_data
-    from engine.runner import data_needs, run_backtest
-
     target = Path(run_dir)
     row: dict[str, Any] = {"id": target.name, "pid": os.getpid()}
     try:
         config = RunConfig(**config_doc)
         src = _source(config.data.source, config.data.cache_dir, config.data.offline)
-        data = load_market_data(*data_needs(config), src)
+        data = load_market_data(*data_needs(config), src, macro_lag=config.data.macro_lag)
         result = run_backtest(config, data)
         result.save(target.parent, name=target.name)
-        if tearsheet:
-            from reports.tearsheet import write_tearsheet
-
-            write_tearsheet(target)
+        if after_save is not None:
+            after_save(target)
         row.update(status="done", metrics=result.metrics)
     except Exception as exc:  # noqa: BLE001 - a failing variant is recorded, the sweep goes on
         message = exc.one_line() if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
@@ -153,8 +164,6 @@ def run_variant(config_doc: dict, run_dir: str, tearsheet: bool = False) -> dict
 
 # ----- driver side ---------------------------------------------------------------------------------
 def _pending(variants: list[Variant], folder: Path, resume: bool) -> tuple[list[Variant], list[Variant]]:
-    from engine.results import is_complete_run
-
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob(".tmp-*"):  # left by a killed worker mid-save: never a run
         shutil.rmtree(stale, ignore_errors=True)
@@ -174,12 +183,10 @@ def _executor_map(executor: str, jobs: list[tuple], workers: int | None, schedul
             yield run_variant(*job)
         return
     if executor == "process":
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
         with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
             futures = [pool.submit(run_variant, *job) for job in jobs]
             try:
-                for fut in as_completed(futures):
+                for fut in futures_completed(futures):
                     yield fut.result()
             except BaseException:
                 for f in futures:
@@ -216,14 +223,14 @@ def _executor_map(executor: str, jobs: list[tuple], workers: int | None, schedul
 
 
 def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "process", workers: int | None = None,
-              scheduler: str | None = None, resume: bool = False, tearsheets: bool = False,
+              scheduler: str | None = None, resume: bool = False, after_save: AfterSave | None = None,
               on_result: Callable[[dict], None] | None = None) -> SweepResult:
     """Run ``variants`` into ``out/variants/<id>/`` and write ``out/sweep.csv``; return the rows.
 
     ``executor``: serial | process | dask; ``workers``: processes or Dask workers (default: all
     cores); ``scheduler``: a ``tcp://host:port`` Dask scheduler (default: a LocalCluster);
-    ``resume``: skip variants already complete in ``out``; ``tearsheets``: also write each
-    variant's tearsheet; ``on_result``: called with each finished row (for progress bars).
+    ``resume``: skip variants already complete in ``out``; ``after_save``: a picklable function
+    run in the worker on each saved variant folder (e.g. ``reports.write_tearsheet``); ``on_result``: called with each finished row (for progress bars).
     """
     if executor not in EXECUTORS:
         raise UserError(f"unknown executor '{executor}'", f"use one of: {', '.join(EXECUTORS)}")
@@ -240,7 +247,7 @@ def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "proc
         result.rows.append(row)
         if on_result:
             on_result(row)
-    jobs = [(v.config.to_dict(), str(folder / v.id), tearsheets) for v in todo]
+    jobs = [(v.config.to_dict(), str(folder / v.id), after_save) for v in todo]
     for row in _executor_map(executor, jobs, workers, scheduler):
         row["config"] = by_id[row["id"]].config
         result.rows.append(row)
@@ -254,13 +261,12 @@ def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "proc
 
 def write_sweep_csv(result: SweepResult, path: Path) -> Path:
     """One row per variant: id, status, strategy, ``param.*``, metrics, error, run_dir (atomic write)."""
-    import pandas as pd
-
-    keys = sorted({k for r in result.rows for k in r["config"].params})
+    keys = sorted({k for r in result.rows for k in r["config"].param_values()})
     records = []
     for r in result.rows:
         rec = {"id": r["id"], "status": r["status"], "strategy": r["config"].strategy}
-        rec.update({f"param.{k}": _cell(r["config"].params.get(k)) for k in keys})
+        values = r["config"].param_values()
+        rec.update({f"param.{k}": _cell(values.get(k)) for k in keys})
         metrics = r.get("metrics") or {}
         rec.update({m: metrics.get(m) for m in SWEEP_COLUMNS})
         rec["error"] = r.get("error", "")

@@ -1,6 +1,8 @@
 """``write_comparison(run_dirs, out)``: one self-contained HTML page comparing saved runs.
 
-Reads only saved run directories. The page has a sortable metrics table (a column per parameter),
+Reads only saved run directories. Two steps: :func:`comparison_data` builds a tidy
+:class:`ComparisonData` (metrics table, curves, yearly returns, holdings); :func:`render_comparison`
+turns it into HTML. :func:`write_comparison` does both and writes the files. The page has a sortable metrics table (a column per parameter),
 equity curves on a log scale with the benchmark, drawdowns, rolling 1-year excess return,
 calendar-year returns, rotation analytics (average share of equity per asset, switches), a heatmap
 of the ranking metric when the runs differ in exactly two parameters, and links to each run's
@@ -11,12 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
 
-from engine.errors import UserError
+from core.errors import UserError
+from engine.metrics import check_rank_metric, rank
 from engine.results import BacktestResult
 from reports._render import environment, number
 
@@ -25,8 +31,6 @@ METRIC_COLUMNS = [
     ("Max DD", "max_drawdown", "pct"), ("Calmar", "calmar", "num"), ("Exposure", "exposure", "pct"),
     ("Turnover", "turnover", "num"), ("Trades", "trades", "int"), ("Switches", "switches", "int"),
 ]
-#: Metrics where smaller is better when ranking.
-ASCENDING = {"volatility", "turnover", "trades", "switches"}
 MAX_POINTS = 1500  # per chart line; longer histories are thinned to weekly points
 
 
@@ -34,22 +38,23 @@ def _varying_within_strategy(runs: list[BacktestResult]) -> dict[str, list[str]]
     """Per strategy, the parameters whose values differ between its runs (what tells them apart)."""
     out: dict[str, list[str]] = {}
     for name in dict.fromkeys(r.config.strategy for r in runs):
-        group = [r for r in runs if r.config.strategy == name]
-        keys = sorted({k for r in group for k in r.config.params})
-        out[name] = [k for k in keys if len({str(r.config.params.get(k)) for r in group}) > 1]
+        group = [r.config.param_values() for r in runs if r.config.strategy == name]
+        keys = sorted({k for values in group for k in values})
+        out[name] = [k for k in keys if len({str(values.get(k)) for values in group}) > 1]
     return out
 
 
-def _labels(runs: list[BacktestResult], varying: dict[str, list[str]]) -> dict[int, str]:
-    labels = {}
+def _labels(runs: list[BacktestResult], varying: dict[str, list[str]]) -> list[str]:
+    labels = []
     for r in runs:
-        bits = [f"{k}={r.config.params.get(k)}" for k in varying[r.config.strategy]]
-        labels[id(r)] = r.config.strategy + (f" ({', '.join(bits)})" if bits else "")
+        values = r.config.param_values()
+        bits = [f"{k}={values.get(k)}" for k in varying[r.config.strategy]]
+        labels.append(r.config.strategy + (f" ({', '.join(bits)})" if bits else ""))
     seen: dict[str, int] = {}
-    for r in runs:  # identical labels (same strategy and params, other period or costs): number them
-        seen[labels[id(r)]] = seen.get(labels[id(r)], 0) + 1
-        if seen[labels[id(r)]] > 1:
-            labels[id(r)] += f" #{seen[labels[id(r)]]}"
+    for i, label in enumerate(labels):  # identical labels (other period or costs): number them
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            labels[i] = f"{label} #{seen[label]}"
     return labels
 
 
@@ -61,8 +66,7 @@ def _thin(frame: pd.DataFrame | pd.Series):
 
 
 def write_plotly_js(folder: Path) -> None:
-    from plotly.offline import get_plotlyjs
-
+    """Write ``plotly.min.js`` into ``folder`` once (pages load it from beside themselves)."""
     target = folder / "plotly.min.js"
     js = get_plotlyjs()
     if not target.exists() or target.stat().st_size != len(js.encode()):
@@ -72,116 +76,168 @@ def write_plotly_js(folder: Path) -> None:
 
 
 def fig_html(fig, div_id: str) -> str:
+    """A plotly figure as an HTML fragment in the house style (plotly.js loaded by the page)."""
     fig.update_layout(template="plotly_white", margin={"l": 50, "r": 20, "t": 30, "b": 40}, height=440,
                       legend={"orientation": "h", "y": -0.15})
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
 
 
-def _ranked(runs: list[BacktestResult], rank_by: str) -> list[BacktestResult]:
-    def key(r):
-        v = r.metrics.get(rank_by)
-        if v is None:
-            return float("inf")
-        return v if rank_by in ASCENDING else -v
-    return sorted(runs, key=key)
+def _holdings_share(r: BacktestResult) -> pd.Series:
+    """Average share of equity held in each symbol over the run."""
+    if not len(r.positions):
+        return pd.Series(dtype=float)
+    pos = r.positions.pivot_table(index="date", columns="symbol", values="value", aggfunc="sum")
+    eq = r.equity["equity"].copy()
+    eq.index = eq.index.strftime("%Y-%m-%d")
+    return pos.reindex(eq.index).fillna(0.0).div(eq, axis=0).mean()
+
+
+@dataclass
+class ComparisonData:
+    """The tidy data a comparison page shows, computed from saved runs only (no HTML).
+
+    ``table``: one row per run, best first by ``rank_by``: ``label``, ``strategy``, ``run_dir``,
+    one column per parameter (``param.<name>``) and per metric; ``growth``/``drawdown``/
+    ``rolling_excess``: one column per run label (daily, session index); ``benchmark_growth``;
+    ``yearly``: calendar-year returns (rows years, columns labels); ``holdings``: average share
+    of equity per symbol (rows labels); ``varying``: parameters that differ (per strategy).
+    """
+
+    runs: list[BacktestResult]
+    table: pd.DataFrame
+    growth: pd.DataFrame
+    drawdown: pd.DataFrame
+    rolling_excess: pd.DataFrame
+    benchmark_growth: pd.Series
+    benchmark: str
+    yearly: pd.DataFrame
+    holdings: pd.DataFrame
+    varying: dict[str, list[str]]
+    rank_by: str
+    periods: set[tuple[str, str]] = field(default_factory=set)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.table["label"])
+
+    @property
+    def param_columns(self) -> list[str]:
+        return sorted({k for keys in self.varying.values() for k in keys})
+
+
+def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> ComparisonData:
+    """Load ``run_dirs`` and build the :class:`ComparisonData` of the page (ranked by ``rank_by``)."""
+    check_rank_metric(rank_by)
+    if not run_dirs:
+        raise UserError("no run directories to compare", "pass one or more folders written by `smallcap backtest`")
+    runs = rank([BacktestResult.load(d) for d in run_dirs], rank_by, lambda r: r.metrics)
+    varying = _varying_within_strategy(runs)
+    labels = _labels(runs, varying)
+    records = []
+    for r, label in zip(runs, labels, strict=True):
+        values = r.config.param_values()
+        records.append({"label": label, "strategy": r.config.strategy, "run_dir": r.run_dir,
+                        **{f"param.{k}": values.get(k) for k in sorted(values)},
+                        **{k: r.metrics.get(k) for _, k, _ in METRIC_COLUMNS}})
+    strat = pd.DataFrame({label: r.returns["strategy"] for r, label in zip(runs, labels, strict=True)})
+    bench = pd.DataFrame({label: r.returns["benchmark"] for r, label in zip(runs, labels, strict=True)})
+    growth = (1 + strat).cumprod()
+    year_of = strat.index.year
+    trailing = lambda f: (1 + f).rolling(252).apply(np.prod, raw=True)  # noqa: E731
+    first = runs[0]
+    return ComparisonData(
+        runs=runs, table=pd.DataFrame(records), growth=growth, drawdown=growth / growth.cummax() - 1,
+        rolling_excess=trailing(strat) - trailing(bench),
+        benchmark_growth=(1 + first.returns["benchmark"]).cumprod(), benchmark=str(first.metrics.get("benchmark", "")),
+        yearly=(1 + strat).groupby(year_of).prod(min_count=1) - 1,
+        holdings=pd.DataFrame({label: _holdings_share(r) for r, label in zip(runs, labels, strict=True)}).T.fillna(0.0),
+        varying=varying, rank_by=rank_by, periods={(r.metrics["start"], r.metrics["end"]) for r in runs})
+
+
+def _line_figures(data: ComparisonData) -> dict[str, str]:
+    """The equity, drawdown and rolling-excess charts as HTML fragments."""
+    palette = go.Figure().layout.template.layout.colorway or [
+        "#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692", "#B6E880", "#FF97FF", "#FECB52"]
+    figures = {"equity": go.Figure(), "drawdowns": go.Figure(), "rolling": go.Figure()}
+    bench = _thin(data.benchmark_growth)
+    figures["equity"].add_trace(go.Scatter(x=bench.index, y=bench.to_numpy(), name=f"benchmark {data.benchmark}",
+                                           line={"color": "black", "dash": "dot"}))
+    for i, label in enumerate(data.labels):
+        line = {"color": palette[i % len(palette)]}
+        for name, frame in (("equity", data.growth), ("drawdowns", data.drawdown), ("rolling", data.rolling_excess)):
+            series = _thin(frame[label].dropna())
+            figures[name].add_trace(go.Scatter(x=series.index, y=series.to_numpy(), name=label, line=line))
+    figures["equity"].update_yaxes(type="log", title="growth of 1")
+    figures["drawdowns"].update_yaxes(tickformat=".0%")
+    figures["rolling"].update_yaxes(tickformat=".0%")
+    figures["rolling"].add_hline(y=0, line_color="black", line_width=1)
+    return {name: fig_html(fig, name) for name, fig in figures.items()}
+
+
+def _table_rows(data: ComparisonData, out: Path) -> list[dict]:
+    rows = []
+    for rec in data.table.to_dict("records"):
+        run_dir = Path(rec["run_dir"])
+        tearsheet = run_dir / "tearsheet.html"
+        rows.append({
+            "name": run_dir.name, "label": rec["label"], "strategy": rec["strategy"],
+            "link": os.path.relpath(tearsheet if tearsheet.exists() else run_dir, out),
+            "params": {k.removeprefix("param."): "" if _missing(v) else str(v)
+                       for k, v in rec.items() if k.startswith("param.")},
+            "raw": {k: None if _missing(rec[k]) else rec[k] for _, k, _ in METRIC_COLUMNS},
+            "shown": {k: number(None if _missing(rec[k]) else rec[k], f) for _, k, f in METRIC_COLUMNS},
+            "sign": {k: ("neg" if not _missing(rec[k]) and rec[k] < 0 else "") for _, k, _ in METRIC_COLUMNS},
+        })
+    return rows
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v))
+
+
+def _period(data: ComparisonData) -> tuple[str, str]:
+    """The period shown in the header, and a warning when the runs cover different ones."""
+    if len(data.periods) == 1:
+        return "{} .. {}".format(*next(iter(data.periods))), ""
+    starts, ends = sorted(a for a, _ in data.periods), sorted(b for _, b in data.periods)
+    return (f"{starts[0]} .. {ends[-1]}",
+            f"The runs cover {len(data.periods)} different periods (starts {starts[0]} to {starts[-1]}): "
+            "their metrics are not strictly comparable. Give them one start date (e.g. the latest).")
+
+
+def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy comparison") -> str:
+    """The comparison page's HTML for ``data`` (links relative to the folder ``out``)."""
+    years = list(data.yearly.index)
+    yearly = [(label, [_year_cell(data.yearly[label].get(y)) for y in years]) for label in data.labels]
+    assets = list(data.holdings.columns)
+    rotation = []
+    for r, label in zip(data.runs, data.labels, strict=True):
+        share = data.holdings.loc[label]
+        cells = [_share(share.get(a, 0.0)) for a in assets] + [_share(max(0.0, 1.0 - float(share.sum())))]
+        rotation.append((label, cells, r.metrics.get("switches", 0)))
+    params = data.param_columns
+    heatmap = _heatmap(data, params) if len(data.varying) == 1 and len(params) == 2 else ""
+    period, period_warning = _period(data)
+    return environment().get_template("compare.html").render(
+        title=title, runs=data.runs, period=period, period_warning=period_warning, benchmark=data.benchmark,
+        rank_by=data.rank_by, generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        param_columns=params, metric_columns=METRIC_COLUMNS, rows=_table_rows(data, out), years=years,
+        yearly=yearly, assets=assets, rotation=rotation, heatmap=heatmap, heatmap_axes=params,
+        **_line_figures(data))
 
 
 def write_comparison(run_dirs: list[str | Path], out: str | Path, rank_by: str = "sharpe",
                      title: str = "Strategy comparison") -> Path:
     """Write ``out/comparison.html`` (and ``out/plotly.min.js``) comparing ``run_dirs``; return the page.
 
-    ``rank_by``: a metrics.json key the table is ordered by (and the heatmap shows).
+    ``rank_by``: a metric the table is ordered by (and the heatmap shows); see ``engine.metrics.rank``.
     """
-    import plotly.graph_objects as go
-
-    if not run_dirs:
-        raise UserError("no run directories to compare", "pass one or more folders written by `smallcap backtest`")
-    runs = [BacktestResult.load(d) for d in run_dirs]
-    if rank_by not in {k for _, k, _ in METRIC_COLUMNS} | set(runs[0].metrics):
-        raise UserError(f"unknown metric '{rank_by}' for ranking", f"use one of: {', '.join(k for _, k, _ in METRIC_COLUMNS)}")
+    data = comparison_data(run_dirs, rank_by)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    by_strategy = _varying_within_strategy(runs)
-    varying = sorted({k for keys in by_strategy.values() for k in keys})
-    runs = _ranked(runs, rank_by)
-    labels = _labels(runs, by_strategy)
-    page = out / "comparison.html"
-
-    rows = []
-    for r in runs:
-        tearsheet = r.run_dir / "tearsheet.html"
-        target = tearsheet if tearsheet.exists() else r.run_dir
-        rows.append({
-            "name": r.run_dir.name, "label": labels[id(r)], "strategy": r.config.strategy,
-            "link": os.path.relpath(target, out), "params": {k: str(v) for k, v in r.config.params.items()},
-            "raw": {k: r.metrics.get(k) for _, k, _ in METRIC_COLUMNS},
-            "shown": {k: number(r.metrics.get(k), f) for _, k, f in METRIC_COLUMNS},
-            "sign": {k: ("neg" if (r.metrics.get(k) or 0) < 0 else "") for _, k, _ in METRIC_COLUMNS},
-        })
-
-    bench_run = runs[0]
-    equity, drawdown, rolling = go.Figure(), go.Figure(), go.Figure()
-    bench_growth = (1 + bench_run.returns["benchmark"]).cumprod()
-    equity.add_trace(go.Scatter(x=_thin(bench_growth).index, y=_thin(bench_growth).to_numpy(), name=f"benchmark {bench_run.metrics.get('benchmark', '')}",
-                                line={"color": "black", "dash": "dot"}))
-    yearly_rows, rotation_rows, years, assets = [], [], set(), set()
-    palette = go.Figure().layout.template.layout.colorway or [
-        "#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692", "#B6E880", "#FF97FF", "#FECB52"]
-    for i, r in enumerate(runs):
-        label = labels[id(r)]
-        line = {"color": palette[i % len(palette)]}
-        growth = (1 + r.returns["strategy"]).cumprod()
-        equity.add_trace(go.Scatter(x=_thin(growth).index, y=_thin(growth).to_numpy(), name=label, line=line))
-        dd = growth / growth.cummax() - 1
-        drawdown.add_trace(go.Scatter(x=_thin(dd).index, y=_thin(dd).to_numpy(), name=label, line=line))
-        roll = (1 + r.returns["strategy"]).rolling(252).apply(np.prod, raw=True) - \
-            (1 + r.returns["benchmark"]).rolling(252).apply(np.prod, raw=True)
-        roll = roll.dropna()
-        rolling.add_trace(go.Scatter(x=_thin(roll).index, y=_thin(roll).to_numpy(), name=label, line=line))
-        yearly = (1 + r.returns["strategy"]).groupby(r.returns.index.year).prod() - 1
-        years.update(yearly.index)
-        yearly_rows.append((label, yearly))
-        if len(r.positions):
-            pos = r.positions.pivot_table(index="date", columns="symbol", values="value", aggfunc="sum")
-            eq = r.equity["equity"].copy()
-            eq.index = eq.index.strftime("%Y-%m-%d")
-            share = pos.reindex(eq.index).fillna(0.0).div(eq, axis=0).mean()
-        else:
-            share = pd.Series(dtype=float)
-        assets.update(share.index)
-        rotation_rows.append((label, share, r.metrics.get("switches", 0)))
-    equity.update_yaxes(type="log", title="growth of 1")
-    drawdown.update_yaxes(tickformat=".0%")
-    rolling.update_yaxes(tickformat=".0%")
-    rolling.add_hline(y=0, line_color="black", line_width=1)
-
-    years = sorted(years)
-    yearly_table = [(label, [_year_cell(y.get(year)) for year in years]) for label, y in yearly_rows]
-    assets = sorted(assets)
-    rotation = []
-    for label, share, switches in rotation_rows:
-        cells = [_share(share.get(a, 0.0)) for a in assets]
-        cells.append(_share(max(0.0, 1.0 - float(share.sum()))))
-        rotation.append((label, cells, switches))
-
-    heatmap = ""
-    if len(by_strategy) == 1 and len(varying) == 2:
-        heatmap = _heatmap(runs, varying, rank_by)
-    periods = {(r.metrics["start"], r.metrics["end"]) for r in runs}
-    if len(periods) == 1:
-        period, period_warning = "{} .. {}".format(*next(iter(periods))), ""
-    else:
-        starts, ends = sorted(a for a, _ in periods), sorted(b for _, b in periods)
-        period = f"{starts[0]} .. {ends[-1]}"
-        period_warning = (f"The runs cover {len(periods)} different periods (starts {starts[0]} to {starts[-1]}): "
-                          "their metrics are not strictly comparable. Give them one start date (e.g. the latest).")
-    html = environment().get_template("compare.html").render(
-        title=title, runs=runs, period=period, period_warning=period_warning, benchmark=bench_run.metrics.get("benchmark", ""), rank_by=rank_by,
-        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), param_columns=varying or [],
-        metric_columns=METRIC_COLUMNS, rows=rows, equity=fig_html(equity, "equity"),
-        drawdowns=fig_html(drawdown, "drawdowns"), rolling=fig_html(rolling, "rolling"), years=years,
-        yearly=yearly_table, assets=assets, rotation=rotation, heatmap=heatmap, heatmap_axes=varying)
+    html = render_comparison(data, out, title)
     write_plotly_js(out)
+    page = out / "comparison.html"
     tmp = out / f".comparison.html.{os.getpid()}.tmp"
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, page)
@@ -198,14 +254,14 @@ def _share(v: float) -> dict:
     return {"value": f"{v:.6f}", "text": f"{v * 100:.1f}%"}
 
 
-def _heatmap(runs: list[BacktestResult], axes: list[str], metric: str) -> str:
-    import plotly.graph_objects as go
-
-    xs = sorted({r.config.params.get(axes[0]) for r in runs}, key=_sort_key)
-    ys = sorted({r.config.params.get(axes[1]) for r in runs}, key=_sort_key)
+def _heatmap(data: ComparisonData, axes: list[str]) -> str:
+    metric = data.rank_by
+    cells = [(rec[f"param.{axes[0]}"], rec[f"param.{axes[1]}"], rec[metric]) for rec in data.table.to_dict("records")]
+    xs = sorted({x for x, _, _ in cells}, key=_sort_key)
+    ys = sorted({y for _, y, _ in cells}, key=_sort_key)
     z = [[None] * len(xs) for _ in ys]
-    for r in runs:
-        z[ys.index(r.config.params.get(axes[1]))][xs.index(r.config.params.get(axes[0]))] = r.metrics.get(metric)
+    for x, y, v in cells:
+        z[ys.index(y)][xs.index(x)] = None if _missing(v) else v
     fig = go.Figure(go.Heatmap(z=z, x=[str(x) for x in xs], y=[str(y) for y in ys], colorscale="RdYlGn",
                                texttemplate="%{z:.3f}", colorbar={"title": metric}))
     fig.update_xaxes(title=axes[0], type="category")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from engine.runner import run_backtest
+from engine.sweep import expand, load_experiment
 from reports._render import number
 
 COLUMNS = [("CAGR", "cagr", "pct"), ("volatility", "volatility", "pct"), ("Sharpe", "sharpe", "num"),
@@ -18,15 +22,10 @@ def strategy_table(rows: list[tuple[str, dict]]) -> str:
 
 def demo_table() -> str:
     """The README table: every variant of ``examples/demo.toml`` run serially on the bundled data."""
-    from pathlib import Path
-
-    from engine.runner import run_backtest
-    from engine.sweep import expand, load_experiment
-
     exp = load_experiment(Path(__file__).resolve().parent.parent / "examples" / "demo.toml")
     rows = []
     for v in expand(exp):
-        label = v.config.strategy + (f" {v.config.params['symbol']}" if v.config.strategy == "buy_and_hold" else "")
+        label = v.config.strategy + (f" {v.config.params.symbol}" if v.config.strategy == "buy_and_hold" else "")
         rows.append((label, run_backtest(v.config).metrics))
     period = f"{rows[0][1]['start']} .. {rows[0][1]['end']}"
     return f"Bundled data, {period}, $100,000, whole shares, next-open fills, no costs:\n\n" + strategy_table(rows)

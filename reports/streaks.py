@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import plotly.graph_objects as go
 from markupsafe import Markup
 
-from engine.events import StreakStudy
 from reports._render import environment, number
 from reports.compare import fig_html, write_plotly_js
+from research.events import StreakStudy
 
 
 def _cell(v) -> Markup:
@@ -20,7 +21,7 @@ def _cell(v) -> Markup:
 
 def write_streaks_html(study: StreakStudy, out: str | Path) -> Path:
     """Write the page to ``out`` (an .html file) with ``plotly.min.js`` beside it; return the path."""
-    import plotly.graph_objects as go
+
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ import logging
 import os
 import warnings
 from functools import lru_cache
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
@@ -81,8 +82,6 @@ def eoy_chart_svg(returns: pd.DataFrame, benchmark_name: str) -> str:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
-    from io import StringIO
-
     buf = StringIO()
     fig.savefig(buf, format="svg")
     plt.close(fig)
@@ -132,7 +131,7 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None) -> Pa
     returns.index = pd.DatetimeIndex(returns.index).tz_localize(None)
     strategy = returns["strategy"].rename("Strategy")
     benchmark = returns["benchmark"].rename(bench_name)
-    params = ", ".join(f"{k}={v}" for k, v in run.config.params.items() if k not in ("cash_asset",))
+    params = ", ".join(f"{k}={v}" for k, v in run.config.param_values().items() if k not in ("cash_asset",))
     title = f"{run.config.strategy} ({params})"
     out = Path(output) if output else Path(run_dir) / "tearsheet.html"
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")

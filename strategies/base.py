@@ -23,16 +23,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import backtrader as bt
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-#: A ticker or series name as parameters hold it: stripped and upper-case (``iwm `` -> ``IWM``).
-Symbol = Annotated[str, AfterValidator(lambda v: v.strip().upper())]
+from core.symbols import Symbol
+from strategies.schedule import Schedule
 
-#: When a strategy decides (see ``strategies.schedule``).
-Schedule = Literal["daily", "weekly", "monthly", "quarterly", "once"]
+__all__ = ["RotationParams", "RotationStrategy", "RunContext", "Ledger", "Schedule", "Symbol"]
 
 
 class RotationParams(BaseModel):
@@ -57,6 +56,7 @@ class RunContext:
     fractional: bool = False
     cost_rate: float = 0.0  # commission + slippage as a fraction of traded value (for sizing)
     per_share: float = 0.0
+    fill: str = "open"  # open: fills at the next session's open; close: at the decision close
 
 
 @dataclass
@@ -226,8 +226,10 @@ class RotationStrategy(bt.Strategy):
         else:
             self.ledger.rejected += 1
             self._retry = self._retry or (order.isbuy() and order.status == order.Margin)
-            row.update(date=self.today, size=order.created.size, price=order.created.price,
-                       value=abs(order.created.size) * order.created.price, commission=0.0)
+            # the price the fill was attempted at: this session's open, or the decision close
+            price = order.created.price if self.run_ctx.fill == "close" else order.data.open[0]
+            row.update(date=self.today, size=order.created.size, price=price,
+                       value=abs(order.created.size) * price, commission=0.0)
         self.ledger.orders.append(row)
 
     def notify_trade(self, trade: bt.Trade) -> None:

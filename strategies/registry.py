@@ -1,41 +1,114 @@
 """Strategy registry: name -> class, with each parameter's type, default, unit, bounds and meaning.
 
-The CLI validates ``--param key=value`` here (with did-you-mean for names) and ``smallcap
-strategies`` prints the schema. Strategies register with the :func:`register` decorator.
+Parameters are validated here once (with did-you-mean for names) into the strategy's typed
+``Params`` model, and ``smallcap strategies`` prints the schema. Strategies register with the
+:func:`register` decorator and are found in three places, without a list to edit:
+
+* every module of the ``strategies.builtin`` package;
+* installed packages declaring an entry point in the group ``smallcap.strategies`` (the entry
+  point names a module to import, or a ``RotationStrategy`` subclass);
+* a user's own file, loaded with :func:`load_strategy_file` (``--strategy-file my_rotation.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import inspect
+import pkgutil
+import sys
 import types
 from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import ValidationError
 
-from engine.errors import UserError, did_you_mean
+import strategies.builtin as builtin_package
+from core.errors import UserError, did_you_mean
 from strategies.base import RotationParams, RotationStrategy
 
 _REGISTRY: dict[str, type[RotationStrategy]] = {}
+_ORIGIN: dict[str, str] = {}  # name -> module it came from, for clash messages
+
+_USER_PREFIX = "smallcap_user_"  # module names of users' strategy files (a newer file may replace one)
+
+#: Entry-point group through which installed packages add strategies.
+ENTRY_POINT_GROUP = "smallcap.strategies"
 
 
 def register(cls: type[RotationStrategy]) -> type[RotationStrategy]:
-    """Class decorator: make ``cls`` available under ``cls.name``."""
-    if not cls.name or cls.name in _REGISTRY:
-        raise ValueError(f"strategy name missing or taken: {cls.name!r}")
+    """Class decorator: make ``cls`` available under ``cls.name`` (a unique, non-empty name)."""
+    if not (isinstance(cls, type) and issubclass(cls, RotationStrategy)):
+        raise TypeError(f"@register expects a RotationStrategy subclass, got {cls!r}")
+    origin = getattr(cls, "__module__", "?")
+    if not cls.name:
+        raise UserError(f"strategy class {cls.__name__} in {origin} has no `name`",
+                        "set a class attribute, e.g. name = 'my_rotation'")
+    replaces_a_user_file = origin.startswith(_USER_PREFIX) and _ORIGIN.get(cls.name, "").startswith(_USER_PREFIX)
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls and not replaces_a_user_file:
+        raise UserError(f"strategy name '{cls.name}' is taken (by {_ORIGIN[cls.name]})",
+                        "give your strategy class another `name`")
     _REGISTRY[cls.name] = cls
+    _ORIGIN[cls.name] = origin
     return cls
 
 
-#: modules whose import registers strategies (one module per family)
-STRATEGY_MODULES = ("benchmark", "momentum", "streak", "rates", "relative_value", "composite")
-
-
+@cache
 def _load_all() -> None:
-    from importlib import import_module
+    """Import every built-in module, then every ``smallcap.strategies`` entry point (once)."""
+    for module in pkgutil.iter_modules(builtin_package.__path__):
+        import_module(f"{builtin_package.__name__}.{module.name}")
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded = ep.load()
+        except Exception as exc:  # noqa: BLE001 - a broken plug-in is reported in one line
+            raise UserError(f"strategy plug-in '{ep.name}' ({ep.value}) failed to load: {exc}",
+                            f"fix or uninstall the package that declares it in '{ENTRY_POINT_GROUP}'") from None
+        if isinstance(loaded, type) and issubclass(loaded, RotationStrategy):
+            register(loaded)
 
-    for module in STRATEGY_MODULES:
-        import_module(f"strategies.{module}")
+
+_FILES: dict[Path, list[str]] = {}
+
+
+def load_strategy_file(path: str | Path) -> list[str]:
+    """Import a user's Python file so its ``@register`` classes join the registry; their names.
+
+    Loading the same file twice is a no-op. A missing file, a syntax or import error, or a file
+    that registers nothing is a one-line :class:`UserError`.
+    """
+    _load_all()
+    path = Path(path).expanduser().resolve()
+    if path in _FILES:
+        return _FILES[path]
+    if not path.is_file() or path.suffix != ".py":
+        raise UserError(f"strategy file '{path}' is not a .py file", "pass the path of your strategy module")
+    module_name = f"{_USER_PREFIX}{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # classes pickle by reference: the module must be findable
+    try:
+        spec.loader.exec_module(module)
+    except UserError:
+        sys.modules.pop(module_name, None)
+        raise
+    except SyntaxError as exc:
+        sys.modules.pop(module_name, None)
+        raise UserError(f"{path.name} line {exc.lineno}: {exc.msg}", "fix the Python syntax") from None
+    except Exception as exc:  # noqa: BLE001 - the user's code: report it in one line
+        sys.modules.pop(module_name, None)
+        raise UserError(f"{path.name} failed to import: {type(exc).__name__}: {exc}",
+                        f"run `python {path}` to see the full error") from None
+    names = sorted(n for n, origin in _ORIGIN.items() if origin == module_name)
+    if not names:
+        raise UserError(f"{path.name} registers no strategy",
+                        "decorate a RotationStrategy subclass with @register (from strategies import register)")
+    _FILES[path] = names
+    return names
 
 
 @dataclass(frozen=True)
@@ -67,9 +140,6 @@ class StrategySpec:
         paragraphs = inspect.cleandoc(self.cls.__doc__ or "").split("\n\n")
         return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
-    def defaults(self) -> RotationParams:
-        return self.cls.Params()
-
     def params(self) -> list[ParamInfo]:
         out = []
         for key, f in self.cls.Params.model_fields.items():
@@ -84,8 +154,16 @@ class StrategySpec:
                                  ", ".join(bounds), f.description or ""))
         return out
 
-    def validate_params(self, raw: dict[str, Any]) -> RotationParams:
-        """Validated parameters (defaults filled); a UserError names the bad key and the fix."""
+    def validate_params(self, raw: dict[str, Any] | RotationParams) -> RotationParams:
+        """Validated parameters (defaults filled); a UserError names the bad key and the fix.
+
+        ``raw``: parameter name -> value, where values may be CLI strings (``63``, ``IWM,SPY``,
+        ``IWM:0.6,SPY:0.4``); an instance of this strategy's ``Params`` passes through unchanged.
+        """
+        if isinstance(raw, self.cls.Params):
+            return raw
+        if isinstance(raw, RotationParams):
+            raw = raw.model_dump(exclude_unset=True)
         fields = self.cls.Params.model_fields
         for key in raw:
             if key not in fields:

@@ -3,10 +3,15 @@ move a month end): ``monthly`` = last session of each month, ``weekly`` = last o
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
-SCHEDULES = ("daily", "weekly", "monthly", "quarterly", "once")
+from core.calendar import nyse_sessions
+
+#: When a strategy decides: every session, the last session of each week/month/quarter, or once.
+Schedule = Literal["daily", "weekly", "monthly", "quarterly", "once"]
 
 
 def period_end_mask(sessions: pd.DatetimeIndex, schedule: str) -> np.ndarray:
@@ -19,8 +24,6 @@ def period_end_mask(sessions: pd.DatetimeIndex, schedule: str) -> np.ndarray:
         return np.ones(len(sessions), dtype=bool)
     if schedule == "once" or len(sessions) == 0:
         return np.zeros(len(sessions), dtype=bool)
-    from engine.data.calendar import nyse_sessions
-
     cal = nyse_sessions(sessions[0], sessions[-1] + pd.Timedelta(days=14))
     pos = cal.get_indexer(sessions)
     if (pos < 0).any():  # a session the calendar does not know: fall back to the data's own order

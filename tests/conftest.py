@@ -21,7 +21,7 @@ class CliResult:
 
 def run_cli(*argv: str) -> CliResult:
     """Run ``smallcap ARGV`` in-process and capture exit code, stdout and stderr."""
-    from engine.cli import main
+    from cli.app import main
 
     out, err = io.StringIO(), io.StringIO()
     code = 0

@@ -13,8 +13,8 @@ from engine.config import RunConfig
 from engine.data import load_market_data
 from engine.data.catalog import bundled_root
 from engine.data.readers import read_series_csv
-from engine.events import find_streaks
 from engine.runner import run_backtest
+from research.events import find_streaks
 from strategies.signals import streak_reached_today
 
 

@@ -18,7 +18,7 @@ CUTS = ["2008-10-10", "2010-05-06", "2011-08-08"]  # crash days: when a leak wou
 
 
 def _data_for(spec) -> MarketData:
-    return load_market_data(*data_needs(RunConfig(strategy=spec.name).resolve()))
+    return load_market_data(*data_needs(RunConfig(strategy=spec.name)))
 
 
 def _scramble_after(md: MarketData, t: pd.Timestamp) -> MarketData:
@@ -35,7 +35,7 @@ def _scramble_after(md: MarketData, t: pd.Timestamp) -> MarketData:
         g.loc[after, "low"] = g.loc[after, ["open", "high", "low", "close"]].min(axis=1)
         prices[s] = g
     series = {s: v.where(~after, v[::-1].to_numpy() * 1.7) for s, v in md.series.items()}
-    return MarketData(md.sessions, prices, series, md.info, md.source, md.limited_by)
+    return MarketData(md.sessions, prices, series, md.info, md.source, md.limited_by, md.macro_lag)
 
 
 def _upto(result, t: str) -> tuple[list, list]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.calendar import nyse_sessions
 from engine.config import RunConfig
-from engine.data.calendar import nyse_sessions
 from engine.runner import run_backtest
 
 PERIOD = {"start": "2015-01-02", "end": "2019-12-31"}

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from conftest import write_csv
 
+from core.calendar import nyse_sessions
 from engine.config import RunConfig
-from engine.data.calendar import nyse_sessions
 from engine.data.market import load_market_data
 from engine.data.sources import csv_dir_source
 from engine.runner import run_backtest

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from engine.errors import UserError
+from core.errors import UserError
 from engine.results import is_complete_run
 from engine.sweep import Experiment, VariantSpec, expand, load_experiment, run_sweep
 
@@ -25,7 +25,7 @@ def test_grid_expansion_is_deterministic_with_stable_ids():
     exp = _grid(lookback=[63, 126, 252], top_n=[1, 2])
     a, b = expand(exp), expand(exp)
     assert [v.id for v in a] == [v.id for v in b] and len({v.id for v in a}) == 6
-    assert [(v.config.params["lookback"], v.config.params["top_n"]) for v in a] == \
+    assert [(v.config.params.lookback, v.config.params.top_n) for v in a] == \
         [(63, 1), (63, 2), (126, 1), (126, 2), (252, 1), (252, 2)]
     assert a[0].id == a[0].config.short_hash()
     # the same variant spelled differently (explicit default) has the same id; duplicates collapse
@@ -77,7 +77,7 @@ def test_a_failing_variant_is_reported_and_the_rest_complete(tmp_path):
     exp = Experiment(name="t", defaults={"start": "2005-01-03", "end": "2005-06-30"},
                      variants=[VariantSpec(strategy="buy_and_hold", grid={"symbol": ["SPY", "BIL", "IWM"]})])
     result = run_sweep(expand(exp), tmp_path, executor="serial")
-    status = {r["config"].params["symbol"]: r["status"] for r in result.rows}
+    status = {r["config"].params.symbol: r["status"] for r in result.rows}
     assert status == {"SPY": "done", "BIL": "failed", "IWM": "done"}
     assert "before the data begins" in result.failed[0]["error"]
     csv = (tmp_path / "sweep.csv").read_text()
@@ -89,7 +89,7 @@ def test_killed_sweep_resumes_to_the_full_set_without_duplicates(tmp_path):
     exp.write_text('name = "kill"\n[defaults]\nstart = 2012-01-03\nend = 2016-12-30\n'
                    '[[variants]]\nstrategy = "relative_momentum"\ngrid = { lookback = [21, 42, 63, 84, 105, 126, 147, 168] }\n')
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "engine.cli", "sweep", str(exp), "--executor", "serial", "--out", str(out), "--no-report"]
+    cmd = [sys.executable, "-m", "cli.app", "sweep", str(exp), "--executor", "serial", "--out", str(out), "--no-report"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import assert_one_line_error, write_csv
 
+from core.errors import DataError
 from engine.data.readers import read_series_csv
 from engine.data.validate import validate_series
-from engine.errors import DataError
 
 HEADER = "date,open,high,low,close,adj_close,volume"
 GOOD = [  # real IWM rows, July 2024

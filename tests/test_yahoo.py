@@ -9,9 +9,9 @@ import pytest
 import yfinance
 from yfinance.exceptions import YFRateLimitError
 
+from core.errors import DataError, UserError
 from engine.data.readers import read_series_csv
 from engine.data.yahoo import YahooSource
-from engine.errors import DataError, UserError
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Series kinds. ``price``: tradable OHLCV with adj_close; ``index``: a level (close only);
-#: ``macro``: a published value (yield in percent, VIX points), aligned as-of.
-KINDS = ("price", "index", "macro")
+#: Folder -> series kind. ``price``: tradable OHLCV with adj_close; ``index``: a level (close
+#: only); ``macro``: a published value (yield in percent, VIX points), aligned as-of.
 _FOLDER_KIND = {"etf": "price", "index": "index", "macro": "macro"}
 
 #: Yahoo tickers for the symbols whose Yahoo name differs from ours.

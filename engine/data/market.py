@@ -3,8 +3,11 @@
 * Prices (kind ``price``): ``open, high, low, close, volume`` with open/high/low scaled by
   ``adj_close / close`` and ``close = adj_close``, so a buy-and-hold of the close earns the
   total return (dividends reinvested).
-* Index levels and macro series (kinds ``index``/``macro``) are aligned *as-of*: the value dated
-  D is visible at the close of session D and forward-filled after it, never before D.
+* Index levels (kind ``index``) are aligned *as-of*: the level dated D is visible at the close of
+  session D (it is the close) and forward-filled after it, never before D.
+* Macro series (kind ``macro``: FRED yields, VIX) are aligned by *publication*: FRED publishes
+  the value dated D after the equity close of D, so by default it is usable from the close of the
+  next session (``macro_lag = 1``); ``macro_lag = 0`` restores as-of alignment.
 * The window is common to all price symbols: it starts at the latest first date (the symbol that
   set it is ``limited_by``) and ends at the earliest last date.
 """
@@ -17,9 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.data.calendar import nyse_sessions
+from core.calendar import nyse_sessions
+from core.errors import UserError
 from engine.data.sources import RawSeries, Source, open_source
-from engine.errors import UserError
 
 OHLCV = ["open", "high", "low", "close", "volume"]
 
@@ -35,9 +38,29 @@ def adjust_total_return(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Sessions after its date that a macro value becomes usable by default (see the module docstring).
+DEFAULT_MACRO_LAG = 1
+
+
 def align_asof(values: pd.Series, sessions: pd.DatetimeIndex) -> pd.Series:
     """Value visible at each session: the last observation dated on or before it (NaN before the first)."""
     return values.reindex(sessions, method="ffill")
+
+
+def publish(values: pd.Series, lag: int) -> pd.Series:
+    """``values`` re-dated to when they become usable: ``lag`` NYSE sessions after their date.
+
+    ``lag = 0`` keeps the dates. With ``lag = 1`` a value dated on a session D moves to the next
+    session; one dated on a non-session day moves to the first session after it. When several
+    values land on one session the latest wins.
+    """
+    if lag == 0 or values.empty:
+        return values
+    cal = nyse_sessions(values.index[0] - pd.Timedelta(days=7), values.index[-1] + pd.Timedelta(days=10 + 3 * lag))
+    pos = cal.searchsorted(values.index, side="right") + (lag - 1)
+    keep = pos < len(cal)
+    moved = pd.Series(values.to_numpy()[keep], index=cal[pos[keep]], name=values.name)
+    return moved[~moved.index.duplicated(keep="last")]
 
 
 @dataclass
@@ -64,6 +87,7 @@ class MarketData:
     info: dict[str, SeriesInfo]
     source: str
     limited_by: str | None = None
+    macro_lag: int = DEFAULT_MACRO_LAG
 
     @property
     def symbols(self) -> list[str]:
@@ -90,11 +114,7 @@ class MarketData:
         sessions = self.sessions[mask]
         return MarketData(sessions, {s: f.loc[mask] for s, f in self.prices.items()},
                           {s: v.loc[mask] for s, v in self.series.items()}, self.info, self.source,
-                          self.limited_by)
-
-    def checksums(self) -> dict[str, str]:
-        """sha256 per symbol, for manifests."""
-        return {s: i.sha256 for s, i in self.info.items()}
+                          self.limited_by, self.macro_lag)
 
 
 def _info(raw: RawSeries) -> SeriesInfo:
@@ -103,12 +123,14 @@ def _info(raw: RawSeries) -> SeriesInfo:
 
 
 def load_market_data(symbols: Iterable[str], series: Iterable[str] = (), source: str | Source = "bundled",
-                     *, cache_dir: str | None = None, offline: bool = False) -> MarketData:
+                     *, cache_dir: str | None = None, offline: bool = False,
+                     macro_lag: int = DEFAULT_MACRO_LAG) -> MarketData:
     """Load tradable ``symbols`` and as-of ``series`` from ``source`` into one aligned MarketData.
 
     ``symbols``: ETFs (kind ``price``) to put on the common session index; ``series``: index or
     macro names (e.g. ``RUT``, ``DGS2``) aligned as-of onto it. ``source``: ``bundled`` (default),
-    ``csv:DIR``, ``yahoo`` or a :class:`Source`. Raises :class:`UserError` for unknown symbols or
+    ``csv:DIR``, ``yahoo`` or a :class:`Source`. ``macro_lag``: sessions after its date that a
+    macro value becomes usable (default 1: FRED publishes after the close). Raises :class:`UserError` for unknown symbols or
     for a symbol of the wrong kind.
     """
     src = source if isinstance(source, Source) else open_source(source, cache_dir=cache_dir, offline=offline)
@@ -146,6 +168,10 @@ def load_market_data(symbols: Iterable[str], series: Iterable[str] = (), source:
         col = "close" if "close" in raw.frame.columns else "value"
         if raw.kind == "price":
             col = "adj_close"
-        aligned[s] = align_asof(raw.frame[col].astype(float), sessions).rename(s)
+        values = raw.frame[col].astype(float)
+        if raw.kind == "macro":
+            values = publish(values, macro_lag)
+        aligned[s] = align_asof(values, sessions).rename(s)
         info[s] = _info(raw)
-    return MarketData(sessions, prices, aligned, info, src.name, limited_by if len(symbols) > 1 else None)
+    return MarketData(sessions, prices, aligned, info, src.name, limited_by if len(symbols) > 1 else None,
+                      macro_lag)

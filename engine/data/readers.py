@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.errors import DataError
+from core.errors import DataError
 
 PRICE_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume"]
 KIND_COLUMNS = {"price": PRICE_COLUMNS, "index": ["close"], "macro": ["value"]}

@@ -2,98 +2,14 @@
 
 A source answers two questions: which symbols it has (:meth:`Source.available`) and the raw,
 validated frame of one symbol (:meth:`Source.load`). Every frame passes ``validate_series``.
+The types live in ``engine.data.files``; the Yahoo source in ``engine.data.yahoo``.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-from pathlib import Path
-
-import pandas as pd
-
-from engine.data.catalog import bundled_files
-from engine.data.readers import read_series_csv
-from engine.data.validate import ValidationReport, validate_series
-from engine.errors import DataError, UserError, did_you_mean
-
-
-@dataclass
-class RawSeries:
-    """One validated series as a source delivered it (not yet adjusted or aligned)."""
-
-    symbol: str
-    kind: str
-    frame: pd.DataFrame
-    origin: str  # file path or 'yahoo:TICKER'
-    sha256: str
-    report: ValidationReport
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-class Source:
-    """Base class: ``name`` is how the user spells the source (``bundled``, ``csv:DIR``...)."""
-
-    name = "source"
-
-    def available(self) -> dict[str, str]:
-        """Symbol -> kind for everything this source can deliver."""
-        raise NotImplementedError
-
-    def load(self, symbol: str) -> RawSeries:
-        """The validated raw series for ``symbol``; :class:`UserError` if unknown."""
-        raise NotImplementedError
-
-    def _unknown(self, symbol: str) -> UserError:
-        return UserError(f"unknown symbol '{symbol}' in data source {self.name}",
-                         did_you_mean(symbol, self.available()))
-
-
-class CsvFilesSource(Source):
-    """Symbols read from CSV files: ``files`` maps symbol -> (path, kind or None to infer)."""
-
-    def __init__(self, name: str, files: dict[str, tuple[Path, str | None]]) -> None:
-        self.name = name
-        self._files = files
-        self._cache: dict[str, RawSeries] = {}
-
-    def available(self) -> dict[str, str]:
-        return {s: (k or "?") for s, (_, k) in self._files.items()}
-
-    def load(self, symbol: str) -> RawSeries:
-        symbol = symbol.upper()
-        if symbol not in self._files:
-            raise self._unknown(symbol)
-        if symbol not in self._cache:
-            path, kind = self._files[symbol]
-            kind, frame = read_series_csv(path, kind)
-            report = validate_series(frame, str(path), kind)
-            self._cache[symbol] = RawSeries(symbol, kind, frame.drop(columns="_line"), str(path),
-                                            sha256_file(path), report)
-        return self._cache[symbol]
-
-
-def bundled_source() -> CsvFilesSource:
-    """The shipped data set (the default everywhere)."""
-    files = {s: (f.path, f.kind) for s, f in bundled_files().items()}
-    return CsvFilesSource("bundled", files)
-
-
-def csv_dir_source(directory: str | Path) -> CsvFilesSource:
-    """User CSV files, one per symbol named ``SYMBOL.csv``, in ``directory`` or its sub-folders."""
-    root = Path(directory).expanduser()
-    if not root.is_dir():
-        raise UserError(f"csv data folder '{root}' does not exist", "pass --data csv:DIR with an existing folder")
-    files: dict[str, tuple[Path, str | None]] = {}
-    for path in sorted(root.rglob("*.csv")):
-        files.setdefault(path.stem.upper(), (path, None))
-    if not files:
-        raise UserError(f"no .csv files in '{root}'", "name one file per symbol, e.g. IWM.csv")
-    return CsvFilesSource(f"csv:{root}", files)
+from core.errors import UserError
+from engine.data.files import CsvFilesSource, RawSeries, Source, bundled_source, csv_dir_source
+from engine.data.yahoo import YahooSource  # imports yfinance only when it downloads
 
 
 def open_source(spec: str = "bundled", *, cache_dir: str | None = None, offline: bool = False) -> Source:
@@ -107,10 +23,8 @@ def open_source(spec: str = "bundled", *, cache_dir: str | None = None, offline:
     if spec.startswith("csv:"):
         return csv_dir_source(spec[4:])
     if spec == "yahoo":
-        from engine.data.yahoo import YahooSource
-
         return YahooSource(cache_dir=cache_dir, offline=offline)
     raise UserError(f"unknown data source '{spec}'", "use bundled, yahoo or csv:DIR")
 
 
-__all__ = ["RawSeries", "Source", "open_source", "bundled_source", "csv_dir_source", "DataError"]
+__all__ = ["RawSeries", "Source", "open_source", "bundled_source", "csv_dir_source", "CsvFilesSource"]

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import pandas as pd
 
-from engine.data.market import adjust_total_return
+from core.errors import UserError
+from engine.data.market import DEFAULT_MACRO_LAG, adjust_total_return
 from engine.data.sources import Source
-from engine.errors import UserError
+
+
+#: When a value dated D is usable by a strategy, per kind (macro: the default publication lag).
+USABLE = {"price": "close of D", "index": "close of D",
+          "macro": f"close of D+{DEFAULT_MACRO_LAG} (published after the close)"}
 
 
 def list_series(src: Source) -> list[dict]:
-    """One row per series: symbol, kind, first, last, rows, source, origin."""
+    """One row per series: symbol, kind, first, last, rows, source, origin, usable (when a value
+    dated D can be used: the close of D for prices and index levels, D+1 for FRED macro series)."""
     rows = []
     for symbol in src.available():
         raw = src.load(symbol)
         rows.append({"symbol": symbol, "kind": raw.kind, "first": raw.report.first, "last": raw.report.last,
-                     "rows": raw.report.rows, "source": src.name, "origin": raw.origin})
+                     "rows": raw.report.rows, "source": src.name, "origin": raw.origin,
+                     "usable": USABLE.get(raw.kind, "")})
     return rows
 
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.data.calendar import last_calendar_session, nyse_sessions
+from core.calendar import last_calendar_session, nyse_sessions
+from core.errors import DataError
 from engine.data.readers import KIND_COLUMNS
-from engine.errors import DataError
 
 #: Missing sessions tolerated (as warnings) before a series is rejected.
 DEFAULT_MAX_MISSING = 5

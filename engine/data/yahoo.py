@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.errors import DataError, UserError
 from engine.data.catalog import YAHOO_TICKERS, bundled_files
+from engine.data.files import RawSeries, Source, bundled_source, sha256_file
 from engine.data.readers import normalize_header
-from engine.data.sources import RawSeries, Source, bundled_source, sha256_file
 from engine.data.validate import validate_series
-from engine.errors import DataError, UserError
 
 CACHE_ENV = "SMALLCAP_CACHE_DIR"
 DEFAULT_START = pd.Timestamp("1990-01-01")

@@ -24,7 +24,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.errors import UserError
+from core.errors import UserError
+from engine.data.market import adjust_total_return
+from engine.data.sources import open_source
+from engine.data.summary import cut_to_dates
 from strategies.signals import qualifies, run_lengths, up_days
 
 
@@ -146,10 +149,6 @@ def streak_study(symbol: str = "RUT", sessions: int = 5, min_gain: float = 0.01,
     ``relative``: count sessions where ``symbol`` beat ``versus`` by ``min_gain`` (e.g. IWM vs
     SPY). ``target`` defaults to ``symbol``. ``start``/``end`` cut the period (ISO dates).
     """
-    from engine.data.market import adjust_total_return
-    from engine.data.sources import open_source
-    from engine.data.summary import cut_to_dates
-
     src = open_source(source)
 
     def closes(name: str) -> pd.Series:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import backtrader as bt
 from pydantic import Field
 
-from strategies.base import RotationParams, RotationStrategy, Schedule, Symbol
+from core.symbols import Symbol
+from strategies.base import RotationParams, RotationStrategy
 from strategies.registry import register
+from strategies.schedule import Schedule
 
 
 class RelativeValueParams(RotationParams):

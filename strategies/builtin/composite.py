@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import backtrader as bt
 from pydantic import Field, model_validator
 
-from strategies.base import RotationParams, RotationStrategy, Schedule, Symbol
+from core.symbols import Symbol
+from strategies.base import RotationParams, RotationStrategy
 from strategies.registry import register
+from strategies.schedule import Schedule
 from strategies.signals import change_bp, streak_reached_today, trailing_return
 
 
@@ -58,8 +61,6 @@ class Composite(RotationStrategy):
         return max(params.lookback, params.value_window, params.trend, params.streak_sessions + 1)
 
     def setup(self):
-        import backtrader as bt
-
         p = self.cfg
         self._ratio = self.feed(p.small_cap).close / self.feed(p.large_cap).close
         self._mean = bt.ind.SMA(self._ratio, period=p.value_window)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from strategies.base import RotationParams, RotationStrategy, Schedule, Symbol
+from core.symbols import Symbol
+from strategies.base import RotationParams, RotationStrategy
 from strategies.registry import register
+from strategies.schedule import Schedule
 
 
 class BuyAndHoldParams(RotationParams):

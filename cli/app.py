@@ -1,21 +1,22 @@
 """The ``smallcap`` command line: parse, call the public API, print. No logic lives here.
 
 Start-up stays fast: only typer and rich load at import; pandas, backtrader and quantstats are
-imported inside the commands that need them.
+imported inside the commands that need them (the only function-level imports of the project,
+for that reason). Parsing is ``cli.parse``, the calls ``cli.glue``, the tables ``cli.present``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from cli.parse import parse_assignments, parse_date, parse_grid, parse_int_list
+from cli.present import print_json, table
+from core.errors import UserError
 from engine import __version__
-from engine.errors import UserError
 
 try:  # typer >= 0.20 vendors click as typer._click
     from typer._click import exceptions as click_exceptions
@@ -42,21 +43,10 @@ DataOpt = Annotated[str, typer.Option("--data", "--source", help="bundled (defau
 CacheOpt = Annotated[str | None, typer.Option("--cache-dir", help="Yahoo cache folder (default: $SMALLCAP_CACHE_DIR or the user cache dir)")]
 OfflineOpt = Annotated[bool, typer.Option("--offline", help="Yahoo: use the cache only, never the network")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document instead of tables")]
-
-
-def print_json(obj: Any) -> None:
-    """Machine-readable output on stdout (dates and numpy numbers as plain JSON)."""
-    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
-
-
-def table(title: str, rows: list[dict], columns: list[str]) -> Table:
-    """A rich table of ``rows`` showing ``columns``."""
-    t = Table(title=title)
-    for c in columns:
-        t.add_column(c, justify="right" if rows and isinstance(rows[0].get(c), int | float) else "left")
-    for r in rows:
-        t.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
-    return t
+StrategyFileOpt = Annotated[str | None, typer.Option(
+    "--strategy-file", help="a Python file of your own that registers strategies (see README: your own strategy)")]
+RankByOpt = Annotated[str, typer.Option(
+    help="metric to rank by: sharpe, sortino, cagr, calmar, max_drawdown (shallowest first), volatility (lowest first), ...")]
 
 
 def _open(data: str, cache_dir: str | None, offline: bool):
@@ -87,7 +77,8 @@ def data_list(data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: Of
     if as_json:
         print_json(rows)
         return
-    out.print(table(f"data source: {data}", rows, ["symbol", "kind", "first", "last", "rows", "source"]))
+    out.print(table(f"data source: {data}", rows, ["symbol", "kind", "first", "last", "rows", "usable"]))
+    out.print("usable: when a value dated D can be used by a strategy (macro lag: backtest --macro-lag)", markup=False)
 
 
 @data_app.command("show")
@@ -98,22 +89,17 @@ def data_show(symbol: Annotated[str, typer.Argument(help="e.g. IWM, RUT, DGS2")]
               data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
               as_json: JsonOpt = False) -> None:
     """Show one series as backtests see it (ETF prices total-return adjusted)."""
+    from cli.present import series_table
     from engine.data.summary import show_series
 
-    frame = show_series(_open(data, cache_dir, offline), symbol.upper(), _date(start), _date(end))
+    frame = show_series(_open(data, cache_dir, offline), symbol.upper(), parse_date(start, "--start"),
+                        parse_date(end, "--end"))
     if as_json:
         records = frame.reset_index()
         records["date"] = records["date"].dt.strftime("%Y-%m-%d")
         print_json({"symbol": symbol.upper(), "rows": records.to_dict(orient="records")})
         return
-    shown = frame if len(frame) <= 2 * rows else frame.iloc[list(range(rows)) + list(range(-rows, 0))]
-    t = Table(title=f"{symbol.upper()}: {len(frame)} rows, {frame.index[0].date()} .. {frame.index[-1].date()}")
-    t.add_column("date")
-    for c in frame.columns:
-        t.add_column(c, justify="right")
-    for day, r in shown.iterrows():
-        t.add_row(day.date().isoformat(), *(f"{v:,.4f}" for v in r.to_numpy()))
-    out.print(t)
+    out.print(series_table(symbol.upper(), frame, rows))
 
 
 @data_app.command("verify")
@@ -152,7 +138,7 @@ def data_fetch(symbols: Annotated[list[str], typer.Argument(help="Yahoo symbols,
         task = progress.add_task("fetching", total=len(symbols))
         for s in symbols:
             progress.update(task, description=f"fetching {s.upper()}")
-            frame = src.refresh(s, start=_date(start))
+            frame = src.refresh(s, start=parse_date(start, "--start"))
             done.append({"symbol": s.upper(), "first": str(frame.index[0].date()), "last": str(frame.index[-1].date()),
                          "rows": len(frame), "path": str(src.path(s))})
             progress.advance(task)
@@ -163,41 +149,22 @@ def data_fetch(symbols: Annotated[list[str], typer.Argument(help="Yahoo symbols,
 
 
 
-def _parse_params(pairs: list[str]) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UserError(f"--param '{pair}' is not key=value", "e.g. --param lookback=126")
-        params[key.strip()] = value.strip()
-    return params
-
-
 @app.command("strategies")
 def strategies_cmd(name: Annotated[str | None, typer.Argument(help="show one strategy in full")] = None,
-                   as_json: JsonOpt = False) -> None:
+                   strategy_file: StrategyFileOpt = None, as_json: JsonOpt = False) -> None:
     """List the rotation strategies and their parameters (type, default, unit, bounds, meaning)."""
-    from strategies.registry import all_strategies, get_strategy
+    from cli.present import print_strategies
+    from strategies import all_strategies, get_strategy, load_strategy_file
 
+    if strategy_file:
+        load_strategy_file(strategy_file)
     specs = [get_strategy(name)] if name else all_strategies()
     docs = [{"name": s.name, "summary": s.summary, "thesis": s.thesis,
              "params": [p.__dict__ for p in s.params()]} for s in specs]
     if as_json:
         print_json(docs[0] if name else docs)
         return
-    if not name:
-        for d in docs:
-            out.print(f"[bold]{d['name']}[/bold]  {d['summary']}", highlight=False)
-            defaults = ", ".join(f"{p['name']}={p['default']}" for p in d["params"])
-            out.print(f"    {defaults}", markup=False, highlight=False)
-        out.print("\nDetails: smallcap strategies NAME", markup=False)
-        return
-    d = docs[0]
-    out.print(f"[bold]{d['name']}[/bold]: {d['summary']}\n")
-    out.print(d["thesis"] + "\n", markup=False, highlight=False)
-    t = table("parameters (--param key=value)", d["params"], ["name", "type", "default", "unit", "bounds", "meaning"])
-    t.columns[-1].min_width = 30
-    out.print(t)
+    print_strategies(out, docs, one=bool(name))
 
 
 @app.command("backtest")
@@ -218,7 +185,9 @@ def backtest_cmd(
     benchmark: Annotated[str | None, typer.Option(help="benchmark symbol (default SPY)")] = None,
     risk_free: Annotated[float | None, typer.Option(help="annual risk-free rate, decimal (default: mean DGS2)")] = None,
     data: Annotated[str | None, typer.Option("--data", help="bundled (default), yahoo, or csv:DIR")] = None,
+    macro_lag: Annotated[int | None, typer.Option(help="sessions after its date that a FRED value (DGS2...) is usable: 1 (default, FRED publishes after the close) or 0 (the close it is dated)")] = None,
     config: Annotated[str | None, typer.Option("--config", help="a RunConfig TOML file; options given here override it")] = None,
+    strategy_file: StrategyFileOpt = None,
     out_dir: Annotated[str, typer.Option("--out", help="parent folder of the run directory")] = "runs",
     as_json: JsonOpt = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip the HTML tearsheet")] = False,
@@ -229,51 +198,24 @@ def backtest_cmd(
     """
     from contextlib import nullcontext
 
-    from engine.api import backtest_from_cli
+    from cli.glue import backtest_from_cli
+    from cli.present import print_run
 
     busy = nullcontext() if as_json else err.status("running the backtest" + ("" if no_report else " and writing its tearsheet"))
     with busy:
         result = backtest_from_cli(
-            strategy=strategy, params=_parse_params(param or []), symbols=symbols, start=_date(start),
-            end=_date(end), cash=cash,
+            strategy=strategy, params=parse_assignments(param or []), symbols=symbols,
+            start=parse_date(start, "--start"), end=parse_date(end, "--end"), cash=cash,
             broker={"commission_bps": commission_bps, "commission_per_share": commission_per_share,
                     "commission_min": commission_min, "slippage_bps": slippage_bps, "fill": fill,
                     "fractional": fractional, "cash_buffer": cash_buffer},
-            benchmark=benchmark, risk_free=risk_free, data=data, config_file=config, out=out_dir,
-            report=not no_report)
+            benchmark=benchmark, risk_free=risk_free, data=data, macro_lag=macro_lag, config_file=config,
+            strategy_file=strategy_file, out=out_dir, report=not no_report)
     if as_json:
         print_json({"run_dir": str(result.run_dir), "metrics": result.metrics, "warnings": result.warnings,
                     "config": result.config.to_dict()})
         return
-    _print_run(result)
-
-
-def _print_run(result) -> None:
-    m = result.metrics
-    t = Table(title=f"{result.config.strategy} {m['start']} .. {m['end']}  (benchmark {m['benchmark']})")
-    t.add_column("metric")
-    t.add_column("strategy", justify="right")
-    t.add_column("benchmark", justify="right")
-    pct = lambda v: "" if v is None else f"{v:.2%}"  # noqa: E731
-    num = lambda v: "" if v is None else f"{v:.2f}"  # noqa: E731
-    t.add_row("CAGR", pct(m["cagr"]), pct(m["benchmark_cagr"]))
-    t.add_row("volatility", pct(m["volatility"]), "")
-    t.add_row("Sharpe", num(m["sharpe"]), num(m["benchmark_sharpe"]))
-    t.add_row("Sortino", num(m["sortino"]), "")
-    t.add_row("max drawdown", pct(m["max_drawdown"]), pct(m["benchmark_max_drawdown"]))
-    t.add_row("Calmar", num(m["calmar"]), "")
-    t.add_row("exposure", pct(m["exposure"]), "")
-    t.add_row("turnover / yr", num(m["turnover"]), "")
-    t.add_row("trades (fills)", str(m["trades"]), "")
-    t.add_row("final equity", f"{m['final_equity']:,.2f}", "")
-    out.print(t)
-    out.print(f"risk-free {m['risk_free_rate']:.2%} ({m['risk_free_source']})", markup=False)
-    for w in result.warnings:
-        err.print(f"warning: {w}", markup=False)
-    out.print(f"run saved to {result.run_dir}", markup=False)
-    tearsheet = result.run_dir / "tearsheet.html" if result.run_dir else None
-    if tearsheet and tearsheet.exists():
-        out.print(f"tearsheet: {tearsheet}", markup=False)
+    print_run(out, err, result)
 
 
 @app.command("report")
@@ -294,11 +236,11 @@ def report_cmd(run_dir: Annotated[str, typer.Argument(help="a run directory writ
 @app.command("compare")
 def compare_cmd(run_dirs: Annotated[list[str], typer.Argument(help="run directories to compare")],
                 out_dir: Annotated[str | None, typer.Option("--out", help="folder of the page (default runs/compare-<UTC time>)")] = None,
-                rank_by: Annotated[str, typer.Option(help="metric the table is ranked by")] = "sharpe",
+                rank_by: RankByOpt = "sharpe",
                 title: Annotated[str, typer.Option(help="page title")] = "Strategy comparison",
                 as_json: JsonOpt = False) -> None:
     """One HTML page comparing saved runs: metrics table, equity, drawdowns, yearly returns, rotation."""
-    from engine.api import compare_runs
+    from cli.glue import compare_runs
 
     page = compare_runs(run_dirs, out_dir, rank_by, title)
     if as_json:
@@ -314,7 +256,7 @@ def sweep_cmd(
     workers: Annotated[int | None, typer.Option(help="processes or Dask workers (default: all cores)")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address tcp://HOST:PORT (default: a local cluster)")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="skip variants already finished in --out")] = False,
-    rank_by: Annotated[str, typer.Option(help="metric that ranks the comparison page")] = "sharpe",
+    rank_by: RankByOpt = "sharpe",
     out_dir: Annotated[str | None, typer.Option("--out", help="sweep folder (default runs/sweep-<name>)")] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip the comparison page")] = False,
     tearsheets: Annotated[bool, typer.Option("--tearsheets", help="also write each variant's tearsheet (slower)")] = False,
@@ -323,6 +265,7 @@ def sweep_cmd(
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="quick grid: fixed parameter key=value")] = None,
     start: Annotated[str | None, typer.Option(help="quick grid: first measured session")] = None,
     end: Annotated[str | None, typer.Option(help="quick grid: last measured session")] = None,
+    strategy_file: StrategyFileOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run many variants (an experiment file or a quick --grid) and compare them on one page.
@@ -340,11 +283,15 @@ def sweep_cmd(
         TimeRemainingColumn,
     )
 
-    from engine.api import finish_sweep, prepare_sweep
+    from cli.glue import finish_sweep, prepare_sweep
+    from cli.present import sweep_table
+    from engine.metrics import rank
     from engine.sweep import run_sweep
+    from reports.tearsheet import write_tearsheet
 
-    exp, variants, folder = prepare_sweep(experiment, strategy, grid or [], _parse_params(param or []),
-                                          _date(start), _date(end), out_dir)
+    exp, variants, folder = prepare_sweep(experiment, strategy, parse_grid(grid or []),
+                                          parse_assignments(param or []), parse_date(start, "--start"),
+                                          parse_date(end, "--end"), out_dir, rank_by, strategy_file)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("eta"), TimeRemainingColumn()]
     with Progress(*columns, console=err, disable=as_json) as progress:
@@ -356,7 +303,7 @@ def sweep_cmd(
                 progress.console.print(f"variant {row['id']} failed: {row['error']}", markup=False)
 
         result = run_sweep(variants, folder, executor=executor, workers=workers, scheduler=scheduler,
-                           resume=resume, tearsheets=tearsheets, on_result=tick)
+                           resume=resume, after_save=write_tearsheet if tearsheets else None, on_result=tick)
     page = finish_sweep(result, exp, rank_by, report=not no_report)
     summary = {"out": str(result.out), "sweep_csv": str(result.out / "sweep.csv"), "variants": len(result.rows),
                "skipped": result.skipped, "failed": [{"id": r["id"], "error": r["error"]} for r in result.failed],
@@ -365,15 +312,8 @@ def sweep_cmd(
         print_json(summary)
         return
     done = [r for r in result.rows if r["status"] == "done"]
-    best = sorted(done, key=lambda r: -(r["metrics"].get(rank_by) or float("-inf")))[:5]
-    t = Table(title=f"{exp.name}: top {len(best)} of {len(done)} by {rank_by}")
-    for c in ("id", "strategy", "params", rank_by, "cagr", "max_drawdown"):
-        t.add_column(c)
-    for r in best:
-        p = ", ".join(f"{k}={v}" for k, v in r["config"].params.items() if k in exp_grid_keys(exp))
-        t.add_row(r["id"], r["config"].strategy, p, f"{r['metrics'].get(rank_by, 0) or 0:.3f}",
-                  f"{r['metrics']['cagr']:.2%}", f"{r['metrics']['max_drawdown']:.2%}")
-    out.print(t)
+    best = rank(done, rank_by, lambda r: r["metrics"])[:5]
+    out.print(sweep_table(exp.name, best, len(done), rank_by, exp_grid_keys(exp)))
     out.print(f"{len(done) - result.skipped} run, {result.skipped} resumed, {len(result.failed)} failed; "
               f"table: {summary['sweep_csv']}", markup=False)
     if page:
@@ -408,13 +348,12 @@ def streaks_cmd(
       smallcap streaks --symbol RUT --sessions 5 --min-gain 0.01 --target IWM
       smallcap streaks --symbol IWM --versus SPY --relative --sessions 3 --min-gain 0.005
     """
-    from engine.events import streak_study
+    from cli.present import streak_tables
+    from research.events import streak_study
 
-    try:
-        windows = [int(h) for h in horizons.split(",") if h.strip()]
-    except ValueError:
-        raise UserError(f"--horizons '{horizons}' is not a list of session counts", "e.g. --horizons 5,10,20,50") from None
-    study = streak_study(symbol, sessions, min_gain, windows, target, versus, relative, _date(start), _date(end), data)
+    windows = parse_int_list(horizons, "--horizons", "5,10,20,50", "session counts")
+    study = streak_study(symbol, sessions, min_gain, windows, target, versus, relative,
+                         parse_date(start, "--start"), parse_date(end, "--end"), data)
     page = None
     if html:
         from reports.streaks import write_streaks_html
@@ -423,37 +362,10 @@ def streaks_cmd(
     if as_json:
         print_json(study.to_dict())
         return
-    p = study.params
-    t = Table(title=f"{p['symbol']}: {sessions} sessions in a row {'beating ' + versus if relative else 'up'} >= {min_gain:.2%}, {p['start']} .. {p['end']}")
-    for c in ("signal date", "run", "run gain", *[f"{p['target']} +{h}" for h in windows], *[f"{p['versus']} +{h}" for h in windows]):
-        t.add_column(c, justify="right")
-    fmt = lambda v: "missing" if v is None else f"{v:+.2%}"  # noqa: E731
-    for e in study.episodes:
-        t.add_row(e.signal_date, f"{e.run_length}{'+' if e.run_ongoing else ''}", f"{e.run_gain:+.2%}",
-                  *[fmt(e.forward[str(h)]) for h in windows], *[fmt(e.versus_forward.get(str(h))) for h in windows])
-    out.print(t)
-    s = Table(title="after a streak vs any session (mean / hit rate)")
-    for c in ("horizon", p["target"], f"{p['target']} any day", str(p["versus"]), f"{p['versus']} any day"):
-        s.add_column(c, justify="right")
-    mh = lambda d: "n/a" if not d or d["mean"] is None else f"{d['mean']:+.2%} / {d['hit_rate']:.0%} (n={d['n']})"  # noqa: E731
-    for h, row in study.summary["horizons"].items():
-        s.add_row(f"{h} sessions", mh(row["target"]), mh(row["target_unconditional"]), mh(row.get("versus")),
-                  mh(row.get("versus_unconditional")))
-    out.print(s)
+    for t in streak_tables(study, windows, sessions, min_gain, relative):
+        out.print(t)
     if page:
         out.print(f"html: {page}", markup=False)
-
-
-def _date(text: str | None) -> str | None:
-    """Validate a YYYY-MM-DD option (None passes through)."""
-    if text is None:
-        return None
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise UserError(f"'{text}' is not a date", "write dates as YYYY-MM-DD, e.g. 2024-07-16") from None
 
 
 def main(argv: list[str] | None = None) -> None:

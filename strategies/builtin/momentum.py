@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from strategies.base import RotationParams, RotationStrategy, Symbol
+from core.symbols import Symbol
+from strategies.base import RotationParams, RotationStrategy
 from strategies.registry import register
 from strategies.signals import trailing_return
 

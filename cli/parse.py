@@ -1,0 +1,49 @@
+"""The command line's string parsing, in one place: ``key=value`` options and ISO dates.
+
+Values stay strings here; the strategy's typed ``Params`` model converts and validates them
+once (``RunConfig``), so ``63``, ``true``, ``IWM,SPY`` and ``IWM:0.6,SPY:0.4`` all work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.errors import UserError
+
+
+def parse_assignments(pairs: list[str], option: str = "--param", example: str = "lookback=126") -> dict[str, str]:
+    """``["k=v", ...]`` -> ``{"k": "v"}`` (stripped); a malformed pair is a one-line UserError.
+
+    ``option``/``example`` name the option and a valid value in the message.
+    """
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UserError(f"{option} '{pair}' is not key=value", f"e.g. {option} {example}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def parse_grid(pairs: list[str]) -> dict[str, list[str]]:
+    """``--grid key=v1,v2`` options -> ``{"key": ["v1", "v2"]}`` (values validated later)."""
+    grids = parse_assignments(pairs, "--grid", "lookback=63,126,252")
+    return {k: [v.strip() for v in values.split(",") if v.strip()] for k, values in grids.items()}
+
+
+def parse_date(text: str | None, option: str = "date") -> str | None:
+    """A ``YYYY-MM-DD`` option as an ISO string (None passes through); else a UserError."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise UserError(f"{option} '{text}' is not a date", "write dates as YYYY-MM-DD, e.g. 2024-07-16") from None
+
+
+def parse_int_list(text: str, option: str, example: str, what: str = "whole numbers") -> list[int]:
+    """``"5,10,20"`` -> ``[5, 10, 20]``; anything else is a UserError naming ``option`` and ``what``."""
+    try:
+        return [int(h) for h in text.split(",") if h.strip()]
+    except ValueError:
+        raise UserError(f"{option} '{text}' is not a list of {what}", f"e.g. {option} {example}") from None

@@ -1,0 +1,146 @@
+"""Terminal presentation: rich tables built from the plain dicts the public API returns.
+
+Functions here format and never compute: each takes results and returns a ``rich`` renderable
+(or prints to the given console). The commands in ``cli.app`` call them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def print_json(obj: Any) -> None:
+    """Machine-readable output on stdout (dates and numpy numbers as plain JSON)."""
+    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def pct(v: float | None) -> str:
+    """A fraction as a percentage with 2 decimals ('' for missing)."""
+    return "" if v is None else f"{v:.2%}"
+
+
+def num(v: float | None, digits: int = 2) -> str:
+    """A ratio with ``digits`` decimals ('' for missing)."""
+    return "" if v is None else f"{v:.{digits}f}"
+
+
+def signed_pct(v: float | None) -> str:
+    """A return as ``+1.23%``, or ``missing``."""
+    return "missing" if v is None else f"{v:+.2%}"
+
+
+def table(title: str, rows: list[dict], columns: list[str]) -> Table:
+    """A rich table of ``rows`` showing ``columns`` (numbers right-aligned)."""
+    t = Table(title=title)
+    for c in columns:
+        t.add_column(c, justify="right" if rows and isinstance(rows[0].get(c), int | float) else "left")
+    for r in rows:
+        t.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
+    return t
+
+
+def series_table(symbol: str, frame, rows: int) -> Table:
+    """``data show``: the first and last ``rows`` rows of one series."""
+    shown = frame if len(frame) <= 2 * rows else frame.iloc[list(range(rows)) + list(range(-rows, 0))]
+    t = Table(title=f"{symbol}: {len(frame)} rows, {frame.index[0].date()} .. {frame.index[-1].date()}")
+    t.add_column("date")
+    for c in frame.columns:
+        t.add_column(c, justify="right")
+    for day, r in shown.iterrows():
+        t.add_row(day.date().isoformat(), *(f"{v:,.4f}" for v in r.to_numpy()))
+    return t
+
+
+def print_strategies(out: Console, docs: list[dict], one: bool) -> None:
+    """``strategies``: one line of defaults per strategy, or one strategy in full."""
+    if not one:
+        for d in docs:
+            out.print(f"[bold]{d['name']}[/bold]  {d['summary']}", highlight=False)
+            defaults = ", ".join(f"{p['name']}={p['default']}" for p in d["params"])
+            out.print(f"    {defaults}", markup=False, highlight=False)
+        out.print("\nDetails: smallcap strategies NAME", markup=False)
+        return
+    d = docs[0]
+    out.print(f"[bold]{d['name']}[/bold]: {d['summary']}\n")
+    out.print(d["thesis"] + "\n", markup=False, highlight=False)
+    t = table("parameters (--param key=value)", d["params"], ["name", "type", "default", "unit", "bounds", "meaning"])
+    t.columns[-1].min_width = 30
+    out.print(t)
+
+
+def run_table(result) -> Table:
+    """``backtest``: the run's metrics beside the benchmark's."""
+    m = result.metrics
+    t = Table(title=f"{result.config.strategy} {m['start']} .. {m['end']}  (benchmark {m['benchmark']})")
+    t.add_column("metric")
+    t.add_column("strategy", justify="right")
+    t.add_column("benchmark", justify="right")
+    t.add_row("CAGR", pct(m["cagr"]), pct(m["benchmark_cagr"]))
+    t.add_row("volatility", pct(m["volatility"]), "")
+    t.add_row("Sharpe", num(m["sharpe"]), num(m["benchmark_sharpe"]))
+    t.add_row("Sortino", num(m["sortino"]), "")
+    t.add_row("max drawdown", pct(m["max_drawdown"]), pct(m["benchmark_max_drawdown"]))
+    t.add_row("Calmar", num(m["calmar"]), "")
+    t.add_row("exposure", pct(m["exposure"]), "")
+    t.add_row("turnover / yr", num(m["turnover"]), "")
+    t.add_row("trades (fills)", str(m["trades"]), "")
+    t.add_row("final equity", f"{m['final_equity']:,.2f}", "")
+    return t
+
+
+def print_run(out: Console, err: Console, result) -> None:
+    """``backtest``: table, risk-free source, warnings and where the files are."""
+    m = result.metrics
+    out.print(run_table(result))
+    out.print(f"risk-free {m['risk_free_rate']:.2%} ({m['risk_free_source']})", markup=False)
+    for w in result.warnings:
+        err.print(f"warning: {w}", markup=False)
+    out.print(f"run saved to {result.run_dir}", markup=False)
+    tearsheet = result.run_dir / "tearsheet.html" if result.run_dir else None
+    if tearsheet and tearsheet.exists():
+        out.print(f"tearsheet: {tearsheet}", markup=False)
+
+
+def sweep_table(name: str, ranked_rows: list[dict], n_done: int, rank_by: str, grid_keys: set[str]) -> Table:
+    """``sweep``: the best variants (already ranked) with the parameters that vary."""
+    t = Table(title=f"{name}: top {len(ranked_rows)} of {n_done} by {rank_by}")
+    for c in ("id", "strategy", "params", rank_by, "cagr", "max_drawdown"):
+        t.add_column(c)
+    for r in ranked_rows:
+        values = r["config"].param_values()
+        p = ", ".join(f"{k}={v}" for k, v in values.items() if k in grid_keys)
+        value = r["metrics"].get(rank_by)
+        t.add_row(r["id"], r["config"].strategy, p, "" if value is None else f"{value:.3f}",
+                  pct(r["metrics"]["cagr"]), pct(r["metrics"]["max_drawdown"]))
+    return t
+
+
+def streak_tables(study, windows: list[int], sessions: int, min_gain: float, relative: bool) -> tuple[Table, Table]:
+    """``streaks``: the episodes, and the after-a-streak vs any-session summary."""
+    p = study.params
+    versus = p["versus"]
+    t = Table(title=f"{p['symbol']}: {sessions} sessions in a row {'beating ' + str(versus) if relative else 'up'} "
+                    f">= {min_gain:.2%}, {p['start']} .. {p['end']}")
+    for c in ("signal date", "run", "run gain", *[f"{p['target']} +{h}" for h in windows],
+              *[f"{versus} +{h}" for h in windows]):
+        t.add_column(c, justify="right")
+    for e in study.episodes:
+        t.add_row(e.signal_date, f"{e.run_length}{'+' if e.run_ongoing else ''}", f"{e.run_gain:+.2%}",
+                  *[signed_pct(e.forward[str(h)]) for h in windows],
+                  *[signed_pct(e.versus_forward.get(str(h))) for h in windows])
+    s = Table(title="after a streak vs any session (mean / hit rate)")
+    for c in ("horizon", p["target"], f"{p['target']} any day", str(versus), f"{versus} any day"):
+        s.add_column(c, justify="right")
+
+    def mh(d: dict | None) -> str:
+        return "n/a" if not d or d["mean"] is None else f"{d['mean']:+.2%} / {d['hit_rate']:.0%} (n={d['n']})"
+
+    for h, row in study.summary["horizons"].items():
+        s.add_row(f"{h} sessions", mh(row["target"]), mh(row["target_unconditional"]), mh(row.get("versus")),
+                  mh(row.get("versus_unconditional")))
+    return t, s
