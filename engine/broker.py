@@ -51,5 +51,8 @@ def configure_broker(cerebro: bt.Cerebro, cfg: BrokerConfig, cash: float) -> Non
 
 
 def cost_rate(cfg: BrokerConfig) -> float:
-    """Commission + slippage as a fraction of traded value (used to size buys to the cash)."""
-    return (cfg.commission_bps + cfg.slippage_bps) / 10_000.0
+    """What a buy costs above the reference price, as a fraction of its value (to size buys to the
+    cash): slippage raises the price, and commission is charged on the slipped value, so
+    ``(1 + slippage) * (1 + commission) - 1``. (Their plain sum undercounts by the product: a
+    fully invested buy then asks for slightly more than the cash and is refused.)"""
+    return (1 + cfg.slippage_bps / 10_000.0) * (1 + cfg.commission_bps / 10_000.0) - 1.0
