@@ -1,0 +1,82 @@
+"""Every number in metrics.json recomputed from the saved run files with plain numpy, by the
+definitions the README states (252 sessions a year; the risk-free rate deannualised geometrically
+as quantstats does; Sortino's downside deviation over all sessions, after Red Rock Capital)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.config import RunConfig
+from engine.results import BacktestResult
+from engine.runner import run_backtest
+
+N = 252
+
+
+@pytest.fixture(scope="module", params=[
+    ("relative_momentum", {"absolute": True, "cash_asset": "SHY"}, {"commission_bps": 5, "slippage_bps": 5}),
+    ("composite", {}, {"fill": "close", "fractional": True}),
+], ids=["momentum-cash-asset", "composite-close"])
+def saved(request, tmp_path_factory):
+    name, params, broker = request.param
+    result = run_backtest(RunConfig(strategy=name, params=params, broker=broker, start="2008-01-02", end="2013-12-31"))
+    return BacktestResult.load(result.save(tmp_path_factory.mktemp("runs"))), result.config
+
+
+def test_return_metrics(saved):
+    run, _ = saved
+    m = run.metrics
+    r = run.returns["strategy"].to_numpy()
+    n = len(r)
+    growth = np.cumprod(1 + r)
+    assert m["sessions"] == n
+    assert m["total_return"] == pytest.approx(growth[-1] - 1, rel=1e-12)
+    cagr = growth[-1] ** (N / n) - 1
+    assert m["cagr"] == pytest.approx(cagr, rel=1e-12)
+    assert m["volatility"] == pytest.approx(np.std(r, ddof=1) * np.sqrt(N), rel=1e-12)
+    rf = (1 + m["risk_free_rate"]) ** (1 / N) - 1
+    excess = r - rf
+    assert m["sharpe"] == pytest.approx(excess.mean() / np.std(excess, ddof=1) * np.sqrt(N), rel=1e-12)
+    downside = np.sqrt(np.sum(excess[excess < 0] ** 2) / n)
+    assert m["sortino"] == pytest.approx(excess.mean() / downside * np.sqrt(N), rel=1e-12)
+    peak = np.maximum.accumulate(np.concatenate([[1.0], growth]))[1:]
+    max_dd = np.min(growth / peak - 1)
+    assert m["max_drawdown"] == pytest.approx(max_dd, rel=1e-12)
+    assert m["calmar"] == pytest.approx(cagr / abs(max_dd), rel=1e-12)
+    b = run.returns["benchmark"].to_numpy()
+    assert m["benchmark_cagr"] == pytest.approx(np.prod(1 + b) ** (N / n) - 1, rel=1e-12)
+
+
+def test_equity_and_returns_agree(saved):
+    run, config = saved
+    equity = run.equity["equity"].to_numpy()
+    assert np.allclose(equity[1:] / equity[:-1] - 1, run.returns["strategy"].to_numpy()[1:], rtol=0, atol=1e-12)
+    assert run.metrics["final_equity"] == pytest.approx(equity[-1], rel=1e-12)
+
+
+def test_trading_metrics(saved):
+    run, config = saved
+    m = run.metrics
+    fills = run.orders[run.orders["status"] == "completed"]
+    assert m["trades"] == len(fills)
+    n = len(run.returns)
+    turnover = (fills["size"].abs() * fills["price"]).sum() / run.equity["equity"].mean() / (n / N)
+    assert m["turnover"] == pytest.approx(turnover, rel=1e-12)
+    cash_asset = config.params.cash_asset
+    risk = run.positions[run.positions["symbol"] != cash_asset]
+    held = risk.groupby("date")["symbol"].apply(lambda s: tuple(sorted(s)))
+    days = run.equity.index.strftime("%Y-%m-%d")
+    held = held.reindex(days)
+    assert m["exposure"] == pytest.approx(held.notna().mean(), rel=1e-12)
+    sets = [h if isinstance(h, tuple) else () for h in held]
+    assert m["switches"] == sum(a != b for a, b in zip(sets, sets[1:], strict=False))
+    assert m["switches"] > 0 and 0 < m["exposure"] <= 1
+
+
+def test_positions_are_valued_at_the_close(saved):
+    run, _ = saved
+    pos = run.positions
+    assert np.allclose(pos["value"], pos["size"] * pos["price"], rtol=1e-12)
+    assert pd.Index(pos["date"]).isin(run.equity.index.strftime("%Y-%m-%d")).all()
