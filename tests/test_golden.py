@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from regen_golden import GOLDEN, PERIOD, golden_stats
+from regen_golden import GOLDEN, MODES, PERIOD, REGRESSION, REGRESSION_PERIOD, golden_stats, regression_stats
 
 from strategies.registry import all_strategies
 
@@ -25,3 +25,23 @@ def test_strategy_reproduces_golden_statistics(name):
     assert got["orders_sha256"] == want["orders_sha256"]
     for key in ("cagr", "sharpe", "max_drawdown"):
         assert got[key] == pytest.approx(want[key], rel=1e-9, abs=1e-12), key
+
+
+REGRESSION_PINNED = json.loads(REGRESSION.read_text())
+
+
+def test_regression_file_covers_every_strategy_and_mode():
+    assert REGRESSION_PINNED["period"] == REGRESSION_PERIOD and REGRESSION_PINNED["modes"] == MODES
+    assert set(REGRESSION_PINNED["runs"]) == {f"{s.name}/{m}" for s in all_strategies() for m in MODES}
+
+
+@pytest.mark.parametrize("key", sorted(REGRESSION_PINNED["runs"]))
+def test_regression_run_reproduces_final_equity_statistics_and_orders(key):
+    name, mode = key.split("/")
+    got, want = regression_stats(name, mode), REGRESSION_PINNED["runs"][key]
+    assert got["orders_sha256"] == want["orders_sha256"]
+    for metric, value in want.items():
+        if isinstance(value, float):
+            assert got[metric] == pytest.approx(value, rel=1e-9, abs=1e-12), metric
+        else:
+            assert got[metric] == value, metric
