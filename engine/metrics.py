@@ -19,6 +19,11 @@ import pandas as pd
 from core.errors import UserError, did_you_mean
 
 PERIODS_PER_YEAR = 252
+#: Below this many sessions (about a quarter) annualised numbers are noise blown up by the
+#: annualisation (a 3-session run showed Sharpe 15): they are null, and the run warns.
+MIN_SESSIONS_ANNUALISED = 63
+ANNUALISED = ("cagr", "volatility", "sharpe", "sortino", "calmar", "turnover", "benchmark_cagr",
+              "benchmark_sharpe", "excess_cagr")
 
 #: Metrics a sweep or comparison can be ranked by (keys of metrics.json).
 RANKABLE = ("sharpe", "sortino", "cagr", "calmar", "total_return", "excess_cagr", "max_drawdown",
@@ -95,4 +100,15 @@ def compute_metrics(returns: pd.Series, benchmark: pd.Series, equity: pd.Series,
         }
     if m["cagr"] is not None and m["benchmark_cagr"] is not None:
         m["excess_cagr"] = m["cagr"] - m["benchmark_cagr"]
+    if len(returns) < MIN_SESSIONS_ANNUALISED:
+        m.update({k: None for k in ANNUALISED})
     return m
+
+
+def short_window_warning(sessions: int) -> str | None:
+    """The warning for a window too short for annualised ratios, or None."""
+    if sessions >= MIN_SESSIONS_ANNUALISED:
+        return None
+    return (f"the window has only {sessions} sessions (< {MIN_SESSIONS_ANNUALISED}): CAGR, volatility, "
+            "Sharpe, Sortino, Calmar and turnover are not annualised from so little and are left empty; "
+            "use a longer period")

@@ -23,7 +23,7 @@ from engine.broker import configure_broker, cost_rate
 from engine.config import RunConfig
 from engine.data.market import MarketData, load_market_data
 from engine.feeds import ArrayFeed, date_numbers, dates_from_numbers, series_frame
-from engine.metrics import compute_metrics
+from engine.metrics import compute_metrics, short_window_warning
 from engine.results import BacktestResult
 from strategies import RunContext, get_strategy, period_end_mask
 
@@ -168,6 +168,8 @@ def _collect(config, strat, window: MarketData, symbols, start, end, params) -> 
     metrics = compute_metrics(returns["strategy"], returns["benchmark"], equity["equity"], invested,
                               float(filled["value"].sum()), len(filled), ledger.rejected, switches, rf)
     metrics["risk_free_source"] = rf_source
+    if short := short_window_warning(len(returns)):
+        warnings_.append(short)
     metrics["benchmark"] = config.benchmark
     return BacktestResult(config=config, returns=returns, equity=equity, trades=trades, orders=orders,
                           positions=positions, decisions=decisions, metrics=metrics, manifest={},

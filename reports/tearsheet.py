@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import warnings
 from functools import lru_cache
 from io import StringIO
@@ -82,10 +83,57 @@ def eoy_chart_svg(returns: pd.DataFrame, benchmark_name: str) -> str:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
+    return _svg(fig)
+
+
+#: Rolling-beta windows in sessions (about 6 and 12 months), as quantstats draws them.
+BETA_WINDOWS = (126, 252)
+
+
+def rolling_beta(returns: pd.DataFrame, window: int) -> pd.Series:
+    """Beta of the strategy to the benchmark over the trailing ``window`` sessions; NaN until the
+    window is full (quantstats fills those sessions with 0, a flat stretch that is not a beta)."""
+    cov = returns["strategy"].rolling(window).cov(returns["benchmark"])
+    return cov / returns["benchmark"].rolling(window).var()
+
+
+def rolling_beta_svg(returns: pd.DataFrame, benchmark_name: str) -> str:
+    """The rolling-beta chart: 6- and 12-month betas, each drawn from its first full window."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    for window, color in zip(BETA_WINDOWS, ("#348dc1", "#fedd78"), strict=True):
+        beta = rolling_beta(returns, window).dropna()
+        ax.plot(beta.index, beta.to_numpy(), color=color, linewidth=1.2, label=f"{window}-session beta")
+    ax.axhline(1.0, color="black", linewidth=0.6, linestyle=":")
+    ax.set_title(f"Rolling Beta to {benchmark_name}", fontweight="bold")
+    ax.legend(frameon=False)
+    ax.grid(alpha=0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return _svg(fig)
+
+
+def _svg(fig) -> str:
+    import matplotlib.pyplot as plt
+
     buf = StringIO()
     fig.savefig(buf, format="svg")
     plt.close(fig)
     return buf.getvalue()[buf.getvalue().index("<svg"):]
+
+
+#: quantstats table rows that mislead here: Treynor divides by a beta that can be near zero for a
+#: rotation that spends months out of the benchmark (it printed 692%).
+DROPPED_ROWS = ("Treynor Ratio",)
+
+
+def drop_metric_rows(html: str, labels: tuple[str, ...] = DROPPED_ROWS) -> str:
+    """``html`` without the quantstats metrics-table rows whose first cell is one of ``labels``."""
+    for label in labels:
+        html = re.sub(rf"<tr>\s*<td>{re.escape(label)}</td>.*?</tr>", "", html, flags=re.S)
+    return html
 
 
 def monthly_table(returns: pd.Series) -> tuple[dict, list[int]]:
@@ -139,16 +187,17 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None) -> Pa
         with warnings.catch_warnings():  # quantstats/seaborn deprecation chatter, not the user's business
             warnings.simplefilter("ignore")
             qs.reports.html(strategy, benchmark=benchmark, rf=rf, title=title, output=str(tmp), periods_per_year=252,
-                            match_dates=True, template_path=str(TEMPLATE), compounded=True)
+                            match_dates=False, template_path=str(TEMPLATE), compounded=True)
         html = tmp.read_text(encoding="utf-8")
         parts = environment().get_template("tearsheet_parts.html").module
         table, years = monthly_table(returns["strategy"])
         html = (html.replace("<!--SMALLCAP:SETTINGS-->",
                              str(parts.settings(run.config.to_dict(), run.manifest, run.metrics, metric_rows(run.metrics))))
                 .replace("<!--SMALLCAP:EOY_CHART-->", eoy_chart_svg(returns, bench_name))
+                .replace("<!--SMALLCAP:ROLLING_BETA-->", rolling_beta_svg(returns, bench_name))
                 .replace("<!--SMALLCAP:MONTHLY_TABLE-->", str(parts.monthly(table, years)))
                 .replace("\ufe6a", "%"))
-        tmp.write_text(html, encoding="utf-8")
+        tmp.write_text(drop_metric_rows(html), encoding="utf-8")
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

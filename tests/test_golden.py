@@ -6,7 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from regen_golden import GOLDEN, MODES, PERIOD, REGRESSION, REGRESSION_PERIOD, golden_stats, regression_stats
+from regen_golden import (
+    GOLDEN,
+    MODES,
+    PERIOD,
+    REGRESSION,
+    REGRESSION_PERIOD,
+    golden_stats,
+    regression_stats,
+)
 
 from strategies.registry import all_strategies
 

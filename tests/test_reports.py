@@ -117,3 +117,70 @@ def test_comparison_warns_when_periods_differ(runs, tmp_path):
     other = run_backtest(RunConfig(strategy="buy_and_hold", start="2020-01-02", end="2021-06-30")).save(tmp_path)
     html = write_comparison([dirs[0], other], tmp_path / "mixed").read_text()
     assert "cover 2 different periods (starts 2019-03-01 to 2020-01-02)" in html
+
+
+def _qs_row(html: str, label: str) -> list[str]:
+    """The cells of quantstats' metrics-table row ``label`` (benchmark first, then strategy)."""
+    m = re.search(rf"<tr><td>{re.escape(label)}</td>(.*?)</tr>", html, flags=re.S)
+    assert m, label
+    return re.findall(r"<td>([^<]*)</td>", m.group(1))
+
+
+def test_tearsheet_shows_one_set_of_numbers(runs, tearsheet):
+    """quantstats' table and metrics.json agree to the displayed precision (same window, rf and
+    periods: no `match_dates` trimming); misleading rows are gone; the window in the header is ours."""
+    html = tearsheet.read_text()
+    m = json.loads((runs[1][0] / "metrics.json").read_text())
+    pairs = {"CAGR﹪": ("benchmark_cagr", "cagr", "{:.2%}"), "Sharpe": ("benchmark_sharpe", "sharpe", "{:.2f}"),
+             "Max Drawdown": ("benchmark_max_drawdown", "max_drawdown", "{:.2%}")}
+    for label, (bench_key, key, fmt) in pairs.items():
+        cells = _qs_row(html, label.replace("﹪", "%"))
+        assert float(cells[0].rstrip("%")) == pytest.approx(float(fmt.format(m[bench_key]).rstrip("%")), abs=0.011), label
+        assert float(cells[1].rstrip("%")) == pytest.approx(float(fmt.format(m[key]).rstrip("%")), abs=0.011), label
+    for label, key in (("Sortino", "sortino"), ("Calmar", "calmar")):
+        assert float(_qs_row(html, label)[1]) == pytest.approx(round(m[key], 2), abs=0.011), label
+    assert "Treynor" not in html
+    assert "01 Mar, 2019 - 30 Jun, 2021" in html or "1 Mar, 2019 - 30 Jun, 2021" in html
+
+
+def test_rolling_beta_starts_when_its_window_is_full():
+    import numpy as np
+    import pandas as pd
+
+    from reports.tearsheet import rolling_beta
+
+    idx = pd.bdate_range("2020-01-01", periods=300)
+    rng = np.random.default_rng(1)
+    b = pd.Series(rng.normal(0, 0.01, 300), index=idx)
+    frame = pd.DataFrame({"strategy": 2 * b, "benchmark": b})
+    beta = rolling_beta(frame, 126)
+    assert beta.iloc[:125].isna().all()
+    assert np.allclose(beta.iloc[125:], 2.0)
+
+
+def test_a_short_window_warns_and_leaves_annualised_ratios_empty(cli, tmp_path):
+    r = cli("backtest", "relative_momentum", "--start", "2024-07-10", "--end", "2024-07-15", "--out", str(tmp_path),
+            "--json", "--no-report")
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    m = doc["metrics"]
+    assert m["sessions"] == 4 and m["total_return"] is not None
+    assert all(m[k] is None for k in ("cagr", "sharpe", "sortino", "calmar", "volatility", "benchmark_sharpe"))
+    assert any("only 4 sessions" in w for w in doc["warnings"])
+    page = write_tearsheet(Path(doc["run_dir"])).read_text()
+    assert "only 4 sessions" in page
+
+
+def test_refused_orders_record_the_price_the_fill_was_attempted_at():
+    """IWM's first open in this window gapped up 1.44% over the decision close: the all-in buy is
+    refused at that open, and orders.csv records the open, not the decision day's close."""
+    from engine.data.market import load_market_data
+
+    r = run_backtest(RunConfig(strategy="buy_and_hold", params={"symbol": "IWM"}, start="2024-07-10",
+                               end="2024-09-30", broker={"cash_buffer": 0.0}))
+    refused = r.orders[r.orders["status"] != "completed"]
+    assert len(refused) >= 1
+    bars = load_market_data(["IWM"]).prices["IWM"]
+    for o in refused.itertuples():
+        assert o.price == pytest.approx(bars.loc[o.date, "open"], rel=1e-12)
+        assert o.date > o.created and o.price != pytest.approx(bars.loc[o.created, "close"], rel=1e-9)

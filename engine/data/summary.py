@@ -8,7 +8,6 @@ from core.errors import UserError
 from engine.data.market import DEFAULT_MACRO_LAG, adjust_total_return
 from engine.data.sources import Source
 
-
 #: When a value dated D is usable by a strategy, per kind (macro: the default publication lag).
 USABLE = {"price": "close of D", "index": "close of D",
           "macro": f"close of D+{DEFAULT_MACRO_LAG} (published after the close)"}
