@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: demo test lint bench golden clean
+.PHONY: demo test lint bench golden mutants clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -40,6 +40,9 @@ bench: $(VENV)/.installed-test
 
 golden: $(VENV)/.installed-test  ## rewrite tests/golden/strategies.json; review the diff before committing
 	$(PY) tests/regen_golden.py
+
+mutants: $(VENV)/.installed-test  ## plant ~40 single-line bugs one at a time; the fast tests must catch >= 90%
+	$(PY) tests/mutants.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

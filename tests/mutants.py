@@ -1,0 +1,104 @@
+"""Mutation check: apply one behaviour-changing, single-line bug at a time to a copy of the code
+and see whether the fast tests catch it (``make mutants``; about 10-20 minutes on 2 cores).
+
+Prints one line per mutant (KILLED by which test, or SURVIVED) and the score. The list is written
+by hand from what a reviewer or an audit would plant: rule boundaries and signs, sizing, costs,
+schedules, publication lag, metrics. A mutant whose text is not found fails loudly (the code moved:
+update the list), so the score cannot silently shrink.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COPY = ("core", "engine", "strategies", "research", "reports", "cli", "tests", "examples", "pyproject.toml")
+TESTS = ["tests/test_scripted.py", "tests/test_signals.py", "tests/test_metrics_independent.py", "tests/test_fills.py",
+         "tests/test_rebalance.py", "tests/test_engine.py", "tests/test_alignment.py", "tests/test_golden.py"]
+
+#: (file, original text, mutated text, the bug in words)
+MUTANTS = [
+    ("strategies/signals.py", "return gain >= min_gain - GAIN_TOLERANCE", "return gain > min_gain - GAIN_TOLERANCE", "streak: > for >="),
+    ("strategies/signals.py", "return gain >= min_gain - GAIN_TOLERANCE", "return gain >= min_gain + GAIN_TOLERANCE", "streak: tolerance sign"),
+    ("strategies/signals.py", "return line[0] / line[-lookback] - 1.0", "return line[-1] / line[-lookback] - 1.0", "momentum: yesterday's close"),
+    ("strategies/signals.py", "return not qualifies(daily_gain(line, sessions), min_gain)", "return True", "streak: fires on every day of a long run"),
+    ("strategies/signals.py", "return (line[0] - line[-lookback]) * 100.0", "return (line[0] - line[-lookback]) * 10.0", "yield change in wrong units"),
+    ("strategies/signals.py", "return line[-ago] / line[-ago - 1] - 1.0", "return line[-ago] / line[-ago - 2] - 1.0", "daily gain over two sessions"),
+    ("strategies/builtin/streak.py", "small < self._peak * (1 - p.trailing_stop)", "small > self._peak * (1 - p.trailing_stop)", "trailing stop sign"),
+    ("strategies/builtin/streak.py", "self._peak = max(self._peak, small)", "self._peak = self._peak", "trailing stop peak not tracked"),
+    ("strategies/builtin/streak.py", "            self._hold_left = p.hold_sessions\n", "            self._hold_left = p.hold_sessions - 2\n", "hold two sessions short"),
+    ("strategies/builtin/rates.py", "if p.confirm and not self._ratio[0] > self._ratio_ma[0]:", "if p.confirm and self._ratio[0] > self._ratio_ma[0]:", "rate regime: confirm inverted"),
+    ("strategies/builtin/rates.py", "if move <= -p.threshold_bp:", "if move <= p.threshold_bp:", "rate regime: falling threshold sign"),
+    ("strategies/builtin/rates.py", "if move >= p.threshold_bp:", "if move >= -p.threshold_bp:", "rate regime: rising threshold sign"),
+    ("strategies/builtin/momentum.py", "best = [s for s in best if scores[s] > hurdle]", "best = [s for s in best if scores[s] < hurdle]", "dual momentum: hurdle sign"),
+    ("strategies/builtin/momentum.py", "key=lambda s: (-scores[s], p.assets.index(s))", "key=lambda s: (scores[s], p.assets.index(s))", "momentum: ranks the worst first"),
+    ("strategies/builtin/momentum.py", "best = ranked[: p.top_n]", "best = ranked[:1]", "momentum: top_n ignored"),
+    ("strategies/builtin/momentum.py", "if p.cash_asset else 0.0", "if p.cash_asset else -1.0", "dual momentum: no hurdle without a cash asset"),
+    ("strategies/builtin/relative_value.py", "if z < -p.entry_z:", "if z < p.entry_z:", "relative value: entry sign"),
+    ("strategies/builtin/relative_value.py", "crossed_up = above and self._ratio[-1] <= self._trend[-1]", "crossed_up = above", "relative value: no cross needed"),
+    ("strategies/builtin/composite.py", "weight = sum(w * v for w, v in votes.values()) / total", "weight = sum(w * v for w, v in votes.values()) / (total + 1)", "composite: weights do not sum"),
+    ("strategies/builtin/composite.py", "float(trailing_return(small, p.lookback) > trailing_return(large, p.lookback))", "float(trailing_return(small, p.lookback) < trailing_return(large, p.lookback))", "composite: momentum vote inverted"),
+    ("strategies/base.py", "if want > 0 and abs(delta) * price < self.cfg.tolerance * value:", "if abs(delta) * price < self.cfg.tolerance * value:", "tolerance band holds back full exits"),
+    ("strategies/base.py", "investable = value * (1.0 - ctx.cash_buffer)", "investable = value", "cash buffer ignored"),
+    ("strategies/base.py", "out[cash_asset] = out.get(cash_asset, 0.0) + (1.0 - total)", "out[cash_asset] = out.get(cash_asset, 0.0) + 0.0", "cash asset never bought"),
+    ("strategies/base.py", "if not first and now not in self.run_ctx.decision_days:", "if now not in self.run_ctx.decision_days:", "no decision on the first session"),
+    ("strategies/base.py", "cash += -delta * price * (1 - ctx.cost_rate) - ctx.per_share * -delta", "cash += 0.0", "buys not sized to sale proceeds"),
+    ("strategies/schedule.py", "return sessions.to_period(freq) != pd.DatetimeIndex(nxt).to_period(freq)", "return sessions.to_period(freq) == pd.DatetimeIndex(nxt).to_period(freq)", "monthly/quarterly: every day but the last"),
+    ("strategies/schedule.py", "return key(pd.DatetimeIndex(sessions)) != key(pd.DatetimeIndex(nxt))", "return key(pd.DatetimeIndex(sessions)) == key(pd.DatetimeIndex(nxt))", "weekly schedule inverted"),
+    ("engine/broker.py", 'slip_out=cfg.fill == "close")', "slip_out=False)", "close-fill slippage capped by the next bar"),
+    ("engine/broker.py", "return (1 + cfg.slippage_bps / 10_000.0) * (1 + cfg.commission_bps / 10_000.0) - 1.0", "return (cfg.slippage_bps + cfg.commission_bps) / 10_000.0", "buy sizing ignores commission on slippage"),
+    ("engine/broker.py", "fee = shares * price * self.p.bps / 10_000.0", "fee = shares * price * self.p.bps / 1_000.0", "commission 10x"),
+    ("engine/broker.py", "return max(fee, self.p.minimum)", "return fee", "minimum commission ignored"),
+    ("engine/metrics.py", '"turnover": _f(traded_value / float(equity.mean()) / years)', '"turnover": _f(traded_value / float(equity.mean()) / (years + 1))', "turnover per year wrong"),
+    ("engine/metrics.py", '"calmar": _f(qs.calmar(returns, periods=PERIODS_PER_YEAR))', '"calmar": _f(qs.calmar(benchmark, periods=PERIODS_PER_YEAR))', "calmar of the benchmark"),
+    ("engine/metrics.py", '"exposure": _f(np.mean(invested.to_numpy()))', '"exposure": _f(np.mean(invested.to_numpy()[1:]))', "exposure skips a session"),
+    ("engine/runner.py", "switches = int((held_mask[1:] != held_mask[:-1]).any(axis=1).sum())", "switches = int((held_mask[1:] != held_mask[:-1]).all(axis=1).sum())", "switches miscounted"),
+    ("engine/runner.py", "return float(values.mean() / 100.0)", "return float(values.mean() / 1000.0)", "risk-free rate in wrong units"),
+    ("engine/data/market.py", 'pos = cal.searchsorted(values.index, side="right") + (lag - 1)', 'pos = cal.searchsorted(values.index, side="left") + (lag - 1)', "macro values used the day they are dated"),
+    ("engine/data/market.py", 'factor = frame["adj_close"] / frame["close"]', "factor = 1.0", "open/high/low not total-return adjusted"),
+    ("engine/data/market.py", 'out["close"] = frame["adj_close"].astype(float)', 'out["close"] = frame["close"].astype(float)', "price return instead of total return"),
+]
+
+
+def run_one(work: Path, rel: str, old: str, new: str) -> tuple[bool, str]:
+    path = work / rel
+    original = path.read_text()
+    if original.count(old) != 1:
+        raise SystemExit(f"mutant text not found exactly once in {rel}: {old!r} (update tests/mutants.py)")
+    path.write_text(original.replace(old, new))
+    try:
+        out = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--timeout", "600",
+                              *TESTS], cwd=work, capture_output=True, text=True)
+    finally:
+        path.write_text(original)
+    failed = [ln.split(" ")[1] for ln in out.stdout.splitlines() if ln.startswith("FAILED ") or ln.startswith("ERROR ")]
+    return out.returncode != 0, (failed[0] if failed else out.stdout.strip().splitlines()[-1] if out.stdout.strip() else "")
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "repo"
+        work.mkdir()
+        for name in COPY:
+            src = ROOT / name
+            (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
+        killed = 0
+        survivors = []
+        for i, (rel, old, new, what) in enumerate(MUTANTS, 1):
+            dead, by = run_one(work, rel, old, new)
+            killed += dead
+            if not dead:
+                survivors.append(f"{rel}: {what}")
+            print(f"{i:2d} {'KILLED  ' if dead else 'SURVIVED'} {rel}: {what}" + (f"  <- {by}" if dead else ""), flush=True)
+    print(f"\n{killed} of {len(MUTANTS)} mutants killed ({killed / len(MUTANTS):.0%})")
+    for s in survivors:
+        print(f"survivor: {s}")
+    return 0 if killed / len(MUTANTS) >= 0.9 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
