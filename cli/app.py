@@ -239,14 +239,21 @@ def compare_cmd(run_dirs: Annotated[list[str], typer.Argument(help="run director
                 rank_by: RankByOpt = "sharpe",
                 title: Annotated[str, typer.Option(help="page title")] = "Strategy comparison",
                 as_json: JsonOpt = False) -> None:
-    """One HTML page comparing saved runs: metrics table, equity, drawdowns, yearly returns, rotation."""
-    from cli.glue import compare_runs
+    """One HTML page comparing saved runs: metrics table, equity, drawdowns, yearly returns, rotation,
+    and how much of the best is luck (PBO, DSR, SPA, MCS on the runs' common window)."""
+    from contextlib import nullcontext
 
-    page = compare_runs(run_dirs, out_dir, rank_by, title)
+    from cli.glue import compare_runs
+    from cli.present import print_luck
+
+    with err.status("comparing (with overfitting statistics)", spinner="dots") if not as_json else nullcontext():
+        page, luck = compare_runs(run_dirs, out_dir, rank_by, title)
     if as_json:
-        print_json({"comparison": str(page)})
-    else:
-        out.print(f"comparison: {page}", markup=False)
+        print_json({"comparison": str(page), "statistics": luck.to_dict() if luck else None})
+        return
+    if luck:
+        print_luck(out, luck)
+    out.print(f"comparison: {page}", markup=False)
 
 
 @app.command("sweep")
@@ -274,6 +281,8 @@ def sweep_cmd(
       smallcap sweep examples/momentum_grid.toml --workers 2
       smallcap sweep --strategy relative_momentum --grid lookback=63,126,252 --grid top_n=1,2
     """
+    from contextlib import nullcontext
+
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -284,7 +293,7 @@ def sweep_cmd(
     )
 
     from cli.glue import finish_sweep, prepare_sweep
-    from cli.present import sweep_table
+    from cli.present import print_luck, sweep_table
     from engine.metrics import rank
     from engine.sweep import run_sweep
     from reports.tearsheet import write_tearsheet
@@ -304,16 +313,23 @@ def sweep_cmd(
 
         result = run_sweep(variants, folder, executor=executor, workers=workers, scheduler=scheduler,
                            resume=resume, after_save=write_tearsheet if tearsheets else None, on_result=tick)
-    page = finish_sweep(result, exp, rank_by, report=not no_report)
+    with err.status("overfitting statistics (PBO, DSR, SPA, MCS, bootstrap intervals)", spinner="dots") \
+            if not as_json else nullcontext():
+        page, luck = finish_sweep(result, exp, rank_by, report=not no_report)
+    done = [r for r in result.rows if r["status"] == "done"]
+    ranked = rank(done, rank_by, lambda r: r["metrics"])
     summary = {"out": str(result.out), "sweep_csv": str(result.out / "sweep.csv"), "variants": len(result.rows),
                "skipped": result.skipped, "failed": [{"id": r["id"], "error": r["error"]} for r in result.failed],
-               "comparison": str(page) if page else None}
+               "comparison": str(page) if page else None, "rank_by": rank_by,
+               "statistics": luck.to_dict() if luck else None,
+               "ranked": [{"id": r["id"], "strategy": r["config"].strategy, "params": r["config"].param_values(),
+                           "metrics": r["metrics"], **(r.get("statistics") or {})} for r in ranked]}
     if as_json:
         print_json(summary)
         return
-    done = [r for r in result.rows if r["status"] == "done"]
-    best = rank(done, rank_by, lambda r: r["metrics"])[:5]
-    out.print(sweep_table(exp.name, best, len(done), rank_by, exp_grid_keys(exp)))
+    out.print(sweep_table(exp.name, ranked[:5], len(done), rank_by, exp_grid_keys(exp)))
+    if luck:
+        print_luck(out, luck)
     out.print(f"{len(done) - result.skipped} run, {result.skipped} resumed, {len(result.failed)} failed; "
               f"table: {summary['sweep_csv']}", markup=False)
     if page:

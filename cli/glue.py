@@ -15,10 +15,19 @@ from engine.config import RunConfig, make_run_config, read_toml
 from engine.metrics import check_rank_metric
 from engine.results import BacktestResult, is_complete_run
 from engine.runner import run_backtest
-from engine.sweep import Experiment, SweepResult, Variant, expand, grid_experiment, load_experiment
+from engine.sweep import (
+    Experiment,
+    SweepResult,
+    Variant,
+    expand,
+    grid_experiment,
+    load_experiment,
+    write_sweep_csv,
+)
 from reports.compare import write_comparison
 from reports.index import write_index
 from reports.tearsheet import write_tearsheet
+from research.luck import VARIANT_COLUMNS, LuckReport, LuckSettings, luck_from_runs, write_stats
 from strategies import get_strategy, load_strategy_file
 
 
@@ -70,17 +79,22 @@ def backtest_from_cli(*, out: str, report: bool, **options: Any) -> BacktestResu
 
 
 def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
-                 title: str = "Strategy comparison") -> Path:
-    """Write a comparison page of saved runs (default under ``runs/compare-<UTC time>``); refresh the index."""
+                 title: str = "Strategy comparison", settings: LuckSettings | None = None,
+                 ) -> tuple[Path, LuckReport | None]:
+    """Write a comparison page of saved runs (default under ``runs/compare-<UTC time>``) with the
+    overfitting statistics on their common window (``stats.json`` beside it); refresh the index."""
     check_rank_metric(rank_by)
     dirs = [Path(d) for d in run_dirs]
     bad = [str(d) for d in dirs if not is_complete_run(d)]
     if bad:
         raise UserError(f"not a complete run directory: {bad[0]}", "pass folders written by `smallcap backtest`")
     folder = Path(out) if out else Path("runs") / f"compare-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
-    page = write_comparison(dirs, folder, rank_by=rank_by, title=title)
+    luck = luck_from_runs(dirs, settings) if len(dirs) > 1 else None
+    page = write_comparison(dirs, folder, rank_by=rank_by, title=title, luck=luck.to_dict() if luck else None)
+    if luck:
+        write_stats(luck, folder)
     write_index(folder.parent)
-    return page
+    return page, luck
 
 
 def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str, list[str]],
@@ -109,11 +123,22 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
     return exp, variants, folder
 
 
-def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: bool) -> Path | None:
-    """The comparison page of a finished sweep (unless ``report`` is False) and a refreshed runs index."""
-    page = None
+def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: bool,
+                 settings: LuckSettings | None = None) -> tuple[Path | None, LuckReport | None]:
+    """After a sweep: the overfitting statistics of its finished variants (``stats.json``, and
+    their columns in ``sweep.csv``), the comparison page (unless ``report`` is False) and a
+    refreshed runs index. Statistics need at least two finished variants."""
+    page, luck = None, None
     done = [result.out / "variants" / r["id"] for r in result.rows if r["status"] == "done"]
+    if len(done) > 1:
+        luck = luck_from_runs(done, settings)
+        write_stats(luck, result.out)
+        columns = {vid: {k: v[k] for k in VARIANT_COLUMNS} for vid, v in luck.variants.items()}
+        write_sweep_csv(result, result.out / "sweep.csv", columns)
+        for row in result.rows:
+            row["statistics"] = columns.get(row["id"])
     if report and done:
-        page = write_comparison(done, result.out, rank_by=rank_by, title=f"Sweep {exp.name}")
+        page = write_comparison(done, result.out, rank_by=rank_by, title=f"Sweep {exp.name}",
+                                luck=luck.to_dict() if luck else None)
     write_index(result.out.parent)
-    return page
+    return page, luck

@@ -144,3 +144,20 @@ def streak_tables(study, windows: list[int], sessions: int, min_gain: float, rel
         s.add_row(f"{h} sessions", mh(row["target"]), mh(row["target_unconditional"]), mh(row.get("versus")),
                   mh(row.get("versus_unconditional")))
     return t, s
+
+
+def print_luck(out: Console, luck) -> None:
+    """The overfitting statistics under a ranked table: PBO in words, the best's DSR, SPA, MCS."""
+    d = luck.to_dict()
+    out.print(luck.sentence, markup=False)
+    best = d["variants"][d["best"]]
+    if d["pbo"] is not None:
+        detail = d["pbo_detail"]
+        out.print(f"PBO {d['pbo']:.0%} ({detail['splits']:,} splits of {d['pbo_blocks']} blocks); "
+                  f"out-of-sample loss in {detail['prob_oos_loss']:.0%} of splits", markup=False)
+    out.print(f"best by Sharpe {d['best']}: P(true Sharpe > 0) deflated for {d['n_trials']} trials (DSR) "
+              f"{best['dsr']:.2f}, P(Sharpe > {d['benchmark']}'s) {best['psr_benchmark']:.2f}, Sharpe "
+              f"{d['interval']:.0%} interval [{best['sharpe_ci'][0]:.2f}, {best['sharpe_ci'][1]:.2f}]", markup=False)
+    out.print(f"SPA p-value {d['spa_pvalue']:.2f} for 'some variant beats {d['benchmark']}'; model confidence set "
+              f"at {d['mcs_size']:.0%}: {len(d['mcs'])} of {d['n_trials']} variants "
+              f"(window {d['window'][0]} .. {d['window'][1]}, seed {d['seed']})", markup=False)

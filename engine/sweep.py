@@ -259,8 +259,12 @@ def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "proc
     return result
 
 
-def write_sweep_csv(result: SweepResult, path: Path) -> Path:
-    """One row per variant: id, status, strategy, ``param.*``, metrics, error, run_dir (atomic write)."""
+def write_sweep_csv(result: SweepResult, path: Path, extra: dict[str, dict] | None = None) -> Path:
+    """One row per variant: id, status, strategy, ``param.*``, metrics, error, run_dir (atomic write).
+
+    ``extra``: more columns per variant id (e.g. the overfitting statistics); lists such as a
+    confidence interval become ``<name>_low`` and ``<name>_high``.
+    """
     keys = sorted({k for r in result.rows for k in r["config"].param_values()})
     records = []
     for r in result.rows:
@@ -269,6 +273,11 @@ def write_sweep_csv(result: SweepResult, path: Path) -> Path:
         rec.update({f"param.{k}": _cell(values.get(k)) for k in keys})
         metrics = r.get("metrics") or {}
         rec.update({m: metrics.get(m) for m in SWEEP_COLUMNS})
+        for key, value in (extra or {}).get(r["id"], {}).items():
+            if isinstance(value, list | tuple) and len(value) == 2:
+                rec[f"{key}_low"], rec[f"{key}_high"] = value
+            else:
+                rec[key] = value
         rec["error"] = r.get("error", "")
         rec["run_dir"] = f"variants/{r['id']}" if r["status"] == "done" else ""
         records.append(rec)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
+from plotly.subplots import make_subplots
 
 from core.errors import UserError
 from engine.metrics import check_rank_metric, rank
@@ -205,8 +206,43 @@ def _period(data: ComparisonData) -> tuple[str, str]:
             "their metrics are not strictly comparable. Give them one start date (e.g. the latest).")
 
 
-def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy comparison") -> str:
-    """The comparison page's HTML for ``data`` (links relative to the folder ``out``)."""
+def _luck_figures(data: ComparisonData, luck: dict) -> dict[str, str]:
+    """The PBO logit histogram and the CAGR / Sharpe confidence whiskers."""
+    out = {"pbo_chart": ""}
+    if luck.get("pbo_detail"):
+        fig = go.Figure(go.Histogram(x=luck["pbo_detail"]["logits"], nbinsx=40, marker_color="#636efa",
+                                     name="rank logit"))
+        fig.add_vline(x=0, line_color="#b3261e", line_dash="dash")
+        fig.update_xaxes(title="logit of the in-sample winner's out-of-sample rank (left of 0: at or below the median)")
+        fig.update_yaxes(title="splits")
+        out["pbo_chart"] = fig_html(fig, "pbo")
+    names = [Path(p).name for p in data.table["run_dir"]]
+    labels = data.labels
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("CAGR", "Sharpe"))
+    for col, (metric, key, fmt) in enumerate((("cagr", "cagr_ci", ".1%"), ("sharpe", "sharpe_ci", ".2f")), start=1):
+        values = data.table[metric].to_numpy(dtype=float)
+        low = np.array([luck["variants"].get(n, {}).get(key, [np.nan, np.nan])[0] for n in names])
+        high = np.array([luck["variants"].get(n, {}).get(key, [np.nan, np.nan])[1] for n in names])
+        in_mcs = [luck["variants"].get(n, {}).get("in_mcs", False) for n in names]
+        fig.add_trace(go.Scatter(
+            x=values, y=labels, mode="markers", name=metric, showlegend=False,
+            marker={"color": ["#1b6e3a" if m else "#636efa" for m in in_mcs], "size": 8},
+            error_x={"type": "data", "symmetric": False, "array": high - values, "arrayminus": values - low}),
+            row=1, col=col)
+        fig.update_xaxes(tickformat=fmt, row=1, col=col)
+    fig.update_yaxes(autorange="reversed", showticklabels=True, row=1, col=1)
+    fig.update_yaxes(autorange="reversed", showticklabels=False, row=1, col=2)
+    html = fig_html(fig, "whiskers")
+    fig.update_layout(height=max(300, 26 * len(labels) + 120))
+    out["whiskers"] = fig.to_html(full_html=False, include_plotlyjs=False, div_id="whiskers",
+                                  config={"displaylogo": False}) if html else ""
+    return out
+
+
+def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy comparison",
+                      luck: dict | None = None) -> str:
+    """The comparison page's HTML for ``data`` (links relative to the folder ``out``); ``luck``:
+    the overfitting statistics (``stats.json`` as a dict) to show, if any."""
     years = list(data.yearly.index)
     yearly = [(label, [_year_cell(data.yearly[label].get(y)) for y in years]) for label in data.labels]
     assets = list(data.holdings.columns)
@@ -218,7 +254,13 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
     params = data.param_columns
     heatmap = _heatmap(data, params) if len(data.varying) == 1 and len(params) == 2 else ""
     period, period_warning = _period(data)
+    extra = {}
+    if luck:
+        names = [Path(p).name for p in data.table["run_dir"]]
+        luck = {**luck, "best_label": dict(zip(names, data.labels, strict=True)).get(luck["best"], luck["best"])}
+        extra = _luck_figures(data, luck)
     return environment().get_template("compare.html").render(
+        luck=luck, **extra,
         title=title, runs=data.runs, period=period, period_warning=period_warning, benchmark=data.benchmark,
         rank_by=data.rank_by, generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         param_columns=params, metric_columns=METRIC_COLUMNS, rows=_table_rows(data, out), years=years,
@@ -227,15 +269,17 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
 
 
 def write_comparison(run_dirs: list[str | Path], out: str | Path, rank_by: str = "sharpe",
-                     title: str = "Strategy comparison") -> Path:
+                     title: str = "Strategy comparison", luck: dict | None = None) -> Path:
     """Write ``out/comparison.html`` (and ``out/plotly.min.js``) comparing ``run_dirs``; return the page.
 
     ``rank_by``: a metric the table is ordered by (and the heatmap shows); see ``engine.metrics.rank``.
+    ``luck``: the overfitting statistics of these runs (``research.luck``, as a dict) for the
+    "how much is luck" panel, the PSR/DSR/MCS columns and the confidence whiskers.
     """
     data = comparison_data(run_dirs, rank_by)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    html = render_comparison(data, out, title)
+    html = render_comparison(data, out, title, luck)
     write_plotly_js(out)
     page = out / "comparison.html"
     tmp = out / f".comparison.html.{os.getpid()}.tmp"

@@ -6,7 +6,10 @@ both as implemented by ``arch.bootstrap`` (``StationaryBootstrap``, ``optimal_bl
 
 All variants and the benchmark are resampled *jointly* (the same blocks of sessions for every
 column), which keeps their cross-correlation; the block length is the mean of the columns'
-optimal stationary block lengths, recorded with the seed.
+optimal stationary block lengths, recorded with the seed. arch draws the resampled session
+indices; every statistic here is built from sums over sessions (of log growth, excess returns and
+their squares), so each replication is one row of session counts times a feature matrix: 1,000
+replications of 100 variants x 6,000 sessions take a fraction of a second.
 """
 
 from __future__ import annotations
@@ -32,16 +35,16 @@ class BootstrapIntervals:
     size: float
 
 
-def _stats(returns: np.ndarray, bench: np.ndarray, rf_per_period: np.ndarray) -> np.ndarray:
-    """CAGR, annualised Sharpe and CAGR minus the benchmark's, for each column; flattened."""
-    n = returns.shape[0]
-    growth = np.prod(1.0 + returns, axis=0)
-    cagr = growth ** (PERIODS / n) - 1.0
-    bench_cagr = np.prod(1.0 + bench) ** (PERIODS / n) - 1.0
-    excess = returns - rf_per_period
-    sd = excess.std(axis=0, ddof=1)
-    sharpe = np.where(sd > 0, excess.mean(axis=0) / np.where(sd > 0, sd, 1.0) * np.sqrt(PERIODS), 0.0)
-    return np.concatenate([cagr, sharpe, cagr - bench_cagr])
+def _stats_from_sums(log_growth: np.ndarray, bench_log_growth: np.ndarray, excess_sum: np.ndarray,
+                     excess_sq: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CAGR, annualised Sharpe (sample sd) and excess CAGR from per-column sums over ``n`` sessions."""
+    cagr = np.exp(log_growth * PERIODS / n) - 1.0
+    bench_cagr = np.exp(bench_log_growth * PERIODS / n) - 1.0
+    mean = excess_sum / n
+    var = np.maximum(excess_sq - n * mean**2, 0.0) / (n - 1)
+    sd = np.sqrt(var)
+    sharpe = np.where(sd > 0, mean / np.where(sd > 0, sd, 1.0) * np.sqrt(PERIODS), 0.0)
+    return cagr, sharpe, cagr - bench_cagr
 
 
 def block_length(returns: np.ndarray) -> float:
@@ -64,14 +67,18 @@ def bootstrap_intervals(returns: np.ndarray, benchmark: np.ndarray, risk_free: n
     b = np.asarray(benchmark, dtype=float)
     rf = (1.0 + np.broadcast_to(np.asarray(risk_free, dtype=float), (r.shape[1],))) ** (1.0 / PERIODS) - 1.0
     length = block if block is not None else block_length(np.column_stack([r, b]))
-    bs = StationaryBootstrap(length, r, b, seed=np.random.default_rng(seed))
-    draws = np.array([_stats(data[0], data[1], rf) for data, _ in bs.bootstrap(reps)])
+    n, k = r.shape
+    bs = StationaryBootstrap(length, np.arange(n), seed=np.random.default_rng(seed))
+    counts = np.array([np.bincount(data[0], minlength=n) for data, _ in bs.bootstrap(reps)], dtype=float)
+    excess = r - rf
+    features = np.column_stack([np.log1p(r), np.log1p(b), excess, excess**2])  # n x (3k + 1)
+    sums = counts @ features  # reps x (3k + 1)
+    cagr, sharpe, excess_cagr = _stats_from_sums(sums[:, :k], sums[:, [k]], sums[:, k + 1:2 * k + 1],
+                                                 sums[:, 2 * k + 1:], n)
     alpha = (1.0 - size) / 2.0
-    low, high = np.quantile(draws, [alpha, 1.0 - alpha], axis=0)
-    k = r.shape[1]
 
-    def part(i: int) -> np.ndarray:
-        return np.column_stack([low[i * k:(i + 1) * k], high[i * k:(i + 1) * k]])
+    def interval(draws: np.ndarray) -> np.ndarray:
+        return np.quantile(draws, [alpha, 1.0 - alpha], axis=0).T
 
-    return BootstrapIntervals(cagr=part(0), sharpe=part(1), excess_cagr=part(2), block_length=length,
-                              reps=reps, seed=seed, size=size)
+    return BootstrapIntervals(cagr=interval(cagr), sharpe=interval(sharpe), excess_cagr=interval(excess_cagr),
+                              block_length=length, reps=reps, seed=seed, size=size)

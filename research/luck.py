@@ -1,0 +1,163 @@
+"""How much of a sweep's winner is luck: every overfitting statistic for a set of runs, in one
+JSON-ready result (``stats.json`` beside ``sweep.csv``).
+
+Inputs are the saved runs' daily returns on their *common* window (the sessions all of them
+measured) and their shared benchmark. Per variant: PSR against 0 and against the benchmark's
+Sharpe, DSR with the number of trials and the variance of their Sharpe ratios
+(``research.sharpe``), and stationary-bootstrap intervals for CAGR, Sharpe and excess CAGR
+(``research.bootstrap``). Per set: PBO by CSCV (``research.pbo``), Hansen's SPA p-value and the
+Model Confidence Set (``research.superiority``). Every draw is seeded; the seed, block length and
+replication counts are recorded, so serial, process and Dask sweeps give identical numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.errors import UserError
+from engine.results import BacktestResult
+from research.bootstrap import block_length, bootstrap_intervals
+from research.pbo import probability_of_backtest_overfitting
+from research.sharpe import deflated_sharpe, probabilistic_sharpe, sharpe_moments
+from research.superiority import model_confidence_set, spa_pvalue
+
+DEFAULT_SEED = 20240716  # the signal date of the July 2024 streak
+PERIODS = 252
+#: Per-variant columns added to sweep.csv and --json.
+VARIANT_COLUMNS = ("psr", "psr_benchmark", "dsr", "sharpe_ci", "cagr_ci", "excess_ci", "in_mcs")
+
+
+@dataclass
+class LuckSettings:
+    """How the statistics are computed. ``blocks``: CSCV blocks S (even); ``size``: bootstrap
+    interval coverage; ``mcs_size``: MCS test size; ``reps``: bootstrap replications for the
+    intervals; ``test_reps``: replications for SPA and MCS; ``seed``: fixes every draw."""
+
+    blocks: int = 16
+    size: float = 0.90
+    mcs_size: float = 0.10
+    reps: int = 1000
+    test_reps: int = 500
+    seed: int = DEFAULT_SEED
+
+
+@dataclass
+class LuckReport:
+    """The statistics of one set of variants (``to_dict`` is stats.json)."""
+
+    n_trials: int
+    window: tuple[str, str]
+    sessions: int
+    benchmark: str
+    settings: LuckSettings
+    block_length: float
+    variants: dict[str, dict]
+    pbo: dict | None
+    spa_pvalue: float | None
+    mcs: list[str]
+    best: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def sentence(self) -> str:
+        """The finding in words, for the page and the terminal."""
+        if self.pbo is None:
+            return f"Too few variants or sessions for PBO ({self.notes[0] if self.notes else ''})."
+        p = self.pbo["pbo"]
+        verdict = ("so the in-sample winner is most likely luck" if p >= 0.5 else
+                   "so picking the in-sample winner has often been luck" if p >= 0.2 else
+                   "so the in-sample winner has mostly held up")
+        return (f"The best in-sample variant ranked at or below the median out of sample in {p:.0%} of "
+                f"{self.pbo['splits']:,} splits, {verdict}.")
+
+    def to_dict(self) -> dict:
+        return {"n_trials": self.n_trials, "window": list(self.window), "sessions": self.sessions,
+                "benchmark": self.benchmark, "pbo": self.pbo["pbo"] if self.pbo else None,
+                "pbo_blocks": self.settings.blocks, "pbo_detail": self.pbo, "spa_pvalue": self.spa_pvalue,
+                "mcs": self.mcs, "mcs_size": self.settings.mcs_size, "best": self.best, "variants": self.variants,
+                "seed": self.settings.seed, "block_length": self.block_length, "bootstrap_reps": self.settings.reps,
+                "test_reps": self.settings.test_reps, "interval": self.settings.size, "sentence": self.sentence,
+                "notes": self.notes}
+
+
+def luck_statistics(returns: pd.DataFrame, benchmark: pd.Series, risk_free: dict[str, float] | float = 0.0,
+                    benchmark_name: str = "benchmark", settings: LuckSettings | None = None) -> LuckReport:
+    """The statistics for ``returns`` (sessions x variant ids, daily simple returns, one common
+    window) against ``benchmark`` (daily returns on the same sessions). ``risk_free``: annual
+    decimal per variant id (or one number), as each run's metrics used."""
+    s = settings or LuckSettings()
+    ids = [str(c) for c in returns.columns]
+    r = returns.to_numpy(dtype=float)
+    b = benchmark.reindex(returns.index).to_numpy(dtype=float)
+    n, k = r.shape
+    if n < 3 or k < 1:
+        raise UserError(f"{k} variant(s) over {n} sessions is too little for statistics", "use a longer common window")
+    rf_annual = np.array([risk_free.get(i, 0.0) if isinstance(risk_free, dict) else risk_free for i in ids], dtype=float)
+    rf = (1.0 + rf_annual) ** (1.0 / PERIODS) - 1.0
+    moments = [sharpe_moments(r[:, j] - rf[j]) for j in range(k)]
+    sharpe = np.array([m[0] for m in moments])
+    bench_sr = sharpe_moments(b - float(np.mean(rf)))[0]
+    sr_var = float(np.var(sharpe, ddof=1)) if k > 1 else 0.0
+    length = block_length(np.column_stack([r, b]))
+    boot = bootstrap_intervals(r, b, rf_annual, reps=s.reps, size=s.size, seed=s.seed, block=length)
+    mcs = model_confidence_set(r, ids, length, s.mcs_size, s.test_reps, s.seed) if k > 1 else ids
+    variants = {}
+    for j, vid in enumerate(ids):
+        sr, skew, kurt, _ = moments[j]
+        variants[vid] = {
+            "sharpe_per_session": sr, "skew": skew, "kurtosis": kurt,
+            "psr": probabilistic_sharpe(sr, 0.0, n, skew, kurt),
+            "psr_benchmark": probabilistic_sharpe(sr, bench_sr, n, skew, kurt),
+            "dsr": deflated_sharpe(sr, n, skew, kurt, sr_var, k) if k > 1 else probabilistic_sharpe(sr, 0.0, n, skew, kurt),
+            "sharpe_ci": boot.sharpe[j].tolist(), "cagr_ci": boot.cagr[j].tolist(), "excess_ci": boot.excess_cagr[j].tolist(),
+            "in_mcs": vid in mcs,
+        }
+    notes, pbo = [], None
+    if k < 2:
+        notes.append("PBO needs at least 2 variants")
+    elif n < 2 * s.blocks:
+        notes.append(f"PBO needs at least {2 * s.blocks} sessions for {s.blocks} blocks")
+    else:
+        pbo = probability_of_backtest_overfitting(r - rf, s.blocks).to_dict()
+    return LuckReport(n_trials=k, window=(str(returns.index[0].date()), str(returns.index[-1].date())), sessions=n,
+                      benchmark=benchmark_name, settings=s, block_length=length, variants=variants, pbo=pbo,
+                      spa_pvalue=spa_pvalue(r, b, length, s.test_reps, s.seed), mcs=mcs,
+                      best=ids[int(np.argmax(sharpe))], notes=notes)
+
+
+def common_window(runs: list[BacktestResult]) -> tuple[pd.DataFrame, pd.Series, str]:
+    """(strategy returns by run name, benchmark returns, benchmark symbol) on the sessions every
+    run measured; a UserError if the runs use different benchmarks or share no sessions."""
+    benchmarks = {str(r.metrics.get("benchmark", r.config.benchmark)) for r in runs}
+    if len(benchmarks) > 1:
+        raise UserError(f"the runs use different benchmarks ({', '.join(sorted(benchmarks))})",
+                        "compare runs that share one benchmark (--benchmark)")
+    frame = pd.concat({r.run_dir.name: r.returns["strategy"] for r in runs}, axis=1, join="inner")
+    if len(frame) < 4:
+        raise UserError("the runs share fewer than 3 sessions", "compare runs over overlapping periods")
+    bench = runs[0].returns["benchmark"].reindex(frame.index)
+    # measured from the close of the first common session: its own return belongs to before
+    return frame.iloc[1:], bench.iloc[1:], benchmarks.pop()
+
+
+def luck_from_runs(run_dirs: list[str | Path], settings: LuckSettings | None = None) -> LuckReport:
+    """:func:`luck_statistics` of saved runs (their folder names are the variant ids)."""
+    runs = [BacktestResult.load(d) for d in run_dirs]
+    returns, bench, name = common_window(runs)
+    rf = {r.run_dir.name: float(r.metrics["risk_free_rate"]) for r in runs}
+    return luck_statistics(returns, bench, rf, name, settings)
+
+
+def write_stats(report: LuckReport, folder: str | Path) -> Path:
+    """Write ``stats.json`` into ``folder`` atomically; return its path."""
+    path = Path(folder) / "stats.json"
+    tmp = path.with_name(f".stats.json.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=True, default=float) + "\n")
+    os.replace(tmp, path)
+    return path
