@@ -34,4 +34,4 @@ def model_confidence_set(returns: np.ndarray, names: list[str], block: float, si
     mcs = MCS(losses, size=size, reps=reps, block_size=max(1, round(block)), method="R", bootstrap="stationary",
               seed=np.random.default_rng(seed))
     mcs.compute()
-    return [str(n) for n in names if n in set(mcs.included)]
+    return sorted(str(n) for n in names if n in set(mcs.included))
