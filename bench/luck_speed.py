@@ -22,7 +22,7 @@ import pandas as pd
 
 from engine.data.market import load_market_data
 from engine.sweep import Experiment, VariantSpec, expand, run_sweep
-from research.bootstrap import bootstrap_intervals, block_length
+from research.bootstrap import block_length, bootstrap_intervals
 from research.luck import LuckSettings, luck_from_runs, luck_statistics
 from research.pbo import probability_of_backtest_overfitting
 from research.superiority import model_confidence_set, spa_pvalue

@@ -364,7 +364,7 @@ def streaks_cmd(
       smallcap streaks --symbol RUT --sessions 5 --min-gain 0.01 --target IWM
       smallcap streaks --symbol IWM --versus SPY --relative --sessions 3 --min-gain 0.005
     """
-    from cli.present import streak_tables
+    from cli.present import streak_tables, streak_words
     from research.events import streak_study
 
     windows = parse_int_list(horizons, "--horizons", "5,10,20,50", "session counts")
@@ -380,6 +380,8 @@ def streaks_cmd(
         return
     for t in streak_tables(study, windows, sessions, min_gain, relative):
         out.print(t)
+    for line in streak_words(study):
+        out.print(line, markup=False, highlight=False)
     if page:
         out.print(f"html: {page}", markup=False)
 

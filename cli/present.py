@@ -133,17 +133,30 @@ def streak_tables(study, windows: list[int], sessions: int, min_gain: float, rel
         t.add_row(e.signal_date, f"{e.run_length}{'+' if e.run_ongoing else ''}", f"{e.run_gain:+.2%}",
                   *[signed_pct(e.forward[str(h)]) for h in windows],
                   *[signed_pct(e.versus_forward.get(str(h))) for h in windows])
-    s = Table(title="after a streak vs any session (mean / hit rate)")
-    for c in ("horizon", p["target"], f"{p['target']} any day", str(versus), f"{versus} any day"):
+    s = Table(title="after a streak vs any session (mean / hit rate; excess with 90% interval, p)")
+    for c in ("horizon", p["target"], f"{p['target']} any day", f"{p['target']} excess", str(versus),
+              f"{versus} any day"):
         s.add_column(c, justify="right")
 
     def mh(d: dict | None) -> str:
         return "n/a" if not d or d["mean"] is None else f"{d['mean']:+.2%} / {d['hit_rate']:.0%} (n={d['n']})"
 
+    def sig(d: dict | None) -> str:
+        if not d or d["excess"] is None:
+            return "n/a"
+        return f"{d['excess']:+.2%} [{d['ci'][0]:+.2%}, {d['ci'][1]:+.2%}] p={d['p_value']:.2f}"
+
     for h, row in study.summary["horizons"].items():
-        s.add_row(f"{h} sessions", mh(row["target"]), mh(row["target_unconditional"]), mh(row.get("versus")),
-                  mh(row.get("versus_unconditional")))
+        s.add_row(f"{h} sessions", mh(row["target"]), mh(row["target_unconditional"]), sig(row.get("target_significance")),
+                  mh(row.get("versus")), mh(row.get("versus_unconditional")))
     return t, s
+
+
+def streak_words(study) -> list[str]:
+    """What the significance says, in words, one line per horizon (terminal and page agree)."""
+    target = study.params["target"]
+    return [f"{target} +{h}: {row['target_significance']['words']}"
+            for h, row in study.summary["horizons"].items() if row.get("target_significance")]
 
 
 def print_luck(out: Console, luck) -> None:

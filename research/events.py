@@ -12,6 +12,16 @@ later, for a ``target`` (default the series itself) and a ``versus`` series (def
 the data ends (or the target has not started) they are missing (``None``), never zero. For
 reference each horizon's unconditional mean, median and hit rate over the whole period.
 
+Significance per horizon (``significance`` beside each summary row): the excess of the mean
+forward return after the signals over the unconditional mean, its 90% interval and a two-sided
+p-value, from *circular shifts of the signal dates*: every shift of all signal dates together by
+the same number of sessions (wrapping around the studied period) is one draw under "the dates
+carry no information", and since the dates move together, overlaps between the episodes'
+forward windows and their spacing are kept (a conditional permutation test in the spirit of
+Good, P. (2005), *Permutation, Parametric and Bootstrap Tests of Hypotheses*, ch. 3, applied to
+event dates as in Brown & Warner (1985), *J. Financial Economics* 14, 3-31). With fewer than
+``MIN_EPISODES`` episodes the result says in words that nothing can be concluded.
+
 The qualifying-day and run rules are ``strategies.signals`` - the same ones the
 ``breadth_streak`` strategy evaluates incrementally inside backtrader.
 """
@@ -72,6 +82,43 @@ def _stats(xs: Sequence[float | None]) -> dict:
             "hit_rate": float((vals > 0).mean())}
 
 
+#: Below this many episodes a horizon's significance says "too few to conclude anything".
+MIN_EPISODES = 10
+
+
+def significance(values: np.ndarray, signals: np.ndarray, h: int, size: float = 0.90) -> dict:
+    """Excess mean forward return after ``signals`` (session positions) over all sessions, with an
+    interval and a two-sided p-value from every circular shift of the signal dates (see the
+    module docstring). ``values``: closes on the session index; ``h``: horizon in sessions."""
+    eligible = len(values) - h
+    if eligible <= 1 or len(signals) == 0:
+        return {"n": 0, "excess": None, "ci": None, "p_value": None, "shifts": 0, "conclusive": False,
+                "words": "no episodes with a complete forward window"}
+    fwd = values[h:] / values[:-h] - 1.0  # forward return from each eligible session
+    signals = np.asarray([i for i in signals if i < eligible], dtype=int)
+    valid = np.isfinite(fwd)
+    base = float(np.nanmean(fwd))
+    observed_ok = signals[valid[signals]]
+    if len(observed_ok) == 0:
+        return {"n": 0, "excess": None, "ci": None, "p_value": None, "shifts": 0, "conclusive": False,
+                "words": "no episodes with a complete forward window"}
+    excess = float(np.mean(fwd[observed_ok]) - base)
+    shifted = (signals[None, :] + np.arange(1, eligible)[:, None]) % eligible  # every shift, dates together
+    vals = np.where(valid[shifted], fwd[shifted], np.nan)
+    counts = np.isfinite(vals).sum(axis=1)
+    null = np.nansum(vals, axis=1)[counts > 0] / counts[counts > 0] - base
+    p_value = float((np.sum(np.abs(null) >= abs(excess) - 1e-15) + 1) / (len(null) + 1))
+    alpha = (1 - size) / 2
+    lo, hi = np.quantile(null, [alpha, 1 - alpha])
+    n = int(len(observed_ok))
+    conclusive = n >= MIN_EPISODES
+    words = (f"{n} episodes: {'a difference' if p_value < 0.05 else 'no difference'} from any session "
+             f"(p = {p_value:.2f})" if conclusive else
+             f"only {n} episode{'s' if n != 1 else ''}: too few to conclude anything (p = {p_value:.2f})")
+    return {"n": n, "excess": excess, "ci": [excess - float(hi), excess - float(lo)], "p_value": p_value,
+            "shifts": int(len(null)), "conclusive": conclusive, "words": words}
+
+
 def _unconditional(values: np.ndarray, h: int) -> dict:
     if len(values) <= h:
         return _stats([])
@@ -128,11 +175,14 @@ def find_streaks(signal: pd.Series, sessions: int = 5, min_gain: float = 0.01,
     summary: dict = {"episodes": len(episodes), "horizons": {}}
     for h in horizons:
         key = str(h)
+        signal_at = np.array([dates.get_loc(pd.Timestamp(e.signal_date)) for e in episodes], dtype=int)
         row = {"target": _stats([e.forward[key] for e in episodes]),
-               "target_unconditional": _unconditional(target_v, h)}
+               "target_unconditional": _unconditional(target_v, h),
+               "target_significance": significance(target_v, signal_at, h)}
         if versus_v is not None:
             row["versus"] = _stats([e.versus_forward[key] for e in episodes])
             row["versus_unconditional"] = _unconditional(versus_v, h)
+            row["versus_significance"] = significance(versus_v, signal_at, h)
         summary["horizons"][key] = row
     params = {"sessions": sessions, "min_gain": min_gain, "horizons": list(horizons),
               "start": dates[0].date().isoformat(), "end": dates[-1].date().isoformat(), **(names or {})}

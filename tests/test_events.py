@@ -132,3 +132,40 @@ def test_streaks_html_renders_in_headless_chromium(tmp_path, cli):
     visit = open_page(page, tmp_path / "streaks.png")
     assert visit.console_errors == [] and visit.page_errors == [] and visit.remote_requests == []
     assert visit.screenshot_has_content()
+
+
+def test_significance_by_circular_shifts_small_case_by_hand():
+    """10 closes, one signal at session 2, horizon 1: the 8 other shifts are the other 8 one-day
+    returns; the observed +10% is the largest deviation, so p = (0 + 1) / (8 + 1)."""
+    from research.events import significance
+
+    closes = np.array([100, 101, 100, 110, 111, 110, 111, 112, 111, 112], dtype=float)
+    sig = significance(closes, np.array([2]), 1)
+    fwd = closes[1:] / closes[:-1] - 1
+    assert sig["shifts"] == 8 and sig["n"] == 1
+    assert sig["excess"] == pytest.approx(0.10 - fwd.mean())
+    assert sig["p_value"] == pytest.approx(1 / 9)
+    assert not sig["conclusive"] and "too few" in sig["words"]
+
+
+def test_significance_finds_a_planted_effect_and_not_a_random_one():
+    """After 30 planted signals the series jumps 3% over the next 5 sessions: p < 0.01 and the
+    interval excludes 0. Signals at random dates of a random walk: no significance."""
+    from research.events import significance
+
+    rng = np.random.default_rng(4)
+    gains = rng.normal(0, 0.01, 3000)
+    signals = np.sort(rng.choice(np.arange(10, 2900), 30, replace=False))
+    planted = gains.copy()
+    for i in signals:
+        planted[i + 1:i + 6] += 0.006
+    sig = significance(100 * np.cumprod(1 + planted), signals, 5)
+    assert sig["p_value"] < 0.01 and sig["ci"][0] > 0 and sig["conclusive"]
+    null = significance(100 * np.cumprod(1 + gains), signals, 5)
+    assert null["p_value"] > 0.1 and null["ci"][0] < 0 < null["ci"][1]
+
+
+def test_streaks_cli_says_in_words_when_n_is_too_small(cli):
+    r = cli("streaks", "--symbol", "RUT", "--target", "IWM")
+    assert r.code == 0, r.stderr
+    assert "too few to conclude anything" in r.stdout

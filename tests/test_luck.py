@@ -9,7 +9,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from conftest import write_csv
 from scipy import stats
@@ -89,7 +88,7 @@ def test_bootstrap_intervals_equal_a_direct_computation_on_arch_draws():
     fast = bootstrap_intervals(r, b, 0.02, reps=200, seed=11, block=4.0)
     rf = 1.02 ** (1 / 252) - 1
     draws = []
-    for (x, y), _ in StationaryBootstrap(4.0, r, b, seed=np.random.default_rng(11)).bootstrap(200):
+    for (x, _y), _ in StationaryBootstrap(4.0, r, b, seed=np.random.default_rng(11)).bootstrap(200):
         excess = x - rf
         draws.append(np.concatenate([np.prod(1 + x, axis=0) ** (252 / 300) - 1,
                                      excess.mean(0) / excess.std(0, ddof=1) * math.sqrt(252)]))
