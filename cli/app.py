@@ -8,6 +8,7 @@ for that reason). Parsing is ``cli.parse``, the calls ``cli.glue``, the tables `
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from typing import Annotated
 
 import typer
@@ -241,8 +242,6 @@ def compare_cmd(run_dirs: Annotated[list[str], typer.Argument(help="run director
                 as_json: JsonOpt = False) -> None:
     """One HTML page comparing saved runs: metrics table, equity, drawdowns, yearly returns, rotation,
     and how much of the best is luck (PBO, DSR, SPA, MCS on the runs' common window)."""
-    from contextlib import nullcontext
-
     from cli.glue import compare_runs
     from cli.present import print_luck
 
@@ -341,6 +340,92 @@ def sweep_cmd(
 def exp_grid_keys(exp) -> set[str]:
     """Parameter names that vary in an experiment (its grids)."""
     return {k for v in exp.variants for k in v.grid}
+
+
+@app.command("walkforward")
+def walkforward_cmd(
+    experiment: Annotated[str | None, typer.Argument(help="experiment TOML (see examples/)")] = None,
+    train: Annotated[str, typer.Option(help="train window: 3y, 18m or sessions (756)")] = "3y",
+    test: Annotated[str, typer.Option(help="test window that follows it: 1y, 6m or sessions")] = "1y",
+    anchored: Annotated[bool, typer.Option("--anchored", help="train from the first session every time (default: rolling)")] = False,
+    select: Annotated[str, typer.Option(help="metric that picks the variant on each train window: sharpe, sortino, cagr, calmar, max_drawdown, volatility, total_return")] = "sharpe",
+    strategy: Annotated[str | None, typer.Option(help="quick grid without a file: the strategy")] = None,
+    grid: Annotated[list[str] | None, typer.Option(help="quick grid: key=v1,v2 (repeatable)")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="quick grid: fixed parameter key=value")] = None,
+    start: Annotated[str | None, typer.Option(help="quick grid: first measured session")] = None,
+    end: Annotated[str | None, typer.Option(help="quick grid: last measured session")] = None,
+    executor: Annotated[str, typer.Option(help="serial | process (all cores) | dask")] = "process",
+    workers: Annotated[int | None, typer.Option(help="processes or Dask workers (default: all cores)")] = None,
+    out_dir: Annotated[str | None, typer.Option("--out", help="folder (default runs/walkforward-<name>-<UTC time>)")] = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="skip the page and the out-of-sample tearsheet")] = False,
+    strategy_file: StrategyFileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Walk-forward: choose a variant on each train window, hold it through the test window after.
+
+    The variants run once; the chosen variants' own decisions are replayed as one out-of-sample
+    backtest (switches at fold boundaries are traded and paid), saved as an ordinary run.
+
+    Examples:
+      smallcap walkforward examples/momentum_grid.toml --train 3y --test 1y
+      smallcap walkforward --strategy relative_momentum --grid lookback=63,126,252 --anchored
+    """
+    from cli.glue import walkforward_from_cli
+    from cli.present import folds_table
+
+    with err.status("walk-forward: variants, folds, out-of-sample run", spinner="dots") if not as_json else nullcontext():
+        doc = walkforward_from_cli(experiment, strategy, parse_grid(grid or []), parse_assignments(param or []),
+                                   parse_date(start, "--start"), parse_date(end, "--end"), out_dir, train, test,
+                                   select, anchored, strategy_file, report=not no_report,
+                                   executor=executor, workers=workers)
+    if as_json:
+        print_json(doc)
+        return
+    out.print(folds_table(doc))
+    s = doc["summary"]
+    eff = "n/a" if doc["efficiency"] is None else f"{doc['efficiency']:.2f}"
+    out.print(f"out of sample: CAGR {s['oos']['cagr']:.2%}, Sharpe {s['oos']['sharpe'] or 0:.2f}; in-sample CAGR of the "
+              f"chosen {s['mean_in_sample_cagr']:.2%}; walk-forward efficiency {eff}", markup=False)
+    out.print(f"best in hindsight {s['best_in_hindsight']['id']}: CAGR {s['best_in_hindsight']['cagr']:.2%}; "
+              f"benchmark {doc['benchmark']}: CAGR {s['benchmark']['cagr']:.2%}", markup=False)
+    out.print(f"out-of-sample run: {doc['oos_run_dir']}", markup=False)
+    if doc.get("page"):
+        out.print(f"page: {doc['page']}", markup=False)
+
+
+@app.command("timing")
+def timing_cmd(
+    strategy: Annotated[str, typer.Argument(help="strategy name with a weekly, monthly or quarterly schedule")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="strategy parameter key=value (repeatable)")] = None,
+    tranches: Annotated[int | None, typer.Option(help="sleeves of the tranched run (default 4; weekly 5)")] = None,
+    start: Annotated[str | None, typer.Option(help="first measured session, YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option(help="last measured session, YYYY-MM-DD")] = None,
+    executor: Annotated[str, typer.Option(help="serial | process (all cores) | dask")] = "process",
+    workers: Annotated[int | None, typer.Option(help="processes or Dask workers (default: all cores)")] = None,
+    out_dir: Annotated[str | None, typer.Option("--out", help="folder (default runs/timing-<strategy>-<UTC time>)")] = None,
+    strategy_file: StrategyFileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rebalance-timing luck: run the rule at every rebalance offset and tranched, show the spread.
+
+    Each offset decides k sessions before the period's last session; the tranched run splits the
+    capital into sleeves that decide on staggered offsets. The spread across offsets is luck.
+
+    Example: smallcap timing relative_momentum --start 2005-01-03
+    """
+    from cli.glue import timing_from_cli
+    from cli.present import timing_table
+
+    with err.status("running every rebalance offset", spinner="dots") if not as_json else nullcontext():
+        summary, page, folder = timing_from_cli(strategy, parse_assignments(param or []), parse_date(start, "--start"),
+                                                parse_date(end, "--end"), tranches, out_dir, strategy_file,
+                                                executor=executor, workers=workers)
+    doc = {**summary.to_dict(), "out": str(folder), "page": str(page)}
+    if as_json:
+        print_json(doc)
+        return
+    out.print(timing_table(strategy, summary.to_dict()))
+    out.print(f"page: {page}", markup=False)
 
 
 @app.command("streaks")

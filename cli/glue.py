@@ -7,6 +7,7 @@ This module may import every layer (engine, research, reports): it is where they
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,16 @@ from engine.sweep import (
     expand,
     grid_experiment,
     load_experiment,
+    run_sweep,
     write_sweep_csv,
 )
 from reports.compare import write_comparison
 from reports.index import write_index
+from reports.study_page import write_timing_page, write_walkforward_page
 from reports.tearsheet import write_tearsheet
 from research.luck import VARIANT_COLUMNS, LuckReport, LuckSettings, luck_from_runs, write_stats
+from research.timing import TimingSummary, timing_experiment, timing_summary
+from research.walkforward import check_select, parse_window, plan_walk_forward, score_folds
 from strategies import get_strategy, load_strategy_file
 
 
@@ -142,3 +147,62 @@ def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: boo
                                 luck=luck.to_dict() if luck else None)
     write_index(result.out.parent)
     return page, luck
+
+
+def timing_from_cli(strategy: str, params: dict[str, str], start: str | None, end: str | None,
+                    tranches: int | None, out: str | None, strategy_file: str | None = None,
+                    **sweep_options: Any) -> tuple[TimingSummary, Path, Path]:
+    """Run ``strategy`` at every rebalance offset and tranched; (summary, page, folder).
+
+    ``sweep_options`` go to :func:`engine.sweep.run_sweep` (executor, workers, on_result...).
+    """
+    path = str(Path(strategy_file).expanduser().resolve()) if strategy_file else None
+    if path:
+        load_strategy_file(path)
+    defaults = {k: v for k, v in (("start", start), ("end", end)) if v}
+    exp, schedule, n = timing_experiment(strategy, params, defaults, tranches, path)
+    folder = Path(out) if out else Path("runs") / f"timing-{strategy}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    result = run_sweep(expand(exp), folder, **sweep_options)
+    summary = timing_summary(result, schedule, n)
+    page = write_timing_page(summary.to_dict(), folder / "variants", folder / "timing.html", strategy)
+    write_index(folder.parent)
+    return summary, page, folder
+
+
+def walkforward_from_cli(experiment: str | None, strategy: str | None, grids: dict[str, list[str]],
+                         params: dict[str, str], start: str | None, end: str | None, out: str | None,
+                         train: str, test: str, select: str = "sharpe", anchored: bool = False,
+                         strategy_file: str | None = None, report: bool = True, **sweep_options: Any) -> dict:
+    """Walk-forward analysis (``research.walkforward``): run the variants once, choose per fold on
+    the train window, replay the choices as one out-of-sample run; the --json document."""
+    check_select(select)
+    train_n, test_n = parse_window(train, "--train"), parse_window(test, "--test")
+    exp, variants, _ = prepare_sweep(experiment, strategy, grids, params, start, end, None, "sharpe", strategy_file)
+    folder = Path(out) if out else Path("runs") / f"walkforward-{exp.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    result = run_sweep(variants, folder, **sweep_options)
+    if result.failed:
+        raise UserError(f"{len(result.failed)} variant(s) failed: {result.failed[0]['error']}", f"see {folder / 'sweep.csv'}")
+    plan = plan_walk_forward([folder / "variants" / v.id for v in variants], train_n, test_n, select, anchored)
+    base = variants[0].config
+    oos_config = make_run_config(
+        strategy="replay_targets", params={"targets": plan.targets, "label": plan.why, "tolerance": plan.tolerance},
+        start=plan.folds[0].test_start, end=plan.folds[-1].test_end, benchmark=base.benchmark, cash=base.cash,
+        risk_free=base.risk_free, broker=base.broker.model_dump(), data=base.data.model_dump())
+    oos = run_backtest(oos_config)
+    oos_dir = oos.save(folder / "oos", name="walkforward-oos")
+    if report:
+        write_tearsheet(oos_dir)
+    summary = score_folds(plan, oos.returns["strategy"], float(oos.metrics["risk_free_rate"]))
+    doc = {"name": exp.name, "select": select, "anchored": anchored, "train_sessions": train_n, "test_sessions": test_n,
+           "benchmark": base.benchmark, "variants": len(variants), "folds": plan.folds_dict(),
+           "varying": sorted({k for v in exp.variants for k in v.grid}),
+           "oos_run_dir": str(oos_dir), "efficiency": summary["efficiency"], "summary": summary, "out": str(folder)}
+    span = oos.returns.index
+    if report:
+        page = write_walkforward_page(doc, oos.returns["strategy"],
+                                      plan.returns[summary["best_in_hindsight"]["id"]].loc[span[0]:span[-1]],
+                                      oos.returns["benchmark"], folder / "walkforward.html", f"Walk-forward: {exp.name}")
+        doc["page"] = str(page)
+    (folder / "walkforward.json").write_text(json.dumps(doc, indent=2, default=float) + "\n")
+    write_index(folder.parent)
+    return doc

@@ -174,3 +174,30 @@ def print_luck(out: Console, luck) -> None:
     out.print(f"SPA p-value {d['spa_pvalue']:.2f} for 'some variant beats {d['benchmark']}'; model confidence set "
               f"at {d['mcs_size']:.0%}: {len(d['mcs'])} of {d['n_trials']} variants "
               f"(window {d['window'][0]} .. {d['window'][1]}, seed {d['seed']})", markup=False)
+
+
+def timing_table(strategy: str, summary: dict) -> Table:
+    """``timing``: min, max, range and sd across offsets beside the tranched result."""
+    t = Table(title=f"{strategy}: {summary['schedule']} rebalance at {len(summary['offsets'])} offsets vs "
+                    f"{summary['tranches']} tranches")
+    for c in ("metric", "min", "max", "range", "sd", "tranched"):
+        t.add_column(c, justify="left" if c == "metric" else "right")
+    for metric, s in summary["spread"].items():
+        f = num if metric == "sharpe" else pct
+        t.add_row(metric, f(s["min"]), f(s["max"]), f(s["range"]), f(s["std"]), f(s["tranched"]))
+    return t
+
+
+def folds_table(doc: dict) -> Table:
+    """``walkforward``: one row per fold (test window, chosen variant, metric in and out of sample)."""
+    sel = doc["select"]
+    f = num if sel in ("sharpe", "sortino", "calmar") else pct
+    t = Table(title=f"walk-forward {doc['name']}: {len(doc['folds'])} folds, select {sel}, "
+                    f"{'anchored' if doc['anchored'] else 'rolling'}")
+    for c in ("test window", "chosen", "params", f"IS {sel}", f"OOS {sel}"):
+        t.add_column(c, justify="right" if c.startswith(("IS", "OOS")) else "left")
+    for fold in doc["folds"]:
+        params = ", ".join(f"{k}={v}" for k, v in fold["params"].items() if k in doc.get("varying", fold["params"]))
+        t.add_row(f"{fold['test_start']}\n{fold['test_end']}", fold["chosen"], params, f(fold["in_sample"]),
+                  f(fold["out_of_sample"]))
+    return t

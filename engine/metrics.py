@@ -112,3 +112,28 @@ def short_window_warning(sessions: int) -> str | None:
     return (f"the window has only {sessions} sessions (< {MIN_SESSIONS_ANNUALISED}): CAGR, volatility, "
             "Sharpe, Sortino, Calmar and turnover are not annualised from so little and are left empty; "
             "use a longer period")
+
+
+#: Metrics that can be computed from daily returns alone, on any window (walk-forward selection).
+RETURN_METRICS = ("sharpe", "sortino", "cagr", "calmar", "max_drawdown", "volatility", "total_return")
+
+
+def returns_metrics(returns: np.ndarray, risk_free_rate: float = 0.0) -> dict[str, float | None]:
+    """:data:`RETURN_METRICS` of daily simple ``returns`` with plain numpy, by the same definitions
+    as :func:`compute_metrics` (252 sessions a year, the risk-free rate deannualised geometrically,
+    Sortino's downside deviation over all sessions). Empty or constant series give None."""
+    r = np.asarray(returns, dtype=float)
+    n = len(r)
+    if n < 2:
+        return dict.fromkeys(RETURN_METRICS)
+    growth = np.cumprod(1.0 + r)
+    cagr = float(growth[-1] ** (PERIODS_PER_YEAR / n) - 1.0)
+    excess = r - ((1.0 + risk_free_rate) ** (1.0 / PERIODS_PER_YEAR) - 1.0)
+    sd = float(np.std(excess, ddof=1))
+    downside = float(np.sqrt(np.sum(excess[excess < 0] ** 2) / n))
+    peak = np.maximum.accumulate(np.concatenate([[1.0], growth]))[1:]
+    max_dd = float(np.min(growth / peak - 1.0))
+    return {"sharpe": excess.mean() / sd * np.sqrt(PERIODS_PER_YEAR) if sd > 0 else None,
+            "sortino": excess.mean() / downside * np.sqrt(PERIODS_PER_YEAR) if downside > 0 else None,
+            "cagr": cagr, "calmar": cagr / abs(max_dd) if max_dd < 0 else None, "max_drawdown": max_dd,
+            "volatility": float(np.std(r, ddof=1) * np.sqrt(PERIODS_PER_YEAR)), "total_return": float(growth[-1] - 1.0)}

@@ -25,7 +25,7 @@ from engine.data.market import MarketData, load_market_data
 from engine.feeds import ArrayFeed, date_numbers, dates_from_numbers, series_frame
 from engine.metrics import compute_metrics, short_window_warning
 from engine.results import BacktestResult
-from strategies import RunContext, get_strategy, period_end_mask
+from strategies import RunContext, get_strategy, sleeve_decisions
 
 RISK_FREE_SERIES = "DGS2"
 
@@ -111,9 +111,9 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *, feed: str
         cerebro.adddata(_feed(series_frame(values), s, feed), name=s)
     configure_broker(cerebro, config.broker, config.cash)
     nums = date_numbers(window.sessions)
-    decision = period_end_mask(window.sessions, params.rebalance)
+    sleeves = sleeve_decisions(window.sessions, params.rebalance, params.rebalance_offset, params.tranches)
     ctx = RunContext(trade_from=float(date_numbers(pd.DatetimeIndex([start]))[0]),
-                     decision_days=frozenset(nums[decision].tolist()),
+                     decision_days={float(n): s for n, s in zip(nums.tolist(), sleeves, strict=True) if s},
                      cash_buffer=config.broker.effective_cash_buffer, fractional=config.broker.fractional,
                      cost_rate=cost_rate(config.broker), per_share=config.broker.commission_per_share,
                      fill=config.broker.fill)
@@ -154,7 +154,7 @@ def _collect(config, strat, window: MarketData, symbols, start, end, params) -> 
                                                   "price", "value", "commission"])
     filled = orders[orders["status"] == "completed"]
     trades = pd.DataFrame(ledger.trades, columns=["symbol", "opened", "closed", "sessions", "pnl", "pnl_net"])
-    decisions = pd.DataFrame(ledger.decisions, columns=["date", "targets", "reason"])
+    decisions = pd.DataFrame(ledger.decisions, columns=["date", "targets", "reason", "weights"])
 
     risk = [s for s in symbols if s != params.cash_asset]
     invested = (sizes[risk] != 0).any(axis=1)

@@ -18,6 +18,7 @@ _EXPORTS = {
     "Symbol": "core.symbols",
     "Schedule": "strategies.schedule",
     "period_end_mask": "strategies.schedule",
+    "sleeve_decisions": "strategies.schedule",
     "register": "strategies.registry",
     "get_strategy": "strategies.registry",
     "all_strategies": "strategies.registry",

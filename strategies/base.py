@@ -21,15 +21,16 @@ bar. The tests cut the data after a day t and check nothing on or before t chang
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import backtrader as bt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.symbols import Symbol
-from strategies.schedule import Schedule
+from strategies.schedule import MAX_OFFSET, Schedule
 
 __all__ = ["RotationParams", "RotationStrategy", "RunContext", "Ledger", "Schedule", "Symbol"]
 
@@ -44,6 +45,19 @@ class RotationParams(BaseModel):
     tolerance: float = Field(0.02, ge=0, lt=1, description="skip trades smaller than this fraction of equity",
                              json_schema_extra={"unit": "fraction of equity"})
     cash_asset: Symbol | None = Field(None, description="symbol holding unallocated weight (e.g. BIL, SHY); none = plain cash")
+    rebalance_offset: int = Field(0, ge=0, le=59, description="weekly/monthly/quarterly: decide this many NYSE sessions before the period's last session",
+                                  json_schema_extra={"unit": "sessions"})
+    tranches: int = Field(1, ge=1, le=12, description="split capital into this many sleeves deciding on staggered offsets; the target is their average")
+
+    @model_validator(mode="after")
+    def _timing(self):
+        periodic = self.rebalance in MAX_OFFSET
+        if not periodic and (self.rebalance_offset or self.tranches > 1):
+            raise ValueError(f"rebalance_offset and tranches need a weekly, monthly or quarterly schedule, not {self.rebalance}")
+        if periodic and self.rebalance_offset > MAX_OFFSET[self.rebalance]:
+            raise ValueError(f"rebalance_offset {self.rebalance_offset} is too large for {self.rebalance} "
+                             f"(at most {MAX_OFFSET[self.rebalance]})")
+        return self
 
 
 @dataclass
@@ -51,7 +65,7 @@ class RunContext:
     """What the runner tells the strategy about this run (not a strategy parameter)."""
 
     trade_from: float  # backtrader date number of the first session that may trade
-    decision_days: frozenset[float]  # date numbers that are period ends for the schedule
+    decision_days: dict[float, tuple[int, ...]]  # date number -> the sleeves deciding that session
     cash_buffer: float = 0.0
     fractional: bool = False
     cost_rate: float = 0.0  # commission + slippage as a fraction of traded value (for sizing)
@@ -82,6 +96,9 @@ class RotationStrategy(bt.Strategy):
     #: registry name and one-line summary; the class docstring is the thesis.
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
+    #: False for tools that are not rotation rules (the walk-forward's replay): runnable by name,
+    #: but not listed by `smallcap strategies` nor covered by the per-strategy test matrices.
+    listed: ClassVar[bool] = True
     Params: ClassVar[type[RotationParams]] = RotationParams
 
     # ----- what subclasses provide --------------------------------------------------------------
@@ -101,8 +118,9 @@ class RotationStrategy(bt.Strategy):
     def observe(self) -> None:
         """Update state on every bar after warm-up (before any decision)."""
 
-    def targets(self) -> tuple[dict[str, float], str]:
-        """Target weights (symbol -> fraction of equity, total <= 1) and the reason."""
+    def targets(self) -> tuple[dict[str, float], str] | None:
+        """Target weights (symbol -> fraction of equity, total <= 1) and the reason; ``None``
+        for "no decision today" (nothing is traded or logged)."""
         raise NotImplementedError
 
     # ----- machinery ----------------------------------------------------------------------------
@@ -125,6 +143,7 @@ class RotationStrategy(bt.Strategy):
         self._warmup = self.warmup(self.cfg)
         self._decided_once = False
         self._last_weights: dict[str, float] | None = None
+        self._sleeves: list[dict[str, float]] = []  # each tranche's latest target
         self._retry = False  # a buy was refused for cash: resize and resend on the next bar
         self.setup()
 
@@ -158,12 +177,32 @@ class RotationStrategy(bt.Strategy):
                 self._retry = False
                 self._rebalance(self._last_weights)
             return
+        decision = self.targets()
+        if decision is None:  # the strategy has nothing to decide today (e.g. a replay between its dates)
+            return
         self._decided_once = True
-        weights, reason = self.targets()
+        weights, reason = decision
         weights = self._complete(weights)
-        self.ledger.decisions.append({"date": self.today, "targets": _fmt_weights(weights), "reason": reason})
+        if self.cfg.tranches > 1:
+            weights, reason = self._blend(weights, reason, first, self.run_ctx.decision_days.get(now, ()))
+        self.ledger.decisions.append({"date": self.today, "targets": _fmt_weights(weights), "reason": reason,
+                                      "weights": json.dumps(weights, sort_keys=True)})
         self._last_weights, self._retry = weights, False
         self._rebalance(weights)
+
+    def _blend(self, weights: dict[str, float], reason: str, first: bool,
+               sleeves: tuple[int, ...]) -> tuple[dict[str, float], str]:
+        """Tranches: the deciding sleeves take ``weights``; the portfolio holds their average."""
+        if first or not self._sleeves:
+            self._sleeves = [dict(weights) for _ in range(self.cfg.tranches)]
+            deciding = "all sleeves"
+        else:
+            for j in sleeves:
+                self._sleeves[j] = dict(weights)
+            deciding = "sleeve " + ", ".join(str(j + 1) for j in sleeves)
+        symbols = sorted({s for sleeve in self._sleeves for s in sleeve})
+        blended = {s: sum(sleeve.get(s, 0.0) for sleeve in self._sleeves) / len(self._sleeves) for s in symbols}
+        return {s: w for s, w in blended.items() if w}, f"{deciding} of {self.cfg.tranches}: {reason}"
 
     def _complete(self, weights: dict[str, float]) -> dict[str, float]:
         out = {s.upper(): float(w) for s, w in weights.items() if w}

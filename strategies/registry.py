@@ -222,7 +222,8 @@ def get_strategy(name: str) -> StrategySpec:
     return StrategySpec(name, _REGISTRY[name])
 
 
-def all_strategies() -> list[StrategySpec]:
-    """Every registered strategy, in name order."""
+def all_strategies(include_unlisted: bool = False) -> list[StrategySpec]:
+    """Every registered rotation strategy, in name order (tools such as ``replay_targets`` only
+    with ``include_unlisted``)."""
     _load_all()
-    return [StrategySpec(n, c) for n, c in sorted(_REGISTRY.items())]
+    return [StrategySpec(n, c) for n, c in sorted(_REGISTRY.items()) if include_unlisted or c.listed]

@@ -1,0 +1,132 @@
+"""A simple study page (findings, tables, plotly charts) and the timing-luck page built on it.
+
+Reads saved runs only. ``plotly.min.js`` is written beside the page, as for comparisons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from engine.results import BacktestResult
+from reports._render import environment, number
+from reports.compare import fig_html, write_plotly_js
+
+
+@dataclass
+class StudyTable:
+    """A table for the page: ``text_columns`` leading columns are left-aligned text."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    text_columns: int = 1
+
+
+@dataclass
+class StudyPage:
+    title: str
+    subtitle: str
+    findings: list[str] = field(default_factory=list)
+    tables: list[StudyTable] = field(default_factory=list)
+    charts: list[tuple[str, str]] = field(default_factory=list)  # (title, plotly HTML fragment)
+
+
+def write_study_page(page: StudyPage, path: str | Path) -> Path:
+    """Write ``page`` to ``path`` (atomically) with ``plotly.min.js`` beside it; return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    html = environment().get_template("study.html").render(
+        title=page.title, subtitle=page.subtitle + f" · generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}",
+        findings=page.findings, tables=page.tables, charts=page.charts)
+    write_plotly_js(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def growth_chart(curves: dict[str, tuple], log: bool = True) -> str:
+    """Growth-of-1 lines: label -> (returns Series, line style dict)."""
+    fig = go.Figure()
+    for label, (returns, line) in curves.items():
+        growth = (1 + returns).cumprod()
+        fig.add_trace(go.Scatter(x=growth.index, y=growth.to_numpy(), name=label, line=line))
+    if log:
+        fig.update_yaxes(type="log", title="growth of 1")
+    return fig_html(fig, f"growth{len(curves)}")
+
+
+def write_timing_page(summary: dict, variants_dir: Path, path: str | Path, strategy: str) -> Path:
+    """The timing-luck page: spread table, metric by offset, growth of every offset and the tranched run."""
+    offsets = summary["offsets"]
+    rows = [[f"offset {o['offset']}", number(o["cagr"], "pct"), number(o["sharpe"]), number(o["max_drawdown"], "pct")]
+            for o in offsets]
+    t = summary["tranched"]
+    rows.append([f"{summary['tranches']} tranches", number(t["cagr"], "pct"), number(t["sharpe"]), number(t["max_drawdown"], "pct")])
+    spread = summary["spread"]
+    spread_rows = [[m, number(s["min"], f), number(s["max"], f), number(s["range"], f), number(s["std"], f),
+                    number(s["tranched"], f)] for m, s, f in
+                   [(m, spread[m], "num" if m == "sharpe" else "pct") for m in ("cagr", "sharpe", "max_drawdown")]]
+    fig = go.Figure(go.Bar(x=[o["offset"] for o in offsets], y=[o["cagr"] for o in offsets], name="CAGR by offset"))
+    fig.add_hline(y=t["cagr"], line_dash="dash", line_color="black",
+                  annotation_text=f"{summary['tranches']} tranches")
+    fig.update_xaxes(title="sessions before the period's last session")
+    fig.update_yaxes(tickformat=".1%", title="CAGR")
+    curves = {f"offset {o['offset']}": (BacktestResult.load(variants_dir / o["id"]).returns["strategy"],
+                                        {"width": 1, "color": "rgba(99,110,250,0.45)"}) for o in offsets}
+    curves[f"{summary['tranches']} tranches"] = (BacktestResult.load(variants_dir / t["id"]).returns["strategy"],
+                                                 {"width": 3, "color": "black"})
+    cagr = spread["cagr"]
+    page = StudyPage(
+        title=f"Rebalance-timing luck: {strategy}",
+        subtitle=f"{summary['schedule']} schedule, {len(offsets)} offsets, {summary['tranches']} tranches",
+        findings=[f"Deciding on a different session of the {summary['schedule'][:-2]} moved CAGR between "
+                  f"{cagr['min']:.2%} and {cagr['max']:.2%} (a {cagr['range']:.2%} spread, sd {cagr['std']:.2%}); "
+                  f"tranched: {cagr['tranched']:.2%}."],
+        tables=[StudyTable("Spread across offsets", ["metric", "min", "max", "range", "sd", "tranched"], spread_rows),
+                StudyTable("Every offset", ["run", "CAGR", "Sharpe", "max drawdown"], rows)],
+        charts=[("CAGR by rebalance offset", fig_html(fig, "by_offset")), ("Growth of 1", growth_chart(curves))])
+    return write_study_page(page, path)
+
+
+def write_walkforward_page(doc: dict, oos: pd.Series, hindsight: pd.Series, benchmark: pd.Series,
+                           path: str | Path, title: str) -> Path:
+    """The walk-forward page: findings, folds table, chosen-variant timeline and the stitched
+    out-of-sample equity against the best variant in hindsight and the benchmark."""
+    sel = doc["select"]
+    fmt = "num" if sel in ("sharpe", "sortino", "calmar") else "pct"
+    folds = doc["folds"]
+    rows = [[f"{i + 1}", f"{f['train_start']} .. {f['train_end']}", f"{f['test_start']} .. {f['test_end']}",
+             f["chosen"], ", ".join(f"{k}={v}" for k, v in f["params"].items() if k not in ("cash_asset",)),
+             number(f["in_sample"], fmt), number(f["out_of_sample"], fmt)] for i, f in enumerate(folds)]
+    timeline = go.Figure()
+    for f in folds:
+        timeline.add_trace(go.Scatter(x=[f["test_start"], f["test_end"]], y=[f["chosen"], f["chosen"]], mode="lines",
+                                      line={"width": 10}, showlegend=False, hovertext=str(f["params"])))
+    timeline.update_yaxes(type="category", title="chosen variant")
+    s = doc["summary"]
+    eff = s["efficiency"]
+    findings = [
+        f"Out of sample ({len(folds)} folds, {folds[0]['test_start']} .. {folds[-1]['test_end']}): CAGR "
+        f"{s['oos']['cagr']:.2%}, Sharpe {number(s['oos']['sharpe'])}; the chosen variants' in-sample CAGR averaged "
+        f"{s['mean_in_sample_cagr']:.2%}" + (f": walk-forward efficiency {eff:.2f}." if eff is not None else "."),
+        f"Best variant in hindsight ({s['best_in_hindsight']['id']}): CAGR {s['best_in_hindsight']['cagr']:.2%}; "
+        f"benchmark {doc['benchmark']}: CAGR {s['benchmark']['cagr']:.2%}. The choice changed {s['switches']} times."]
+    page = StudyPage(
+        title=title, subtitle=f"select by {sel} · train {doc['train_sessions']} sessions · test {doc['test_sessions']} "
+                              f"sessions · {'anchored' if doc['anchored'] else 'rolling'}",
+        findings=findings,
+        tables=[StudyTable("Folds", ["fold", "train", "test", "chosen", "parameters", f"in-sample {sel}",
+                                     f"out-of-sample {sel}"], rows, text_columns=5)],
+        charts=[("Chosen variant per test window", fig_html(timeline, "timeline")),
+                ("Growth of 1 over the test windows", growth_chart({
+                    "walk-forward (out of sample)": (oos, {"width": 3, "color": "black"}),
+                    f"best in hindsight ({s['best_in_hindsight']['id']})": (hindsight, {"color": "#636efa"}),
+                    f"benchmark {doc['benchmark']}": (benchmark, {"color": "grey", "dash": "dot"})}))])
+    return write_study_page(page, path)
