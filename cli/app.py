@@ -103,6 +103,32 @@ def data_show(symbol: Annotated[str, typer.Argument(help="e.g. IWM, RUT, DGS2")]
     out.print(series_table(symbol.upper(), frame, rows))
 
 
+@data_app.command("returns")
+def data_returns(symbols: Annotated[list[str], typer.Argument(help="symbols, e.g. RUT IWM SPY RSP NVDA")],
+                 start: Annotated[str | None, typer.Option("--from", help="from the close of this session, YYYY-MM-DD")] = None,
+                 end: Annotated[str | None, typer.Option("--to", help="to the close of this session, YYYY-MM-DD")] = None,
+                 on: Annotated[str | None, typer.Option("--on", help="one session's return (from the previous close)")] = None,
+                 data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
+                 as_json: JsonOpt = False) -> None:
+    """Returns over a period or on one session: ETFs and stocks total return, index levels price return.
+
+    Examples:
+      smallcap data returns RUT IWM SPY --from 2024-07-09 --to 2024-07-16
+      smallcap data returns NVDA MSFT AAPL --on 2024-07-11 --json
+    """
+    from engine.data.summary import period_returns
+
+    rows = period_returns(_open(data, cache_dir, offline), symbols, parse_date(start, "--from"),
+                          parse_date(end, "--to"), parse_date(on, "--on"))
+    if as_json:
+        print_json({r["symbol"]: r["return"] for r in rows})
+        return
+    for r in rows:
+        r["return"] = f"{r['return']:+.2%}"
+    out.print(table("returns" + (f" on {on}" if on else f" from the close of {start} to the close of {end}"), rows,
+                    ["symbol", "return", "basis", "from_close", "to_close"]))
+
+
 @data_app.command("verify")
 def data_verify(data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
                 as_json: JsonOpt = False) -> None:
@@ -159,9 +185,11 @@ def strategies_cmd(name: Annotated[str | None, typer.Argument(help="show one str
 
     if strategy_file:
         load_strategy_file(strategy_file)
+    from cli.glue import strategy_data
+
     specs = [get_strategy(name)] if name else all_strategies()
     docs = [{"name": s.name, "summary": s.summary, "thesis": s.thesis,
-             "params": [p.__dict__ for p in s.params()]} for s in specs]
+             "params": [p.__dict__ for p in s.params()], "data": strategy_data(s.name)} for s in specs]
     if as_json:
         print_json(docs[0] if name else docs)
         return
@@ -440,6 +468,7 @@ def streaks_cmd(
     start: Annotated[str | None, typer.Option(help="first date, YYYY-MM-DD")] = None,
     end: Annotated[str | None, typer.Option(help="last date, YYYY-MM-DD")] = None,
     data: DataOpt = "bundled",
+    context: Annotated[str | None, typer.Option(help="symbols whose return over each streak run and on its signal day to show, e.g. RSP,SPY,QQQ,NVDA,MSFT")] = None,
     html: Annotated[str | None, typer.Option("--html", help="also write an HTML page to this file")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -448,13 +477,15 @@ def streaks_cmd(
     Examples:
       smallcap streaks --symbol RUT --sessions 5 --min-gain 0.01 --target IWM
       smallcap streaks --symbol IWM --versus SPY --relative --sessions 3 --min-gain 0.005
+      smallcap streaks --target IWM --context RSP,SPY,QQQ,NVDA,MSFT
     """
-    from cli.present import streak_tables, streak_words
+    from cli.present import context_table, streak_tables, streak_words
     from research.events import streak_study
 
     windows = parse_int_list(horizons, "--horizons", "5,10,20,50", "session counts")
     study = streak_study(symbol, sessions, min_gain, windows, target, versus, relative,
-                         parse_date(start, "--start"), parse_date(end, "--end"), data)
+                         parse_date(start, "--start"), parse_date(end, "--end"), data,
+                         [c.strip() for c in (context or "").split(",") if c.strip()])
     page = None
     if html:
         from reports.streaks import write_streaks_html
@@ -465,6 +496,8 @@ def streaks_cmd(
         return
     for t in streak_tables(study, windows, sessions, min_gain, relative):
         out.print(t)
+    if study.params.get("context"):
+        out.print(context_table(study))
     for line in streak_words(study):
         out.print(line, markup=False, highlight=False)
     if page:

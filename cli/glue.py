@@ -206,3 +206,14 @@ def walkforward_from_cli(experiment: str | None, strategy: str | None, grids: di
     (folder / "walkforward.json").write_text(json.dumps(doc, indent=2, default=float) + "\n")
     write_index(folder.parent)
     return doc
+
+
+def strategy_data(name: str) -> dict:
+    """What data a strategy reads with its default parameters, and the window the bundled data
+    allows for it: ``prices`` (tradables and the benchmark), ``series`` (as-of signals; DGS2 for
+    the default risk-free rate), ``window`` (start, end and the symbols that set them)."""
+    from engine.data.catalog import bundled_window
+    from engine.runner import data_needs
+
+    prices, series = (list(dict.fromkeys(x)) for x in data_needs(make_run_config(strategy=name)))
+    return {"prices": prices, "series": series, "window": bundled_window(prices)}

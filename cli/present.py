@@ -56,6 +56,15 @@ def series_table(symbol: str, frame, rows: int) -> Table:
     return t
 
 
+def data_line(data: dict) -> str:
+    """``IWM SPY QQQ + DGS2; bundled window 2000-05-26 (IWM) .. 2025-09-26``."""
+    w = data["window"]
+    series = f" + {' '.join(data['series'])}" if data["series"] else ""
+    window = f"; bundled window {w['start']} ({w['limited_by']}) .. {w['end']}" if w["start"] else ""
+    ended = f" ({w['ended_by']})" if w.get("ended_by") else ""
+    return f"{' '.join(data['prices'])}{series}{window}{ended}"
+
+
 def print_strategies(out: Console, docs: list[dict], one: bool) -> None:
     """``strategies``: one line of defaults per strategy, or one strategy in full."""
     if not one:
@@ -63,10 +72,12 @@ def print_strategies(out: Console, docs: list[dict], one: bool) -> None:
             out.print(f"[bold]{d['name']}[/bold]  {d['summary']}", highlight=False)
             defaults = ", ".join(f"{p['name']}={p['default']}" for p in d["params"])
             out.print(f"    {defaults}", markup=False, highlight=False)
+            out.print(f"    data: {data_line(d['data'])}", markup=False, highlight=False)
         out.print("\nDetails: smallcap strategies NAME", markup=False)
         return
     d = docs[0]
     out.print(f"[bold]{d['name']}[/bold]: {d['summary']}\n")
+    out.print(f"data: {data_line(d['data'])}\n", markup=False, highlight=False)
     out.print(d["thesis"] + "\n", markup=False, highlight=False)
     t = table("parameters (--param key=value)", d["params"], ["name", "type", "default", "unit", "bounds", "meaning"])
     t.columns[-1].min_width = 30
@@ -200,4 +211,18 @@ def folds_table(doc: dict) -> Table:
         params = ", ".join(f"{k}={v}" for k, v in fold["params"].items() if k in doc.get("varying", fold["params"]))
         t.add_row(f"{fold['test_start']}\n{fold['test_end']}", fold["chosen"], params, f(fold["in_sample"]),
                   f(fold["out_of_sample"]))
+    return t
+
+
+def context_table(study) -> Table:
+    """``streaks --context``: each context symbol's return over the streak run / on the signal day."""
+    names = study.params["context"]
+    t = Table(title="context: return over the streak run / on the signal day")
+    t.add_column("signal date")
+    for n in names:
+        t.add_column(n, justify="right")
+    for e in study.episodes:
+        cells = [f"{e.context[n]['run']:+.1%} / {e.context[n]['signal_day']:+.1%}" if n in e.context else "n/a"
+                 for n in names]
+        t.add_row(e.signal_date, *cells)
     return t

@@ -48,7 +48,9 @@ def _session_range(md: MarketData, config: RunConfig, warmup: int) -> tuple[int,
         raise UserError(f"start {config.start} is before the data begins on {first}{who}",
                         f"use --start {first} or later, or drop the symbol that starts late")
     if config.end and config.end > last:
-        raise UserError(f"end {config.end} is after the data ends on {last}", f"use --end {last} or earlier")
+        ends = f" ({md.ended_by} ends then)" if md.ended_by else ""
+        raise UserError(f"end {config.end} is after the data ends on {last}{ends}",
+                        f"use --end {last} or earlier" + (f", or drop {md.ended_by}" if md.ended_by else ""))
     if config.start and config.start > last:
         raise UserError(f"start {config.start} is after the data ends on {last}", f"use --start before {last}")
     if config.end and config.end < first:
@@ -122,6 +124,9 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *, feed: str
     strat = cerebro.run()[0]
     result = _collect(config, strat, window, symbols, start, end, params)
     result.manifest.update(_manifest(config, data, symbols, series, warmup, start, end, time.perf_counter() - wall))
+    if data.ended_by and config.end is None:
+        result.warnings.append(f"the run ends on {end.date()}, where {data.ended_by}'s data ends "
+                               f"(the other symbols go on to {data.latest_end.date()})")
     result.manifest["warnings"] = result.warnings
     return result
 

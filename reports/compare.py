@@ -137,7 +137,11 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
     records = []
     for r, label in zip(runs, labels, strict=True):
         values = r.config.param_values()
+        data = r.manifest.get("data", {})
+        used = " ".join(data.get("sha256", {}))
         records.append({"label": label, "strategy": r.config.strategy, "run_dir": r.run_dir,
+                        "data": used + (f" (starts with {data['limited_by']})" if data.get("limited_by") else ""),
+                        "window": f"{r.metrics['start']} .. {r.metrics['end']}",
                         **{f"param.{k}": values.get(k) for k in sorted(values)},
                         **{k: r.metrics.get(k) for _, k, _ in METRIC_COLUMNS}})
     strat = pd.DataFrame({label: r.returns["strategy"] for r, label in zip(runs, labels, strict=True)})
@@ -181,7 +185,8 @@ def _table_rows(data: ComparisonData, out: Path) -> list[dict]:
         run_dir = Path(rec["run_dir"])
         tearsheet = run_dir / "tearsheet.html"
         rows.append({
-            "name": run_dir.name, "label": rec["label"], "strategy": rec["strategy"],
+            "name": run_dir.name, "label": rec["label"], "strategy": rec["strategy"], "data": rec["data"],
+            "window": rec["window"],
             "link": os.path.relpath(tearsheet if tearsheet.exists() else run_dir, out),
             "params": {k.removeprefix("param."): "" if _missing(v) else str(v)
                        for k, v in rec.items() if k.startswith("param.")},

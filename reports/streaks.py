@@ -48,7 +48,7 @@ def write_streaks_html(study: StreakStudy, out: str | Path) -> Path:
         episodes=study.episodes, horizons=p["horizons"], target=p.get("target"), versus=p.get("versus"),
         summary=study.summary, sides=[("target", p.get("target")), ("versus", p.get("versus"))],
         symbol=p.get("symbol"), chart=fig_html(chart, "series"), dist=fig_html(dist, "distribution"),
-        pct=lambda v: number(v, "pct"), cell=_cell)
+        pct=lambda v: number(v, "pct"), cell=_cell, context=p.get("context") or [])
     write_plotly_js(out.parent)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")

@@ -52,6 +52,9 @@ class Episode:
     run_ongoing: bool
     forward: dict[str, float | None] = field(default_factory=dict)
     versus_forward: dict[str, float | None] = field(default_factory=dict)
+    #: context symbol -> {"run": return over the streak run, "signal_day": return on the signal
+    #: session}; a symbol without data then is absent
+    context: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,6 +73,13 @@ class StreakStudy:
 def _forward(values: np.ndarray, i: int, h: int) -> float | None:
     j = i + h
     if j >= len(values) or not np.isfinite(values[i]) or not np.isfinite(values[j]):
+        return None
+    return float(values[j] / values[i] - 1.0)
+
+
+def _span(values: np.ndarray, i: int, j: int) -> float | None:
+    """Return from the close at position ``i`` to the close at ``j``; None if either is missing."""
+    if i < 0 or not np.isfinite(values[i]) or not np.isfinite(values[j]):
         return None
     return float(values[j] / values[i] - 1.0)
 
@@ -129,7 +139,7 @@ def _unconditional(values: np.ndarray, h: int) -> dict:
 def find_streaks(signal: pd.Series, sessions: int = 5, min_gain: float = 0.01,
                  horizons: Sequence[int] = (5, 10, 20, 50), target: pd.Series | None = None,
                  versus: pd.Series | None = None, relative_to: pd.Series | None = None,
-                 names: dict | None = None) -> StreakStudy:
+                 names: dict | None = None, context: dict[str, pd.Series] | None = None) -> StreakStudy:
     """Find every streak in ``signal`` and measure forward returns of ``target`` and ``versus``.
 
     ``signal``: closes (index levels or total-return prices) on session dates. ``sessions``:
@@ -159,6 +169,7 @@ def find_streaks(signal: pd.Series, sessions: int = 5, min_gain: float = 0.01,
     target_v = (target if target is not None else signal).reindex(signal.index).to_numpy(dtype=float)
     versus_v = versus.reindex(signal.index).to_numpy(dtype=float) if versus is not None else None
     dates = signal.index
+    context_v = {k: v.reindex(signal.index).to_numpy(dtype=float) for k, v in (context or {}).items()}
     episodes = []
     for i in np.flatnonzero(runs == sessions):
         end = i
@@ -171,6 +182,10 @@ def find_streaks(signal: pd.Series, sessions: int = 5, min_gain: float = 0.01,
         ep.forward = {str(h): _forward(target_v, i, h) for h in horizons}
         if versus_v is not None:
             ep.versus_forward = {str(h): _forward(versus_v, i, h) for h in horizons}
+        for name, values in context_v.items():
+            run, day = _span(values, start - 1, end), _span(values, i - 1, i)
+            if run is not None and day is not None:
+                ep.context[name] = {"run": run, "signal_day": day}
         episodes.append(ep)
     summary: dict = {"episodes": len(episodes), "horizons": {}}
     for h in horizons:
@@ -192,12 +207,13 @@ def find_streaks(signal: pd.Series, sessions: int = 5, min_gain: float = 0.01,
 def streak_study(symbol: str = "RUT", sessions: int = 5, min_gain: float = 0.01,
                  horizons: Sequence[int] = (5, 10, 20, 50), target: str | None = None, versus: str | None = "SPY",
                  relative: bool = False, start: str | None = None, end: str | None = None,
-                 source: str = "bundled") -> StreakStudy:
+                 source: str = "bundled", context: Sequence[str] = ()) -> StreakStudy:
     """The event study from named series of a data source (what ``smallcap streaks`` runs).
 
     ``symbol``: the signal series (index level such as RUT, or an ETF's total-return close).
     ``relative``: count sessions where ``symbol`` beat ``versus`` by ``min_gain`` (e.g. IWM vs
     SPY). ``target`` defaults to ``symbol``. ``start``/``end`` cut the period (ISO dates).
+    ``context``: symbols whose return over each streak run and on its signal day are recorded.
     """
     src = open_source(source)
 
@@ -217,5 +233,7 @@ def streak_study(symbol: str = "RUT", sessions: int = 5, min_gain: float = 0.01,
         raise UserError("--relative needs --versus", "e.g. --symbol IWM --versus SPY --relative")
     names = {"symbol": symbol.upper(), "target": target_name, "versus": versus.upper() if versus else None,
              "relative": relative, "source": src.name}
+    names["context"] = [c.upper() for c in context]
     return find_streaks(signal, sessions, min_gain, horizons, target=target_s, versus=versus_s,
-                        relative_to=versus_s if relative else None, names=names)
+                        relative_to=versus_s if relative else None, names=names,
+                        context={c.upper(): closes(c) for c in context})

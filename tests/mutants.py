@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 COPY = ("core", "engine", "strategies", "research", "reports", "cli", "tests", "examples", "pyproject.toml")
 TESTS = ["tests/test_scripted.py", "tests/test_signals.py", "tests/test_metrics_independent.py", "tests/test_fills.py",
-         "tests/test_rebalance.py", "tests/test_engine.py", "tests/test_alignment.py", "tests/test_golden.py"]
+         "tests/test_rebalance.py", "tests/test_engine.py", "tests/test_alignment.py", "tests/test_walkforward.py",
+         "tests/test_golden.py"]
 
 #: (file, original text, mutated text, the bug in words)
 MUTANTS = [
@@ -47,8 +48,10 @@ MUTANTS = [
     ("strategies/base.py", "out[cash_asset] = out.get(cash_asset, 0.0) + (1.0 - total)", "out[cash_asset] = out.get(cash_asset, 0.0) + 0.0", "cash asset never bought"),
     ("strategies/base.py", "if not first and now not in self.run_ctx.decision_days:", "if now not in self.run_ctx.decision_days:", "no decision on the first session"),
     ("strategies/base.py", "cash += -delta * price * (1 - ctx.cost_rate) - ctx.per_share * -delta", "cash += 0.0", "buys not sized to sale proceeds"),
-    ("strategies/schedule.py", "return sessions.to_period(freq) != pd.DatetimeIndex(nxt).to_period(freq)", "return sessions.to_period(freq) == pd.DatetimeIndex(nxt).to_period(freq)", "monthly/quarterly: every day but the last"),
-    ("strategies/schedule.py", "return key(pd.DatetimeIndex(sessions)) != key(pd.DatetimeIndex(nxt))", "return key(pd.DatetimeIndex(sessions)) == key(pd.DatetimeIndex(nxt))", "weekly schedule inverted"),
+    ("strategies/schedule.py", "return days.to_period(freq) != nxt.to_period(freq)", "return days.to_period(freq) == nxt.to_period(freq)", "monthly/quarterly: every day but the last"),
+    ("strategies/schedule.py", "return key(days) != key(nxt)", "return key(days) == key(nxt)", "weekly schedule inverted"),
+    ("strategies/schedule.py", "decide = np.flatnonzero(_ends(days, pd.DatetimeIndex(nxt), schedule)) - offset", "decide = np.flatnonzero(_ends(days, pd.DatetimeIndex(nxt), schedule)) + offset", "rebalance offset in the wrong direction"),
+    ("strategies/base.py", "blended = {s: sum(sleeve.get(s, 0.0) for sleeve in self._sleeves) / len(self._sleeves) for s in symbols}", "blended = {s: self._sleeves[0].get(s, 0.0) for s in symbols}", "tranches: only the first sleeve counts"),
     ("engine/broker.py", 'slip_out=cfg.fill == "close")', "slip_out=False)", "close-fill slippage capped by the next bar"),
     ("engine/broker.py", "return (1 + cfg.slippage_bps / 10_000.0) * (1 + cfg.commission_bps / 10_000.0) - 1.0", "return (cfg.slippage_bps + cfg.commission_bps) / 10_000.0", "buy sizing ignores commission on slippage"),
     ("engine/broker.py", "fee = shares * price * self.p.bps / 10_000.0", "fee = shares * price * self.p.bps / 1_000.0", "commission 10x"),

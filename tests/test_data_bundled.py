@@ -16,6 +16,11 @@ EXPECTED = {  # symbol: (kind, first, last), from the data set's README
     "RUT": ("index", "1987-09-10", "2025-09-24"), "GSPC": ("index", "1987-01-02", "2025-09-24"),
     "DGS2": ("macro", "1987-01-02", "2025-09-25"), "DGS10": ("macro", "1987-01-02", "2025-09-25"),
     "VIXCLS": ("macro", "1990-01-02", "2025-09-25"),
+    "RSP": ("price", "2005-01-03", "2025-09-26"), "IJR": ("price", "2005-01-03", "2025-09-26"),
+    "VB": ("price", "2005-01-03", "2025-09-26"), "IWB": ("price", "2000-05-19", "2025-09-26"),
+    "IWN": ("price", "2000-07-28", "2025-09-25"), "XLK": ("price", "1998-12-22", "2025-09-25"),
+    "AAPL": ("price", "2011-01-03", "2025-09-26"), "MSFT": ("price", "2011-01-03", "2025-09-26"),
+    "NVDA": ("price", "2011-01-03", "2025-09-26"),
 }
 
 
@@ -31,7 +36,7 @@ def test_shipped_files_match_sha256sums(bundled):
     assert (bundled / "README.md").exists()
 
 
-def test_catalog_has_all_fifteen_series():
+def test_catalog_has_all_twenty_four_series():
     files = bundled_files()
     assert set(files) == set(EXPECTED)
     assert {s: f.kind for s, f in files.items()} == {s: e[0] for s, e in EXPECTED.items()}
@@ -52,7 +57,7 @@ def test_data_verify_passes_on_bundled(cli):
     assert result.code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["ok"] is True
-    assert len(doc["series"]) == 15
+    assert len(doc["series"]) == len(EXPECTED)
     assert all(r["missing_sessions"] == 0 for r in doc["series"] if r["kind"] != "macro")
 
 

@@ -23,3 +23,27 @@ def test_readme_names_the_two_commands_first():
     text = README.read_text()
     assert text.index("make demo") < text.index("## CLI quickstart")
     assert "make test" in text
+
+
+@pytest.mark.slow
+def test_readme_july_2024_section_is_what_the_commands_report():
+    from reports.july2024 import july_2024_section
+
+    text = README.read_text()
+    start, end = "<!-- july-2024:start -->\n", "<!-- july-2024:end -->"
+    shown = text[text.index(start) + len(start):text.index(end)].strip()
+    assert shown == july_2024_section().strip(), "run: python -m reports.july2024 and paste between the markers"
+
+
+def test_july_2024_numbers_match_the_cli(cli):
+    """Two numbers of the section against the commands themselves, run as a user would."""
+    import json
+
+    r = cli("data", "returns", "RSP", "SPY", "--from", "2024-07-09", "--to", "2024-07-16", "--json")
+    doc = json.loads(r.stdout)
+    text = README.read_text()
+    assert f"RSP     {doc['RSP']:+.2%}  total return, close 2024-07-09 -> close 2024-07-16" in text
+    r = cli("streaks", "--symbol", "RUT", "--start", "2024-06-03", "--target", "IWM", "--context", "NVDA", "--json")
+    episode = json.loads(r.stdout)["episodes"][0]
+    assert f"NVDA  {episode['context']['NVDA']['run']:+.2%} over the run" in text
+    assert f"RUT {episode['run_gain']:+.2%} over the run" in text

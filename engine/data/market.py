@@ -9,7 +9,7 @@
   the value dated D after the equity close of D, so by default it is usable from the close of the
   next session (``macro_lag = 1``); ``macro_lag = 0`` restores as-of alignment.
 * The window is common to all price symbols: it starts at the latest first date (the symbol that
-  set it is ``limited_by``) and ends at the earliest last date.
+  set it is ``limited_by``) and ends at the earliest last date (``ended_by``, when the ends differ).
 """
 
 from __future__ import annotations
@@ -88,6 +88,8 @@ class MarketData:
     source: str
     limited_by: str | None = None
     macro_lag: int = DEFAULT_MACRO_LAG
+    ended_by: str | None = None  # the price symbol whose data ends first, when the ends differ
+    latest_end: pd.Timestamp | None = None  # where the others end, then
 
     @property
     def symbols(self) -> list[str]:
@@ -114,7 +116,7 @@ class MarketData:
         sessions = self.sessions[mask]
         return MarketData(sessions, {s: f.loc[mask] for s, f in self.prices.items()},
                           {s: v.loc[mask] for s, v in self.series.items()}, self.info, self.source,
-                          self.limited_by, self.macro_lag)
+                          self.limited_by, self.macro_lag, self.ended_by, self.latest_end)
 
 
 def _info(raw: RawSeries) -> SeriesInfo:
@@ -173,5 +175,6 @@ def load_market_data(symbols: Iterable[str], series: Iterable[str] = (), source:
             values = publish(values, macro_lag)
         aligned[s] = align_asof(values, sessions).rename(s)
         info[s] = _info(raw)
+    ended_by = min(last, key=lambda s: last[s]) if len(set(last.values())) > 1 else None
     return MarketData(sessions, prices, aligned, info, src.name, limited_by if len(symbols) > 1 else None,
-                      macro_lag)
+                      macro_lag, ended_by, max(last.values()) if ended_by else None)

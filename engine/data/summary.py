@@ -60,3 +60,52 @@ def cut_to_dates(frame: pd.DataFrame | pd.Series, symbol: str, start: str | None
         raise UserError(f"{symbol} has data from {first.date()} to {last.date()}; nothing in {lo.date()}..{hi.date()}",
                         "choose dates inside that range")
     return frame.loc[lo:hi]
+
+
+#: What a "return" means per kind of series.
+RETURN_BASIS = {"price": "total return", "index": "price return (index level)"}
+
+
+def _close_on(closes: pd.Series, symbol: str, day: pd.Timestamp, what: str) -> tuple[int, float]:
+    """Position and close of ``symbol`` on session ``day``; a UserError naming the nearest sessions."""
+    if day not in closes.index:
+        before = closes.index[closes.index < day]
+        after = closes.index[closes.index > day]
+        near = ", ".join(str(d.date()) for d in (before[-1:].append(after[:1])))
+        raise UserError(f"{symbol} has no close on {day.date()} ({what})",
+                        f"use a session with data{': ' + near if near else ''}")
+    i = closes.index.get_loc(day)
+    return i, float(closes.iloc[i])
+
+
+def period_returns(src: Source, symbols: list[str], start: str | None = None, end: str | None = None,
+                   on: str | None = None) -> list[dict]:
+    """Return of each symbol from the close of ``start`` to the close of ``end`` (ISO dates), or on
+    the single session ``on`` (from the previous session's close). ETFs and stocks: total return;
+    index levels: price return (``basis`` says which). Macro series are refused (not returns)."""
+    if on and (start or end):
+        raise UserError("give --on DATE, or --from DATE --to DATE, not both", "e.g. --on 2024-07-11")
+    if not on and not (start and end):
+        raise UserError("no period given", "pass --from DATE --to DATE, or --on DATE")
+    rows = []
+    for symbol in symbols:
+        raw = src.load(symbol.upper())
+        if raw.kind not in RETURN_BASIS:
+            raise UserError(f"{symbol.upper()} is a {raw.kind} series (a level such as a yield), not a return",
+                            f"see its values with `smallcap data show {symbol.upper()}`")
+        closes = (adjust_total_return(raw.frame) if raw.kind == "price" else raw.frame)["close"]
+        if on:
+            i, last = _close_on(closes, raw.symbol, pd.Timestamp(on), "--on")
+            if i == 0:
+                raise UserError(f"{raw.symbol}'s data starts on {on}: no earlier close", "choose a later session")
+            first_day, first = closes.index[i - 1], float(closes.iloc[i - 1])
+            last_day = closes.index[i]
+        else:
+            if pd.Timestamp(start) >= pd.Timestamp(end):
+                raise UserError(f"--from {start} is not before --to {end}", "swap them")
+            i0, first = _close_on(closes, raw.symbol, pd.Timestamp(start), "--from")
+            i1, last = _close_on(closes, raw.symbol, pd.Timestamp(end), "--to")
+            first_day, last_day = closes.index[i0], closes.index[i1]
+        rows.append({"symbol": raw.symbol, "return": last / first - 1.0, "basis": RETURN_BASIS[raw.kind],
+                     "from_close": str(first_day.date()), "to_close": str(last_day.date())})
+    return rows
