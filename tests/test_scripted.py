@@ -28,7 +28,7 @@ def _market(folder: Path, prices: dict[str, list[float]], levels: dict[str, list
     n = len(next(iter(prices.values())))
     days = nyse_sessions("2023-01-03", "2025-12-31")[:n]
     for name, closes in prices.items():
-        rows = [f"{d.date()},{c!r},{c!r},{c!r},{c!r},{c!r},1000" for d, c in zip(days, closes, strict=True)]
+        rows = [f"{d.date()},{float(c)!r},{float(c)!r},{float(c)!r},{float(c)!r},{float(c)!r},1000" for d, c in zip(days, closes, strict=True)]
         write_csv(folder / f"{name}.csv", "date,open,high,low,close,adj_close,volume\n" + "\n".join(rows))
     for name, values in (levels or {}).items():
         write_csv(folder / f"{name}.csv", "date,close\n" + "\n".join(f"{d.date()},{v!r}" for d, v in zip(days, values, strict=True)))
@@ -184,3 +184,17 @@ def test_money_is_conserved_at_every_bar_with_costs(tmp_path):
                                broker={"commission_bps": 5, "slippage_bps": 5}))
     value = r.positions.groupby("date")["value"].sum().reindex(r.equity.index.strftime("%Y-%m-%d"), fill_value=0.0)
     assert np.allclose(r.equity["cash"].to_numpy() + value.to_numpy(), r.equity["equity"].to_numpy(), rtol=1e-10)
+
+
+def test_relative_value_enters_only_on_a_fresh_cross_of_its_trend(tmp_path):
+    """Catches "no cross needed": on session 99 the z-score arms the rule (a 60 outlier has just
+    left the 40-session window, so the ratio looks extreme) while the ratio has been above its
+    5-session trend for days; a cross is required, so the rule stays in large caps."""
+    ratio = [100 * (1 + 0.002 * np.sin(i)) for i in range(90)]
+    ratio[59] = 60.0
+    ratio += list(np.linspace(99, 93, 7)) + list(np.linspace(93.5, 99, 12))
+    md, days = _market(tmp_path, {"IWM": ratio, "SPY": [100.0] * len(ratio)})
+    r = _run(md, "relative_value", window=40, trend=5, entry_z=1.5, exit_z=3.0, tolerance=0.0)
+    t = _targets(r)
+    assert t[days[60]] == "IWM:1.0000"  # the bounce after the outlier is a fresh cross: enter
+    assert [t[days[i]] for i in (99, 100, 101)] == ["SPY:1.0000"] * 3
