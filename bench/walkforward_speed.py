@@ -23,9 +23,9 @@ PERIOD = ("2005-01-03", "2025-09-26")
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        _, warm, _ = prepare_sweep(None, "relative_momentum", {"lookback": ["63"]}, {}, *PERIOD, None)
+        _, warm, _, _ = prepare_sweep(None, "relative_momentum", {"lookback": ["63"]}, {}, *PERIOD, None)
         run_sweep(warm, root / "warm", executor="process", workers=2)  # warm the worker imports
-        _, variants, _ = prepare_sweep(None, "relative_momentum", GRID, {}, *PERIOD, None)
+        _, variants, _, _ = prepare_sweep(None, "relative_momentum", GRID, {}, *PERIOD, None)
         t = time.perf_counter()
         run_sweep(variants, root / "sweep", executor="process", workers=2)
         sweep = time.perf_counter() - t

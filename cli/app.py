@@ -36,6 +36,9 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="What data there is, is it sound, refresh it from Yahoo.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+runs_app = typer.Typer(help="Saved runs, sweeps and pages: list, show, open, remove, clean up.", invoke_without_command=True)
+app.add_typer(runs_app, name="runs")
+RootOpt = Annotated[str, typer.Option("--root", help="the runs folder")]
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -176,6 +179,96 @@ def data_fetch(symbols: Annotated[list[str], typer.Argument(help="Yahoo symbols,
 
 
 
+@runs_app.callback()
+def runs_list(ctx: typer.Context, root: RootOpt = "runs",
+              kind: Annotated[str | None, typer.Option(help="run, sweep, compare, walkforward or timing")] = None,
+              strategy: Annotated[str | None, typer.Option(help="only items whose strategy contains this")] = None,
+              as_json: JsonOpt = False) -> None:
+    """List what is saved under runs/ (newest first): id, kind, strategy, window, CAGR, Sharpe, created."""
+    if ctx.invoked_subcommand:
+        return
+    from cli.present import runs_table
+    from engine.run_catalog import list_runs
+
+    rows = list_runs(root, kind, strategy)
+    if as_json:
+        print_json(rows)
+        return
+    out.print(runs_table(rows, root))
+
+
+@runs_app.command("show")
+def runs_show(run_id: Annotated[str, typer.Argument(help="folder name or a unique part of it")], root: RootOpt = "runs",
+              as_json: JsonOpt = False) -> None:
+    """One saved item: its files, settings and metrics."""
+    import json as _json
+    from pathlib import Path
+
+    from engine.run_catalog import find_run
+
+    row = find_run(root, run_id)
+    path = Path(row["path"])
+    doc = {**row, "files": sorted(p.name for p in path.iterdir() if not p.name.startswith("."))}
+    if (path / "metrics.json").exists():
+        doc["metrics"] = _json.loads((path / "metrics.json").read_text())
+    if (path / "config.toml").exists():
+        doc["config"] = (path / "config.toml").read_text()
+    if as_json:
+        print_json(doc)
+        return
+    out.print(f"{row['kind']} {row['id']}  ({row['path']})", markup=False)
+    for key in ("strategy", "window", "created"):
+        out.print(f"  {key}: {row[key]}", markup=False)
+    for key, value in (doc.get("metrics") or {}).items():
+        out.print(f"  {key}: {value}", markup=False)
+    out.print(f"  files: {' '.join(doc['files'])}", markup=False)
+
+
+@runs_app.command("open")
+def runs_open(run_id: Annotated[str, typer.Argument(help="folder name or a unique part of it")], root: RootOpt = "runs") -> None:
+    """Open the item's page (tearsheet, comparison...) in the default browser."""
+    import webbrowser
+
+    from engine.run_catalog import find_run, main_page
+
+    page = main_page(find_run(root, run_id))
+    if not webbrowser.open(page.resolve().as_uri()):
+        raise UserError(f"no browser to open {page}", "open the file yourself")
+    out.print(f"opened {page}", markup=False)
+
+
+@runs_app.command("rm")
+def runs_rm(run_ids: Annotated[list[str], typer.Argument(help="folder names or unique parts of them")], root: RootOpt = "runs",
+            yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False) -> None:
+    """Delete saved items (asks first)."""
+    from pathlib import Path
+
+    from engine.run_catalog import find_run, remove
+
+    rows = [find_run(root, r) for r in run_ids]
+    for r in rows:
+        out.print(f"  {r['kind']} {r['id']}", markup=False)
+    if not yes and not typer.confirm(f"delete {len(rows)} item{'s' if len(rows) != 1 else ''}?", default=False):
+        raise typer.Exit(1)
+    out.print(f"deleted {remove([Path(r['path']) for r in rows])}", markup=False)
+
+
+@runs_app.command("gc")
+def runs_gc(root: RootOpt = "runs", yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False) -> None:
+    """Remove half-written temporary folders left by killed runs (asks first)."""
+    from engine.run_catalog import remove, stale_temp_folders
+
+    stale = stale_temp_folders(root)
+    if not stale:
+        out.print("nothing to clean", markup=False)
+        return
+    for p in stale:
+        out.print(f"  {p}", markup=False)
+    if not yes and not typer.confirm(f"delete {len(stale)} leftover folder{'s' if len(stale) != 1 else ''}?", default=False):
+        raise typer.Exit(1)
+    out.print(f"deleted {remove(stale)}", markup=False)
+
+
 @app.command("strategies")
 def strategies_cmd(name: Annotated[str | None, typer.Argument(help="show one strategy in full")] = None,
                    strategy_file: StrategyFileOpt = None, as_json: JsonOpt = False) -> None:
@@ -247,6 +340,41 @@ def backtest_cmd(
     print_run(out, err, result)
 
 
+@app.command("signal")
+def signal_cmd(
+    strategy: Annotated[str | None, typer.Argument(help="strategy name (see `smallcap strategies`)")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="strategy parameter key=value (repeatable)")] = None,
+    config: Annotated[str | None, typer.Option("--config", help="a RunConfig TOML file; options given here override it")] = None,
+    data: Annotated[str | None, typer.Option("--data", help="bundled (default), yahoo (refreshed first), or csv:DIR")] = None,
+    strategy_file: StrategyFileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What the strategy would hold at the next session, given the data up to the last one.
+
+    Shows the target weights and why, when that was decided, how old the last data is, and when
+    the schedule decides next. With --data yahoo the cache is refreshed first.
+
+    Example: smallcap signal relative_momentum -p lookback=126 --data yahoo
+    """
+    from cli.glue import build_config
+    from engine.signal import current_signal
+
+    cfg = build_config(strategy, parse_assignments(param or []), None, None, None, None, {}, None, None, data, config,
+                       strategy_file)
+    with err.status("running the strategy over its history", spinner="dots") if not as_json else nullcontext():
+        doc = current_signal(cfg)
+    if as_json:
+        print_json(doc)
+        return
+    out.print(f"{doc['strategy']}: hold {doc['targets']} from the next session", markup=False)
+    out.print(f"  why: {doc['reason']}", markup=False)
+    out.print(f"  decided on {doc['decided_on']}; next decision {doc['next_decision'] or 'none (once)'}", markup=False)
+    stale = doc["stale_sessions"]
+    out.print(f"  data up to {doc['last_data']} ({doc['data_source']}): {stale} NYSE session{'s' if stale != 1 else ''} "
+              f"since ({doc['stale_days']} days)" + ("; refresh with --data yahoo" if stale and doc["data_source"] != "yahoo" else ""),
+              markup=False)
+
+
 @app.command("report")
 def report_cmd(run_dir: Annotated[str, typer.Argument(help="a run directory written by `smallcap backtest`")],
                as_json: JsonOpt = False) -> None:
@@ -271,13 +399,15 @@ def compare_cmd(run_dirs: Annotated[list[str], typer.Argument(help="run director
     """One HTML page comparing saved runs: metrics table, equity, drawdowns, yearly returns, rotation,
     and how much of the best is luck (PBO, DSR, SPA, MCS on the runs' common window)."""
     from cli.glue import compare_runs
-    from cli.present import print_luck
+    from cli.present import compare_table, print_luck
 
     with err.status("comparing (with overfitting statistics)", spinner="dots") if not as_json else nullcontext():
-        page, luck = compare_runs(run_dirs, out_dir, rank_by, title)
+        page, luck, rows = compare_runs(run_dirs, out_dir, rank_by, title)
     if as_json:
-        print_json({"comparison": str(page), "statistics": luck.to_dict() if luck else None})
+        print_json({"comparison": str(page), "rank_by": rank_by, "ranked": rows,
+                    "statistics": luck.to_dict() if luck else None})
         return
+    out.print(compare_table(rows, rank_by))
     if luck:
         print_luck(out, luck)
     out.print(f"comparison: {page}", markup=False)
@@ -290,8 +420,9 @@ def sweep_cmd(
     workers: Annotated[int | None, typer.Option(help="processes or Dask workers (default: all cores)")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address tcp://HOST:PORT (default: a local cluster)")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="skip variants already finished in --out")] = False,
+    force: Annotated[bool, typer.Option("--force", help="write into an --out folder that holds another sweep (nothing is deleted)")] = False,
     rank_by: RankByOpt = "sharpe",
-    out_dir: Annotated[str | None, typer.Option("--out", help="sweep folder (default runs/sweep-<name>)")] = None,
+    out_dir: Annotated[str | None, typer.Option("--out", help="sweep folder (default: a new runs/sweep-<name>-<UTC time>-<hash>)")] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip the comparison page")] = False,
     tearsheets: Annotated[bool, typer.Option("--tearsheets", help="also write each variant's tearsheet (slower)")] = False,
     strategy: Annotated[str | None, typer.Option(help="quick grid without a file: the strategy")] = None,
@@ -322,12 +453,15 @@ def sweep_cmd(
     from cli.glue import finish_sweep, prepare_sweep
     from cli.present import print_luck, sweep_table
     from engine.metrics import rank
-    from engine.sweep import run_sweep
+    from engine.sweep import claim_folder, run_sweep
     from reports.tearsheet import write_tearsheet
 
-    exp, variants, folder = prepare_sweep(experiment, strategy, parse_grid(grid or []),
-                                          parse_assignments(param or []), parse_date(start, "--start"),
-                                          parse_date(end, "--end"), out_dir, rank_by, strategy_file)
+    exp, variants, folder, note = prepare_sweep(experiment, strategy, parse_grid(grid or []),
+                                                parse_assignments(param or []), parse_date(start, "--start"),
+                                                parse_date(end, "--end"), out_dir, rank_by, strategy_file)
+    claim_folder(folder, variants, force)  # a folder holding another sweep is refused before any work
+    if note and not as_json:
+        err.print(note, markup=False)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("eta"), TimeRemainingColumn()]
     with Progress(*columns, console=err, disable=as_json) as progress:
@@ -339,7 +473,8 @@ def sweep_cmd(
                 progress.console.print(f"variant {row['id']} failed: {row['error']}", markup=False)
 
         result = run_sweep(variants, folder, executor=executor, workers=workers, scheduler=scheduler,
-                           resume=resume, after_save=write_tearsheet if tearsheets else None, on_result=tick)
+                           resume=resume, after_save=write_tearsheet if tearsheets else None, on_result=tick,
+                           force=force)
     with err.status("overfitting statistics (PBO, DSR, SPA, MCS, bootstrap intervals)", spinner="dots") \
             if not as_json else nullcontext():
         page, luck = finish_sweep(result, exp, rank_by, report=not no_report)
@@ -347,7 +482,7 @@ def sweep_cmd(
     ranked = rank(done, rank_by, lambda r: r["metrics"])
     summary = {"out": str(result.out), "sweep_csv": str(result.out / "sweep.csv"), "variants": len(result.rows),
                "skipped": result.skipped, "failed": [{"id": r["id"], "error": r["error"]} for r in result.failed],
-               "comparison": str(page) if page else None, "rank_by": rank_by,
+               "comparison": str(page) if page else None, "rank_by": rank_by, "common_start": note,
                "statistics": luck.to_dict() if luck else None,
                "ranked": [{"id": r["id"], "strategy": r["config"].strategy, "params": r["config"].param_values(),
                            "metrics": r["metrics"], **(r.get("statistics") or {})} for r in ranked]}
@@ -357,7 +492,8 @@ def sweep_cmd(
     out.print(sweep_table(exp.name, ranked[:5], len(done), rank_by, exp_grid_keys(exp)))
     if luck:
         print_luck(out, luck)
-    out.print(f"{len(done) - result.skipped} run, {result.skipped} resumed, {len(result.failed)} failed; "
+    ran = len(done) - result.skipped
+    out.print(f"{ran} variant{'s' if ran != 1 else ''} run, {result.skipped} resumed, {len(result.failed)} failed; "
               f"table: {summary['sweep_csv']}", markup=False)
     if page:
         out.print(f"comparison: {page}", markup=False)

@@ -7,6 +7,7 @@ This module may import every layer (engine, research, reports): it is where they
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,14 @@ from engine.sweep import (
     Experiment,
     SweepResult,
     Variant,
+    common_start,
     expand,
     grid_experiment,
     load_experiment,
     run_sweep,
     write_sweep_csv,
 )
-from reports.compare import write_comparison
+from reports.compare import comparison_data, write_comparison
 from reports.index import write_index
 from reports.study_page import write_timing_page, write_walkforward_page
 from reports.tearsheet import write_tearsheet
@@ -85,29 +87,37 @@ def backtest_from_cli(*, out: str, report: bool, **options: Any) -> BacktestResu
 
 def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
                  title: str = "Strategy comparison", settings: LuckSettings | None = None,
-                 ) -> tuple[Path, LuckReport | None]:
+                 ) -> tuple[Path, LuckReport | None, list[dict]]:
     """Write a comparison page of saved runs (default under ``runs/compare-<UTC time>``) with the
-    overfitting statistics on their common window (``stats.json`` beside it); refresh the index."""
+    overfitting statistics on their common window (``stats.json`` beside it); refresh the index.
+    Returns the page, the statistics and the ranked rows (label, run, metrics) for the terminal."""
     check_rank_metric(rank_by)
     dirs = [Path(d) for d in run_dirs]
     bad = [str(d) for d in dirs if not is_complete_run(d)]
     if bad:
         raise UserError(f"not a complete run directory: {bad[0]}", "pass folders written by `smallcap backtest`")
     folder = Path(out) if out else Path("runs") / f"compare-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    data = comparison_data(dirs, rank_by)
     luck = luck_from_runs(dirs, settings) if len(dirs) > 1 else None
-    page = write_comparison(dirs, folder, rank_by=rank_by, title=title, luck=luck.to_dict() if luck else None)
+    page = write_comparison(dirs, folder, rank_by=rank_by, title=title, luck=luck.to_dict() if luck else None, data=data)
     if luck:
         write_stats(luck, folder)
     write_index(folder.parent)
-    return page, luck
+    rows = [{"label": rec["label"], "run_dir": str(rec["run_dir"]), "window": rec["window"],
+             "metrics": {k: rec[k] for k in ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar",
+                                             "exposure", "turnover", "trades", "switches")},
+             **(luck.variants.get(Path(rec["run_dir"]).name, {}) if luck else {})}
+            for rec in data.table.to_dict("records")]
+    return page, luck, rows
 
 
 def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str, list[str]],
                   params: dict[str, str], start: str | None, end: str | None, out: str | None,
                   rank_by: str = "sharpe", strategy_file: str | None = None,
-                  ) -> tuple[Experiment, list[Variant], Path]:
+                  ) -> tuple[Experiment, list[Variant], Path, str | None]:
     """(experiment, expanded variants, output folder) from a TOML file or the --strategy/--grid
-    shortcut. Everything a user can get wrong (``rank_by`` too) is checked here, before any work."""
+    shortcut. Everything a user can get wrong (``rank_by`` too) is checked here, before any work.
+    Variants without a start share one (``engine.sweep.common_start``); the last item says so."""
     check_rank_metric(rank_by)
     if experiment and strategy:
         raise UserError("give an experiment file or --strategy/--grid, not both", "see `smallcap sweep --help`")
@@ -123,9 +133,13 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
         names = set(load_strategy_file(path))
         exp = exp.model_copy(update={"variants": [
             v.model_copy(update={"strategy_file": path}) if v.strategy in names else v for v in exp.variants]})
-    variants = expand(exp)
-    folder = Path(out) if out else Path("runs") / f"sweep-{exp.name}"
-    return exp, variants, folder
+    variants, note = common_start(expand(exp))
+    if out:
+        folder = Path(out)
+    else:  # each sweep its own folder, as backtests: name, UTC time and a hash of its variants
+        digest = hashlib.sha256(",".join(sorted(v.id for v in variants)).encode()).hexdigest()[:6]
+        folder = Path("runs") / f"sweep-{exp.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{digest}"
+    return exp, variants, folder, note
 
 
 def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: bool,
@@ -177,7 +191,7 @@ def walkforward_from_cli(experiment: str | None, strategy: str | None, grids: di
     the train window, replay the choices as one out-of-sample run; the --json document."""
     check_select(select)
     train_n, test_n = parse_window(train, "--train"), parse_window(test, "--test")
-    exp, variants, _ = prepare_sweep(experiment, strategy, grids, params, start, end, None, "sharpe", strategy_file)
+    exp, variants, _, _ = prepare_sweep(experiment, strategy, grids, params, start, end, None, "sharpe", strategy_file)
     folder = Path(out) if out else Path("runs") / f"walkforward-{exp.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     result = run_sweep(variants, folder, **sweep_options)
     if result.failed:

@@ -226,3 +226,29 @@ def context_table(study) -> Table:
                  for n in names]
         t.add_row(e.signal_date, *cells)
     return t
+
+
+def compare_table(rows: list[dict], rank_by: str) -> Table:
+    """``compare``: the runs best first by ``rank_by`` (fits 80 columns)."""
+    t = Table(title=f"{len(rows)} runs ranked by {rank_by}")
+    t.add_column("#", justify="right")
+    t.add_column("run", overflow="fold")
+    for c in ("CAGR", "Sharpe", "max DD"):
+        t.add_column(c, justify="right", no_wrap=True)
+    for i, r in enumerate(rows, 1):
+        m = r["metrics"]
+        t.add_row(str(i), r["label"], pct(m["cagr"]), num(m["sharpe"]), pct(m["max_drawdown"]))
+    return t
+
+
+def runs_table(rows: list[dict], root: str) -> Table:
+    """``runs``: what is saved (fits 80 columns: the id folds, dates never cut)."""
+    t = Table(title=f"{len(rows)} item{'s' if len(rows) != 1 else ''} in {root}")
+    t.add_column("id", overflow="fold", ratio=3)
+    t.add_column("kind", no_wrap=True)
+    t.add_column("strategy / window", overflow="fold", ratio=3)
+    t.add_column("CAGR", justify="right", no_wrap=True)
+    t.add_column("Sharpe", justify="right", no_wrap=True)
+    for r in rows:
+        t.add_row(r["id"], r["kind"], f"{r['strategy']}\n{r['window']}".strip(), pct(r["cagr"]), num(r["sharpe"]))
+    return t

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import time
+from collections.abc import Collection
 from importlib.metadata import version
 
 import backtrader as bt
@@ -21,7 +22,9 @@ from core.errors import UserError
 from engine import __version__
 from engine.broker import configure_broker, cost_rate
 from engine.config import RunConfig
-from engine.data.market import MarketData, load_market_data
+from engine.data.files import bundled_source
+from engine.data.market import MarketData, align_asof, load_market_data, publish
+from engine.data.sources import open_source
 from engine.feeds import ArrayFeed, date_numbers, dates_from_numbers, series_frame
 from engine.metrics import compute_metrics, short_window_warning
 from engine.results import BacktestResult
@@ -30,13 +33,14 @@ from strategies import RunContext, get_strategy, sleeve_decisions
 RISK_FREE_SERIES = "DGS2"
 
 
-def data_needs(config: RunConfig) -> tuple[list[str], list[str]]:
-    """(price symbols, as-of series) a resolved ``config`` reads: the strategy's tradables and the
-    benchmark; the strategy's signal series and, without a configured risk-free rate, DGS2."""
+def data_needs(config: RunConfig, available: Collection[str] | None = None) -> tuple[list[str], list[str]]:
+    """(price symbols, as-of series) a ``config`` reads: the strategy's tradables and the
+    benchmark; the strategy's signal series and, without a configured risk-free rate, DGS2 when
+    the source has it (``available``: the source's symbols; else the bundled DGS2 is used)."""
     spec = get_strategy(config.strategy)
     symbols, series = spec.cls.all_symbols(config.params)
-    return ([*symbols, config.benchmark],
-            [*series, *([RISK_FREE_SERIES] if config.risk_free is None else [])])
+    wants_rf = config.risk_free is None and (available is None or RISK_FREE_SERIES in available)
+    return [*symbols, config.benchmark], [*series, *([RISK_FREE_SERIES] if wants_rf else [])]
 
 
 def _session_range(md: MarketData, config: RunConfig, warmup: int) -> tuple[int, int]:
@@ -88,11 +92,12 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *, feed: str
     spec = get_strategy(config.strategy)
     params = config.params
     symbols, series = spec.cls.all_symbols(params)
-    needed_prices, needed_series = data_needs(config)
     if data is None:
-        data = load_market_data(needed_prices, needed_series, config.data.source,
-                                cache_dir=config.data.cache_dir, offline=config.data.offline,
-                                macro_lag=config.data.macro_lag)
+        source = open_source(config.data.source, cache_dir=config.data.cache_dir, offline=config.data.offline)
+        needed_prices, needed_series = data_needs(config, source.available())
+        data = load_market_data(needed_prices, needed_series, source, macro_lag=config.data.macro_lag)
+    else:
+        needed_prices, needed_series = data_needs(config, [*data.prices, *data.series])
     if data.macro_lag != config.data.macro_lag:
         raise UserError(f"market data was aligned with macro_lag {data.macro_lag}, the run asks for "
                         f"{config.data.macro_lag}", "load it with load_market_data(..., macro_lag=...)")
@@ -123,6 +128,7 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *, feed: str
     cerebro.addanalyzer(bt.analyzers.TimeReturn, timeframe=bt.TimeFrame.Days, _name="daily")
     strat = cerebro.run()[0]
     result = _collect(config, strat, window, symbols, start, end, params)
+    result.config = config.model_copy(update={"start": start.date(), "end": end.date()})  # config.toml: the dates used
     result.manifest.update(_manifest(config, data, symbols, series, warmup, start, end, time.perf_counter() - wall))
     if data.ended_by and config.end is None:
         result.warnings.append(f"the run ends on {end.date()}, where {data.ended_by}'s data ends "
@@ -168,8 +174,7 @@ def _collect(config, strat, window: MarketData, symbols, start, end, params) -> 
     rf, rf_source = _risk_free(config, window, start, end)
     warnings_ = []
     if ledger.rejected:
-        warnings_.append(f"{ledger.rejected} order(s) rejected by the broker (not enough cash or margin); "
-                         "each was resized and resent on the next session; see orders.csv, or use a larger --cash-buffer or --fill close")
+        warnings_.append(_refusal_warning(orders, window, config))
     metrics = compute_metrics(returns["strategy"], returns["benchmark"], equity["equity"], invested,
                               float(filled["value"].sum()), len(filled), ledger.rejected, switches, rf)
     metrics["risk_free_source"] = rf_source
@@ -181,11 +186,37 @@ def _collect(config, strat, window: MarketData, symbols, start, end, params) -> 
                           warnings=warnings_)
 
 
+def _refusal_warning(orders: pd.DataFrame, window: MarketData, config: RunConfig) -> str:
+    """One line on orders the broker refused for cash: how many, and the largest gap that caused it."""
+    refused = orders[orders["status"] != "completed"]
+    n = len(refused)
+    what = f"{n} order{'s' if n != 1 else ''} refused for cash"
+    gaps = []
+    for o in refused.itertuples():
+        if o.symbol in window.prices and o.created in window.prices[o.symbol].index.strftime("%Y-%m-%d"):
+            close = window.prices[o.symbol].loc[o.created, "close"]
+            gaps.append((o.price / close - 1.0, o.symbol, o.date))
+    if config.broker.fill == "open" and gaps:
+        gap, symbol, day = max(gaps)
+        what += (f": the open gapped above the close the buy was sized at (largest: {symbol} {gap:+.2%} on {day}, "
+                 f"more than the {config.broker.effective_cash_buffer:.0%} cash buffer)")
+    return what + "; each was resized and resent the next session (see orders.csv; --cash-buffer 0.02 or --fill close avoid it)"
+
+
 def _risk_free(config: RunConfig, window: MarketData, start, end) -> tuple[float, str]:
+    """The annual risk-free rate: the configured one, else the mean DGS2 over the period - from the
+    run's data source, or from the bundled series when the source has none (stated)."""
     if config.risk_free is not None:
         return float(config.risk_free), "config"
-    values = window.series[RISK_FREE_SERIES].loc[start:end].dropna()
-    return float(values.mean() / 100.0), f"mean {RISK_FREE_SERIES} (2-year Treasury yield) over the period"
+    where = ""
+    if RISK_FREE_SERIES in window.series:
+        values = window.series[RISK_FREE_SERIES]
+    else:
+        raw = bundled_source().load(RISK_FREE_SERIES).frame["value"].astype(float)
+        values = align_asof(publish(raw, window.macro_lag), window.sessions)
+        where = f", bundled: the {window.source} data has no {RISK_FREE_SERIES}"
+    values = values.loc[start:end].dropna()
+    return float(values.mean() / 100.0), f"mean {RISK_FREE_SERIES} (2-year Treasury yield) over the period{where}"
 
 
 def _manifest(config, data: MarketData, symbols, series, warmup, start, end, wall_seconds) -> dict:

@@ -44,6 +44,7 @@ from engine.data.market import load_market_data
 from engine.data.sources import open_source
 from engine.results import is_complete_run
 from engine.runner import data_needs, run_backtest
+from strategies import get_strategy
 
 #: A hook run in the worker on each saved variant folder (e.g. a tearsheet writer); must pickle.
 AfterSave = Callable[[Path], Any]
@@ -124,6 +125,32 @@ def expand(experiment: Experiment) -> list[Variant]:
     return list(out.values())
 
 
+def common_start(variants: list[Variant]) -> tuple[list[Variant], str | None]:
+    """Give every variant without a ``start`` the same first measured session: the latest of their
+    own (each variant's data start plus its warm-up), so all are measured on one window. Returns
+    the variants (re-identified when a start was set) and a sentence saying what decided it."""
+    firsts = {}
+    for v in variants:
+        if v.config.start is None:
+            cfg = v.config
+            src = _source(cfg.data.source, cfg.data.cache_dir, cfg.data.offline)
+            md = load_market_data(*data_needs(cfg, src.available()), src, macro_lag=cfg.data.macro_lag)
+            warm = get_strategy(cfg.strategy).cls.warmup(cfg.params)
+            firsts[v.id] = (md.sessions[min(warm, len(md.sessions) - 1)], warm, md.limited_by or cfg.benchmark)
+    if len({f[0] for f in firsts.values()}) <= 1:
+        return variants, None
+    latest = max(firsts, key=lambda i: firsts[i][0])
+    start, warm, who = firsts[latest]
+    out = []
+    for v in variants:
+        if v.id in firsts:
+            config = v.config.model_copy(update={"start": start.date()})
+            v = Variant(config.short_hash(), config)
+        out.append(v)
+    return out, (f"{len(firsts)} variants measured from {start.date()}, the latest first session after warm-up "
+                 f"({warm} sessions after {who}'s data starts); set start in the experiment to choose another")
+
+
 def grid_experiment(strategy: str, grids: dict[str, list[Any]], params: dict[str, Any] | None = None,
                     defaults: dict[str, Any] | None = None, name: str | None = None) -> Experiment:
     """An experiment for the CLI shortcut ``smallcap sweep --strategy NAME --grid key=v1,v2``."""
@@ -149,7 +176,7 @@ def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = N
     try:
         config = RunConfig(**config_doc)
         src = _source(config.data.source, config.data.cache_dir, config.data.offline)
-        data = load_market_data(*data_needs(config), src, macro_lag=config.data.macro_lag)
+        data = load_market_data(*data_needs(config, src.available()), src, macro_lag=config.data.macro_lag)
         result = run_backtest(config, data)
         result.save(target.parent, name=target.name)
         if after_save is not None:
@@ -163,6 +190,26 @@ def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = N
 
 
 # ----- driver side ---------------------------------------------------------------------------------
+def claim_folder(out: Path, variants: list[Variant], force: bool = False) -> None:
+    """Record which experiment ``out`` holds (``experiment.json``); refuse a folder that holds a
+    different one unless ``force``. Nothing is deleted."""
+    marker = out / "experiment.json"
+    ids = sorted(v.id for v in variants)
+    if marker.exists() and not force:
+        try:
+            held = json.loads(marker.read_text())
+        except (OSError, ValueError):
+            held = {"ids": None}
+        if held.get("ids") != ids:
+            raise UserError(f"{out} holds another sweep ({len(held.get('ids') or [])} variants, "
+                            f"{held.get('name', '?')}); this one has {len(ids)} different variants",
+                            "pass a new --out (or none: each sweep gets its own folder), or --force to add to it")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".experiment.json.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({"ids": ids, "name": out.name}, indent=1) + "\n")
+    os.replace(tmp, marker)
+
+
 def _pending(variants: list[Variant], folder: Path, resume: bool) -> tuple[list[Variant], list[Variant]]:
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob(".tmp-*"):  # left by a killed worker mid-save: never a run
@@ -224,13 +271,15 @@ def _executor_map(executor: str, jobs: list[tuple], workers: int | None, schedul
 
 def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "process", workers: int | None = None,
               scheduler: str | None = None, resume: bool = False, after_save: AfterSave | None = None,
-              on_result: Callable[[dict], None] | None = None) -> SweepResult:
+              on_result: Callable[[dict], None] | None = None, force: bool = False) -> SweepResult:
     """Run ``variants`` into ``out/variants/<id>/`` and write ``out/sweep.csv``; return the rows.
 
     ``executor``: serial | process | dask; ``workers``: processes or Dask workers (default: all
     cores); ``scheduler``: a ``tcp://host:port`` Dask scheduler (default: a LocalCluster);
     ``resume``: skip variants already complete in ``out``; ``after_save``: a picklable function
-    run in the worker on each saved variant folder (e.g. ``reports.write_tearsheet``); ``on_result``: called with each finished row (for progress bars).
+    run in the worker on each saved variant folder (e.g. ``reports.write_tearsheet``);
+    ``on_result``: called with each finished row (for progress bars); ``force``: write into a
+    folder that holds another experiment (``experiment.json`` records which one a folder holds).
     """
     if executor not in EXECUTORS:
         raise UserError(f"unknown executor '{executor}'", f"use one of: {', '.join(EXECUTORS)}")
@@ -238,6 +287,7 @@ def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "proc
         raise UserError(f"--workers must be at least 1, got {workers}", "e.g. --workers 2")
     out = Path(out)
     folder = out / "variants"
+    claim_folder(out, variants, force)
     todo, done = _pending(variants, folder, resume)
     result = SweepResult(out=out, skipped=len(done))
     by_id = {v.id: v for v in variants}

@@ -23,7 +23,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from core.errors import UserError
-from engine.metrics import check_rank_metric, rank
+from engine.metrics import check_rank_metric, rank, returns_metrics
 from engine.results import BacktestResult
 from reports._render import environment, number
 
@@ -116,6 +116,7 @@ class ComparisonData:
     varying: dict[str, list[str]]
     rank_by: str
     periods: set[tuple[str, str]] = field(default_factory=set)
+    common: tuple[str, str] | None = None  # set when the runs' own periods differ
 
     @property
     def labels(self) -> list[str]:
@@ -131,7 +132,25 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
     check_rank_metric(rank_by)
     if not run_dirs:
         raise UserError("no run directories to compare", "pass one or more folders written by `smallcap backtest`")
-    runs = rank([BacktestResult.load(d) for d in run_dirs], rank_by, lambda r: r.metrics)
+    runs = [BacktestResult.load(d) for d in run_dirs]
+    benchmarks = {str(r.metrics.get("benchmark", r.config.benchmark)) for r in runs}
+    if len(benchmarks) > 1:
+        raise UserError(f"the runs use different benchmarks ({', '.join(sorted(benchmarks))})",
+                        "compare runs that share one benchmark, or rerun them with the same --benchmark")
+    periods = {(r.metrics["start"], r.metrics["end"]) for r in runs}
+    common = None
+    if len(periods) > 1:  # one window: every run measured from the close of the first common session
+        index = runs[0].returns.index
+        for r in runs[1:]:
+            index = index.intersection(r.returns.index)
+        if len(index) < 3:
+            raise UserError("the runs share fewer than 3 sessions", "compare runs over overlapping periods")
+        common = (str(index[0].date()), str(index[-1].date()))
+        for r in runs:
+            r.returns = r.returns.loc[index].copy()
+            r.returns.iloc[0] = 0.0
+            r.metrics = {**r.metrics, **returns_metrics(r.returns["strategy"].to_numpy(), float(r.metrics["risk_free_rate"]))}
+    runs = rank(runs, rank_by, lambda r: r.metrics)
     varying = _varying_within_strategy(runs)
     labels = _labels(runs, varying)
     records = []
@@ -156,7 +175,7 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
         benchmark_growth=(1 + first.returns["benchmark"]).cumprod(), benchmark=str(first.metrics.get("benchmark", "")),
         yearly=(1 + strat).groupby(year_of).prod(min_count=1) - 1,
         holdings=pd.DataFrame({label: _holdings_share(r) for r, label in zip(runs, labels, strict=True)}).T.fillna(0.0),
-        varying=varying, rank_by=rank_by, periods={(r.metrics["start"], r.metrics["end"]) for r in runs})
+        varying=varying, rank_by=rank_by, periods=periods, common=common)
 
 
 def _line_figures(data: ComparisonData) -> dict[str, str]:
@@ -202,13 +221,14 @@ def _missing(v) -> bool:
 
 
 def _period(data: ComparisonData) -> tuple[str, str]:
-    """The period shown in the header, and a warning when the runs cover different ones."""
-    if len(data.periods) == 1:
+    """The period shown in the header, and a note when the runs' own periods differ."""
+    if data.common is None:
         return "{} .. {}".format(*next(iter(data.periods))), ""
-    starts, ends = sorted(a for a, _ in data.periods), sorted(b for _, b in data.periods)
-    return (f"{starts[0]} .. {ends[-1]}",
-            f"The runs cover {len(data.periods)} different periods (starts {starts[0]} to {starts[-1]}): "
-            "their metrics are not strictly comparable. Give them one start date (e.g. the latest).")
+    starts = sorted(a for a, _ in data.periods)
+    return ("{} .. {} (common window)".format(*data.common),
+            f"The runs cover {len(data.periods)} different periods (starts {starts[0]} to {starts[-1]}): curves, "
+            f"CAGR, volatility, Sharpe, Sortino, drawdown and Calmar are shown on the window they share, "
+            f"{data.common[0]} .. {data.common[1]}; trades, turnover and exposure are over each run's own period.")
 
 
 def _luck_figures(data: ComparisonData, luck: dict) -> dict[str, str]:
@@ -274,14 +294,16 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
 
 
 def write_comparison(run_dirs: list[str | Path], out: str | Path, rank_by: str = "sharpe",
-                     title: str = "Strategy comparison", luck: dict | None = None) -> Path:
+                     title: str = "Strategy comparison", luck: dict | None = None,
+                     data: ComparisonData | None = None) -> Path:
     """Write ``out/comparison.html`` (and ``out/plotly.min.js``) comparing ``run_dirs``; return the page.
 
     ``rank_by``: a metric the table is ordered by (and the heatmap shows); see ``engine.metrics.rank``.
     ``luck``: the overfitting statistics of these runs (``research.luck``, as a dict) for the
-    "how much is luck" panel, the PSR/DSR/MCS columns and the confidence whiskers.
+    "how much is luck" panel, the PSR/DSR/MCS columns and the confidence whiskers. ``data``: the
+    already built :func:`comparison_data` of these runs, if the caller has it.
     """
-    data = comparison_data(run_dirs, rank_by)
+    data = data if data is not None else comparison_data(run_dirs, rank_by)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     html = render_comparison(data, out, title, luck)

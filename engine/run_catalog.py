@@ -1,0 +1,122 @@
+"""What is under a runs folder: saved backtests, sweeps, comparisons, walk-forwards and timing
+studies; find one by id (folder name or a unique prefix), remove with care, clean up leftovers.
+
+Only reads the saved files (``metrics.json``, ``config.toml``, ``sweep.csv``...); never runs
+anything. Removing is explicit: the CLI asks before calling :func:`remove` or :func:`collect_garbage`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tomllib
+from pathlib import Path
+
+from core.errors import UserError, did_you_mean
+from engine.results import is_complete_run
+
+KINDS = ("run", "sweep", "compare", "walkforward", "timing")
+
+
+def _kind(path: Path) -> str | None:
+    if is_complete_run(path):
+        return "run"
+    for name, kind in (("walkforward.json", "walkforward"), ("timing.html", "timing"), ("sweep.csv", "sweep"),
+                       ("experiment.json", "sweep"), ("comparison.html", "compare")):
+        if (path / name).exists():
+            return kind
+    return None
+
+
+def _summary(path: Path, kind: str) -> dict:
+    row = {"id": path.name, "kind": kind, "path": str(path), "strategy": "", "window": "", "cagr": None,
+           "sharpe": None, "created": dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M")}
+    try:
+        if kind == "run":
+            m = json.loads((path / "metrics.json").read_text())
+            cfg = tomllib.loads((path / "config.toml").read_text())
+            row.update(strategy=cfg.get("strategy", ""), window=f"{m['start']} .. {m['end']}", cagr=m.get("cagr"),
+                       sharpe=m.get("sharpe"))
+        elif kind == "sweep" and (path / "sweep.csv").exists():
+            lines = (path / "sweep.csv").read_text().splitlines()
+            strategies = sorted({ln.split(",")[2] for ln in lines[1:] if ln.count(",") > 2})
+            row.update(strategy=",".join(strategies), window=f"{len(lines) - 1} variants")
+        elif kind == "walkforward":
+            doc = json.loads((path / "walkforward.json").read_text())
+            oos = doc["summary"]["oos"]
+            row.update(strategy=doc.get("name", ""), window=f"{doc['folds'][0]['test_start']} .. {doc['folds'][-1]['test_end']}",
+                       cagr=oos.get("cagr"), sharpe=oos.get("sharpe"))
+    except (OSError, ValueError, KeyError, IndexError):
+        row["strategy"] = "(unreadable)"
+    return row
+
+
+def list_runs(root: str | Path = "runs", kind: str | None = None, strategy: str | None = None) -> list[dict]:
+    """Every saved item directly under ``root`` (newest first), optionally of one ``kind`` or whose
+    strategy contains ``strategy``. Hidden and unrecognised folders are skipped."""
+    root = Path(root)
+    if kind and kind not in KINDS:
+        raise UserError(f"unknown kind '{kind}'", did_you_mean(kind, KINDS))
+    if not root.is_dir():
+        return []
+    rows = []
+    for path in root.iterdir():
+        if not path.is_dir() or path.name.startswith("."):
+            continue
+        k = _kind(path)
+        if k and (kind is None or k == kind):
+            row = _summary(path, k)
+            if strategy is None or strategy in row["strategy"]:
+                rows.append(row)
+    return sorted(rows, key=lambda r: r["created"], reverse=True)
+
+
+def find_run(root: str | Path, run_id: str) -> dict:
+    """The item whose folder name is ``run_id`` or starts with it (unique); a UserError otherwise."""
+    rows = list_runs(root)
+    exact = [r for r in rows if r["id"] == run_id]
+    matches = exact or [r for r in rows if r["id"].startswith(run_id) or run_id in r["id"]]
+    if not matches:
+        raise UserError(f"no run '{run_id}' under {root}", "list them with `smallcap runs`")
+    if len(matches) > 1:
+        raise UserError(f"'{run_id}' matches {len(matches)} items ({', '.join(r['id'] for r in matches[:3])}...)",
+                        "give more of the name")
+    return matches[0]
+
+
+def main_page(row: dict) -> Path:
+    """The page to open for an item: tearsheet, comparison, walk-forward or timing page."""
+    path = Path(row["path"])
+    for name in ("tearsheet.html", "comparison.html", "walkforward.html", "timing.html"):
+        if (path / name).exists():
+            return path / name
+    raise UserError(f"{row['id']} has no page", f"write one with `smallcap report {path}`")
+
+
+def stale_temp_folders(root: str | Path) -> list[Path]:
+    """Hidden ``.tmp-*`` folders left by a save that was killed (their process is gone)."""
+    out = []
+    for path in Path(root).rglob(".tmp-*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if path.is_dir() and not (pid.isdigit() and _alive(int(pid))):
+            out.append(path)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove(paths: list[Path]) -> int:
+    """Delete the given folders (the caller has asked the user); how many were removed."""
+    for path in paths:
+        shutil.rmtree(path)
+    return len(paths)
