@@ -10,8 +10,25 @@ import json
 import sys
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
+
+#: Every terminal table fits 80 columns: light borders, one space of padding, text columns fold
+#: instead of being cut with an ellipsis, and dates never wrap (tests render each at 80 columns).
+WIDTH = 80
+
+
+def new_table(title: str) -> Table:
+    """A table in the house style (see :data:`WIDTH`)."""
+    return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), title_justify="left")
+
+
+def _fold_text_columns(t: Table) -> Table:
+    for c in t.columns:
+        if c.justify != "right" and not c.no_wrap:
+            c.overflow = "fold"
+    return t
 
 
 def print_json(obj: Any) -> None:
@@ -36,9 +53,12 @@ def signed_pct(v: float | None) -> str:
 
 def table(title: str, rows: list[dict], columns: list[str]) -> Table:
     """A rich table of ``rows`` showing ``columns`` (numbers right-aligned)."""
-    t = Table(title=title)
+    t = new_table(title)
     for c in columns:
-        t.add_column(c, justify="right" if rows and isinstance(rows[0].get(c), int | float) else "left")
+        numeric = rows and isinstance(rows[0].get(c), int | float)
+        is_date = c in ("first", "last", "date", "from_close", "to_close") or c.endswith("date")
+        t.add_column(c, justify="right" if numeric else "left", no_wrap=bool(numeric or is_date),
+                     overflow="fold")
     for r in rows:
         t.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
     return t
@@ -47,7 +67,7 @@ def table(title: str, rows: list[dict], columns: list[str]) -> Table:
 def series_table(symbol: str, frame, rows: int) -> Table:
     """``data show``: the first and last ``rows`` rows of one series."""
     shown = frame if len(frame) <= 2 * rows else frame.iloc[list(range(rows)) + list(range(-rows, 0))]
-    t = Table(title=f"{symbol}: {len(frame)} rows, {frame.index[0].date()} .. {frame.index[-1].date()}")
+    t = new_table(f"{symbol}: {len(frame)} rows, {frame.index[0].date()} .. {frame.index[-1].date()}")
     t.add_column("date")
     for c in frame.columns:
         t.add_column(c, justify="right")
@@ -79,15 +99,26 @@ def print_strategies(out: Console, docs: list[dict], one: bool) -> None:
     out.print(f"[bold]{d['name']}[/bold]: {d['summary']}\n")
     out.print(f"data: {data_line(d['data'])}\n", markup=False, highlight=False)
     out.print(d["thesis"] + "\n", markup=False, highlight=False)
-    t = table("parameters (--param key=value)", d["params"], ["name", "type", "default", "unit", "bounds", "meaning"])
-    t.columns[-1].min_width = 30
-    out.print(t)
+    out.print(params_table(d["params"]))
+
+
+def params_table(params: list[dict]) -> Table:
+    """``strategies NAME``: each parameter with its type, default, unit and bounds, and meaning."""
+    t = new_table("parameters (--param key=value)")
+    t.add_column("name", no_wrap=True)
+    t.add_column("default", overflow="fold", max_width=14)
+    t.add_column("type, unit, bounds", overflow="fold", max_width=18)
+    t.add_column("meaning", overflow="fold", ratio=1)
+    for p in params:
+        kind = ", ".join(x for x in (p["type"], p["unit"], p["bounds"]) if x)
+        t.add_row(p["name"], str(p["default"]), kind, p["meaning"])
+    return t
 
 
 def run_table(result) -> Table:
     """``backtest``: the run's metrics beside the benchmark's."""
     m = result.metrics
-    t = Table(title=f"{result.config.strategy} {m['start']} .. {m['end']}  (benchmark {m['benchmark']})")
+    t = new_table(f"{result.config.strategy} {m['start']} .. {m['end']}  (benchmark {m['benchmark']})")
     t.add_column("metric")
     t.add_column("strategy", justify="right")
     t.add_column("benchmark", justify="right")
@@ -119,32 +150,39 @@ def print_run(out: Console, err: Console, result) -> None:
 
 def sweep_table(name: str, ranked_rows: list[dict], n_done: int, rank_by: str, grid_keys: set[str]) -> Table:
     """``sweep``: the best variants (already ranked) with the parameters that vary."""
-    t = Table(title=f"{name}: top {len(ranked_rows)} of {n_done} by {rank_by}")
-    for c in ("id", "strategy", "params", rank_by, "cagr", "max_drawdown"):
-        t.add_column(c)
+    t = new_table(f"{name}: top {len(ranked_rows)} of {n_done} by {rank_by}")
+    t.add_column("id", no_wrap=True)
+    t.add_column("variant", overflow="fold", ratio=1)
+    for c in (rank_by, "CAGR", "max DD"):
+        t.add_column(c, justify="right", no_wrap=True)
+    strategies = {r["config"].strategy for r in ranked_rows}
     for r in ranked_rows:
         values = r["config"].param_values()
         p = ", ".join(f"{k}={v}" for k, v in values.items() if k in grid_keys)
+        label = p if len(strategies) == 1 else f"{r['config'].strategy} {p}"
         value = r["metrics"].get(rank_by)
-        t.add_row(r["id"], r["config"].strategy, p, "" if value is None else f"{value:.3f}",
+        t.add_row(r["id"], label, "" if value is None else f"{value:.3f}",
                   pct(r["metrics"]["cagr"]), pct(r["metrics"]["max_drawdown"]))
     return t
 
 
 def streak_tables(study, windows: list[int], sessions: int, min_gain: float, relative: bool) -> tuple[Table, Table]:
-    """``streaks``: the episodes, and the after-a-streak vs any-session summary."""
+    """``streaks``: the episodes (each horizon's cell: target over versus), and the summary."""
     p = study.params
     versus = p["versus"]
-    t = Table(title=f"{p['symbol']}: {sessions} sessions in a row {'beating ' + str(versus) if relative else 'up'} "
-                    f">= {min_gain:.2%}, {p['start']} .. {p['end']}")
-    for c in ("signal date", "run", "run gain", *[f"{p['target']} +{h}" for h in windows],
-              *[f"{versus} +{h}" for h in windows]):
-        t.add_column(c, justify="right")
+    t = new_table(f"{p['symbol']}: {sessions} sessions in a row {'beating ' + str(versus) if relative else 'up'} "
+                  f">= {min_gain:.2%}, {p['start']} .. {p['end']}; forward returns {p['target']}"
+                  + (f" / {versus}" if versus else ""))
+    t.add_column("signal date", no_wrap=True)
+    t.add_column("run", justify="right", no_wrap=True)
+    t.add_column("run gain", justify="right", no_wrap=True)
+    for h in windows:
+        t.add_column(f"+{h}", justify="right", no_wrap=True)
     for e in study.episodes:
-        t.add_row(e.signal_date, f"{e.run_length}{'+' if e.run_ongoing else ''}", f"{e.run_gain:+.2%}",
-                  *[signed_pct(e.forward[str(h)]) for h in windows],
-                  *[signed_pct(e.versus_forward.get(str(h))) for h in windows])
-    s = Table(title="after a streak vs any session (mean / hit rate; excess with 90% interval, p)")
+        cells = [signed_pct(e.forward[str(h)]) + (f"\n{signed_pct(e.versus_forward.get(str(h)))}" if versus else "")
+                 for h in windows]
+        t.add_row(e.signal_date, f"{e.run_length}{'+' if e.run_ongoing else ''}", f"{e.run_gain:+.2%}", *cells)
+    s = new_table("after a streak vs any session (mean / hit rate; excess with 90% interval, p)")
     for c in ("horizon", p["target"], f"{p['target']} any day", f"{p['target']} excess", str(versus),
               f"{versus} any day"):
         s.add_column(c, justify="right")
@@ -189,7 +227,7 @@ def print_luck(out: Console, luck) -> None:
 
 def timing_table(strategy: str, summary: dict) -> Table:
     """``timing``: min, max, range and sd across offsets beside the tranched result."""
-    t = Table(title=f"{strategy}: {summary['schedule']} rebalance at {len(summary['offsets'])} offsets vs "
+    t = new_table(f"{strategy}: {summary['schedule']} rebalance at {len(summary['offsets'])} offsets vs "
                     f"{summary['tranches']} tranches")
     for c in ("metric", "min", "max", "range", "sd", "tranched"):
         t.add_column(c, justify="left" if c == "metric" else "right")
@@ -203,7 +241,7 @@ def folds_table(doc: dict) -> Table:
     """``walkforward``: one row per fold (test window, chosen variant, metric in and out of sample)."""
     sel = doc["select"]
     f = num if sel in ("sharpe", "sortino", "calmar") else pct
-    t = Table(title=f"walk-forward {doc['name']}: {len(doc['folds'])} folds, select {sel}, "
+    t = new_table(f"walk-forward {doc['name']}: {len(doc['folds'])} folds, select {sel}, "
                     f"{'anchored' if doc['anchored'] else 'rolling'}")
     for c in ("test window", "chosen", "params", f"IS {sel}", f"OOS {sel}"):
         t.add_column(c, justify="right" if c.startswith(("IS", "OOS")) else "left")
@@ -217,7 +255,7 @@ def folds_table(doc: dict) -> Table:
 def context_table(study) -> Table:
     """``streaks --context``: each context symbol's return over the streak run / on the signal day."""
     names = study.params["context"]
-    t = Table(title="context: return over the streak run / on the signal day")
+    t = new_table("context: return over the streak run / on the signal day")
     t.add_column("signal date")
     for n in names:
         t.add_column(n, justify="right")
@@ -230,7 +268,7 @@ def context_table(study) -> Table:
 
 def compare_table(rows: list[dict], rank_by: str) -> Table:
     """``compare``: the runs best first by ``rank_by`` (fits 80 columns)."""
-    t = Table(title=f"{len(rows)} runs ranked by {rank_by}")
+    t = new_table(f"{len(rows)} runs ranked by {rank_by}")
     t.add_column("#", justify="right")
     t.add_column("run", overflow="fold")
     for c in ("CAGR", "Sharpe", "max DD"):
@@ -243,7 +281,7 @@ def compare_table(rows: list[dict], rank_by: str) -> Table:
 
 def runs_table(rows: list[dict], root: str) -> Table:
     """``runs``: what is saved (fits 80 columns: the id folds, dates never cut)."""
-    t = Table(title=f"{len(rows)} item{'s' if len(rows) != 1 else ''} in {root}")
+    t = new_table(f"{len(rows)} item{'s' if len(rows) != 1 else ''} in {root}")
     t.add_column("id", overflow="fold", ratio=3)
     t.add_column("kind", no_wrap=True)
     t.add_column("strategy / window", overflow="fold", ratio=3)
