@@ -47,6 +47,7 @@ DataOpt = Annotated[str, typer.Option("--data", "--source", help="bundled (defau
 CacheOpt = Annotated[str | None, typer.Option("--cache-dir", help="Yahoo cache folder (default: $SMALLCAP_CACHE_DIR or the user cache dir)")]
 OfflineOpt = Annotated[bool, typer.Option("--offline", help="Yahoo: use the cache only, never the network")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document instead of tables")]
+SelfContainedOpt = Annotated[bool, typer.Option("--self-contained", help="put plotly.js inside the page (4.9 MB) so it renders wherever it is copied; default: one shared copy per runs folder")]
 StrategyFileOpt = Annotated[str | None, typer.Option(
     "--strategy-file", help="a Python file of your own that registers strategies (see README: your own strategy)")]
 RankByOpt = Annotated[str, typer.Option(
@@ -395,14 +396,14 @@ def compare_cmd(run_dirs: Annotated[list[str], typer.Argument(help="run director
                 out_dir: Annotated[str | None, typer.Option("--out", help="folder of the page (default runs/compare-<UTC time>)")] = None,
                 rank_by: RankByOpt = "sharpe",
                 title: Annotated[str, typer.Option(help="page title")] = "Strategy comparison",
-                as_json: JsonOpt = False) -> None:
+                self_contained: SelfContainedOpt = False, as_json: JsonOpt = False) -> None:
     """One HTML page comparing saved runs: metrics table, equity, drawdowns, yearly returns, rotation,
     and how much of the best is luck (PBO, DSR, SPA, MCS on the runs' common window)."""
     from cli.glue import compare_runs
     from cli.present import compare_table, print_luck
 
     with err.status("comparing (with overfitting statistics)", spinner="dots") if not as_json else nullcontext():
-        page, luck, rows = compare_runs(run_dirs, out_dir, rank_by, title)
+        page, luck, rows = compare_runs(run_dirs, out_dir, rank_by, title, self_contained=self_contained)
     if as_json:
         print_json({"comparison": str(page), "rank_by": rank_by, "ranked": rows,
                     "statistics": luck.to_dict() if luck else None})
@@ -431,6 +432,7 @@ def sweep_cmd(
     start: Annotated[str | None, typer.Option(help="quick grid: first measured session")] = None,
     end: Annotated[str | None, typer.Option(help="quick grid: last measured session")] = None,
     strategy_file: StrategyFileOpt = None,
+    self_contained: SelfContainedOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Run many variants (an experiment file or a quick --grid) and compare them on one page.
@@ -477,7 +479,7 @@ def sweep_cmd(
                            force=force)
     with err.status("overfitting statistics (PBO, DSR, SPA, MCS, bootstrap intervals)", spinner="dots") \
             if not as_json else nullcontext():
-        page, luck = finish_sweep(result, exp, rank_by, report=not no_report)
+        page, luck = finish_sweep(result, exp, rank_by, report=not no_report, self_contained=self_contained)
     done = [r for r in result.rows if r["status"] == "done"]
     ranked = rank(done, rank_by, lambda r: r["metrics"])
     summary = {"out": str(result.out), "sweep_csv": str(result.out / "sweep.csv"), "variants": len(result.rows),

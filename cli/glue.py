@@ -87,7 +87,7 @@ def backtest_from_cli(*, out: str, report: bool, **options: Any) -> BacktestResu
 
 def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
                  title: str = "Strategy comparison", settings: LuckSettings | None = None,
-                 ) -> tuple[Path, LuckReport | None, list[dict]]:
+                 self_contained: bool = False) -> tuple[Path, LuckReport | None, list[dict]]:
     """Write a comparison page of saved runs (default under ``runs/compare-<UTC time>``) with the
     overfitting statistics on their common window (``stats.json`` beside it); refresh the index.
     Returns the page, the statistics and the ranked rows (label, run, metrics) for the terminal."""
@@ -99,7 +99,8 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
     folder = Path(out) if out else Path("runs") / f"compare-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     data = comparison_data(dirs, rank_by)
     luck = luck_from_runs(dirs, settings) if len(dirs) > 1 else None
-    page = write_comparison(dirs, folder, rank_by=rank_by, title=title, luck=luck.to_dict() if luck else None, data=data)
+    page = write_comparison(dirs, folder, rank_by=rank_by, title=title, luck=luck.to_dict() if luck else None, data=data,
+                            self_contained=self_contained)
     if luck:
         write_stats(luck, folder)
     write_index(folder.parent)
@@ -143,7 +144,8 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
 
 
 def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: bool,
-                 settings: LuckSettings | None = None) -> tuple[Path | None, LuckReport | None]:
+                 settings: LuckSettings | None = None, self_contained: bool = False,
+                 ) -> tuple[Path | None, LuckReport | None]:
     """After a sweep: the overfitting statistics of its finished variants (``stats.json``, and
     their columns in ``sweep.csv``), the comparison page (unless ``report`` is False) and a
     refreshed runs index. Statistics need at least two finished variants."""
@@ -158,7 +160,7 @@ def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: boo
             row["statistics"] = columns.get(row["id"])
     if report and done:
         page = write_comparison(done, result.out, rank_by=rank_by, title=f"Sweep {exp.name}",
-                                luck=luck.to_dict() if luck else None)
+                                luck=luck.to_dict() if luck else None, self_contained=self_contained)
     write_index(result.out.parent)
     return page, luck
 

@@ -6,7 +6,7 @@ turns it into HTML. :func:`write_comparison` does both and writes the files. The
 equity curves on a log scale with the benchmark, drawdowns, rolling 1-year excess return,
 calendar-year returns, rotation analytics (average share of equity per asset, switches), a heatmap
 of the ranking metric when the runs differ in exactly two parameters, and links to each run's
-tearsheet. Charts are plotly; ``plotly.min.js`` is written once beside the page (no CDN).
+tearsheet. Charts are plotly, loaded as ``reports.assets`` says (shared per runs folder, or inline).
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from core.errors import UserError
-from engine.metrics import check_rank_metric, rank, returns_metrics
+from engine.metrics import LOWER_IS_BETTER, check_rank_metric, rank, returns_metrics
 from engine.results import BacktestResult
 from reports._render import environment, number
+from reports.assets import plotly_script
 
 METRIC_COLUMNS = [
     ("CAGR", "cagr", "pct"), ("Vol", "volatility", "pct"), ("Sharpe", "sharpe", "num"), ("Sortino", "sortino", "num"),
@@ -64,16 +64,6 @@ def _thin(frame: pd.DataFrame | pd.Series):
         return frame
     step = int(np.ceil(len(frame) / MAX_POINTS))
     return frame.iloc[::step]
-
-
-def write_plotly_js(folder: Path) -> None:
-    """Write ``plotly.min.js`` into ``folder`` once (pages load it from beside themselves)."""
-    target = folder / "plotly.min.js"
-    js = get_plotlyjs()
-    if not target.exists() or target.stat().st_size != len(js.encode()):
-        tmp = folder / f".plotly.min.js.{os.getpid()}.tmp"
-        tmp.write_text(js, encoding="utf-8")
-        os.replace(tmp, target)
 
 
 def fig_html(fig, div_id: str) -> str:
@@ -178,20 +168,41 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
         varying=varying, rank_by=rank_by, periods=periods, common=common)
 
 
+#: Ten distinct colours (Tableau 10) times two dashes: 20 series told apart; more are hidden until
+#: clicked in the legend.
+PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+DASHES = ["solid", "dash"]
+SHOWN_SERIES = 20
+
+
+def line_style(i: int) -> dict:
+    """Colour and dash of the i-th series (distinct for the first 20)."""
+    return {"color": PALETTE[i % len(PALETTE)], "dash": DASHES[(i // len(PALETTE)) % len(DASHES)]}
+
+
+def growth_ticks(low: float, high: float) -> list[float]:
+    """Log-axis ticks labelled as growth of 1: 0.5, 0.6, 0.8, 1, 1.5, 2, 3, 4, 6, 8, 10, 15, 20..."""
+    mantissas = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+    ticks = [m * 10.0**e for e in range(-2, 4) for m in mantissas]
+    return [t for t in ticks if low / 1.05 <= t <= high * 1.05]
+
+
 def _line_figures(data: ComparisonData) -> dict[str, str]:
     """The equity, drawdown and rolling-excess charts as HTML fragments."""
-    palette = go.Figure().layout.template.layout.colorway or [
-        "#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692", "#B6E880", "#FF97FF", "#FECB52"]
     figures = {"equity": go.Figure(), "drawdowns": go.Figure(), "rolling": go.Figure()}
     bench = _thin(data.benchmark_growth)
     figures["equity"].add_trace(go.Scatter(x=bench.index, y=bench.to_numpy(), name=f"benchmark {data.benchmark}",
                                            line={"color": "black", "dash": "dot"}))
     for i, label in enumerate(data.labels):
-        line = {"color": palette[i % len(palette)]}
+        line = line_style(i)
+        visible = True if i < SHOWN_SERIES else "legendonly"
         for name, frame in (("equity", data.growth), ("drawdowns", data.drawdown), ("rolling", data.rolling_excess)):
             series = _thin(frame[label].dropna())
-            figures[name].add_trace(go.Scatter(x=series.index, y=series.to_numpy(), name=label, line=line))
-    figures["equity"].update_yaxes(type="log", title="growth of 1")
+            figures[name].add_trace(go.Scatter(x=series.index, y=series.to_numpy(), name=label, line=line,
+                                               visible=visible))
+    values = pd.concat([data.growth.stack(), data.benchmark_growth]).dropna()
+    ticks = growth_ticks(float(values.min()), float(values.max()))
+    figures["equity"].update_yaxes(type="log", title="growth of 1", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
     figures["drawdowns"].update_yaxes(tickformat=".0%")
     figures["rolling"].update_yaxes(tickformat=".0%")
     figures["rolling"].add_hline(y=0, line_color="black", line_width=1)
@@ -265,7 +276,7 @@ def _luck_figures(data: ComparisonData, luck: dict) -> dict[str, str]:
 
 
 def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy comparison",
-                      luck: dict | None = None) -> str:
+                      luck: dict | None = None, self_contained: bool = False) -> str:
     """The comparison page's HTML for ``data`` (links relative to the folder ``out``); ``luck``:
     the overfitting statistics (``stats.json`` as a dict) to show, if any."""
     years = list(data.yearly.index)
@@ -285,7 +296,7 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
         luck = {**luck, "best_label": dict(zip(names, data.labels, strict=True)).get(luck["best"], luck["best"])}
         extra = _luck_figures(data, luck)
     return environment().get_template("compare.html").render(
-        luck=luck, **extra,
+        luck=luck, **extra, plotly_script=plotly_script(out / "comparison.html", self_contained),
         title=title, runs=data.runs, period=period, period_warning=period_warning, benchmark=data.benchmark,
         rank_by=data.rank_by, generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         param_columns=params, metric_columns=METRIC_COLUMNS, rows=_table_rows(data, out), years=years,
@@ -295,8 +306,9 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
 
 def write_comparison(run_dirs: list[str | Path], out: str | Path, rank_by: str = "sharpe",
                      title: str = "Strategy comparison", luck: dict | None = None,
-                     data: ComparisonData | None = None) -> Path:
-    """Write ``out/comparison.html`` (and ``out/plotly.min.js``) comparing ``run_dirs``; return the page.
+                     data: ComparisonData | None = None, self_contained: bool = False) -> Path:
+    """Write ``out/comparison.html`` comparing ``run_dirs``; return the page. plotly.js is shared
+    by the runs folder (``out``'s parent), or inline with ``self_contained`` (``reports.assets``).
 
     ``rank_by``: a metric the table is ordered by (and the heatmap shows); see ``engine.metrics.rank``.
     ``luck``: the overfitting statistics of these runs (``research.luck``, as a dict) for the
@@ -306,8 +318,7 @@ def write_comparison(run_dirs: list[str | Path], out: str | Path, rank_by: str =
     data = data if data is not None else comparison_data(run_dirs, rank_by)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    html = render_comparison(data, out, title, luck)
-    write_plotly_js(out)
+    html = render_comparison(data, out, title, luck, self_contained)
     page = out / "comparison.html"
     tmp = out / f".comparison.html.{os.getpid()}.tmp"
     tmp.write_text(html, encoding="utf-8")
@@ -333,8 +344,15 @@ def _heatmap(data: ComparisonData, axes: list[str]) -> str:
     z = [[None] * len(xs) for _ in ys]
     for x, y, v in cells:
         z[ys.index(y)][xs.index(x)] = None if _missing(v) else v
-    fig = go.Figure(go.Heatmap(z=z, x=[str(x) for x in xs], y=[str(y) for y in ys], colorscale="RdYlGn",
-                               texttemplate="%{z:.3f}", colorbar={"title": metric}))
+    # diverging around the benchmark's value of the metric (or the median when it has none), so
+    # colour says "better or worse than just holding the benchmark", not the spread of the grid
+    reference = data.runs[0].metrics.get(f"benchmark_{metric}")
+    values = [v for row in z for v in row if v is not None]
+    middle = float(reference) if reference is not None else float(np.median(values))
+    reverse = metric in LOWER_IS_BETTER
+    fig = go.Figure(go.Heatmap(z=z, x=[str(x) for x in xs], y=[str(y) for y in ys], colorscale="RdBu",
+                               reversescale=reverse, zmid=middle, texttemplate="%{z:.3f}",
+                               colorbar={"title": f"{metric}<br>(mid: {'benchmark ' if reference is not None else 'median '}{middle:.3f})"}))
     fig.update_xaxes(title=axes[0], type="category")
     fig.update_yaxes(title=axes[1], type="category")
     return fig_html(fig, "heatmap")

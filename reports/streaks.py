@@ -9,7 +9,8 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from reports._render import environment, number
-from reports.compare import fig_html, write_plotly_js
+from reports.assets import plotly_script
+from reports.compare import fig_html
 from research.events import StreakStudy
 
 
@@ -20,7 +21,8 @@ def _cell(v) -> Markup:
 
 
 def write_streaks_html(study: StreakStudy, out: str | Path) -> Path:
-    """Write the page to ``out`` (an .html file) with ``plotly.min.js`` beside it; return the path."""
+    """Write the page to ``out`` (an .html file), self-contained (plotly.js inline: it renders
+    wherever it is copied, and nothing else is dropped beside it); return the path."""
 
 
     out = Path(out)
@@ -48,8 +50,7 @@ def write_streaks_html(study: StreakStudy, out: str | Path) -> Path:
         episodes=study.episodes, horizons=p["horizons"], target=p.get("target"), versus=p.get("versus"),
         summary=study.summary, sides=[("target", p.get("target")), ("versus", p.get("versus"))],
         symbol=p.get("symbol"), chart=fig_html(chart, "series"), dist=fig_html(dist, "distribution"),
-        pct=lambda v: number(v, "pct"), cell=_cell, context=p.get("context") or [])
-    write_plotly_js(out.parent)
+        pct=lambda v: number(v, "pct"), cell=_cell, context=p.get("context") or [], plotly_script=plotly_script(out, True))
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, out)

@@ -1,6 +1,6 @@
 """A simple study page (findings, tables, plotly charts) and the timing-luck page built on it.
 
-Reads saved runs only. ``plotly.min.js`` is written beside the page, as for comparisons.
+Reads saved runs only. plotly.js is shared by the runs folder or inline (``reports.assets``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 
 from engine.results import BacktestResult
 from reports._render import environment, number
-from reports.compare import fig_html, write_plotly_js
+from reports.assets import plotly_script
+from reports.compare import fig_html
 
 
 @dataclass
@@ -37,14 +38,14 @@ class StudyPage:
     charts: list[tuple[str, str]] = field(default_factory=list)  # (title, plotly HTML fragment)
 
 
-def write_study_page(page: StudyPage, path: str | Path) -> Path:
-    """Write ``page`` to ``path`` (atomically) with ``plotly.min.js`` beside it; return the path."""
+def write_study_page(page: StudyPage, path: str | Path, self_contained: bool = False) -> Path:
+    """Write ``page`` to ``path`` (atomically); plotly.js as ``reports.assets`` says; return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     html = environment().get_template("study.html").render(
         title=page.title, subtitle=page.subtitle + f" · generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}",
-        findings=page.findings, tables=page.tables, charts=page.charts)
-    write_plotly_js(path.parent)
+        findings=page.findings, tables=page.tables, charts=page.charts,
+        plotly_script=plotly_script(path, self_contained))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, path)

@@ -30,6 +30,7 @@ import pandas as pd
 
 from engine.results import BacktestResult
 from reports._render import environment, number
+from strategies import get_strategy
 
 TEMPLATE = Path(__file__).parent / "templates" / "quantstats_tearsheet.html"
 
@@ -160,6 +161,16 @@ def _cell(v: float | None) -> dict:
     return {"text": f"{v * 100:.2f}", "color": color}
 
 
+def short_title(run: BacktestResult) -> str:
+    """The strategy and only the parameters that differ from its defaults (all of them are in the
+    settings block): ``relative_momentum (lookback=63)``."""
+    spec = get_strategy(run.config.strategy)
+    defaults = spec.cls.Params().model_dump(mode="json")
+    changed = [f"{k}={v}" for k, v in run.config.param_values().items()
+               if defaults.get(k) != v and k not in ("targets", "label")]
+    return run.config.strategy + (f" ({', '.join(changed)})" if changed else " (defaults)")
+
+
 def write_tearsheet(run_dir: str | Path, output: str | Path | None = None) -> Path:
     """Write ``tearsheet.html`` for the saved run in ``run_dir`` and return its path.
 
@@ -179,8 +190,7 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None) -> Pa
     returns.index = pd.DatetimeIndex(returns.index).tz_localize(None)
     strategy = returns["strategy"].rename("Strategy")
     benchmark = returns["benchmark"].rename(bench_name)
-    params = ", ".join(f"{k}={v}" for k, v in run.config.param_values().items() if k not in ("cash_asset",))
-    title = f"{run.config.strategy} ({params})"
+    title = short_title(run)
     out = Path(output) if output else Path(run_dir) / "tearsheet.html"
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:

@@ -59,3 +59,15 @@ def test_slippage_costs_from_the_reference_price_and_commission_is_the_rate(data
         assert run.metrics["rejected_orders"] == 0
     gross = free.orders[free.orders["status"] == "completed"]
     assert np.all(gross["commission"] == 0.0)
+
+
+def test_minimum_commission_per_order(data):
+    """Catches a minimum commission that is not applied: 1 bp with a $10 minimum on a $100,000
+    account charges max(1 bp of the value, $10) on every fill (small rebalancing trades hit it)."""
+    run = run_backtest(RunConfig(strategy="fixed_mix", start=START, end=END, params={"tolerance": 0.0},
+                                 broker={"commission_bps": 1.0, "commission_min": 10.0, "fractional": True}),
+                       data("fixed_mix"))
+    fills = run.orders[run.orders["status"] == "completed"]
+    expected = np.maximum(fills["value"] * 1e-4, 10.0)
+    assert np.allclose(fills["commission"], expected, rtol=1e-9)
+    assert (fills["commission"] == 10.0).sum() >= 5  # the minimum really bites
