@@ -128,7 +128,7 @@ def test_streaks_html_renders_in_headless_chromium(tmp_path, cli):
     page = tmp_path / "streaks.html"
     assert cli("streaks", "--target", "IWM", "--html", str(page)).code == 0
     html = page.read_text()
-    assert "2024-07-16" in html and "missing" in html and 'src="plotly.min.js"' in html
+    assert "2024-07-16" in html and "missing" in html and "Plotly" in html and 'src="plotly.min.js"' not in html
     visit = open_page(page, tmp_path / "streaks.png")
     assert visit.console_errors == [] and visit.page_errors == [] and visit.remote_requests == []
     assert visit.screenshot_has_content()

@@ -38,7 +38,7 @@ def test_terminal_and_page_rank_volatility_the_same_way(cli, tmp_path):
     r = cli("sweep", "--strategy", "buy_and_hold", "--grid", "symbol=SPY,IWM,TLT", "--start", "2015-01-02",
             "--end", "2015-12-31", "--executor", "serial", "--rank-by", "volatility", "--out", str(tmp_path / "s"))
     assert r.code == 0, r.stderr
-    terminal = re.findall(r"│ ([0-9a-f]{8}) ", r.stdout)
+    terminal = re.findall(r"^ ?([0-9a-f]{8}) ", r.stdout, flags=re.M)
     page = re.findall(r'data-run="([0-9a-f]{8})"', (tmp_path / "s" / "comparison.html").read_text())
     assert len(terminal) == 3 and terminal == page
     with open(tmp_path / "s" / "sweep.csv") as f:
