@@ -168,3 +168,61 @@ def test_fetch_command_with_a_fake_network(tmp_path, monkeypatch, iwm_yahoo, cli
     assert result.code == 2 and "failed after 4 attempts" in result.stderr
     result = cli("data", "show", "IWM", "--data", "yahoo", "--offline", "--cache-dir", str(tmp_path), "--json")
     assert result.code == 0 and '"2024-12-31"' in result.stdout
+
+
+class NoNetworkYahoo(FakeYahoo):
+    """What yfinance does without a network: logs, warns, records the error, returns nothing."""
+
+    def __call__(self, tickers, start=None, end=None, **kw):
+        import logging
+        import warnings
+
+        import yfinance.shared
+
+        self.calls.append({"ticker": tickers, "start": start, "end": end, **kw})
+        logging.getLogger("yfinance").error("1 Failed download: %s", tickers)
+        warnings.warn("some pandas FutureWarning from inside yfinance", FutureWarning, stacklevel=1)
+        yfinance.shared._ERRORS[tickers] = "Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com"
+        return pd.DataFrame()
+
+
+def test_a_second_fetch_of_a_symbol_listed_after_1990_works(tmp_path, monkeypatch, iwm_yahoo, cli):
+    """IWM starts in 2000: the first fetch asks from 1990 and gets what exists; the second only
+    brings the cache up to date and never asks again for the years before it (which are empty)."""
+    fake = FakeYahoo(iwm_yahoo)
+    monkeypatch.setattr(yfinance, "download", fake)
+    for _ in range(2):
+        r = cli("data", "fetch", "IWM", "--cache-dir", str(tmp_path), "--json")
+        assert r.code == 0, r.stderr
+    assert all(c["start"] != "1990-01-01" for c in fake.calls[1:])
+    src = _source(tmp_path, monkeypatch, fake)
+    fake.calls.clear()
+    frame = src.refresh("IWM", start="1995-01-03", end="2024-12-31")  # an earlier start, but nothing there
+    assert frame.index[0] == pd.Timestamp("2024-01-02") and len(fake.calls) == 1
+
+
+def test_no_network_is_named_as_such_after_bounded_retries_and_yfinance_stays_quiet(tmp_path, monkeypatch, iwm_yahoo, cli):
+    fake = NoNetworkYahoo(iwm_yahoo)
+    monkeypatch.setattr(yfinance, "download", fake)
+    slept = []
+    monkeypatch.setattr("engine.data.yahoo.time.sleep", slept.append)
+    r = cli("data", "fetch", "IWM", "--cache-dir", str(tmp_path))
+    assert r.code == 2
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, r.stderr  # no yfinance log lines, no warnings, no traceback
+    assert "no network" in lines[0] and "Could not resolve host" in lines[0] and "--data bundled" in lines[0]
+    assert len(fake.calls) == 4 and sum(slept) + 4 * fake.calls[0]["timeout"] <= 35  # about 30 s in all
+    assert not (tmp_path / "yahoo" / "IWM.parquet").exists()
+
+
+def test_a_damaged_cache_is_reported_offline_and_refetched_online(tmp_path, monkeypatch, iwm_yahoo, cli):
+    fake = FakeYahoo(iwm_yahoo)
+    monkeypatch.setattr(yfinance, "download", fake)
+    assert cli("data", "fetch", "IWM", "--cache-dir", str(tmp_path)).code == 0
+    cache = tmp_path / "yahoo" / "IWM.parquet"
+    cache.write_bytes(b"PAR1 not really a parquet file")
+    r = cli("data", "show", "IWM", "--data", "yahoo", "--offline", "--cache-dir", str(tmp_path))
+    assert r.code == 2 and "is damaged" in r.stderr and "Traceback" not in r.stderr
+    r = cli("data", "fetch", "IWM", "--cache-dir", str(tmp_path), "--json")
+    assert r.code == 0, r.stderr
+    assert pd.read_parquet(cache).index[-1] == pd.Timestamp("2024-12-31")

@@ -3,8 +3,15 @@
 * Downloads with ``auto_adjust=False`` (raw OHLC plus ``Adj Close``), dividends and splits,
   flattens MultiIndex columns, strips the timezone to plain session dates and treats ``end`` as
   inclusive (yfinance's own ``end`` is exclusive).
-* Rate limits and transient network errors are retried with exponential backoff; a persistent
-  failure is a :class:`UserError` and leaves the cache as it was.
+* Rate limits and network failures are retried with exponential backoff within about 30 s
+  (5 s per attempt, waits of 2, 4 and 8 s); a persistent failure is one :class:`UserError` naming
+  the network and the offline alternatives, and leaves the cache as it was. yfinance swallows
+  DNS and timeout errors and returns an empty frame: its per-ticker error record
+  (``yfinance.shared._ERRORS``) tells a network failure from an unknown symbol. yfinance's own
+  log lines and warnings never reach the terminal.
+* A refresh only reaches back before the cached history when an earlier ``start`` is asked for;
+  an empty answer there means "no earlier history", not an error (ETFs listed after 1990).
+* A damaged cache file is reported (and fetched again when online).
 * Cache: one parquet file per symbol under ``--cache-dir``, ``$SMALLCAP_CACHE_DIR`` or the user
   cache folder (platformdirs). Files are written to a temporary name and renamed into place,
   so a crash mid-write keeps the previous cache. A refresh fetches only the missing range
@@ -15,9 +22,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
+import warnings
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +42,38 @@ CACHE_ENV = "SMALLCAP_CACHE_DIR"
 DEFAULT_START = pd.Timestamp("1990-01-01")
 ATTEMPTS = 4
 BASE_DELAY_SECONDS = 2.0
+TIMEOUT_SECONDS = 5  # per download attempt: with the waits, about 30 s in all
+NETWORK_WORDS = ("resolve", "connect", "timed out", "timeout", "connection", "curl", "network", "ssl",
+                 "unreachable", "temporary failure", "reset by peer")
+
+
+@contextmanager
+def _quiet_yfinance():
+    """Silence yfinance's logger and warnings while it runs (errors come back as values)."""
+    logger = logging.getLogger("yfinance")
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.CRITICAL + 1)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def _ticker_error(ticker: str) -> str:
+    """yfinance's recorded error for ``ticker`` in its last download ('' if none)."""
+    import yfinance.shared
+
+    errors = getattr(yfinance.shared, "_ERRORS", {}) or {}
+    return str(errors.get(ticker) or errors.get(ticker.upper()) or "")
+
+
+def _is_network_message(text: str) -> bool:
+    low = text.lower()
+    return any(w in low for w in NETWORK_WORDS)
 
 
 def default_cache_dir() -> Path:
@@ -83,10 +125,10 @@ class YahooSource(Source):
     name = "yahoo"
 
     def __init__(self, cache_dir: str | Path | None = None, offline: bool = False,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] | None = None) -> None:
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
         self.offline = offline
-        self._sleep = sleep
+        self._sleep = sleep or time.sleep
         self._bundled = bundled_source()
         self._loaded: dict[str, RawSeries] = {}
 
@@ -108,35 +150,53 @@ class YahooSource(Source):
         bundled = bundled_files().get(symbol)
         return bundled.kind if bundled else "price"
 
-    def _download(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp, kind: str) -> pd.DataFrame:
+    def _download(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp, kind: str,
+                  allow_empty: bool = False) -> pd.DataFrame | None:
+        """Rows of ``ticker`` in ``[start, end]``; None if empty and ``allow_empty``."""
         import yfinance
 
-        last_exc: Exception | None = None
+        last_problem = ""
         for attempt in range(ATTEMPTS):
+            if attempt:
+                self._sleep(BASE_DELAY_SECONDS * 2 ** (attempt - 1))
             try:
-                frame = yfinance.download(ticker, start=start.strftime("%Y-%m-%d"),
-                                          end=(end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
-                                          auto_adjust=False, actions=True, progress=False,
-                                          threads=False, multi_level_index=False)
+                with _quiet_yfinance():
+                    frame = yfinance.download(ticker, start=start.strftime("%Y-%m-%d"),
+                                              end=(end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+                                              auto_adjust=False, actions=True, progress=False,
+                                              threads=False, multi_level_index=False, timeout=TIMEOUT_SECONDS)
             except Exception as exc:  # noqa: BLE001 - classified just below
                 if not _is_transient(exc):
                     raise UserError(f"yahoo: download of {ticker} failed: {exc}",
                                     "check the symbol; use --data bundled to work offline") from None
-                last_exc = exc
-                if attempt + 1 < ATTEMPTS:
-                    self._sleep(BASE_DELAY_SECONDS * 2**attempt)
+                last_problem = f"{type(exc).__name__}: {exc}"
                 continue
-            if frame is None or len(frame) == 0:
-                raise DataError(f"yahoo:{ticker}: no rows for {start.date()}..{end.date()} (rule: a download returns data)",
-                                "check the symbol and the dates; Yahoo may not list it")
-            return normalize_yahoo_frame(frame, ticker, kind)
-        raise UserError(f"yahoo: download of {ticker} failed after {ATTEMPTS} attempts: {last_exc}",
-                        "no network or rate-limited; retry later, or use --offline / --data bundled")
+            if frame is not None and len(frame):
+                return normalize_yahoo_frame(frame, ticker, kind)
+            problem = _ticker_error(ticker)
+            if _is_network_message(problem):
+                last_problem = problem
+                continue
+            if allow_empty:
+                return None
+            raise DataError(f"yahoo:{ticker}: no rows for {start.date()}..{end.date()} (rule: a download returns data)",
+                            "check the symbol and the dates; Yahoo may not list it")
+        first_line = last_problem.strip().splitlines()[0][:160] if last_problem.strip() else "no answer"
+        raise UserError(f"yahoo: download of {ticker} failed after {ATTEMPTS} attempts: no network or rate-limited "
+                        f"({first_line})",
+                        "check the connection and retry later; work offline with --data bundled, or with --offline "
+                        "on what is cached")
 
     def read_cache(self, symbol: str) -> pd.DataFrame | None:
-        """The cached frame of ``symbol`` or None."""
+        """The cached frame of ``symbol`` or None; a damaged file is a :class:`DataError`."""
         path = self.path(symbol)
-        return pd.read_parquet(path) if path.exists() else None
+        if not path.exists():
+            return None
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
+            raise DataError(f"the Yahoo cache file {path} is damaged ({type(exc).__name__})",
+                            f"run `smallcap data fetch {symbol}` while online to fetch it again, or delete the file") from None
 
     def _write_cache(self, symbol: str, frame: pd.DataFrame) -> None:
         path = self.path(symbol)
@@ -152,23 +212,30 @@ class YahooSource(Source):
                 end: pd.Timestamp | str | None = None) -> pd.DataFrame:
         """Bring the cache of ``symbol`` up to ``end`` (default yesterday), fetching only what is missing.
 
-        Returns the validated cached frame. ``start`` (default 1990-01-01) extends the history
-        backwards if the cache starts later.
+        Returns the validated cached frame. ``start``: fetch from there when nothing is cached
+        (default 1990-01-01), or reach back to it when it is before the cached history (an empty
+        answer means there is no earlier history). A damaged cache file is fetched again.
         """
         symbol = symbol.upper()
         kind = self.kind_of(symbol)
         if kind == "macro":
             return self._bundled.load(symbol).frame
         ticker = YAHOO_TICKERS.get(symbol, symbol)
-        start = pd.Timestamp(start) if start is not None else DEFAULT_START
+        asked = pd.Timestamp(start) if start is not None else None
+        start = asked if asked is not None else DEFAULT_START
         end = pd.Timestamp(end) if end is not None else pd.Timestamp.today().normalize() - pd.Timedelta(days=1)
-        cached = self.read_cache(symbol)
+        try:
+            cached = self.read_cache(symbol)
+        except DataError:
+            cached = None  # damaged: fetch the whole history again
         if cached is None:
             merged = self._download(ticker, start, end, kind)
         else:
             parts = [cached]
-            if start < cached.index[0]:
-                parts.insert(0, self._download(ticker, start, cached.index[0] - pd.Timedelta(days=1), kind))
+            if asked is not None and asked < cached.index[0]:
+                head = self._download(ticker, asked, cached.index[0] - pd.Timedelta(days=1), kind, allow_empty=True)
+                if head is not None:
+                    parts.insert(0, head)
             if end > cached.index[-1]:
                 tail = self._download(ticker, cached.index[-1], end, kind)
                 if kind == "price" and self._adjustment_changed(cached, tail):
