@@ -336,9 +336,11 @@ def backtest_cmd(
             strategy_file=strategy_file, out=out_dir, report=not no_report)
     if as_json:
         print_json({"run_dir": str(result.run_dir), "metrics": result.metrics, "warnings": result.warnings,
-                    "config": result.config.to_dict()})
-        return
-    print_run(out, err, result)
+                    "config": result.config.to_dict(), "tearsheet_error": result.tearsheet_error})
+    else:
+        print_run(out, err, result)
+    if result.tearsheet_error:
+        raise typer.Exit(1)
 
 
 @app.command("signal")
@@ -454,10 +456,15 @@ def sweep_cmd(
 
     from cli.glue import finish_sweep, prepare_sweep
     from cli.present import print_luck, sweep_table
+    from engine.executors import check_scheduler_address
     from engine.metrics import rank
     from engine.sweep import claim_folder, run_sweep
     from reports.tearsheet import write_tearsheet
 
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers must be at least 1, got {workers}", "e.g. --workers 2")
+    if executor == "dask" and scheduler:
+        check_scheduler_address(scheduler)  # before any work or progress bar
     exp, variants, folder, note = prepare_sweep(experiment, strategy, parse_grid(grid or []),
                                                 parse_assignments(param or []), parse_date(start, "--start"),
                                                 parse_date(end, "--end"), out_dir, rank_by, strategy_file)
@@ -466,7 +473,7 @@ def sweep_cmd(
         err.print(note, markup=False)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("eta"), TimeRemainingColumn()]
-    with Progress(*columns, console=err, disable=as_json) as progress:
+    with Progress(*columns, console=err, disable=as_json, transient=True) as progress:
         task = progress.add_task(f"sweep {exp.name} [{executor}]", total=len(variants))
 
         def tick(row: dict) -> None:
@@ -474,9 +481,15 @@ def sweep_cmd(
             if row["status"] == "failed":
                 progress.console.print(f"variant {row['id']} failed: {row['error']}", markup=False)
 
-        result = run_sweep(variants, folder, executor=executor, workers=workers, scheduler=scheduler,
-                           resume=resume, after_save=write_tearsheet if tearsheets else None, on_result=tick,
-                           force=force)
+        try:
+            result = run_sweep(variants, folder, executor=executor, workers=workers, scheduler=scheduler,
+                               resume=resume, after_save=write_tearsheet if tearsheets else None, on_result=tick,
+                               force=force)
+        except KeyboardInterrupt:
+            progress.stop()
+            err.print(f"interrupted: finished variants are in {folder}/sweep.csv; continue with --out {folder} --resume",
+                      markup=False)
+            raise typer.Exit(130) from None
     with err.status("overfitting statistics (PBO, DSR, SPA, MCS, bootstrap intervals)", spinner="dots") \
             if not as_json else nullcontext():
         page, luck = finish_sweep(result, exp, rank_by, report=not no_report, self_contained=self_contained)
@@ -490,6 +503,8 @@ def sweep_cmd(
                            "metrics": r["metrics"], **(r.get("statistics") or {})} for r in ranked]}
     if as_json:
         print_json(summary)
+        if result.failed:
+            raise typer.Exit(1)
         return
     out.print(sweep_table(exp.name, ranked[:5], len(done), rank_by, exp_grid_keys(exp)))
     if luck:
@@ -642,8 +657,17 @@ def streaks_cmd(
         out.print(f"html: {page}", markup=False)
 
 
+def _terminate(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``smallcap`` console script: user errors print one line and exit 2."""
+    """Entry point of the ``smallcap`` console script: user errors print one line and exit 2;
+    Ctrl-C and SIGTERM (what `timeout`, batch schedulers and systemd send) stop cleanly, exit 130."""
+    import signal
+
+    if argv is None:  # the console script (not tests calling main in-process)
+        signal.signal(signal.SIGTERM, _terminate)
     command = typer.main.get_command(app)
     try:
         code = command.main(args=argv, prog_name="smallcap", standalone_mode=False)

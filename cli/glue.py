@@ -15,7 +15,7 @@ from typing import Any
 from core.errors import UserError
 from engine.config import RunConfig, make_run_config, read_toml
 from engine.metrics import check_rank_metric
-from engine.results import BacktestResult, is_complete_run
+from engine.results import BacktestResult, ensure_writable, is_complete_run
 from engine.runner import run_backtest
 from engine.sweep import (
     Experiment,
@@ -57,7 +57,9 @@ def build_config(strategy: str | None, params: dict[str, str], symbols: str | No
     if not doc.get("strategy"):
         raise UserError("no strategy given", "name one, e.g. `smallcap backtest relative_momentum`; list them with `smallcap strategies`")
     doc["params"] = {**doc.get("params", {}), **params}
-    if symbols:
+    if symbols is not None:
+        if not [x for x in symbols.split(",") if x.strip()]:
+            raise UserError("--symbols is empty", "name the risk assets, e.g. --symbols IWM,SPY,QQQ")
         if doc.get("strategy_file"):
             load_strategy_file(doc["strategy_file"])
         if "assets" not in get_strategy(doc["strategy"]).cls.Params.model_fields:
@@ -76,11 +78,19 @@ def build_config(strategy: str | None, params: dict[str, str], symbols: str | No
 
 
 def backtest_from_cli(*, out: str, report: bool, **options: Any) -> BacktestResult:
-    """Build the config, run it, save the run directory under ``out``, write the tearsheet."""
-    result = run_backtest(build_config(**options))
+    """Build the config, check ``out`` is writable, run, save the run directory, write the
+    tearsheet. A tearsheet that fails after the run is saved is recorded in
+    ``result.tearsheet_error`` (the run stays saved)."""
+    config = build_config(**options)
+    ensure_writable(out)
+    result = run_backtest(config)
     run_dir = result.save(Path(out))
+    result.tearsheet_error = None
     if report:
-        write_tearsheet(run_dir)
+        try:
+            write_tearsheet(run_dir)
+        except Exception as exc:  # noqa: BLE001 - the run is saved; say why the page is missing
+            result.tearsheet_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
     write_index(Path(out))
     return result
 
@@ -98,6 +108,7 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
         raise UserError(f"not a complete run directory: {bad[0]}", "pass folders written by `smallcap backtest`")
     folder = Path(out) if out else Path("runs") / f"compare-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     data = comparison_data(dirs, rank_by)
+    ensure_writable(folder)
     luck = luck_from_runs(dirs, settings) if len(dirs) > 1 else None
     page = write_comparison(dirs, folder, rank_by=rank_by, title=title, luck=luck.to_dict() if luck else None, data=data,
                             self_contained=self_contained)
@@ -140,6 +151,7 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
     else:  # each sweep its own folder, as backtests: name, UTC time and a hash of its variants
         digest = hashlib.sha256(",".join(sorted(v.id for v in variants)).encode()).hexdigest()[:6]
         folder = Path("runs") / f"sweep-{exp.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{digest}"
+    ensure_writable(folder)
     return exp, variants, folder, note
 
 
@@ -178,6 +190,7 @@ def timing_from_cli(strategy: str, params: dict[str, str], start: str | None, en
     defaults = {k: v for k, v in (("start", start), ("end", end)) if v}
     exp, schedule, n = timing_experiment(strategy, params, defaults, tranches, path)
     folder = Path(out) if out else Path("runs") / f"timing-{strategy}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    ensure_writable(folder)
     result = run_sweep(expand(exp), folder, **sweep_options)
     summary = timing_summary(result, schedule, n)
     page = write_timing_page(summary.to_dict(), folder / "variants", folder / "timing.html", strategy)
@@ -195,6 +208,7 @@ def walkforward_from_cli(experiment: str | None, strategy: str | None, grids: di
     train_n, test_n = parse_window(train, "--train"), parse_window(test, "--test")
     exp, variants, _, _ = prepare_sweep(experiment, strategy, grids, params, start, end, None, "sharpe", strategy_file)
     folder = Path(out) if out else Path("runs") / f"walkforward-{exp.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    ensure_writable(folder)
     result = run_sweep(variants, folder, **sweep_options)
     if result.failed:
         raise UserError(f"{len(result.failed)} variant(s) failed: {result.failed[0]['error']}", f"see {folder / 'sweep.csv'}")

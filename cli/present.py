@@ -142,6 +142,9 @@ def print_run(out: Console, err: Console, result) -> None:
     out.print(f"risk-free {m['risk_free_rate']:.2%} ({m['risk_free_source']})", markup=False)
     for w in result.warnings:
         err.print(f"warning: {w}", markup=False)
+    if result.tearsheet_error:
+        err.print(f"run saved to {result.run_dir} (tearsheet not written: {result.tearsheet_error})", markup=False)
+        return
     out.print(f"run saved to {result.run_dir}", markup=False)
     tearsheet = result.run_dir / "tearsheet.html" if result.run_dir else None
     if tearsheet and tearsheet.exists():

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.errors import UserError, did_you_mean
 from core.symbols import Symbol
@@ -25,7 +33,7 @@ DEFAULT_OPEN_FILL_BUFFER = 0.01
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class BrokerConfig(_Model):
@@ -53,6 +61,16 @@ class DataConfig(_Model):
     source: str = "bundled"
     cache_dir: str | None = None
     offline: bool = False
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, v: str) -> str:
+        v = v.strip()
+        if v.startswith("csv:") and not v[4:].strip():
+            raise ValueError("csv: names no folder (write csv:DIR)")
+        if v not in ("bundled", "yahoo") and not v.startswith("csv:"):
+            raise ValueError(f"unknown data source '{v}' (use bundled, yahoo or csv:DIR)")
+        return v
     macro_lag: int = Field(1, ge=0, le=5, description="sessions after its date that a macro value (FRED) is "
                            "usable; 1: FRED publishes after the equity close, 0: at the close it is dated")
 

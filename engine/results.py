@@ -53,6 +53,7 @@ class BacktestResult:
     manifest: dict
     warnings: list[str] = field(default_factory=list)
     run_dir: Path | None = None
+    tearsheet_error: str | None = None  # set when the run was saved but its tearsheet failed
 
     def default_dir_name(self) -> str:
         """``<UTC timestamp>-<strategy>-<config hash>``."""
@@ -60,8 +61,15 @@ class BacktestResult:
         return f"{stamp}-{self.config.strategy}-{self.config.short_hash()}"
 
     def save(self, parent: str | Path = "runs", name: str | None = None) -> Path:
-        """Write the run directory under ``parent`` atomically and return its path."""
-        parent = Path(parent)
+        """Write the run directory under ``parent`` atomically and return its path. A failure to
+        write (full disk, permissions) is a one-line :class:`UserError`; nothing is left behind."""
+        try:
+            return self._save(Path(parent), name)
+        except OSError as exc:
+            raise UserError(f"could not save the run under {parent}: {exc.strerror or exc}",
+                            "free some disk space or pass another --out") from None
+
+    def _save(self, parent: Path, name: str | None) -> Path:
         parent.mkdir(parents=True, exist_ok=True)
         base = name or self.default_dir_name()
         tmp = parent / f".tmp-{base}-{os.getpid()}"
@@ -122,6 +130,22 @@ def _csv(frame: pd.DataFrame, path: Path, index: bool) -> None:
         frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
         frame.index.name = "date"
     frame.to_csv(path, index=index, lineterminator="\n")
+
+
+def ensure_writable(folder: str | Path) -> Path:
+    """Create ``folder`` and prove a file can be written there, before any work; a one-line
+    :class:`UserError` naming the path and the reason otherwise (read-only, no permission, a file
+    in the way, a name too long, a full disk)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"cannot write to {folder}: {exc.strerror or exc}",
+                        "pass --out a folder you can write to") from None
+    return folder
 
 
 def is_complete_run(path: Path) -> bool:

@@ -22,14 +22,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import os
 import resource
 import shutil
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import as_completed as futures_completed
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +42,7 @@ from core.errors import UserError
 from engine.config import RunConfig, format_validation_error, make_run_config, read_toml
 from engine.data.market import load_market_data
 from engine.data.sources import open_source
+from engine.executors import EXECUTORS, executor_map
 from engine.results import is_complete_run
 from engine.runner import data_needs, run_backtest
 from strategies import get_strategy
@@ -49,7 +50,6 @@ from strategies import get_strategy
 #: A hook run in the worker on each saved variant folder (e.g. a tearsheet writer); must pickle.
 AfterSave = Callable[[Path], Any]
 
-EXECUTORS = ("serial", "process", "dask")
 SWEEP_COLUMNS = ["cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar", "exposure", "turnover",
                  "trades", "switches", "rejected_orders", "final_equity"]
 
@@ -173,6 +173,9 @@ def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = N
     """
     target = Path(run_dir)
     row: dict[str, Any] = {"id": target.name, "pid": os.getpid()}
+    if finished_ok(target):  # a retry (Dask) of a variant already saved: keep it, never duplicate it
+        row.update(status="done", metrics=json.loads((target / "metrics.json").read_text()))
+        return row
     try:
         config = RunConfig(**config_doc)
         src = _source(config.data.source, config.data.cache_dir, config.data.offline)
@@ -210,63 +213,75 @@ def claim_folder(out: Path, variants: list[Variant], force: bool = False) -> Non
     os.replace(tmp, marker)
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temp(folder: Path) -> list[Path]:
+    """Remove hidden ``.tmp-*-<pid>`` folders and ``.running-*`` markers whose process is gone
+    (a save or variant killed midway); those of live processes are left alone."""
+    removed = []
+    for path in [*folder.glob(".tmp-*"), *folder.glob(".running-*")]:
+        owner = path.name.rsplit("-", 1)[-1] if path.name.startswith(".tmp-") else \
+            (path.read_text().strip() if path.is_file() else "")
+        if owner.isdigit() and _pid_alive(int(owner)):
+            continue
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def finished_ok(run_dir: Path) -> bool:
+    """True if ``run_dir`` is a complete run whose files parse (metrics.json, returns.csv)."""
+    if not is_complete_run(run_dir):
+        return False
+    try:
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+        head = (run_dir / "returns.csv").read_text().splitlines()
+    except (OSError, ValueError):
+        return False
+    return isinstance(metrics, dict) and "cagr" in metrics and len(head) > 1 and head[0] == "date,strategy,benchmark"
+
+
+@contextmanager
+def locked(out: Path):
+    """Hold an exclusive lock on ``out/.lock`` (``flock``) for the sweep; a second sweep on the
+    same folder is refused at once with a one-line error."""
+    out.mkdir(parents=True, exist_ok=True)
+    handle = open(out / ".lock", "a+")  # noqa: SIM115 - held for the whole sweep
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise UserError(f"another sweep is writing into {out}", "wait for it to finish, or pass another --out") from None
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
 def _pending(variants: list[Variant], folder: Path, resume: bool) -> tuple[list[Variant], list[Variant]]:
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob(".tmp-*"):  # left by a killed worker mid-save: never a run
-        shutil.rmtree(stale, ignore_errors=True)
-    done = [v for v in variants if is_complete_run(folder / v.id)]
+    remove_stale_temp(folder)  # left by a killed worker mid-save: never a run
+    done = [v for v in variants if finished_ok(folder / v.id)]
     if done and not resume:
         raise UserError(f"{folder.parent} already holds {len(done)} finished variant(s)",
                         "pass --resume to continue that sweep, or --out another folder")
-    for v in variants:  # an incomplete folder (older tool, manual edits) is redone
-        if not is_complete_run(folder / v.id) and (folder / v.id).exists():
+    for v in variants:  # an incomplete or damaged folder (killed mid-write, edited) is redone
+        if not finished_ok(folder / v.id) and (folder / v.id).exists():
             shutil.rmtree(folder / v.id)
     return [v for v in variants if v not in done], done
-
-
-def _executor_map(executor: str, jobs: list[tuple], workers: int | None, scheduler: str | None) -> Iterable[dict]:
-    if executor == "serial":
-        for job in jobs:
-            yield run_variant(*job)
-        return
-    if executor == "process":
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
-            futures = [pool.submit(run_variant, *job) for job in jobs]
-            try:
-                for fut in futures_completed(futures):
-                    yield fut.result()
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
-        return
-    if executor == "dask":
-        try:
-            from dask.distributed import Client, LocalCluster, as_completed
-        except ImportError:
-            raise UserError("the dask executor needs dask.distributed",
-                            "pip install 'smallcap-rotation[distributed]'") from None
-        cluster = None
-        if scheduler:
-            try:
-                client = Client(scheduler, timeout="10s")
-            except OSError as exc:
-                raise UserError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
-                                "start one with `dask scheduler`, or omit --scheduler for a local cluster") from None
-        else:
-            cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=40)
-            client = Client(cluster)
-        try:
-            futures = [client.submit(run_variant, *job, pure=False) for job in jobs]
-            for fut in as_completed(futures):
-                yield fut.result()
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-        return
-    raise UserError(f"unknown executor '{executor}'", f"use one of: {', '.join(EXECUTORS)}")
 
 
 def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "process", workers: int | None = None,
@@ -286,6 +301,11 @@ def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "proc
     if workers is not None and workers < 1:
         raise UserError(f"--workers must be at least 1, got {workers}", "e.g. --workers 2")
     out = Path(out)
+    with locked(out):
+        return _run_locked(variants, out, executor, workers, scheduler, resume, after_save, on_result, force)
+
+
+def _run_locked(variants, out, executor, workers, scheduler, resume, after_save, on_result, force) -> SweepResult:
     folder = out / "variants"
     claim_folder(out, variants, force)
     todo, done = _pending(variants, folder, resume)
@@ -298,14 +318,16 @@ def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "proc
         if on_result:
             on_result(row)
     jobs = [(v.config.to_dict(), str(folder / v.id), after_save) for v in todo]
-    for row in _executor_map(executor, jobs, workers, scheduler):
-        row["config"] = by_id[row["id"]].config
-        result.rows.append(row)
-        if on_result:
-            on_result(row)
     order = {v.id: i for i, v in enumerate(variants)}
-    result.rows.sort(key=lambda r: order[r["id"]])
-    write_sweep_csv(result, out / "sweep.csv")
+    try:
+        for row in executor_map(executor, run_variant, jobs, workers, scheduler):
+            row["config"] = by_id[row["id"]].config
+            result.rows.append(row)
+            if on_result:
+                on_result(row)
+    finally:  # interrupted or not, sweep.csv says what is finished (--resume continues from it)
+        result.rows.sort(key=lambda r: order[r["id"]])
+        write_sweep_csv(result, out / "sweep.csv")
     return result
 
 

@@ -38,7 +38,7 @@ __all__ = ["RotationParams", "RotationStrategy", "RunContext", "Ledger", "Schedu
 class RotationParams(BaseModel):
     """Parameters every rotation strategy has (subclasses add their own and override defaults)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     rebalance: Schedule = Field(
         "monthly", description="when to decide: last session of each period (plus the first after warm-up)")

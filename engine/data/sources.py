@@ -21,6 +21,8 @@ def open_source(spec: str = "bundled", *, cache_dir: str | None = None, offline:
     if spec == "bundled":
         return bundled_source()
     if spec.startswith("csv:"):
+        if not spec[4:].strip():
+            raise UserError("--data csv: names no folder", "write --data csv:DIR, e.g. --data csv:./my_prices")
         return csv_dir_source(spec[4:])
     if spec == "yahoo":
         return YahooSource(cache_dir=cache_dir, offline=offline)
