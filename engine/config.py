@@ -166,6 +166,10 @@ def read_toml(path: str | Path, what: str = "config file") -> dict[str, Any]:
         raise UserError(f"{what} '{path}' not found", "check the path (examples/ has samples)") from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: not valid TOML: {exc}", "check quotes and brackets") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a text file", "pass a TOML file (examples/ has samples)") from None
+    except OSError as exc:
+        raise UserError(f"{what} '{path}' cannot be read: {exc.strerror or exc}", "pass a TOML file (examples/ has samples)") from None
 
 
 def load_run_config(path: str | Path) -> RunConfig:

@@ -100,7 +100,18 @@ class BacktestResult:
 
     @classmethod
     def load(cls, run_dir: str | Path) -> BacktestResult:
-        """Read a saved run directory back (everything but the engine state)."""
+        """Read a saved run directory back (everything but the engine state); a missing or
+        damaged file is a one-line :class:`UserError` naming it."""
+        try:
+            return cls._load(Path(run_dir))
+        except UserError:
+            raise
+        except (OSError, ValueError, KeyError, pd.errors.ParserError) as exc:
+            raise UserError(f"'{run_dir}' has a damaged file ({type(exc).__name__}: {str(exc)[:100]})",
+                            "run it again, or remove it with `smallcap runs rm`") from None
+
+    @classmethod
+    def _load(cls, run_dir: Path) -> BacktestResult:
         run_dir = Path(run_dir)
         missing = [f for f in FILES if not (run_dir / f).exists()]
         if missing:
@@ -117,10 +128,17 @@ class BacktestResult:
                 return pd.DataFrame()
 
         manifest = json.loads((run_dir / "manifest.json").read_text())
-        return cls(config=load_run_config(run_dir / "config.toml"), returns=frame("returns", True),
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+        missing_keys = [k for k in ("start", "end", "cagr", "sharpe", "risk_free_rate") if k not in metrics]
+        if missing_keys:
+            raise ValueError(f"metrics.json lacks {', '.join(missing_keys)}")
+        returns = frame("returns", True)
+        if list(returns.columns) != ["strategy", "benchmark"] or returns.isna().any().any():
+            raise ValueError("returns.csv is not date,strategy,benchmark with a number in every row")
+        return cls(config=load_run_config(run_dir / "config.toml"), returns=returns,
                    equity=frame("equity", True), trades=frame("trades", False), orders=frame("orders", False),
                    positions=frame("positions", False), decisions=frame("decisions", False),
-                   metrics=json.loads((run_dir / "metrics.json").read_text()), manifest=manifest,
+                   metrics=metrics, manifest=manifest,
                    warnings=list(manifest.get("warnings", [])), run_dir=run_dir)
 
 

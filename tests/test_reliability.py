@@ -212,3 +212,21 @@ def test_inputs_that_used_to_slip_through(cli, tmp_path, argv, needle):
     r = cli(*argv, "--out", str(tmp_path / "o"))
     assert_one_line_error(r, needle)
     assert not (tmp_path / "o").exists()
+
+
+def test_damaged_files_are_one_line(cli, tmp_path):
+    (tmp_path / "data" / "IWM.csv").mkdir(parents=True)
+    (tmp_path / "data" / "SPY.csv").symlink_to(tmp_path / "nowhere.csv")
+    assert_one_line_error(cli("data", "list", "--data", f"csv:{tmp_path / 'data'}"), "not a readable file")
+    (tmp_path / "binary.toml").write_bytes(b"\x00\x01\x02\xff\xfe")
+    assert_one_line_error(cli("backtest", "--config", str(tmp_path / "binary.toml")), "binary.toml")
+    assert_one_line_error(cli("backtest", "--config", str(tmp_path / "data")), "cannot be read")
+    from engine.config import RunConfig
+    from engine.runner import run_backtest
+
+    run = run_backtest(RunConfig(strategy="buy_and_hold", start="2015-01-02", end="2015-06-30")).save(tmp_path / "runs")
+    (run / "metrics.json").write_text("")
+    assert_one_line_error(cli("report", str(run)), "has a damaged file")
+    (run / "metrics.json").write_text("{}")
+    (run / "returns.csv").write_text("date,strategy\n2015-01")
+    assert_one_line_error(cli("compare", str(run), str(run), "--out", str(tmp_path / "c")), "damaged")

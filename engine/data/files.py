@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.errors import UserError, did_you_mean
+from core.errors import DataError, UserError, did_you_mean
 from engine.data.catalog import bundled_files
 from engine.data.readers import read_series_csv
 from engine.data.validate import ValidationReport, validate_series
@@ -67,6 +67,9 @@ class CsvFilesSource(Source):
             raise self._unknown(symbol)
         if symbol not in self._cache:
             path, kind = self._files[symbol]
+            if not path.is_file():
+                raise DataError(f"{path}: not a readable file (a folder, or a link to nothing) (rule: one CSV file per symbol)",
+                                "replace it with the CSV file, or remove it")
             kind, frame = read_series_csv(path, kind)
             report = validate_series(frame, str(path), kind)
             self._cache[symbol] = RawSeries(symbol, kind, frame.drop(columns="_line"), str(path),
