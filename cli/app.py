@@ -435,6 +435,7 @@ def sweep_cmd(
     end: Annotated[str | None, typer.Option(help="quick grid: last measured session")] = None,
     strategy_file: StrategyFileOpt = None,
     self_contained: SelfContainedOpt = False,
+    max_variants: Annotated[int, typer.Option(help="refuse grids larger than this (a typo can ask for millions)")] = 100_000,
     as_json: JsonOpt = False,
 ) -> None:
     """Run many variants (an experiment file or a quick --grid) and compare them on one page.
@@ -467,8 +468,11 @@ def sweep_cmd(
         check_scheduler_address(scheduler)  # before any work or progress bar
     exp, variants, folder, note = prepare_sweep(experiment, strategy, parse_grid(grid or []),
                                                 parse_assignments(param or []), parse_date(start, "--start"),
-                                                parse_date(end, "--end"), out_dir, rank_by, strategy_file)
-    claim_folder(folder, variants, force)  # a folder holding another sweep is refused before any work
+                                                parse_date(end, "--end"), out_dir, rank_by, strategy_file,
+                                                max_variants)
+    claim_folder(folder, variants, force)
+    if not as_json:
+        err.print(f"{len(variants)} variant{'s' if len(variants) != 1 else ''} into {folder}", markup=False)  # a folder holding another sweep is refused before any work
     if note and not as_json:
         err.print(note, markup=False)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -18,6 +18,7 @@ from engine.metrics import check_rank_metric
 from engine.results import BacktestResult, ensure_writable, is_complete_run
 from engine.runner import run_backtest
 from engine.sweep import (
+    MAX_VARIANTS,
     Experiment,
     SweepResult,
     Variant,
@@ -126,7 +127,7 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
 def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str, list[str]],
                   params: dict[str, str], start: str | None, end: str | None, out: str | None,
                   rank_by: str = "sharpe", strategy_file: str | None = None,
-                  ) -> tuple[Experiment, list[Variant], Path, str | None]:
+                  max_variants: int = MAX_VARIANTS) -> tuple[Experiment, list[Variant], Path, str | None]:
     """(experiment, expanded variants, output folder) from a TOML file or the --strategy/--grid
     shortcut. Everything a user can get wrong (``rank_by`` too) is checked here, before any work.
     Variants without a start share one (``engine.sweep.common_start``); the last item says so."""
@@ -145,7 +146,7 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
         names = set(load_strategy_file(path))
         exp = exp.model_copy(update={"variants": [
             v.model_copy(update={"strategy_file": path}) if v.strategy in names else v for v in exp.variants]})
-    variants, note = common_start(expand(exp))
+    variants, note = common_start(expand(exp, max_variants))
     if out:
         folder = Path(out)
     else:  # each sweep its own folder, as backtests: name, UTC time and a hash of its variants

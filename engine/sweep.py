@@ -25,6 +25,7 @@ from __future__ import annotations
 import fcntl
 import itertools
 import json
+import math
 import os
 import resource
 import shutil
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import UserError
 from engine.config import RunConfig, format_validation_error, make_run_config, read_toml
@@ -74,6 +75,18 @@ class Experiment(BaseModel):
     defaults: dict[str, Any] = Field(default_factory=dict)
     variants: list[VariantSpec] = Field(min_length=1)
 
+    @field_validator("defaults")
+    @classmethod
+    def _defaults(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key in ("strategy", "params", "strategy_file", "grid"):
+            if key in v:
+                raise ValueError(f"[defaults] cannot set '{key}': it belongs to each [[variants]] entry")
+        return v
+
+    def size(self) -> int:
+        """How many variants expansion makes (before removing duplicates)."""
+        return sum(math.prod(len(vals) for vals in spec.grid.values()) if spec.grid else 1 for spec in self.variants)
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -106,8 +119,17 @@ def load_experiment(path: str | Path) -> Experiment:
         raise format_validation_error(exc, f"experiment {path.name}") from None
 
 
-def expand(experiment: Experiment) -> list[Variant]:
-    """Every variant of ``experiment``, resolved and validated, in a deterministic order, no duplicates."""
+#: Grids larger than this need an explicit ``max_variants`` (a typo can ask for millions).
+MAX_VARIANTS = 100_000
+
+
+def expand(experiment: Experiment, max_variants: int = MAX_VARIANTS) -> list[Variant]:
+    """Every variant of ``experiment``, resolved and validated, in a deterministic order, no
+    duplicates. More than ``max_variants`` is refused before anything is built."""
+    size = experiment.size()
+    if size > max_variants:
+        raise UserError(f"the experiment expands to {size:,} variants, more than {max_variants:,}",
+                        "narrow the grid, or pass --max-variants with a larger number if you mean it")
     out: dict[str, Variant] = {}
     for spec in experiment.variants:
         for key, values in spec.grid.items():

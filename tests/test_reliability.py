@@ -230,3 +230,43 @@ def test_damaged_files_are_one_line(cli, tmp_path):
     (run / "metrics.json").write_text("{}")
     (run / "returns.csv").write_text("date,strategy\n2015-01")
     assert_one_line_error(cli("compare", str(run), str(run), "--out", str(tmp_path / "c")), "damaged")
+
+
+def test_data_rules_that_used_to_pass(tmp_path, cli):
+    from conftest import write_csv
+
+    from core.errors import DataError
+    from engine.data.readers import read_series_csv
+    from engine.data.validate import validate_series
+
+    rows = ["2024-07-01,10,11,9,10,10,100", "2024-07-02,10,11,9,10,10,100", "2024-07-03,10,11,9,10,10,100"]
+    header = "date,open,high,low,close,adj_close,volume\n"
+    mixed = write_csv(tmp_path / "MIX.csv", header + "\n".join(
+        ["2024-07-01T00:00:00+00:00,10,11,9,10,10,100", "2024-07-02T00:00:00-04:00,10,11,9,10,10,100"]))
+    with pytest.raises(DataError, match="mix time zones"):
+        read_series_csv(mixed)
+    huge = write_csv(tmp_path / "HUGE.csv", header + "\n".join([*rows[:2], "2024-07-03,1e308,1e308,1e308,1e308,1e308,100"]))
+    with pytest.raises(DataError, match="implausibly large"):
+        validate_series(read_series_csv(huge)[1].drop(columns="_line"), "HUGE.csv", "price")
+    jump = write_csv(tmp_path / "JUMP.csv", header + "\n".join([*rows[:2], "2024-07-03,100,110,90,100,100,100"]))
+    with pytest.raises(DataError, match=r"2024-07-03: close moved \+900% in one session"):
+        validate_series(*_frame_and_name(jump), "price")
+    old = write_csv(tmp_path / "OLD.csv", "date,close\n1984-12-31,100\n1985-01-02,101\n1985-01-03,102\n")
+    report = validate_series(*_frame_and_name(old), "index")
+    assert any("not checked against the NYSE calendar" in w for w in report.warnings)
+
+
+def _frame_and_name(path):
+    from engine.data.readers import read_series_csv
+
+    return read_series_csv(path)[1].drop(columns="_line"), str(path)
+
+
+def test_grids_are_bounded_and_defaults_cannot_name_a_strategy(cli, tmp_path):
+    big = ",".join(str(i) for i in range(5, 505))
+    r = cli("sweep", "--strategy", "relative_momentum", "--grid", f"lookback={big}", "--grid", "top_n=1,2,3",
+            "--max-variants", "1000", "--out", str(tmp_path / "s"))
+    assert_one_line_error(r, "expands to 1,500 variants, more than 1,000")
+    exp = tmp_path / "e.toml"
+    exp.write_text('name = "x"\n[defaults]\nstrategy = "buy_and_hold"\n[[variants]]\nstrategy = "fixed_mix"\n')
+    assert_one_line_error(cli("sweep", str(exp), "--out", str(tmp_path / "t")), "cannot set 'strategy'")

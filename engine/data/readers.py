@@ -79,7 +79,13 @@ def read_series_csv(path: Path, kind: str | None = None) -> tuple[str, pd.DataFr
     if len(raw) == 0:
         raise DataError(f"{name}: no data rows (rule: at least one row)", "the file has only a header")
     lines = np.arange(2, len(raw) + 2)
-    dates = pd.to_datetime(raw["date"].str.strip(), format="ISO8601", errors="coerce")
+    try:
+        dates = pd.to_datetime(raw["date"].str.strip(), format="ISO8601", errors="coerce")
+    except (ValueError, TypeError):
+        dates = None
+    if dates is None or not pd.api.types.is_datetime64_any_dtype(dates):
+        raise DataError(f"{name}: the dates mix time zones or formats (rule: dates as YYYY-MM-DD, one zone)",
+                        "write plain session dates, e.g. 2024-07-16, without times or offsets")
     bad = dates.isna().to_numpy()
     if bad.any():
         i = int(np.argmax(bad))

@@ -14,14 +14,22 @@ Rules (each error names the file or symbol, the line or date, and the rule):
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from core.calendar import last_calendar_session, nyse_sessions
+from core.calendar import CALENDAR_START, last_calendar_session, nyse_sessions
 from core.errors import DataError
 from engine.data.readers import KIND_COLUMNS
+
+#: The largest close-to-close move in one session a price or index series may show, as a fraction
+#: (0.6: up 60% or down 60%); larger ones are almost always a bad row (a missing decimal point, a
+#: split not applied). Override with the environment variable ``SMALLCAP_MAX_DAILY_MOVE``.
+MAX_DAILY_MOVE = 0.6
+#: No price or level above this (1e308 passed validation once).
+MAX_PRICE = 1e7
 
 #: Missing sessions tolerated (as warnings) before a series is rejected.
 DEFAULT_MAX_MISSING = 5
@@ -84,6 +92,18 @@ def validate_series(frame: pd.DataFrame, name: str, kind: str,
         neg = _first((frame[price_cols].to_numpy() <= 0).any(axis=1))
         if neg is not None:
             fail(neg, "price <= 0", "prices > 0", "prices must be positive; check the export")
+    if kind in ("price", "index"):
+        close = frame["close"].to_numpy(dtype=float)
+        big = _first(close > MAX_PRICE)
+        if big is not None:
+            fail(big, f"close {close[big]:g} is implausibly large", f"prices below {MAX_PRICE:g}", "check the units of that row")
+        limit = float(os.environ.get("SMALLCAP_MAX_DAILY_MOVE", MAX_DAILY_MOVE))
+        if len(close) > 1:
+            move = close[1:] / close[:-1] - 1.0
+            jump = _first(np.abs(move) > limit)
+            if jump is not None:
+                fail(jump + 1, f"close moved {move[jump]:+.0%} in one session", f"daily moves within ±{limit:.0%}",
+                     "a bad row (decimal point, unapplied split)? fix it, or raise SMALLCAP_MAX_DAILY_MOVE")
     if kind == "price":
         o, h, lo, c = (frame[k].to_numpy() for k in ("open", "high", "low", "close"))
         tol = 1e-9 * np.maximum(np.abs(h), 1.0)
@@ -107,8 +127,12 @@ def validate_series(frame: pd.DataFrame, name: str, kind: str,
             fail(i, "weekend date", "observations on weekdays", "remove weekend rows")
         return report
     calendar_end = last_calendar_session()
-    sessions = nyse_sessions(frame.index[0], min(frame.index[-1], calendar_end))
-    checked = frame.index <= calendar_end
+    calendar_start = pd.Timestamp(CALENDAR_START)
+    sessions = nyse_sessions(max(frame.index[0], calendar_start), min(frame.index[-1], calendar_end))
+    checked = (frame.index <= calendar_end) & (frame.index >= calendar_start)
+    if frame.index[0] < calendar_start:
+        report.warnings.append(f"dates before {CALENDAR_START} are not checked against the NYSE calendar "
+                               "(the calendar starts then)")
     off = _first(checked & ~frame.index.isin(sessions))
     if off is not None:
         day = frame.index[off].day_name()
