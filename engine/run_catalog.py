@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import tomllib
 from pathlib import Path
 
 from core.errors import UserError, did_you_mean
+from core.processes import pid_alive
 from engine.results import is_complete_run
 
 KINDS = ("run", "sweep", "compare", "walkforward", "timing")
@@ -100,19 +100,9 @@ def stale_temp_folders(root: str | Path) -> list[Path]:
     out = []
     for path in Path(root).rglob(".tmp-*"):
         pid = path.name.rsplit("-", 1)[-1]
-        if path.is_dir() and not (pid.isdigit() and _alive(int(pid))):
+        if path.is_dir() and not (pid.isdigit() and pid_alive(int(pid))):
             out.append(path)
     return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def remove(paths: list[Path]) -> int:

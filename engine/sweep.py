@@ -40,6 +40,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import UserError
+from core.processes import pid_alive
 from engine.config import RunConfig, format_validation_error, make_run_config, read_toml
 from engine.data.market import load_market_data
 from engine.data.sources import open_source
@@ -235,16 +236,6 @@ def claim_folder(out: Path, variants: list[Variant], force: bool = False) -> Non
     os.replace(tmp, marker)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_temp(folder: Path) -> list[Path]:
     """Remove hidden ``.tmp-*-<pid>`` folders and ``.running-*`` markers whose process is gone
     (a save or variant killed midway); those of live processes are left alone."""
@@ -252,7 +243,7 @@ def remove_stale_temp(folder: Path) -> list[Path]:
     for path in [*folder.glob(".tmp-*"), *folder.glob(".running-*")]:
         owner = path.name.rsplit("-", 1)[-1] if path.name.startswith(".tmp-") else \
             (path.read_text().strip() if path.is_file() else "")
-        if owner.isdigit() and _pid_alive(int(owner)):
+        if owner.isdigit() and pid_alive(int(owner)):
             continue
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
         removed.append(path)
