@@ -15,7 +15,7 @@ from typing import Any
 from core.errors import UserError
 from engine.config import RunConfig, make_run_config, read_toml
 from engine.metrics import check_rank_metric
-from engine.results import BacktestResult, ensure_writable, is_complete_run
+from engine.results import BacktestResult, ensure_writable, is_complete_run, remove_stale_temp
 from engine.runner import run_backtest
 from engine.sweep import (
     MAX_VARIANTS,
@@ -84,6 +84,7 @@ def backtest_from_cli(*, out: str, report: bool, **options: Any) -> BacktestResu
     ``result.tearsheet_error`` (the run stays saved)."""
     config = build_config(**options)
     ensure_writable(out)
+    remove_stale_temp(Path(out))  # hidden temp folders of saves that were killed
     result = run_backtest(config)
     run_dir = result.save(Path(out))
     result.tearsheet_error = None

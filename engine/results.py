@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.errors import UserError
+from core.processes import pid_alive
 from engine.config import RunConfig, load_run_config
 
 FILES = ("config.toml", "manifest.json", "returns.csv", "equity.csv", "trades.csv", "orders.csv",
@@ -148,6 +149,20 @@ def _csv(frame: pd.DataFrame, path: Path, index: bool) -> None:
         frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
         frame.index.name = "date"
     frame.to_csv(path, index=index, lineterminator="\n")
+
+
+def remove_stale_temp(folder: Path) -> list[Path]:
+    """Remove hidden ``.tmp-*-<pid>`` folders and ``.running-*`` markers whose process is gone
+    (a save or variant killed midway); those of live processes are left alone."""
+    removed = []
+    for path in [*folder.glob(".tmp-*"), *folder.glob(".running-*")]:
+        owner = path.name.rsplit("-", 1)[-1] if path.name.startswith(".tmp-") else \
+            (path.read_text().strip() if path.is_file() else "")
+        if owner.isdigit() and pid_alive(int(owner)):
+            continue
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
 
 
 def ensure_writable(folder: str | Path) -> Path:

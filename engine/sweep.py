@@ -40,12 +40,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import UserError
-from core.processes import pid_alive
 from engine.config import RunConfig, format_validation_error, make_run_config, read_toml
 from engine.data.market import load_market_data
 from engine.data.sources import open_source
 from engine.executors import EXECUTORS, executor_map
-from engine.results import is_complete_run
+from engine.results import is_complete_run, remove_stale_temp
 from engine.runner import data_needs, run_backtest
 from strategies import get_strategy
 
@@ -234,20 +233,6 @@ def claim_folder(out: Path, variants: list[Variant], force: bool = False) -> Non
     tmp = out / f".experiment.json.{os.getpid()}.tmp"
     tmp.write_text(json.dumps({"ids": ids, "name": out.name}, indent=1) + "\n")
     os.replace(tmp, marker)
-
-
-def remove_stale_temp(folder: Path) -> list[Path]:
-    """Remove hidden ``.tmp-*-<pid>`` folders and ``.running-*`` markers whose process is gone
-    (a save or variant killed midway); those of live processes are left alone."""
-    removed = []
-    for path in [*folder.glob(".tmp-*"), *folder.glob(".running-*")]:
-        owner = path.name.rsplit("-", 1)[-1] if path.name.startswith(".tmp-") else \
-            (path.read_text().strip() if path.is_file() else "")
-        if owner.isdigit() and pid_alive(int(owner)):
-            continue
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-        removed.append(path)
-    return removed
 
 
 def finished_ok(run_dir: Path) -> bool:

@@ -11,9 +11,7 @@ class TrendParams(RotationParams):
 class SmallCapTrend(RotationStrategy):
     """Hold small caps while IWM is above its level `lookback` sessions ago, else SPY."""
 
-    name = "small_cap_trend"
-    summary = "IWM while its trailing return is positive, else SPY"
-    Params = TrendParams
+    name, summary, Params = "small_cap_trend", "IWM while its trailing return is positive, else SPY", TrendParams
 
     @classmethod
     def needs(cls, params):

@@ -270,3 +270,10 @@ def test_grids_are_bounded_and_defaults_cannot_name_a_strategy(cli, tmp_path):
     exp = tmp_path / "e.toml"
     exp.write_text('name = "x"\n[defaults]\nstrategy = "buy_and_hold"\n[[variants]]\nstrategy = "fixed_mix"\n')
     assert_one_line_error(cli("sweep", str(exp), "--out", str(tmp_path / "t")), "cannot set 'strategy'")
+
+
+def test_a_killed_save_leaves_a_temp_folder_that_the_next_run_removes(cli, tmp_path):
+    dead = tmp_path / f".tmp-20250101T000000Z-buy_and_hold-abc-{2**22 + 99}"
+    dead.mkdir()
+    r = cli("backtest", "buy_and_hold", *SHORT, "--no-report", "--out", str(tmp_path))
+    assert r.code == 0 and not dead.exists()
