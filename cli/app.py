@@ -470,15 +470,13 @@ def sweep_cmd(
                                                 parse_assignments(param or []), parse_date(start, "--start"),
                                                 parse_date(end, "--end"), out_dir, rank_by, strategy_file,
                                                 max_variants)
-    claim_folder(folder, variants, force)
-    if not as_json:
-        err.print(f"{len(variants)} variant{'s' if len(variants) != 1 else ''} into {folder}", markup=False)  # a folder holding another sweep is refused before any work
+    claim_folder(folder, variants, force)  # a folder holding another sweep is refused before any work
     if note and not as_json:
         err.print(note, markup=False)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("eta"), TimeRemainingColumn()]
     with Progress(*columns, console=err, disable=as_json, transient=True) as progress:
-        task = progress.add_task(f"sweep {exp.name} [{executor}]", total=len(variants))
+        task = progress.add_task(f"sweep {exp.name}: {len(variants)} variants [{executor}]", total=len(variants))
 
         def tick(row: dict) -> None:
             progress.advance(task)

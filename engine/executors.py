@@ -156,6 +156,13 @@ def _connect(address: str):
                     "is it the dashboard port (8787)? the scheduler listens on 8786 by default")
 
 
+def _ignore_sigint() -> bool:
+    """Run on local Dask workers: the driver handles Ctrl-C (it reaches the whole process group)
+    and closes the cluster; the workers must not each print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return True
+
+
 def _dask_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None, scheduler: str | None) -> Iterable[dict]:
     try:
         from dask.distributed import LocalCluster, as_completed
@@ -175,6 +182,8 @@ def _dask_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None, s
         cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=40)
         client = cluster.get_client()
+        with contextlib.suppress(Exception):  # best effort: only quiets tracebacks on Ctrl-C
+            client.run(_ignore_sigint)
     futures = []
     try:
         futures = [client.submit(fn, *job, pure=False) for job in jobs]

@@ -48,6 +48,7 @@ def _scrambled(kind: str, frame: pd.DataFrame, t: pd.Timestamp, seed: int) -> pd
         g.loc[after, "value"] = frame.loc[after, "value"].to_numpy()[::-1] * 1.7 + 0.5
         return g
     close = frame.loc[after, "close"].to_numpy()[::-1] * shock
+    close = close / close[0] * frame.loc[~after, "close"].iloc[-1] * 1.02  # a plausible first move
     g.loc[after, "close"] = close
     if kind == "price":
         ratio = frame.loc[after, "adj_close"].to_numpy() / frame.loc[after, "close"].to_numpy()

@@ -277,3 +277,26 @@ def test_a_killed_save_leaves_a_temp_folder_that_the_next_run_removes(cli, tmp_p
     dead.mkdir()
     r = cli("backtest", "buy_and_hold", *SHORT, "--no-report", "--out", str(tmp_path))
     assert r.code == 0 and not dead.exists()
+
+
+def test_ctrl_c_on_a_dask_sweep_is_one_line_and_leaves_no_process(tmp_path):
+    """Ctrl-C reaches the whole process group (driver and local Dask workers): one line, exit 130."""
+    pytest.importorskip("dask.distributed")
+    strategy = tmp_path / "killer.py"
+    strategy.write_text(KILLER)
+    driver = subprocess.Popen([sys.executable, "-m", "cli.app", "sweep", "--strategy", "killer_momentum",
+                               "--strategy-file", str(strategy), "--grid", "lookback=99,100", *SHORT, "--no-report",
+                               "--executor", "dask", "--workers", "2", "--out", str(tmp_path / "s")],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 90
+    while time.time() < deadline and len(_children(driver.pid)) < 2:
+        time.sleep(0.5)
+    time.sleep(8)  # the workers are inside their variants
+    os.killpg(driver.pid, signal.SIGINT)
+    driver.wait(timeout=60)
+    lines = [ln for ln in driver.stderr.read().splitlines() if ln.strip()]
+    assert driver.returncode == 130
+    assert lines == [
+        f"interrupted: finished variants are in {tmp_path / 's'}/sweep.csv; continue with --out {tmp_path / 's'} --resume"]
+    time.sleep(3)
+    assert [c for c in _children(driver.pid) if _alive(c)] == []

@@ -147,9 +147,10 @@ def test_dual_momentum_without_a_cash_asset_goes_to_plain_cash(tmp_path):
 
 
 # ----- the base class ---------------------------------------------------------------------------
-def test_full_exits_go_through_the_tolerance_band(tmp_path):
+def test_full_exits_go_through_the_tolerance_band(tmp_path, monkeypatch):
     """Catches the band holding back full exits: a position worth less than `tolerance` of equity
     is still sold completely when its target weight goes to zero."""
+    monkeypatch.setenv("SMALLCAP_MAX_DAILY_MOVE", "0.99")  # the collapse is meant
     n = 16
     iwm = [100.0] * 6 + [5.0] * (n - 6)  # IWM collapses 95%: ~2.5% of equity, below the 5% band
     spy = [100.0 * 1.002 ** i for i in range(n)]
@@ -186,10 +187,11 @@ def test_money_is_conserved_at_every_bar_with_costs(tmp_path):
     assert np.allclose(r.equity["cash"].to_numpy() + value.to_numpy(), r.equity["equity"].to_numpy(), rtol=1e-10)
 
 
-def test_relative_value_enters_only_on_a_fresh_cross_of_its_trend(tmp_path):
+def test_relative_value_enters_only_on_a_fresh_cross_of_its_trend(tmp_path, monkeypatch):
     """Catches "no cross needed": on session 99 the z-score arms the rule (a 60 outlier has just
     left the 40-session window, so the ratio looks extreme) while the ratio has been above its
     5-session trend for days; a cross is required, so the rule stays in large caps."""
+    monkeypatch.setenv("SMALLCAP_MAX_DAILY_MOVE", "0.99")  # the one-day outlier is meant
     ratio = [100 * (1 + 0.002 * np.sin(i)) for i in range(90)]
     ratio[59] = 60.0
     ratio += list(np.linspace(99, 93, 7)) + list(np.linspace(93.5, 99, 12))
