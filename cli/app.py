@@ -16,6 +16,7 @@ from rich.console import Console
 
 from cli.parse import parse_assignments, parse_date, parse_grid, parse_int_list
 from cli.present import print_json, table
+from core import texts
 from core.errors import UserError
 from engine import __version__
 
@@ -302,13 +303,13 @@ def backtest_cmd(
     commission_per_share: Annotated[float | None, typer.Option(help="commission per share")] = None,
     commission_min: Annotated[float | None, typer.Option(help="minimum commission per order")] = None,
     slippage_bps: Annotated[float | None, typer.Option(help="slippage in basis points")] = None,
-    fill: Annotated[str | None, typer.Option(help="open: decide at close t, fill at open t+1 (default); close: fill at close t")] = None,
+    fill: Annotated[str | None, typer.Option(help=texts.FILL)] = None,
     fractional: Annotated[bool | None, typer.Option("--fractional/--whole-shares", help="allow fractional shares")] = None,
     cash_buffer: Annotated[float | None, typer.Option(help="fraction of equity kept in cash (default 0.01 with open fills)")] = None,
     benchmark: Annotated[str | None, typer.Option(help="benchmark symbol (default SPY)")] = None,
     risk_free: Annotated[float | None, typer.Option(help="annual risk-free rate, decimal (default: mean DGS2)")] = None,
     data: Annotated[str | None, typer.Option("--data", help="bundled (default), yahoo, or csv:DIR")] = None,
-    macro_lag: Annotated[int | None, typer.Option(help="sessions after its date that a FRED value (DGS2...) is usable: 1 (default, FRED publishes after the close) or 0 (the close it is dated)")] = None,
+    macro_lag: Annotated[int | None, typer.Option(help=texts.MACRO_LAG)] = None,
     config: Annotated[str | None, typer.Option("--config", help="a RunConfig TOML file; options given here override it")] = None,
     strategy_file: StrategyFileOpt = None,
     out_dir: Annotated[str, typer.Option("--out", help="parent folder of the run directory")] = "runs",

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from core import texts
 from core.errors import UserError, did_you_mean
 from core.symbols import Symbol
 from strategies import RotationParams, get_strategy, load_strategy_file
@@ -43,7 +44,7 @@ class BrokerConfig(_Model):
     commission_per_share: float = Field(0.0, ge=0, description="commission per share traded, currency")
     commission_min: float = Field(0.0, ge=0, description="minimum commission per order, currency")
     slippage_bps: float = Field(0.0, ge=0, le=1000, description="slippage against the fill price, basis points")
-    fill: Literal["open", "close"] = Field("open", description="open: decided at close t, filled at open t+1; close: filled at close t")
+    fill: Literal["open", "close"] = Field("open", description=texts.FILL)
     fractional: bool = Field(False, description="allow fractional shares (default whole shares)")
     cash_buffer: float | None = Field(None, ge=0, lt=0.5, description="fraction of equity kept in cash; default 1% with open fills, 0 with close fills")
 
@@ -71,8 +72,7 @@ class DataConfig(_Model):
         if v not in ("bundled", "yahoo") and not v.startswith("csv:"):
             raise ValueError(f"unknown data source '{v}' (use bundled, yahoo or csv:DIR)")
         return v
-    macro_lag: int = Field(1, ge=0, le=5, description="sessions after its date that a macro value (FRED) is "
-                           "usable; 1: FRED publishes after the equity close, 0: at the close it is dated")
+    macro_lag: int = Field(1, ge=0, le=5, description=texts.MACRO_LAG)
 
 
 class RunConfig(_Model):
