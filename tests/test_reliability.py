@@ -300,3 +300,40 @@ def test_ctrl_c_on_a_dask_sweep_is_one_line_and_leaves_no_process(tmp_path):
         f"interrupted: finished variants are in {tmp_path / 's'}/sweep.csv; continue with --out {tmp_path / 's'} --resume"]
     time.sleep(3)
     assert [c for c in _children(driver.pid) if _alive(c)] == []
+
+
+def test_a_scheduler_without_workers_is_one_line(cli, tmp_path, monkeypatch):
+    distributed = pytest.importorskip("dask.distributed")
+    monkeypatch.setattr("engine.executors.WORKERS_SECONDS", 2)
+    cluster = distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+                                       dashboard_address=None)
+    try:
+        r = cli("sweep", *GRID, "--executor", "dask", "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "s"))
+    finally:
+        cluster.close()
+    assert_one_line_error(r, "no Dask workers joined")
+
+
+def test_a_service_that_sends_a_banner_is_one_line(cli, tmp_path, monkeypatch):
+    """A wrong service that talks first (an SSH or SMTP banner) once made distributed allocate 2.8 EiB."""
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr("engine.executors.CONNECT_SECONDS", 3)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def talk() -> None:
+        for _ in range(5):
+            try:
+                conn, _ = server.accept()
+                conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n" + b"\xff" * 64)
+            except OSError:
+                return
+
+    threading.Thread(target=talk, daemon=True).start()
+    try:
+        r = cli("sweep", *GRID, "--executor", "dask", "--scheduler", f"tcp://127.0.0.1:{server.getsockname()[1]}",
+                "--out", str(tmp_path / "s"))
+    finally:
+        server.close()
+    assert_one_line_error(r, "no Dask scheduler answered")
