@@ -1,2 +1,3 @@
 """The ``smallcap`` command line: typer commands (``cli.app``), the glue they call
-(``cli.glue``) and terminal presentation (``cli.present``). The only layer that imports all others."""
+(``cli.glue``), terminal presentation (``cli.present``), the ``data`` and ``runs`` sub-commands
+(``cli.data_cmds``, ``cli.runs_cmds``) and shared options (``cli.options``). The only layer that imports all others."""

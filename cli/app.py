@@ -2,7 +2,8 @@
 
 Start-up stays fast: only typer and rich load at import; pandas, backtrader and quantstats are
 imported inside the commands that need them (the only function-level imports of the project,
-for that reason). Parsing is ``cli.parse``, the calls ``cli.glue``, the tables ``cli.present``.
+for that reason). Parsing is ``cli.parse``, the calls ``cli.glue``, the tables ``cli.present``;
+``smallcap data`` and ``smallcap runs`` live in ``cli.data_cmds`` and ``cli.runs_cmds``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,20 @@ from contextlib import nullcontext
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from cli.data_cmds import data_app
+from cli.options import (
+    DataOpt,
+    JsonOpt,
+    RankByOpt,
+    SelfContainedOpt,
+    StrategyFileOpt,
+    err,
+    out,
+)
 from cli.parse import parse_assignments, parse_date, parse_grid, parse_int_list
-from cli.present import print_json, table
+from cli.present import print_json
+from cli.runs_cmds import runs_app
 from core import texts
 from core.errors import UserError
 from engine import __version__
@@ -35,30 +46,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-data_app = typer.Typer(help="What data there is, is it sound, refresh it from Yahoo.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-runs_app = typer.Typer(help="Saved runs, sweeps and pages: list, show, open, remove, clean up.", invoke_without_command=True)
 app.add_typer(runs_app, name="runs")
-RootOpt = Annotated[str, typer.Option("--root", help="the runs folder")]
-
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
-
-DataOpt = Annotated[str, typer.Option("--data", "--source", help="bundled (default, offline), yahoo, or csv:DIR")]
-CacheOpt = Annotated[str | None, typer.Option("--cache-dir", help="Yahoo cache folder (default: $SMALLCAP_CACHE_DIR or the user cache dir)")]
-OfflineOpt = Annotated[bool, typer.Option("--offline", help="Yahoo: use the cache only, never the network")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document instead of tables")]
-SelfContainedOpt = Annotated[bool, typer.Option("--self-contained", help="put plotly.js inside the page (4.9 MB) so it renders wherever it is copied; default: one shared copy per runs folder")]
-StrategyFileOpt = Annotated[str | None, typer.Option(
-    "--strategy-file", help="a Python file of your own that registers strategies (see README: your own strategy)")]
-RankByOpt = Annotated[str, typer.Option(
-    help="metric to rank by: sharpe, sortino, cagr, calmar, max_drawdown (shallowest first), volatility (lowest first), ...")]
-
-
-def _open(data: str, cache_dir: str | None, offline: bool):
-    from engine.data.sources import open_source
-
-    return open_source(data, cache_dir=cache_dir, offline=offline)
 
 
 def _version(value: bool) -> None:
@@ -71,204 +60,6 @@ def _version(value: bool) -> None:
 def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                 help="print the version and exit")] = False) -> None:
     """Backtest small-cap rotation strategies on real market history."""
-
-
-@data_app.command("list")
-def data_list(data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
-              as_json: JsonOpt = False) -> None:
-    """List every series: symbol, kind (price/index/macro), first and last date, rows, source."""
-    from engine.data.summary import list_series
-
-    rows = list_series(_open(data, cache_dir, offline))
-    if as_json:
-        print_json(rows)
-        return
-    out.print(table(f"data source: {data}", rows, ["symbol", "kind", "first", "last", "rows", "usable"]))
-    out.print("usable: when a value dated D can be used by a strategy (macro lag: backtest --macro-lag)", markup=False)
-
-
-@data_app.command("show")
-def data_show(symbol: Annotated[str, typer.Argument(help="e.g. IWM, RUT, DGS2")],
-              start: Annotated[str | None, typer.Option(help="first date, YYYY-MM-DD")] = None,
-              end: Annotated[str | None, typer.Option(help="last date, YYYY-MM-DD")] = None,
-              rows: Annotated[int, typer.Option(help="rows to print at each end (tables only)")] = 5,
-              data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
-              as_json: JsonOpt = False) -> None:
-    """Show one series as backtests see it (ETF prices total-return adjusted)."""
-    from cli.present import series_table
-    from engine.data.summary import show_series
-
-    frame = show_series(_open(data, cache_dir, offline), symbol.upper(), parse_date(start, "--start"),
-                        parse_date(end, "--end"))
-    if as_json:
-        records = frame.reset_index()
-        records["date"] = records["date"].dt.strftime("%Y-%m-%d")
-        print_json({"symbol": symbol.upper(), "rows": records.to_dict(orient="records")})
-        return
-    out.print(series_table(symbol.upper(), frame, rows))
-
-
-@data_app.command("returns")
-def data_returns(symbols: Annotated[list[str], typer.Argument(help="symbols, e.g. RUT IWM SPY RSP NVDA")],
-                 start: Annotated[str | None, typer.Option("--from", help="from the close of this session, YYYY-MM-DD")] = None,
-                 end: Annotated[str | None, typer.Option("--to", help="to the close of this session, YYYY-MM-DD")] = None,
-                 on: Annotated[str | None, typer.Option("--on", help="one session's return (from the previous close)")] = None,
-                 data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
-                 as_json: JsonOpt = False) -> None:
-    """Returns over a period or on one session: ETFs and stocks total return, index levels price return.
-
-    Examples:
-      smallcap data returns RUT IWM SPY --from 2024-07-09 --to 2024-07-16
-      smallcap data returns NVDA MSFT AAPL --on 2024-07-11 --json
-    """
-    from engine.data.summary import period_returns
-
-    rows = period_returns(_open(data, cache_dir, offline), symbols, parse_date(start, "--from"),
-                          parse_date(end, "--to"), parse_date(on, "--on"))
-    if as_json:
-        print_json({r["symbol"]: r["return"] for r in rows})
-        return
-    for r in rows:
-        r["return"] = f"{r['return']:+.2%}"
-    out.print(table("returns" + (f" on {on}" if on else f" from the close of {start} to the close of {end}"), rows,
-                    ["symbol", "return", "basis", "from_close", "to_close"]))
-
-
-@data_app.command("verify")
-def data_verify(data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
-                as_json: JsonOpt = False) -> None:
-    """Check every series: sorted unique dates, no NaN, prices > 0, OHLC bracket, NYSE sessions."""
-    from engine.data.summary import verify_source
-
-    rows = verify_source(_open(data, cache_dir, offline))
-    bad = [r for r in rows if not r["ok"]]
-    if as_json:
-        print_json({"source": data, "ok": not bad, "series": rows})
-    else:
-        for r in rows:
-            r["status"] = "ok" if r["ok"] else "FAIL"
-        out.print(table(f"verify {data}", rows, ["symbol", "kind", "status", "rows", "first", "last",
-                                                  "missing_sessions", "message"]))
-        out.print(f"{len(rows) - len(bad)} of {len(rows)} series pass")
-    if bad:
-        raise UserError(f"{len(bad)} series failed validation: {', '.join(r['symbol'] for r in bad)}",
-                        "see the table for the file, row and rule")
-
-
-@data_app.command("fetch")
-def data_fetch(symbols: Annotated[list[str], typer.Argument(help="Yahoo symbols, e.g. IWM SPY RUT")],
-               start: Annotated[str | None, typer.Option(help="earliest date to fetch (default 1990-01-01)")] = None,
-               cache_dir: CacheOpt = None, as_json: JsonOpt = False) -> None:
-    """Download (or refresh) symbols from Yahoo into the cache, fetching only what is missing."""
-    from rich.progress import Progress
-
-    from engine.data.yahoo import YahooSource
-
-    src = YahooSource(cache_dir=cache_dir)
-    done = []
-    with Progress(console=err, transient=True, disable=as_json) as progress:
-        task = progress.add_task("fetching", total=len(symbols))
-        for s in symbols:
-            progress.update(task, description=f"fetching {s.upper()}")
-            frame = src.refresh(s, start=parse_date(start, "--start"))
-            done.append({"symbol": s.upper(), "first": str(frame.index[0].date()), "last": str(frame.index[-1].date()),
-                         "rows": len(frame), "path": str(src.path(s))})
-            progress.advance(task)
-    if as_json:
-        print_json(done)
-    else:
-        out.print(table(f"cache: {src.cache_dir}", done, ["symbol", "first", "last", "rows", "path"]))
-
-
-
-@runs_app.callback()
-def runs_list(ctx: typer.Context, root: RootOpt = "runs",
-              kind: Annotated[str | None, typer.Option(help="run, sweep, compare, walkforward or timing")] = None,
-              strategy: Annotated[str | None, typer.Option(help="only items whose strategy contains this")] = None,
-              as_json: JsonOpt = False) -> None:
-    """List what is saved under runs/ (newest first): id, kind, strategy, window, CAGR, Sharpe, created."""
-    if ctx.invoked_subcommand:
-        return
-    from cli.present import runs_table
-    from engine.run_catalog import list_runs
-
-    rows = list_runs(root, kind, strategy)
-    if as_json:
-        print_json(rows)
-        return
-    out.print(runs_table(rows, root))
-
-
-@runs_app.command("show")
-def runs_show(run_id: Annotated[str, typer.Argument(help="folder name or a unique part of it")], root: RootOpt = "runs",
-              as_json: JsonOpt = False) -> None:
-    """One saved item: its files, settings and metrics."""
-    import json as _json
-    from pathlib import Path
-
-    from engine.run_catalog import find_run
-
-    row = find_run(root, run_id)
-    path = Path(row["path"])
-    doc = {**row, "files": sorted(p.name for p in path.iterdir() if not p.name.startswith("."))}
-    if (path / "metrics.json").exists():
-        doc["metrics"] = _json.loads((path / "metrics.json").read_text())
-    if (path / "config.toml").exists():
-        doc["config"] = (path / "config.toml").read_text()
-    if as_json:
-        print_json(doc)
-        return
-    out.print(f"{row['kind']} {row['id']}  ({row['path']})", markup=False)
-    for key in ("strategy", "window", "created"):
-        out.print(f"  {key}: {row[key]}", markup=False)
-    for key, value in (doc.get("metrics") or {}).items():
-        out.print(f"  {key}: {value}", markup=False)
-    out.print(f"  files: {' '.join(doc['files'])}", markup=False)
-
-
-@runs_app.command("open")
-def runs_open(run_id: Annotated[str, typer.Argument(help="folder name or a unique part of it")], root: RootOpt = "runs") -> None:
-    """Open the item's page (tearsheet, comparison...) in the default browser."""
-    import webbrowser
-
-    from engine.run_catalog import find_run, main_page
-
-    page = main_page(find_run(root, run_id))
-    if not webbrowser.open(page.resolve().as_uri()):
-        raise UserError(f"no browser to open {page}", "open the file yourself")
-    out.print(f"opened {page}", markup=False)
-
-
-@runs_app.command("rm")
-def runs_rm(run_ids: Annotated[list[str], typer.Argument(help="folder names or unique parts of them")], root: RootOpt = "runs",
-            yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False) -> None:
-    """Delete saved items (asks first)."""
-    from pathlib import Path
-
-    from engine.run_catalog import find_run, remove
-
-    rows = [find_run(root, r) for r in run_ids]
-    for r in rows:
-        out.print(f"  {r['kind']} {r['id']}", markup=False)
-    if not yes and not typer.confirm(f"delete {len(rows)} item{'s' if len(rows) != 1 else ''}?", default=False):
-        raise typer.Exit(1)
-    out.print(f"deleted {remove([Path(r['path']) for r in rows])}", markup=False)
-
-
-@runs_app.command("gc")
-def runs_gc(root: RootOpt = "runs", yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False) -> None:
-    """Remove half-written temporary folders left by killed runs (asks first)."""
-    from engine.run_catalog import remove, stale_temp_folders
-
-    stale = stale_temp_folders(root)
-    if not stale:
-        out.print("nothing to clean", markup=False)
-        return
-    for p in stale:
-        out.print(f"  {p}", markup=False)
-    if not yes and not typer.confirm(f"delete {len(stale)} leftover folder{'s' if len(stale) != 1 else ''}?", default=False):
-        raise typer.Exit(1)
-    out.print(f"deleted {remove(stale)}", markup=False)
 
 
 @app.command("strategies")

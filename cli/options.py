@@ -1,0 +1,31 @@
+"""What the command modules share: the consoles and the option types."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+DataOpt = Annotated[str, typer.Option("--data", "--source", help="bundled (default, offline), yahoo, or csv:DIR")]
+CacheOpt = Annotated[str | None, typer.Option("--cache-dir", help="Yahoo cache folder (default: $SMALLCAP_CACHE_DIR or the user cache dir)")]
+OfflineOpt = Annotated[bool, typer.Option("--offline", help="Yahoo: use the cache only, never the network")]
+RootOpt = Annotated[str, typer.Option("--root", help="the runs folder")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document instead of tables")]
+SelfContainedOpt = Annotated[bool, typer.Option("--self-contained", help="put plotly.js inside the page (4.9 MB) so it renders wherever it is copied; default: one shared copy per runs folder")]
+StrategyFileOpt = Annotated[str | None, typer.Option(
+    "--strategy-file", help="a Python file of your own that registers strategies (see README: your own strategy)")]
+RankByOpt = Annotated[str, typer.Option(
+    help="metric to rank by: sharpe, sortino, cagr, calmar, max_drawdown (shallowest first), volatility (lowest first), ...")]
+
+
+
+
+def open_data_source(data: str, cache_dir: str | None, offline: bool):
+    """The data source a --data option names."""
+    from engine.data.sources import open_source
+
+    return open_source(data, cache_dir=cache_dir, offline=offline)

@@ -1,0 +1,103 @@
+"""``smallcap runs ...``: saved runs, sweeps and pages: list, show, open, remove, clean up."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cli.options import JsonOpt, RootOpt, out
+from cli.present import print_json
+from core.errors import UserError
+
+runs_app = typer.Typer(help="Saved runs, sweeps and pages: list, show, open, remove, clean up.", invoke_without_command=True)
+
+
+@runs_app.callback()
+def runs_list(ctx: typer.Context, root: RootOpt = "runs",
+              kind: Annotated[str | None, typer.Option(help="run, sweep, compare, walkforward or timing")] = None,
+              strategy: Annotated[str | None, typer.Option(help="only items whose strategy contains this")] = None,
+              as_json: JsonOpt = False) -> None:
+    """List what is saved under runs/ (newest first): id, kind, strategy, window, CAGR, Sharpe, created."""
+    if ctx.invoked_subcommand:
+        return
+    from cli.present import runs_table
+    from engine.run_catalog import list_runs
+
+    rows = list_runs(root, kind, strategy)
+    if as_json:
+        print_json(rows)
+        return
+    out.print(runs_table(rows, root))
+
+
+@runs_app.command("show")
+def runs_show(run_id: Annotated[str, typer.Argument(help="folder name or a unique part of it")], root: RootOpt = "runs",
+              as_json: JsonOpt = False) -> None:
+    """One saved item: its files, settings and metrics."""
+    import json as _json
+    from pathlib import Path
+
+    from engine.run_catalog import find_run
+
+    row = find_run(root, run_id)
+    path = Path(row["path"])
+    doc = {**row, "files": sorted(p.name for p in path.iterdir() if not p.name.startswith("."))}
+    if (path / "metrics.json").exists():
+        doc["metrics"] = _json.loads((path / "metrics.json").read_text())
+    if (path / "config.toml").exists():
+        doc["config"] = (path / "config.toml").read_text()
+    if as_json:
+        print_json(doc)
+        return
+    out.print(f"{row['kind']} {row['id']}  ({row['path']})", markup=False)
+    for key in ("strategy", "window", "created"):
+        out.print(f"  {key}: {row[key]}", markup=False)
+    for key, value in (doc.get("metrics") or {}).items():
+        out.print(f"  {key}: {value}", markup=False)
+    out.print(f"  files: {' '.join(doc['files'])}", markup=False)
+
+
+@runs_app.command("open")
+def runs_open(run_id: Annotated[str, typer.Argument(help="folder name or a unique part of it")], root: RootOpt = "runs") -> None:
+    """Open the item's page (tearsheet, comparison...) in the default browser."""
+    import webbrowser
+
+    from engine.run_catalog import find_run, main_page
+
+    page = main_page(find_run(root, run_id))
+    if not webbrowser.open(page.resolve().as_uri()):
+        raise UserError(f"no browser to open {page}", "open the file yourself")
+    out.print(f"opened {page}", markup=False)
+
+
+@runs_app.command("rm")
+def runs_rm(run_ids: Annotated[list[str], typer.Argument(help="folder names or unique parts of them")], root: RootOpt = "runs",
+            yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False) -> None:
+    """Delete saved items (asks first)."""
+    from pathlib import Path
+
+    from engine.run_catalog import find_run, remove
+
+    rows = [find_run(root, r) for r in run_ids]
+    for r in rows:
+        out.print(f"  {r['kind']} {r['id']}", markup=False)
+    if not yes and not typer.confirm(f"delete {len(rows)} item{'s' if len(rows) != 1 else ''}?", default=False):
+        raise typer.Exit(1)
+    out.print(f"deleted {remove([Path(r['path']) for r in rows])}", markup=False)
+
+
+@runs_app.command("gc")
+def runs_gc(root: RootOpt = "runs", yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False) -> None:
+    """Remove half-written temporary folders left by killed runs (asks first)."""
+    from engine.run_catalog import remove, stale_temp_folders
+
+    stale = stale_temp_folders(root)
+    if not stale:
+        out.print("nothing to clean", markup=False)
+        return
+    for p in stale:
+        out.print(f"  {p}", markup=False)
+    if not yes and not typer.confirm(f"delete {len(stale)} leftover folder{'s' if len(stale) != 1 else ''}?", default=False):
+        raise typer.Exit(1)
+    out.print(f"deleted {remove(stale)}", markup=False)
