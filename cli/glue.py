@@ -1,7 +1,9 @@
 """What the commands call: merge options over a config file, run, save, report.
 
 Kept out of ``cli.app`` so the commands stay thin and notebooks/tests can call the same path.
-This module may import every layer (engine, research, reports): it is where they meet.
+This module may import every layer (engine, research, reports): it is where they meet. The
+statistics (``research.luck``: arch, scipy; 1.6 s to import) load inside the functions that use
+them, so `smallcap strategies` or `backtest` do not pay for them.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from reports.compare import comparison_data, write_comparison
 from reports.index import write_index
 from reports.study_page import write_timing_page, write_walkforward_page
 from reports.tearsheet import write_tearsheet
-from research.luck import VARIANT_COLUMNS, LuckReport, LuckSettings, luck_from_runs, write_stats
 from research.timing import TimingSummary, timing_experiment, timing_summary
 from research.walkforward import check_select, parse_window, plan_walk_forward, score_folds
 from strategies import get_strategy, load_strategy_file
@@ -98,11 +99,14 @@ def backtest_from_cli(*, out: str, report: bool, **options: Any) -> BacktestResu
 
 
 def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
-                 title: str = "Strategy comparison", settings: LuckSettings | None = None,
-                 self_contained: bool = False) -> tuple[Path, LuckReport | None, list[dict]]:
+                 title: str = "Strategy comparison", settings=None,
+                 self_contained: bool = False) -> tuple[Path, object | None, list[dict]]:
     """Write a comparison page of saved runs (default under ``runs/compare-<UTC time>``) with the
     overfitting statistics on their common window (``stats.json`` beside it); refresh the index.
-    Returns the page, the statistics and the ranked rows (label, run, metrics) for the terminal."""
+    Returns the page, the statistics (``research.luck.LuckReport``) and the ranked rows (label,
+    run, metrics) for the terminal. ``settings``: a ``research.luck.LuckSettings``."""
+    from research.luck import luck_from_runs, write_stats
+
     check_rank_metric(rank_by)
     dirs = [Path(d) for d in run_dirs]
     bad = [str(d) for d in dirs if not is_complete_run(d)]
@@ -158,11 +162,13 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
 
 
 def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: bool,
-                 settings: LuckSettings | None = None, self_contained: bool = False,
-                 ) -> tuple[Path | None, LuckReport | None]:
+                 settings=None, self_contained: bool = False) -> tuple[Path | None, object | None]:
     """After a sweep: the overfitting statistics of its finished variants (``stats.json``, and
     their columns in ``sweep.csv``), the comparison page (unless ``report`` is False) and a
-    refreshed runs index. Statistics need at least two finished variants."""
+    refreshed runs index. Statistics need at least two finished variants. Returns the page and
+    the ``research.luck.LuckReport``; ``settings``: a ``research.luck.LuckSettings``."""
+    from research.luck import VARIANT_COLUMNS, luck_from_runs, write_stats
+
     page, luck = None, None
     done = [result.out / "variants" / r["id"] for r in result.rows if r["status"] == "done"]
     if len(done) > 1:
