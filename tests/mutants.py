@@ -57,7 +57,7 @@ MUTANTS = [
     ("engine/broker.py", "fee = shares * price * self.p.bps / 10_000.0", "fee = shares * price * self.p.bps / 1_000.0", "commission 10x"),
     ("engine/broker.py", "return max(fee, self.p.minimum)", "return fee", "minimum commission ignored"),
     ("engine/metrics.py", '"turnover": _f(traded_value / float(equity.mean()) / years)', '"turnover": _f(traded_value / float(equity.mean()) / (years + 1))', "turnover per year wrong"),
-    ("engine/metrics.py", '"calmar": _f(qs.calmar(returns, periods=PERIODS_PER_YEAR))', '"calmar": _f(qs.calmar(benchmark, periods=PERIODS_PER_YEAR))', "calmar of the benchmark"),
+    ("engine/metrics.py", 'cagr / abs(max_dd) if max_dd < 0 else None', 'cagr / abs(max_dd) * 0.5 if max_dd < 0 else None', "calmar halved"),
     ("engine/metrics.py", '"exposure": _f(np.mean(invested.to_numpy()))', '"exposure": _f(np.mean(invested.to_numpy()[1:]))', "exposure skips a session"),
     ("engine/runner.py", "switches = int((held_mask[1:] != held_mask[:-1]).any(axis=1).sum())", "switches = int((held_mask[1:] != held_mask[:-1]).all(axis=1).sum())", "switches miscounted"),
     ("engine/runner.py", "return float(values.mean() / 100.0)", "return float(values.mean() / 1000.0)", "risk-free rate in wrong units"),

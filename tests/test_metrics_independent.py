@@ -80,3 +80,34 @@ def test_positions_are_valued_at_the_close(saved):
     pos = run.positions
     assert np.allclose(pos["value"], pos["size"] * pos["price"], rtol=1e-12)
     assert pd.Index(pos["date"]).isin(run.equity.index.strftime("%Y-%m-%d")).all()
+
+
+def test_metrics_equal_quantstats_functions(saved):
+    """quantstats is the oracle the numpy metrics follow (it is imported only for tearsheets)."""
+    import warnings
+
+    from quantstats import stats as qs
+
+    run, _ = saved
+    m, r, b = run.metrics, run.returns["strategy"], run.returns["benchmark"]
+    rf = m["risk_free_rate"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        oracle = {"cagr": qs.cagr(r, periods=N), "volatility": qs.volatility(r, periods=N),
+                  "sharpe": qs.sharpe(r, rf=rf, periods=N), "sortino": qs.sortino(r, rf=rf, periods=N),
+                  "max_drawdown": qs.max_drawdown(r), "calmar": qs.calmar(r, periods=N),
+                  "benchmark_cagr": qs.cagr(b, periods=N), "benchmark_sharpe": qs.sharpe(b, rf=rf, periods=N),
+                  "benchmark_max_drawdown": qs.max_drawdown(b)}
+    for key, value in oracle.items():
+        assert m[key] == pytest.approx(float(value), rel=1e-12, abs=1e-15), key
+
+
+def test_a_backtest_does_not_import_quantstats():
+    import subprocess
+    import sys
+
+    code = ("import sys; from engine import RunConfig, run_backtest; "
+            "run_backtest(RunConfig(strategy='buy_and_hold', start='2015-01-02', end='2015-06-30')); "
+            "print('quantstats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
