@@ -92,6 +92,7 @@ def luck_statistics(returns: pd.DataFrame, benchmark: pd.Series, risk_free: dict
     window) against ``benchmark`` (daily returns on the same sessions). ``risk_free``: annual
     decimal per variant id (or one number), as each run's metrics used."""
     s = settings or LuckSettings()
+    returns = returns[sorted(returns.columns, key=str)]  # one canonical order: numbers never depend on input order
     ids = [str(c) for c in returns.columns]
     r = returns.to_numpy(dtype=float)
     b = benchmark.reindex(returns.index).to_numpy(dtype=float)
