@@ -105,7 +105,7 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
     overfitting statistics on their common window (``stats.json`` beside it); refresh the index.
     Returns the page, the statistics (``research.luck.LuckReport``) and the ranked rows (label,
     run, metrics) for the terminal. ``settings``: a ``research.luck.LuckSettings``."""
-    from research.luck import luck_from_runs, write_stats
+    from research.luck import luck_from_results, write_stats
 
     check_rank_metric(rank_by)
     dirs = [Path(d) for d in run_dirs]
@@ -115,7 +115,7 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
     folder = Path(out) if out else Path("runs") / f"compare-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     data = comparison_data(dirs, rank_by)
     ensure_writable(folder)
-    luck = luck_from_runs(dirs, settings) if len(dirs) > 1 else None
+    luck = luck_from_results(data.runs, settings) if len(dirs) > 1 else None
     page = write_comparison(dirs, folder, rank_by=rank_by, title=title, luck=luck.to_dict() if luck else None, data=data,
                             self_contained=self_contained)
     if luck:
@@ -167,12 +167,13 @@ def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: boo
     their columns in ``sweep.csv``), the comparison page (unless ``report`` is False) and a
     refreshed runs index. Statistics need at least two finished variants. Returns the page and
     the ``research.luck.LuckReport``; ``settings``: a ``research.luck.LuckSettings``."""
-    from research.luck import VARIANT_COLUMNS, luck_from_runs, write_stats
+    from research.luck import VARIANT_COLUMNS, luck_from_results, write_stats
 
     page, luck = None, None
     done = [result.out / "variants" / r["id"] for r in result.rows if r["status"] == "done"]
+    data = comparison_data(done, rank_by) if done else None  # every finished run, loaded once
     if len(done) > 1:
-        luck = luck_from_runs(done, settings)
+        luck = luck_from_results(data.runs, settings)
         write_stats(luck, result.out)
         columns = {vid: {k: v[k] for k in VARIANT_COLUMNS} for vid, v in luck.variants.items()}
         write_sweep_csv(result, result.out / "sweep.csv", columns)
@@ -180,7 +181,7 @@ def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: boo
             row["statistics"] = columns.get(row["id"])
     if report and done:
         page = write_comparison(done, result.out, rank_by=rank_by, title=f"Sweep {exp.name}",
-                                luck=luck.to_dict() if luck else None, self_contained=self_contained)
+                                luck=luck.to_dict() if luck else None, data=data, self_contained=self_contained)
     write_index(result.out.parent)
     return page, luck
 

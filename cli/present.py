@@ -24,13 +24,6 @@ def new_table(title: str) -> Table:
     return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), title_justify="left")
 
 
-def _fold_text_columns(t: Table) -> Table:
-    for c in t.columns:
-        if c.justify != "right" and not c.no_wrap:
-            c.overflow = "fold"
-    return t
-
-
 def print_json(obj: Any) -> None:
     """Machine-readable output on stdout (dates and numpy numbers as plain JSON)."""
     sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")

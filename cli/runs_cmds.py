@@ -77,22 +77,23 @@ def runs_rm(run_ids: Annotated[list[str], typer.Argument(help="folder names or u
     """Delete saved items (asks first)."""
     from pathlib import Path
 
-    from engine.run_catalog import find_run, remove
+    from engine.results import remove_paths
+    from engine.run_catalog import find_run
 
     rows = [find_run(root, r) for r in run_ids]
     for r in rows:
         out.print(f"  {r['kind']} {r['id']}", markup=False)
     if not yes and not typer.confirm(f"delete {len(rows)} item{'s' if len(rows) != 1 else ''}?", default=False):
         raise typer.Exit(1)
-    out.print(f"deleted {remove([Path(r['path']) for r in rows])}", markup=False)
+    out.print(f"deleted {remove_paths([Path(r['path']) for r in rows])}", markup=False)
 
 
 @runs_app.command("gc")
 def runs_gc(root: RootOpt = "runs", yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False) -> None:
     """Remove half-written temporary folders left by killed runs (asks first)."""
-    from engine.run_catalog import remove, stale_temp_folders
+    from engine.results import remove_paths, stale_temp
 
-    stale = stale_temp_folders(root)
+    stale = stale_temp(root, recursive=True)
     if not stale:
         out.print("nothing to clean", markup=False)
         return
@@ -100,4 +101,4 @@ def runs_gc(root: RootOpt = "runs", yes: Annotated[bool, typer.Option("--yes", "
         out.print(f"  {p}", markup=False)
     if not yes and not typer.confirm(f"delete {len(stale)} leftover folder{'s' if len(stale) != 1 else ''}?", default=False):
         raise typer.Exit(1)
-    out.print(f"deleted {remove(stale)}", markup=False)
+    out.print(f"deleted {remove_paths(stale)}", markup=False)

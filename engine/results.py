@@ -151,18 +151,32 @@ def _csv(frame: pd.DataFrame, path: Path, index: bool) -> None:
     frame.to_csv(path, index=index, lineterminator="\n")
 
 
-def remove_stale_temp(folder: Path) -> list[Path]:
-    """Remove hidden ``.tmp-*-<pid>`` folders and ``.running-*`` markers whose process is gone
-    (a save or variant killed midway); those of live processes are left alone."""
-    removed = []
-    for path in [*folder.glob(".tmp-*"), *folder.glob(".running-*")]:
+def stale_temp(folder: str | Path, recursive: bool = False) -> list[Path]:
+    """Hidden ``.tmp-*-<pid>`` folders and ``.running-*`` markers (holding a pid) in ``folder``
+    (and below, with ``recursive``) whose process is gone: left by a save or variant killed
+    midway. Those of live processes are not listed."""
+    find = Path(folder).rglob if recursive else Path(folder).glob
+    stale = []
+    for path in [*find(".tmp-*"), *find(".running-*")]:
         owner = path.name.rsplit("-", 1)[-1] if path.name.startswith(".tmp-") else \
             (path.read_text().strip() if path.is_file() else "")
-        if owner.isdigit() and pid_alive(int(owner)):
-            continue
+        if not (owner.isdigit() and pid_alive(int(owner))):
+            stale.append(path)
+    return stale
+
+
+def remove_paths(paths: list[Path]) -> int:
+    """Delete folders and files (the caller decided, or asked the user); how many."""
+    for path in paths:
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-        removed.append(path)
-    return removed
+    return len(paths)
+
+
+def remove_stale_temp(folder: Path) -> list[Path]:
+    """Remove what :func:`stale_temp` finds directly in ``folder``; the removed paths."""
+    stale = stale_temp(folder)
+    remove_paths(stale)
+    return stale
 
 
 def ensure_writable(folder: str | Path) -> Path:

@@ -2,19 +2,18 @@
 studies; find one by id (folder name or a unique prefix), remove with care, clean up leftovers.
 
 Only reads the saved files (``metrics.json``, ``config.toml``, ``sweep.csv``...); never runs
-anything. Removing is explicit: the CLI asks before calling :func:`remove` or :func:`collect_garbage`.
+anything. Removing is explicit: the CLI asks before calling ``engine.results.remove_paths`` on
+listed items or on ``engine.results.stale_temp`` leftovers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import tomllib
 from pathlib import Path
 
 from core.errors import UserError, did_you_mean
-from core.processes import pid_alive
 from engine.results import is_complete_run
 
 KINDS = ("run", "sweep", "compare", "walkforward", "timing")
@@ -93,20 +92,3 @@ def main_page(row: dict) -> Path:
         if (path / name).exists():
             return path / name
     raise UserError(f"{row['id']} has no page", f"write one with `smallcap report {path}`")
-
-
-def stale_temp_folders(root: str | Path) -> list[Path]:
-    """Hidden ``.tmp-*`` folders left by a save that was killed (their process is gone)."""
-    out = []
-    for path in Path(root).rglob(".tmp-*"):
-        pid = path.name.rsplit("-", 1)[-1]
-        if path.is_dir() and not (pid.isdigit() and pid_alive(int(pid))):
-            out.append(path)
-    return out
-
-
-def remove(paths: list[Path]) -> int:
-    """Delete the given folders (the caller has asked the user); how many were removed."""
-    for path in paths:
-        shutil.rmtree(path)
-    return len(paths)

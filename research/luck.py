@@ -149,7 +149,11 @@ def common_window(runs: list[BacktestResult]) -> tuple[pd.DataFrame, pd.Series, 
 
 def luck_from_runs(run_dirs: list[str | Path], settings: LuckSettings | None = None) -> LuckReport:
     """:func:`luck_statistics` of saved runs (their folder names are the variant ids)."""
-    runs = [BacktestResult.load(d) for d in run_dirs]
+    return luck_from_results([BacktestResult.load(d) for d in run_dirs], settings)
+
+
+def luck_from_results(runs: list[BacktestResult], settings: LuckSettings | None = None) -> LuckReport:
+    """:func:`luck_statistics` of already loaded runs, on the sessions they share."""
     returns, bench, name = common_window(runs)
     rf = {r.run_dir.name: float(r.metrics["risk_free_rate"]) for r in runs}
     return luck_statistics(returns, bench, rf, name, settings)
