@@ -34,7 +34,7 @@ def main() -> None:
     for _ in range(args.repeats):
         for feed in ("pandas", "array"):
             t = time.perf_counter()
-            result = run_backtest(cfg, data, feed=feed)
+            result = run_backtest(cfg, data, machinery={"pandas": "stock", "array": "lean"}[feed])
             times[feed].append(time.perf_counter() - t)
             finals[feed].add(result.metrics["final_equity"])
     med = {k: statistics.median(v) for k, v in times.items()}

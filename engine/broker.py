@@ -10,6 +10,10 @@
 * Fill timing: ``open`` (default) - a market order decided at the close of t fills at the open of
   t+1; ``close`` - it fills at the close of t (backtrader's cheat-on-close).
 * Sizes: whole shares by default, fractional with ``fractional=True``.
+
+``CashStockBroker`` is backtrader's ``BackBroker`` minus per-bar bookkeeping that is always zero
+for cash stock accounts (credit interest, futures cash adjustment): the same fills and the
+same values to the last bit (``tests/test_feeds.py`` compares it with the stock broker).
 """
 
 from __future__ import annotations
@@ -38,9 +42,73 @@ class CostModel(bt.CommInfoBase):
         return max(fee, self.p.minimum)
 
 
-def configure_broker(cerebro: bt.Cerebro, cfg: BrokerConfig, cash: float) -> None:
-    """Set cash, costs, slippage and fill timing on ``cerebro``'s broker."""
-    broker = cerebro.broker
+class CashStockBroker(bt.brokers.BackBroker):
+    """``BackBroker`` for a cash account of stocks (no interest, no futures, no fund history).
+
+    Per bar backtrader's ``next`` charges credit interest on each open position (converting the
+    bar's date for each, always 0.0 here: no interest is configured) and applies the futures
+    cash adjustment (0.0 for stock-like instruments); ``_get_value`` generalises over leverage,
+    margin and short cash. This class does the same order processing and computes the account
+    value with the same floating-point operations, skipping only those zero terms.
+    """
+
+    def next(self) -> None:
+        while self._toactivate:
+            self._toactivate.popleft().activate()
+        if self.p.checksubmit:
+            self.check_submitted()
+        self._process_order_history()
+        self.pending.append(None)  # one pass over the pending queue, as BackBroker.next
+        while True:
+            order = self.pending.popleft()
+            if order is None:
+                break
+            if order.expire():
+                self.notify(order)
+                self._ococheck(order)
+                self._bracketize(order, cancel=True)
+            elif not order.active():
+                self.pending.append(order)
+            else:
+                self._try_exec(order)
+                if order.alive():
+                    self.pending.append(order)
+                elif order.status == bt.Order.Completed:
+                    self._bracketize(order)
+        self._get_value()
+
+    def _get_value(self, datas=None, lever=False) -> float:
+        if datas is not None or self._cash_addition or self._fundhist:
+            return super()._get_value(datas, lever)
+        pos_value = unlevered = unrealized = 0.0
+        for data, position in self.positions.items():
+            size = position.size
+            if not size:
+                continue  # adds 0.0 to each sum
+            close = data.close[0]
+            value = size * close  # stock-like: size x price; leverage and mult are 1
+            pnl = size * (close - position.price) * 1.0
+            pos_value += value if self.p.shortcash else abs(value)
+            unrealized += pnl
+            if value > 0:
+                unlevered += (value - pnl) / 1.0
+                unlevered += pnl
+            else:
+                unlevered += value
+        self._value = self.cash + unlevered
+        self._fundval = self._value / self._fundshares
+        self._valuemkt = unlevered
+        self._valuelever = self.cash + pos_value
+        self._valuemktlever = pos_value
+        self._leverage = pos_value / (unlevered or 1.0)
+        self._unrealized = unrealized
+        return self._valuelever if lever else self._value
+
+
+def configure_broker(cerebro: bt.Cerebro, cfg: BrokerConfig, cash: float, *, stock: bool = False) -> None:
+    """Give ``cerebro`` a broker with ``cash``, costs, slippage and fill timing: a
+    :class:`CashStockBroker`, or with ``stock`` backtrader's own ``BackBroker``."""
+    cerebro.broker = broker = bt.brokers.BackBroker() if stock else CashStockBroker()
     broker.setcash(cash)
     broker.addcommissioninfo(CostModel(bps=cfg.commission_bps, per_share=cfg.commission_per_share,
                                        minimum=cfg.commission_min))

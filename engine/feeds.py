@@ -5,6 +5,11 @@ field of every bar). ``ArrayFeed`` converts the frame to float64 arrays once and
 preloads (the default), fills each line's buffer with a single ``array.frombytes`` call.
 It produces the same bars as ``PandasData`` (same ``datetime`` numbers, same values; see
 ``tests/test_feeds.py``). Without preloading it falls back to per-bar loads from the arrays.
+
+Stepping is lean too: every bar is a whole daily bar, so ``advance`` only moves the line
+buffers' index, skipping backtrader's per-bar copy of each field into ``tick_*`` attributes
+(which exist for bars built from live ticks); the broker then reads the bar itself, the same
+prices. ``advance_peek`` reads the next date straight from the buffer.
 """
 
 from __future__ import annotations
@@ -66,6 +71,7 @@ class ArrayFeed(bt.feed.DataBase):
         super().start()
         self._idx = -1
         self._n = len(self.p.arrays["datetime"])
+        self._preloaded = False
 
     def preload(self) -> None:
         """Copy every column into its line buffer at once (instead of one bar per call)."""
@@ -79,6 +85,26 @@ class ArrayFeed(bt.feed.DataBase):
         self._idx = self._n - 1
         self._last()
         self.home()
+        self._buffers = list(self.lines)
+        self._dt = self.lines.datetime
+        self._preloaded = all(line.mode == line.UnBounded for line in self._buffers)  # not with exactbars
+
+    def advance(self, size: int = 1, datamaster=None, ticks: bool = True) -> None:
+        """Move to the next bar (backtrader's ``advance`` without the ``tick_*`` copies, which
+        stay ``None`` so the broker reads ``open[0]``, ``close[0]``... of the bar itself)."""
+        if datamaster is not None or not self._preloaded:
+            super().advance(size, datamaster, ticks=False)
+            return
+        for line in self._buffers:  # unbounded buffers: idx is a plain attribute behind a property
+            line._idx += size
+            line.lencount += size
+
+    def advance_peek(self) -> float:
+        """The next bar's date number (``inf`` after the last bar)."""
+        if not self._preloaded:
+            return super().advance_peek()
+        nxt = self._dt._idx + 1
+        return self._dt.array[nxt] if nxt < self._n else float("inf")
 
     def _load(self) -> bool:
         self._idx += 1

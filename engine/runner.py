@@ -2,8 +2,8 @@
 
 Steps: resolve the strategy and its parameters; load (or take) the market data; check the period
 against it; feed ``warmup`` sessions before ``start`` so signals are ready on the first measured
-session; run backtrader (stdstats off, fast array feeds, the configured broker, a TimeReturn
-analyzer for daily returns); turn the strategy's ledger into frames and metrics.
+session; run backtrader (stdstats off, fast array feeds, the configured broker; daily returns come
+from the strategy's ledger of each close's value); turn the strategy's ledger into frames and metrics.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import platform
 import time
 from collections.abc import Collection
 from importlib.metadata import version
+from typing import Literal
 
 import backtrader as bt
 import numpy as np
@@ -73,20 +74,27 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _feed(frame: pd.DataFrame, name: str, kind: str) -> bt.feed.DataBase:
-    """The backtrader feed of one frame: our ``ArrayFeed`` or stock ``PandasData`` (for benchmarks)."""
-    if kind == "pandas":
+Machinery = Literal["lean", "stock"]
+
+
+def _feed(frame: pd.DataFrame, name: str, machinery: Machinery) -> bt.feed.DataBase:
+    """The backtrader feed of one frame: our ``ArrayFeed``, or backtrader's stock ``PandasData``."""
+    if machinery == "stock":
         return bt.feeds.PandasData(dataname=frame, name=name)
     return ArrayFeed.from_frame(frame, name)
 
 
-def run_backtest(config: RunConfig, data: MarketData | None = None, *, feed: str = "array") -> BacktestResult:
+def run_backtest(config: RunConfig, data: MarketData | None = None, *,
+                 machinery: Machinery = "lean") -> BacktestResult:
     """Run one backtest and return its result (not yet saved; see ``BacktestResult.save``).
 
     ``config``: what to run (strategy, params, period, cash, broker, data source). ``data``:
     already loaded market data holding every symbol and series the strategy needs (default:
-    load from ``config.data``). ``feed``: ``array`` (fast, default) or ``pandas`` (backtrader's
-    stock PandasData; for ``bench/engine_speed.py``). Raises :class:`UserError` for user mistakes.
+    load from ``config.data``). ``machinery``: ``lean`` (default: ``ArrayFeed``, the
+    ``CashStockBroker``, daily returns from the strategy's ledger) or ``stock`` (backtrader's own
+    ``PandasData``, ``BackBroker`` and ``TimeReturn`` analyzer: the reference the lean one is
+    tested to equal exactly, and timed against in ``bench/``). Raises :class:`UserError` for user
+    mistakes.
     """
     wall = time.perf_counter()
     spec = get_strategy(config.strategy)
@@ -112,11 +120,11 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *, feed: str
 
     cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True)
     for s in symbols:
-        cerebro.adddata(_feed(window.prices[s], s, feed), name=s)
+        cerebro.adddata(_feed(window.prices[s], s, machinery), name=s)
     for s in series:
         values = window.prices[s]["close"] if s in window.prices else window.series[s]
-        cerebro.adddata(_feed(series_frame(values), s, feed), name=s)
-    configure_broker(cerebro, config.broker, config.cash)
+        cerebro.adddata(_feed(series_frame(values), s, machinery), name=s)
+    configure_broker(cerebro, config.broker, config.cash, stock=machinery == "stock")
     nums = date_numbers(window.sessions)
     sleeves = sleeve_decisions(window.sessions, params.rebalance, params.rebalance_offset, params.tranches)
     ctx = RunContext(trade_from=float(date_numbers(pd.DatetimeIndex([start]))[0]),
@@ -125,7 +133,8 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *, feed: str
                      cost_rate=cost_rate(config.broker), per_share=config.broker.commission_per_share,
                      fill=config.broker.fill)
     cerebro.addstrategy(spec.cls, config=params, run=ctx)
-    cerebro.addanalyzer(bt.analyzers.TimeReturn, timeframe=bt.TimeFrame.Days, _name="daily")
+    if machinery == "stock":
+        cerebro.addanalyzer(bt.analyzers.TimeReturn, timeframe=bt.TimeFrame.Days, _name="daily")
     strat = cerebro.run()[0]
     result = _collect(config, strat, window, symbols, start, end, params)
     result.config = config.model_copy(update={"start": start.date(), "end": end.date()})  # config.toml: the dates used
@@ -139,18 +148,21 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *, feed: str
 
 def _collect(config, strat, window: MarketData, symbols, start, end, params) -> BacktestResult:
     ledger = strat.ledger
-    daily = strat.analyzers.daily.get_analysis()
-    rets = pd.Series(list(daily.values()), index=pd.DatetimeIndex([pd.Timestamp(d).normalize() for d in daily]))
+    bar_dates = pd.DatetimeIndex(dates_from_numbers(np.array([b[0] for b in ledger.bars])), name="date")
+    all_equity = pd.DataFrame({"equity": [b[2] for b in ledger.bars], "cash": [b[1] for b in ledger.bars]},
+                              index=bar_dates)
+    equity = all_equity.loc[start:end]
     measured = window.sessions[(window.sessions >= start) & (window.sessions <= end)]
+    if hasattr(strat.analyzers, "daily"):  # stock machinery: backtrader's TimeReturn analyzer
+        daily = strat.analyzers.daily.get_analysis()
+        rets = pd.Series(list(daily.values()), index=pd.DatetimeIndex(list(daily)).normalize())
+    else:  # value at this close / value at the previous close - 1, as TimeReturn computes it
+        rets = all_equity["equity"] / all_equity["equity"].shift(1) - 1.0
     strategy_ret = rets.reindex(measured).fillna(0.0)
     strategy_ret.iloc[0] = 0.0  # measured from the close of the first session
     bench = window.close(config.benchmark).reindex(measured).pct_change().fillna(0.0)
     returns = pd.DataFrame({"strategy": strategy_ret.to_numpy(), "benchmark": bench.to_numpy()},
                            index=pd.DatetimeIndex(measured, name="date"))
-
-    bar_dates = pd.DatetimeIndex(dates_from_numbers(np.array([b[0] for b in ledger.bars])), name="date")
-    equity = pd.DataFrame({"equity": [b[2] for b in ledger.bars], "cash": [b[1] for b in ledger.bars]},
-                          index=bar_dates).loc[start:end]
     sizes = pd.DataFrame([b[3] for b in ledger.bars], index=bar_dates, columns=symbols).loc[start:end]
     closes = window.closes(symbols).loc[start:end]
     held = sizes.stack()

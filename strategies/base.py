@@ -145,6 +145,7 @@ class RotationStrategy(bt.Strategy):
         self._last_weights: dict[str, float] | None = None
         self._sleeves: list[dict[str, float]] = []  # each tranche's latest target
         self._retry = False  # a buy was refused for cash: resize and resend on the next bar
+        self._minperiod_passed = False
         self.setup()
 
     def feed(self, symbol: str):
@@ -157,15 +158,25 @@ class RotationStrategy(bt.Strategy):
         return _date(self.datetime[0])
 
     def _record(self) -> None:
-        sizes = tuple(self.getposition(d).size for d in self._trade_datas)
+        positions = self.broker.positions
+        sizes = tuple(positions[d].size for d in self._trade_datas)
         self.ledger.bars.append((self.datetime[0], self.broker.getcash(), self.broker.getvalue(), sizes))
+
+    def _getminperstatus(self) -> int:
+        """backtrader's check whether every feed has its minimum history, done per bar as a max over
+        all feeds; feeds only grow, so once it is passed (negative) it stays passed: keep it."""
+        if self._minperiod_passed:
+            return -1
+        status = super()._getminperstatus()
+        self._minperiod_passed = status < 0
+        return status
 
     def prenext(self) -> None:
         self._record()
 
     def next(self) -> None:
         self._record()
-        if len(self) <= self._warmup:
+        if len(self.ledger.bars) <= self._warmup:  # one ledger bar per session so far: len(self)
             return
         self.observe()
         now = self.datetime[0]

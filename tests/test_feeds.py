@@ -51,8 +51,32 @@ def test_series_feed_close_is_the_value(md):
     assert np.allclose([r[4] for r in fast], values.to_numpy())
 
 
-def test_whole_backtest_identical_with_either_feed():
-    cfg = RunConfig(strategy="relative_momentum", start="2012-01-03", end="2014-12-31")
-    a, b = run_backtest(cfg), run_backtest(cfg, feed="pandas")
+def _same_run(a, b) -> None:
     assert a.metrics == b.metrics
-    assert a.orders.equals(b.orders)
+    for frame in ("returns", "equity", "orders", "trades", "positions", "decisions"):
+        assert getattr(a, frame).equals(getattr(b, frame)), frame
+
+
+def test_whole_backtest_identical_with_stock_machinery():
+    """The lean machinery (ArrayFeed, CashStockBroker, returns from the ledger) equals backtrader's
+    own (PandasData, BackBroker, TimeReturn) bit for bit."""
+    cfg = RunConfig(strategy="relative_momentum", start="2012-01-03", end="2014-12-31")
+    _same_run(run_backtest(cfg), run_backtest(cfg, machinery="stock"))
+
+
+BROKERS = {
+    "open-whole-costs": {"commission_bps": 5, "commission_per_share": 0.005, "commission_min": 1.0,
+                         "slippage_bps": 10},
+    "close-fractional-costs": {"fill": "close", "fractional": True, "commission_bps": 5, "slippage_bps": 10},
+    "open-tight-buffer": {"cash_buffer": 0.0},  # buys refused for cash, resized and resent
+}
+
+
+@pytest.mark.parametrize("broker", BROKERS)
+@pytest.mark.parametrize("strategy", ["relative_momentum", "breadth_streak", "composite"])
+def test_cash_stock_broker_equals_backbroker(strategy, broker):
+    """Costs, slippage, refusals, whole and fractional shares, short windows of three strategies:
+    every value, order and return the same as with backtrader's BackBroker."""
+    cfg = RunConfig(strategy=strategy, start="2019-06-03", end="2021-06-30", broker=BROKERS[broker],
+                    params={"rebalance": "weekly"} if strategy == "relative_momentum" else {})
+    _same_run(run_backtest(cfg), run_backtest(cfg, machinery="stock"))
