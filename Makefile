@@ -34,8 +34,13 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 
-bench: $(VENV)/.installed-test
-	$(PY) bench/engine_speed.py
+$(VENV)/.installed-bench: pyproject.toml | $(VENV)/.installed-test
+	$(PIP) install --quiet -e '.[test,distributed,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench  ## bench/ scripts; the peers (bt, vectorbt) come from the bench extra
+	$(PY) bench/peers.py
+	$(PY) bench/cli_latency.py
 	$(PY) bench/sweep_scaling.py
 
 golden: $(VENV)/.installed-test  ## rewrite tests/golden/strategies.json; review the diff before committing

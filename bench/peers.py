@@ -13,7 +13,9 @@ from the optional ``bench`` extra (``pip install -e '.[bench]'``); a missing one
     .venv/bin/python bench/peers.py [--repeats 7] [--profile]
 
 What each timing covers: the whole call a user makes with the prices already in memory.
-* this engine: ``run_backtest`` (feeds, backtrader run, ledger to frames, metrics).
+* this engine: ``run_backtest`` (feeds, backtrader run, ledger to frames, metrics); ``stock
+  machinery`` is the same call on backtrader's own PandasData, BackBroker and TimeReturn
+  analyzer (``machinery="stock"``), which the lean default must equal bit for bit.
 * naive backtrader: a script as the backtrader docs teach it: ``PandasData`` feeds, the default
   observers, a ``TimeReturn`` analyzer, ``order_target_percent`` (whole shares; it is timed, not
   checked, since whole shares grow differently).
@@ -72,8 +74,8 @@ def one_hot(closes: pd.DataFrame) -> pd.DataFrame:
 
 
 # ----- the engines ---------------------------------------------------------------------------
-def ours(data, cfg: RunConfig) -> float:
-    result = run_backtest(cfg, data)
+def ours(data, cfg: RunConfig, machinery: str = "lean") -> float:
+    result = run_backtest(cfg, data, machinery=machinery)
     return float((1.0 + result.returns["strategy"]).prod())
 
 
@@ -151,6 +153,7 @@ def main() -> None:
                     broker={"fill": "close", "fractional": True, "cash_buffer": 0.0})
     engines: dict[str, Callable[[], float]] = {
         "this engine": lambda: ours(data, cfg),
+        "this engine, stock machinery": lambda: ours(data, cfg, "stock"),
         "naive backtrader": lambda: naive_backtrader(closes, frames),
     }
     if importlib.util.find_spec("bt"):
@@ -174,22 +177,25 @@ def main() -> None:
     print(f"rule: monthly top-1 of {'/'.join(ASSETS)} by {LOOKBACK}-session return, close fills, fractional, "
           f"no costs; {len(closes) - LOOKBACK} measured sessions "
           f"({closes.index[LOOKBACK].date()} to {closes.index[-1].date()}), {args.repeats} interleaved rounds")
-    print(f"{'engine':<26}{'median s':>10}{'vs this engine':>16}{'growth':>14}")
+    print(f"{'engine':<30}{'median s':>10}{'vs this engine':>16}{'growth':>14}")
     for name in engines:
-        print(f"{name:<26}{med[name]:>10.4f}{med[name] / base:>15.2f}x{growth[name]:>14.6f}")
+        print(f"{name:<30}{med[name]:>10.4f}{med[name] / base:>15.2f}x{growth[name]:>14.6f}")
     if skipped:
         print(f"skipped (not installed; pip install -e '.[bench]'): {', '.join(skipped)}")
-    failures = []
+    failures = [] if growth["this engine, stock machinery"] == growth["this engine"] else ["stock machinery"]
     for name in engines:
-        if name in ("this engine", "naive backtrader"):
+        if name in ("this engine", "this engine, stock machinery", "naive backtrader"):
             continue
         diff = abs(growth[name] / growth["this engine"] - 1.0)
         print(f"growth vs {name}: relative difference {diff:.2e} ({'ok' if diff <= TOLERANCE else 'DIFFERS'})")
         if diff > TOLERANCE:
             failures.append(name)
+    print(f"stock machinery / lean: {med['this engine, stock machinery'] / base:.2f}x (identical growth: "
+          f"{'yes' if 'stock machinery' not in failures else 'NO'})   "
+          f"naive backtrader / this engine: {med['naive backtrader'] / base:.2f}x (goal >= 3x)")
     if "bt (bt.run)" in med:
-        print(f"this engine / bt.run: {base / med['bt (bt.run)']:.2f}   "
-              f"naive backtrader / this engine: {med['naive backtrader'] / base:.2f}x")
+        print(f"this engine / bt.run: {base / med['bt (bt.run)']:.2f} (goal <= 1)   "
+              f"this engine / bt core: {base / med['bt core (Backtest.run)']:.2f}")
     if args.profile:
         prof = cProfile.Profile()
         prof.enable()

@@ -2,8 +2,9 @@
 
 Kept out of ``cli.app`` so the commands stay thin and notebooks/tests can call the same path.
 This module may import every layer (engine, research, reports): it is where they meet. The
-statistics (``research.luck``: arch, scipy; 1.6 s to import) load inside the functions that use
-them, so `smallcap strategies` or `backtest` do not pay for them.
+statistics (``research``: arch, scipy; 1.6 s to import) and the pages (``reports``: plotly,
+quantstats) load inside the functions that use them, so `smallcap strategies` or
+`backtest --no-report` do not pay for them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import UserError
 from engine.config import RunConfig, make_run_config, read_toml
@@ -31,13 +32,11 @@ from engine.sweep import (
     run_sweep,
     write_sweep_csv,
 )
-from reports.compare import comparison_data, write_comparison
 from reports.index import write_index
-from reports.study_page import write_timing_page, write_walkforward_page
-from reports.tearsheet import write_tearsheet
-from research.timing import TimingSummary, timing_experiment, timing_summary
-from research.walkforward import check_select, parse_window, plan_walk_forward, score_folds
 from strategies import get_strategy, load_strategy_file
+
+if TYPE_CHECKING:
+    from research.timing import TimingSummary
 
 
 def build_config(strategy: str | None, params: dict[str, str], symbols: str | None, start: str | None,
@@ -83,6 +82,8 @@ def backtest_from_cli(*, out: str, report: bool, **options: Any) -> BacktestResu
     """Build the config, check ``out`` is writable, run, save the run directory, write the
     tearsheet. A tearsheet that fails after the run is saved is recorded in
     ``result.tearsheet_error`` (the run stays saved)."""
+    from reports.tearsheet import write_tearsheet
+
     config = build_config(**options)
     ensure_writable(out)
     remove_stale_temp(Path(out))  # hidden temp folders of saves that were killed
@@ -105,6 +106,7 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
     overfitting statistics on their common window (``stats.json`` beside it); refresh the index.
     Returns the page, the statistics (``research.luck.LuckReport``) and the ranked rows (label,
     run, metrics) for the terminal. ``settings``: a ``research.luck.LuckSettings``."""
+    from reports.compare import comparison_data, write_comparison
     from research.luck import luck_from_results, write_stats
 
     check_rank_metric(rank_by)
@@ -167,6 +169,7 @@ def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: boo
     their columns in ``sweep.csv``), the comparison page (unless ``report`` is False) and a
     refreshed runs index. Statistics need at least two finished variants. Returns the page and
     the ``research.luck.LuckReport``; ``settings``: a ``research.luck.LuckSettings``."""
+    from reports.compare import comparison_data, write_comparison
     from research.luck import VARIANT_COLUMNS, luck_from_results, write_stats
 
     page, luck = None, None
@@ -193,6 +196,9 @@ def timing_from_cli(strategy: str, params: dict[str, str], start: str | None, en
 
     ``sweep_options`` go to :func:`engine.sweep.run_sweep` (executor, workers, on_result...).
     """
+    from reports.study_page import write_timing_page
+    from research.timing import timing_experiment, timing_summary
+
     path = str(Path(strategy_file).expanduser().resolve()) if strategy_file else None
     if path:
         load_strategy_file(path)
@@ -213,6 +219,10 @@ def walkforward_from_cli(experiment: str | None, strategy: str | None, grids: di
                          strategy_file: str | None = None, report: bool = True, **sweep_options: Any) -> dict:
     """Walk-forward analysis (``research.walkforward``): run the variants once, choose per fold on
     the train window, replay the choices as one out-of-sample run; the --json document."""
+    from reports.study_page import write_walkforward_page
+    from reports.tearsheet import write_tearsheet
+    from research.walkforward import check_select, parse_window, plan_walk_forward, score_folds
+
     check_select(select)
     train_n, test_n = parse_window(train, "--train"), parse_window(test, "--test")
     exp, variants, _, _ = prepare_sweep(experiment, strategy, grids, params, start, end, None, "sharpe", strategy_file)

@@ -57,7 +57,7 @@ def test_a_tearsheet_failure_after_the_run_is_saved_says_so(cli, tmp_path, monke
     def broken(run_dir):
         raise RuntimeError("matplotlib exploded")
 
-    monkeypatch.setattr("cli.glue.write_tearsheet", broken)
+    monkeypatch.setattr("reports.tearsheet.write_tearsheet", broken)
     r = cli("backtest", "buy_and_hold", *SHORT, "--out", str(tmp_path))
     assert r.code == 1 and "Traceback" not in r.stderr
     line = [ln for ln in r.stderr.splitlines() if "run saved to" in ln][0]

@@ -32,13 +32,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.cache import user_cache_dir
 from core.errors import DataError, UserError
 from engine.data.catalog import YAHOO_TICKERS, bundled_files
 from engine.data.files import RawSeries, Source, bundled_source, sha256_file
 from engine.data.readers import normalize_header
 from engine.data.validate import validate_series
 
-CACHE_ENV = "SMALLCAP_CACHE_DIR"
 DEFAULT_START = pd.Timestamp("1990-01-01")
 ATTEMPTS = 4
 BASE_DELAY_SECONDS = 2.0
@@ -74,16 +74,6 @@ def _ticker_error(ticker: str) -> str:
 def _is_network_message(text: str) -> bool:
     low = text.lower()
     return any(w in low for w in NETWORK_WORDS)
-
-
-def default_cache_dir() -> Path:
-    """``$SMALLCAP_CACHE_DIR`` if set, else the platform's user cache folder for this tool."""
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("smallcap-rotation"))
 
 
 def _is_transient(exc: Exception) -> bool:
@@ -126,7 +116,7 @@ class YahooSource(Source):
 
     def __init__(self, cache_dir: str | Path | None = None, offline: bool = False,
                  sleep: Callable[[float], None] | None = None) -> None:
-        self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+        self.cache_dir = Path(cache_dir).expanduser() if cache_dir else user_cache_dir()
         self.offline = offline
         self._sleep = sleep or time.sleep
         self._bundled = bundled_source()
