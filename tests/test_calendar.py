@@ -84,9 +84,9 @@ def test_a_backtest_process_loads_only_what_it_needs(tmp_path):
     """`smallcap backtest --no-report`: no quantstats, yfinance, plotly, scipy or arch, and with the
     session table cached, no exchange-calendars (together about 3 s of imports)."""
     env = {**os.environ, "SMALLCAP_CACHE_DIR": str(tmp_path / "cache")}
-    code = ("import sys; from cli.app import main; sys.argv = ['smallcap', 'backtest', 'buy_and_hold', "
+    code = ("import sys; from cli.app import _run; sys.argv = ['smallcap', 'backtest', 'buy_and_hold', "
             f"'--start', '2015-01-02', '--end', '2015-06-30', '--no-report', '--out', {str(tmp_path / 'runs')!r}]\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "_run(None)\n"
             "heavy = ('quantstats', 'yfinance', 'plotly', 'scipy', 'arch', 'exchange_calendars', 'matplotlib')\n"
             "print('LOADED:' + ','.join(m for m in heavy if m in sys.modules))")
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)

@@ -18,3 +18,45 @@ def test_help_and_version_run_as_a_process():
     assert out.returncode == 0 and "data" in out.stdout
     out = subprocess.run([sys.executable, "-m", "cli.app", "data", "show", "NOPE"], capture_output=True, text=True)
     assert out.returncode == 2 and "Traceback" not in out.stderr and "unknown symbol 'NOPE'" in out.stderr
+
+
+def _strategies_process(cache, *args):
+    import os
+
+    env = {**os.environ, "SMALLCAP_CACHE_DIR": str(cache)}
+    code = ("import sys; from cli.app import _run; sys.argv = ['smallcap', 'strategies', *sys.argv[1:]]; "
+            "code = _run(None); "
+            "print('LOADED:' + ','.join(m for m in ('pandas', 'backtrader') if m in sys.modules), file=sys.stderr)")
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True)
+
+
+def test_strategies_listing_is_cached_and_then_needs_no_engine(tmp_path):
+    """The first listing imports the strategies (backtrader, pandas) and saves the documents; the
+    next prints the same from the cache without them (0.4 s instead of about 1.3 s)."""
+    for args in ((), ("--json",), ("relative_momentum",)):
+        cold = _strategies_process(tmp_path / "cache", *args)
+        warm = _strategies_process(tmp_path / "cache", *args)
+        assert cold.stdout == warm.stdout and "relative_momentum" in warm.stdout
+        assert warm.stderr.strip().endswith("LOADED:"), warm.stderr
+    assert len(list((tmp_path / "cache").glob("strategies-*.json"))) == 1
+
+
+def test_the_listing_fingerprint_follows_installed_packages(tmp_path, monkeypatch):
+    import os
+
+    from cli.listing import fingerprint
+
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
+    before = fingerprint()
+    assert fingerprint() == before
+    (site / "a_plugin-1.0.dist-info").mkdir()  # a package installed there
+    os.utime(site, ns=(os.stat(site).st_atime_ns, os.stat(site).st_mtime_ns + 10**9))
+    assert fingerprint() != before
+
+
+def test_an_unknown_strategy_name_still_gets_the_did_you_mean(cli):
+    from conftest import assert_one_line_error
+
+    assert_one_line_error(cli("strategies", "relative_momentun"), "relative_momentum")

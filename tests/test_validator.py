@@ -89,3 +89,48 @@ def test_verify_of_a_bad_csv_folder_reports_and_exits_2(tmp_path, cli):
     result = cli("data", "verify", "--data", f"csv:{tmp_path}", "--json")
     assert result.code == 2
     assert '"ok": false' in result.stdout and "IWM" in result.stderr
+
+
+# ----- the fast reader and the careful reader agree --------------------------------------------
+CLEAN_VARIANTS = {
+    "ours": _text(GOOD),
+    "yahoo header": _text(GOOD, "Date,Open,High,Low,Close,Adj Close,Volume"),
+    "spaces after commas": _text([", ".join(r.split(",")) for r in GOOD]),
+    "whole-number prices": _text(["2024-07-08,201,202,200,201,199,20823800", *GOOD[1:]]),
+    "no adj_close": _text([",".join(r.split(",")[:5] + r.split(",")[6:]) for r in GOOD], "date,open,high,low,close,volume"),
+    "an index level": "date,close\n2024-07-08,2049.50\n2024-07-09,2037.13\n",
+    "a macro value, NaN spelled out": "date,value\n2024-07-08,4.62\n2024-07-09,null\n2024-07-10,.\n",
+    "ISO timestamps": _text([r.replace("2024-07-08", "2024-07-08T00:00:00") for r in GOOD]),
+    "an unparseable number": _replace(2, "2024-07-10,201.16,202.45,200.37,2O2.23,200.50,19286100"),
+}
+
+
+FAST = ["ours", "yahoo header", "spaces after commas", "whole-number prices", "no adj_close", "an index level"]
+
+
+@pytest.mark.parametrize("case", CLEAN_VARIANTS)
+def test_fast_and_careful_readers_give_the_same_frame_or_error(tmp_path, case):
+    """Clean files take the fast path; the rest fall back; either way the careful reader's result."""
+    from engine.data.readers import _read_careful, _read_clean
+
+    path = write_csv(tmp_path / "X.csv", CLEAN_VARIANTS[case])
+    assert (_read_clean(path, None) is not None) == (case in FAST)
+    try:
+        expected = _read_careful(path, None)
+    except DataError as exc:
+        with pytest.raises(DataError, match=str(exc.args[0])[:40].replace("(", r"\(")):
+            read_series_csv(path)
+        return
+    kind, frame = read_series_csv(path)
+    assert kind == expected[0] and frame.equals(expected[1]) and list(frame.columns) == list(expected[1].columns)
+
+
+def test_fast_reader_reads_every_bundled_file_as_the_careful_one_does():
+    from engine.data.catalog import bundled_files
+    from engine.data.readers import _read_careful, _read_clean
+
+    for symbol, f in bundled_files().items():
+        fast = _read_clean(f.path, f.kind)
+        assert fast is not None, f"{symbol}: the fast path declined a clean bundled file"
+        careful = _read_careful(f.path, f.kind)
+        assert fast[0] == careful[0] and fast[1].equals(careful[1]), symbol

@@ -9,6 +9,11 @@ Accepted layouts (headers case-insensitive, spaces or dashes read as underscores
 
 The returned frame is indexed by naive ``date`` and keeps a ``_line`` column with the file's line
 number of each row, so the validator can point at the exact line.
+
+Two paths, one result: a clean file (every needed cell a plain number, every date YYYY-MM-DD)
+is parsed by pandas' C reader with typed columns in one pass; anything else goes through the
+careful path, which reads text and finds the exact line and cell to blame. The fast path never
+reports an error itself: when it is unsure it hands the file to the careful one.
 """
 
 from __future__ import annotations
@@ -43,6 +48,38 @@ def infer_kind(columns: list[str]) -> str | None:
     return None
 
 
+def _typed(raw: pd.DataFrame, dates: pd.Series, kind: str, columns) -> pd.DataFrame:
+    """The returned frame: ``columns`` of ``raw`` (Series of floats) on the dates, plus ``_line``."""
+    out = pd.DataFrame(index=pd.DatetimeIndex(dates, name="date"))
+    for col in KIND_COLUMNS[kind]:
+        if col in raw.columns:
+            out[col] = columns(col)
+    if kind == "price" and "adj_close" not in raw.columns:
+        out["adj_close"] = out["close"]
+    out["_line"] = np.arange(2, len(raw) + 2)
+    return out
+
+
+def _read_clean(path: Path, kind: str | None) -> tuple[str, pd.DataFrame] | None:
+    """The fast path: ``(kind, frame)`` for a clean file, else None (the careful path decides)."""
+    try:
+        raw = pd.read_csv(path, keep_default_na=False, skipinitialspace=True)
+    except Exception:  # noqa: BLE001 - whatever it is, the careful path explains it
+        return None
+    raw.columns = [normalize_header(c) for c in raw.columns]
+    kind = kind or infer_kind(list(raw.columns))
+    if kind is None or "date" not in raw.columns or len(raw) == 0 or \
+            any(c not in raw.columns for c in KIND_COLUMNS[kind] if c != "adj_close"):
+        return None
+    if any(raw[c].dtype.kind not in "fi" for c in KIND_COLUMNS[kind] if c in raw.columns):
+        return None  # a cell that is not a plain number
+    try:
+        dates = pd.to_datetime(raw["date"], format="%Y-%m-%d")
+    except (ValueError, TypeError):
+        return None
+    return kind, _typed(raw, dates, kind, lambda col: raw[col].to_numpy(dtype=float))
+
+
 def read_series_csv(path: Path, kind: str | None = None) -> tuple[str, pd.DataFrame]:
     """Parse ``path`` into ``(kind, frame)``; raise :class:`DataError` naming file, line and rule.
 
@@ -50,6 +87,11 @@ def read_series_csv(path: Path, kind: str | None = None) -> tuple[str, pd.DataFr
     Checks done here are the ones parsing needs (empty file, delimiter, columns, dates, numbers);
     the market rules (order, NaN, positivity, OHLC bracket, sessions) live in ``validate``.
     """
+    return _read_clean(path, kind) or _read_careful(path, kind)
+
+
+def _read_careful(path: Path, kind: str | None) -> tuple[str, pd.DataFrame]:
+    """The careful path: text first, then each date and number checked, errors naming the line."""
     name = str(path)
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
@@ -93,10 +135,8 @@ def read_series_csv(path: Path, kind: str | None = None) -> tuple[str, pd.DataFr
                         "write dates as ISO dates, e.g. 2024-07-16")
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
-    out = pd.DataFrame(index=pd.DatetimeIndex(dates.dt.normalize(), name="date"))
-    for col in KIND_COLUMNS[kind]:
-        if col not in raw.columns:
-            continue
+
+    def numbers(col: str) -> np.ndarray:
         text = raw[col].str.strip()
         values = pd.to_numeric(text, errors="coerce")
         nonnum = (values.isna() & (text != "") & ~text.str.lower().isin(["nan", "null", "na", "."])).to_numpy()
@@ -104,8 +144,6 @@ def read_series_csv(path: Path, kind: str | None = None) -> tuple[str, pd.DataFr
             i = int(np.argmax(nonnum))
             raise DataError(f"{name}: line {lines[i]}: column '{col}' has non-numeric value '{text.iloc[i]}' (rule: numbers only)",
                             "fix or remove that row")
-        out[col] = values.to_numpy(dtype=float)
-    if kind == "price" and "adj_close" not in raw.columns:
-        out["adj_close"] = out["close"]
-    out["_line"] = lines
-    return kind, out
+        return values.to_numpy(dtype=float)
+
+    return kind, _typed(raw, dates.dt.normalize(), kind, numbers)
