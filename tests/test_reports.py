@@ -184,3 +184,52 @@ def test_refused_orders_record_the_price_the_fill_was_attempted_at():
     for o in refused.itertuples():
         assert o.price == pytest.approx(bars.loc[o.date, "open"], rel=1e-12)
         assert o.date > o.created and o.price != pytest.approx(bars.loc[o.created, "close"], rel=1e-9)
+
+
+def _without_figures(html: str) -> str:
+    return re.sub(r"<svg.*?</svg>", "<svg/>", html, flags=re.S)
+
+
+def test_quicker_quantstats_gives_the_same_page(runs, tmp_path, monkeypatch):
+    """Skipping the figures our template does not show and grouping returns in one product change
+    nothing on the page: every table, number and label is the same as quantstats' own path,
+    which draws the monthly heatmap the page never shows."""
+    import contextlib
+
+    import quantstats as qs
+
+    import reports.tearsheet as ts
+
+    drawn = []
+    heatmap = qs.plots.monthly_heatmap
+    monkeypatch.setattr(qs.plots, "monthly_heatmap", lambda *a, **k: drawn.append(1) or heatmap(*a, **k))
+    quick = write_tearsheet(runs[1][0], tmp_path / "quick.html").read_text()
+    assert drawn == []
+    monkeypatch.setattr(ts, "quicker_quantstats", lambda template: contextlib.nullcontext())
+    plain = write_tearsheet(runs[1][0], tmp_path / "plain.html").read_text()
+    assert drawn == [1]
+    assert _without_figures(plain) == _without_figures(quick)
+    assert quick.count("<svg") == plain.count("<svg") > 8
+
+
+def test_skipped_figures_are_exactly_those_the_template_lacks():
+    import reports.tearsheet as ts
+
+    template = ts.TEMPLATE.read_text()
+    assert ts.skipped_figures(template) == ["monthly_heatmap", "rolling_beta", "yearly_returns"]
+    assert ts.skipped_figures(template + "{{rolling_beta}}") == ["monthly_heatmap", "yearly_returns"]
+    assert "returns" not in ts.skipped_figures(template.replace("{{returns}}", ""))  # it also draws vol_returns
+
+
+def test_group_returns_equals_quantstats(tearsheet):
+    import pandas as pd
+    import quantstats.utils as qu
+
+    from engine.data import load_market_data
+    from reports.tearsheet import group_returns
+
+    r = load_market_data(["IWM"]).close("IWM").pct_change().dropna()
+    for keys in (r.index.year, [r.index.year, r.index.month], r.index.strftime("%Y-%m-01")):
+        for compounded in (True, False):
+            pd.testing.assert_series_equal(group_returns(r, keys, compounded), qu.group_returns(r, keys, compounded),
+                                           check_exact=False, rtol=1e-13, atol=1e-15)
