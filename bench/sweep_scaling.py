@@ -1,7 +1,10 @@
-"""Sweep scaling: 24 variants serially, on a 2-process pool and on a 2-worker Dask LocalCluster.
+"""Sweep scaling: 24 variants serially, on a 2-process pool, on a 2-worker Dask LocalCluster the
+sweep starts itself, and on a 2-worker Dask cluster already running (started outside the timing,
+as a cluster a team keeps up; ``--scheduler`` mode).
 
-Prints variants per minute for each executor and the scaling ratios (vs serial), then peak memory
-(max RSS) per worker over a longer sweep (default 200 variants) on the process pool.
+Prints variants per minute for each executor and the ratios (vs serial, and Dask vs the process
+pool: the goal is a running cluster within 15% of the pool), then peak memory (max RSS) per
+worker over a longer sweep (default 200 variants) on the process pool.
 
     .venv/bin/python bench/sweep_scaling.py [--variants 24] [--memory-variants 200]
 """
@@ -9,6 +12,7 @@ Prints variants per minute for each executor and the scaling ratios (vs serial),
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 from collections import defaultdict
@@ -27,9 +31,10 @@ def variants(n: int):
     return everything[::step][:n]
 
 
-def timed(executor: str, vs, workers: int | None, root: Path) -> tuple[float, list[dict]]:
+def timed(executor: str, vs, workers: int | None, root: Path, scheduler: str | None = None,
+          name: str | None = None) -> tuple[float, list[dict]]:
     t = time.perf_counter()
-    result = run_sweep(vs, root / executor, executor=executor, workers=workers)
+    result = run_sweep(vs, root / (name or executor), executor=executor, workers=workers, scheduler=scheduler)
     elapsed = time.perf_counter() - t
     failed = [r for r in result.rows if r["status"] != "done"]
     if failed:
@@ -37,22 +42,41 @@ def timed(executor: str, vs, workers: int | None, root: Path) -> tuple[float, li
     return elapsed, result.rows
 
 
-def main() -> None:
+def main() -> None:  # noqa: PLR0915 - a script
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--variants", type=int, default=24)
     ap.add_argument("--memory-variants", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of process pool vs running Dask cluster")
     args = ap.parse_args()
     vs = variants(args.variants)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         run_sweep(vs[:1], root / "warm", executor="serial")  # imports and data cache, outside the timings
         rates = {}
-        for executor, workers in (("serial", None), ("process", 2), ("dask", 2)):
-            elapsed, _ = timed(executor, vs, workers, root)
-            rates[executor] = len(vs) / elapsed * 60
-            print(f"{executor:8s} {len(vs)} variants in {elapsed:6.1f} s = {rates[executor]:6.1f} variants/min")
+        for name, executor, workers in (("serial", "serial", None), ("dask, new local cluster", "dask", 2)):
+            elapsed, _ = timed(executor, vs, workers, root, None, name.replace(" ", "_").replace(",", ""))
+            rates[name] = len(vs) / elapsed * 60
+            print(f"{name:24s} {len(vs)} variants in {elapsed:6.1f} s = {rates[name]:6.1f} variants/min")
+        from dask.distributed import LocalCluster
+
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=40) as running:
+            times: dict[str, list[float]] = {"process": [], "dask, running cluster": []}
+            for round_ in range(args.rounds):  # interleaved: the machine's noise hits both alike
+                for name, executor, scheduler in (("process", "process", None),
+                                                  ("dask, running cluster", "dask", running.scheduler_address)):
+                    elapsed, _ = timed(executor, vs, 2, root, scheduler, f"{executor}{round_}")
+                    times[name].append(elapsed)
+            for name, values in times.items():
+                elapsed = statistics.median(values)
+                rates[name] = len(vs) / elapsed * 60
+                print(f"{name:24s} {len(vs)} variants in {elapsed:6.1f} s = {rates[name]:6.1f} variants/min "
+                      f"(median of {args.rounds})")
         print(f"scaling vs serial: process x{rates['process'] / rates['serial']:.2f}, "
-              f"dask x{rates['dask'] / rates['serial']:.2f} (2 workers each)")
+              f"dask (new cluster) x{rates['dask, new local cluster'] / rates['serial']:.2f}, "
+              f"dask (running cluster) x{rates['dask, running cluster'] / rates['serial']:.2f} (2 workers each)")
+        gap = rates["process"] / rates["dask, running cluster"] - 1
+        print(f"running Dask cluster vs process pool: {gap:+.0%} time ({'within' if gap <= 0.15 else 'NOT within'} 15%)")
         if args.memory_variants:
             big = variants(args.memory_variants)
             elapsed, rows = timed("process", big, 2, root / "memory")

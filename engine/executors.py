@@ -9,6 +9,9 @@ Failure handling, so a sweep never hangs, leaves no orphaned worker, and loses n
   the ones not started yet.
 * **Dask**: the scheduler address is checked first (``tcp://host:port``), connecting has a
   deadline whatever answers on the port, and a scheduler without workers is a one-line error.
+  Workers are warmed (``engine.dask_warm``) before the variants are sent. A worker that dies
+  mid-sweep (killed, out of memory, its machine gone) loses only the variants it was running:
+  the scheduler sends them to the workers left, and a variant already saved is never redone.
 """
 
 from __future__ import annotations
@@ -186,6 +189,9 @@ def _dask_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None, s
             client.run(_ignore_sigint)
     futures = []
     try:
+        from engine.dask_warm import WarmWorker
+
+        client.register_plugin(WarmWorker())  # every worker, and any that joins later, imports once
         futures = [client.submit(fn, *job, pure=False) for job in jobs]
         for fut in as_completed(futures):
             yield fut.result()

@@ -315,7 +315,8 @@ def _run_locked(variants, out, executor, workers, scheduler, resume, after_save,
         result.rows.append(row)
         if on_result:
             on_result(row)
-    jobs = [(v.config.to_dict(), str(folder / v.id), after_save) for v in todo]
+    # absolute folders: a worker of a remote cluster may run in another working directory
+    jobs = [(v.config.to_dict(), str((folder / v.id).resolve()), after_save) for v in todo]
     order = {v.id: i for i, v in enumerate(variants)}
     try:
         for row in executor_map(executor, run_variant, jobs, workers, scheduler):
@@ -324,6 +325,7 @@ def _run_locked(variants, out, executor, workers, scheduler, resume, after_save,
             if on_result:
                 on_result(row)
     finally:  # interrupted or not, sweep.csv says what is finished (--resume continues from it)
+        remove_stale_temp(folder)  # half-saved folders of workers that died mid-save
         result.rows.sort(key=lambda r: order[r["id"]])
         write_sweep_csv(result, out / "sweep.csv")
     return result
