@@ -17,11 +17,13 @@
   (written to a hidden temp folder and renamed) and only its metrics travel back, so memory stays
   flat. ``resume=True`` skips variants whose folder is complete; stale temp folders of a killed
   sweep are removed. A failing variant is recorded with its error; the others go on.
-* **Output**: ``<out>/sweep.csv`` (id, status, strategy, ``param.*``, metrics, error, run_dir).
+* **Output**: ``<out>/sweep.csv`` (id, status, strategy, ``param.*``, metrics, error, run_dir),
+  streamed a line per finished variant while the sweep runs, rewritten in variant order at the end.
 """
 
 from __future__ import annotations
 
+import csv
 import fcntl
 import itertools
 import json
@@ -309,10 +311,12 @@ def _run_locked(variants, out, executor, workers, scheduler, resume, after_save,
     todo, done = _pending(variants, folder, resume)
     result = SweepResult(out=out, skipped=len(done))
     by_id = {v.id: v for v in variants}
+    stream = SweepCsvStream(out / "sweep.csv", variants)
     for v in done:
         metrics = json.loads((folder / v.id / "metrics.json").read_text())
         row = {"id": v.id, "status": "done", "metrics": metrics, "config": v.config, "resumed": True}
         result.rows.append(row)
+        stream.add(row)
         if on_result:
             on_result(row)
     # absolute folders: a worker of a remote cluster may run in another working directory
@@ -322,13 +326,36 @@ def _run_locked(variants, out, executor, workers, scheduler, resume, after_save,
         for row in executor_map(executor, run_variant, jobs, workers, scheduler):
             row["config"] = by_id[row["id"]].config
             result.rows.append(row)
+            stream.add(row)
             if on_result:
                 on_result(row)
     finally:  # interrupted or not, sweep.csv says what is finished (--resume continues from it)
+        stream.close()
         remove_stale_temp(folder)  # half-saved folders of workers that died mid-save
         result.rows.sort(key=lambda r: order[r["id"]])
         write_sweep_csv(result, out / "sweep.csv")
     return result
+
+
+def _param_keys(configs) -> list[str]:
+    return sorted({k for c in configs for k in c.param_values()})
+
+
+def _sweep_record(r: dict, keys: list[str], extra: dict | None = None) -> dict:
+    """One ``sweep.csv`` row of the finished variant ``r`` (see :func:`write_sweep_csv`)."""
+    rec = {"id": r["id"], "status": r["status"], "strategy": r["config"].strategy}
+    values = r["config"].param_values()
+    rec.update({f"param.{k}": _cell(values.get(k)) for k in keys})
+    metrics = r.get("metrics") or {}
+    rec.update({m: metrics.get(m) for m in SWEEP_COLUMNS})
+    for key, value in (extra or {}).items():
+        if isinstance(value, list | tuple) and len(value) == 2:
+            rec[f"{key}_low"], rec[f"{key}_high"] = value
+        else:
+            rec[key] = value
+    rec["error"] = r.get("error", "")
+    rec["run_dir"] = f"variants/{r['id']}" if r["status"] == "done" else ""
+    return rec
 
 
 def write_sweep_csv(result: SweepResult, path: Path, extra: dict[str, dict] | None = None) -> Path:
@@ -337,26 +364,34 @@ def write_sweep_csv(result: SweepResult, path: Path, extra: dict[str, dict] | No
     ``extra``: more columns per variant id (e.g. the overfitting statistics); lists such as a
     confidence interval become ``<name>_low`` and ``<name>_high``.
     """
-    keys = sorted({k for r in result.rows for k in r["config"].param_values()})
-    records = []
-    for r in result.rows:
-        rec = {"id": r["id"], "status": r["status"], "strategy": r["config"].strategy}
-        values = r["config"].param_values()
-        rec.update({f"param.{k}": _cell(values.get(k)) for k in keys})
-        metrics = r.get("metrics") or {}
-        rec.update({m: metrics.get(m) for m in SWEEP_COLUMNS})
-        for key, value in (extra or {}).get(r["id"], {}).items():
-            if isinstance(value, list | tuple) and len(value) == 2:
-                rec[f"{key}_low"], rec[f"{key}_high"] = value
-            else:
-                rec[key] = value
-        rec["error"] = r.get("error", "")
-        rec["run_dir"] = f"variants/{r['id']}" if r["status"] == "done" else ""
-        records.append(rec)
+    keys = _param_keys(r["config"] for r in result.rows)
+    records = [_sweep_record(r, keys, (extra or {}).get(r["id"])) for r in result.rows]
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     pd.DataFrame(records).to_csv(tmp, index=False, lineterminator="\n")
     os.replace(tmp, path)
     return path
+
+
+class SweepCsvStream:
+    """``sweep.csv`` while the sweep runs: the header, then a line per variant as it finishes
+    (in the order they finish, flushed at once), so ``tail -f`` follows a long sweep and a killed
+    driver leaves the rows it had. When the sweep ends :func:`write_sweep_csv` rewrites the file
+    whole, in variant order."""
+
+    def __init__(self, path: Path, variants: list[Variant]) -> None:
+        self.keys = _param_keys(v.config for v in variants)
+        columns = ["id", "status", "strategy", *(f"param.{k}" for k in self.keys), *SWEEP_COLUMNS, "error", "run_dir"]
+        self.handle = open(path, "w", newline="")  # noqa: SIM115 - closed by close()
+        self.writer = csv.DictWriter(self.handle, columns, lineterminator="\n", extrasaction="ignore")
+        self.writer.writeheader()
+        self.handle.flush()
+
+    def add(self, row: dict) -> None:
+        self.writer.writerow({k: "" if v is None else v for k, v in _sweep_record(row, self.keys).items()})
+        self.handle.flush()
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 def _cell(v: Any) -> Any:

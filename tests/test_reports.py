@@ -82,7 +82,7 @@ def test_comparison_links_every_run_and_shows_saved_metrics(runs):
 def test_heatmap_when_runs_differ_in_exactly_two_parameters(runs):
     root, dirs = runs
     html = write_comparison(dirs[:4], root / "grid", rank_by="cagr").read_text()
-    assert 'id="heatmap"' in html and "lookback" in html and "top_n" in html
+    assert 'id="heatmap0"' in html and 'id="heatmap1"' not in html and "lookback" in html and "top_n" in html
     values = [json.loads((d / "metrics.json").read_text())["cagr"] for d in dirs[:4]]
     order = [html.index(f'data-run="{d.name}"') for d in dirs[:4]]
     ranked = [v for _, v in sorted(zip(order, values, strict=True))]
@@ -233,3 +233,75 @@ def test_group_returns_equals_quantstats(tearsheet):
         for compounded in (True, False):
             pd.testing.assert_series_equal(group_returns(r, keys, compounded), qu.group_returns(r, keys, compounded),
                                            check_exact=False, rtol=1e-13, atol=1e-15)
+
+
+# ----- a comparison of many variants ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """60 variants (lookback x top_n x absolute) of one year: past every per-page limit."""
+    from engine.sweep import Experiment, VariantSpec, expand, run_sweep
+
+    exp = Experiment(name="many", defaults={"start": "2019-01-02", "end": "2019-12-31"}, variants=[
+        VariantSpec(strategy="relative_momentum",
+                    grid={"lookback": [21, 42, 63, 84, 105, 126, 147, 168, 189, 210], "top_n": [1, 2, 3],
+                          "absolute": [False, True]})])
+    out = tmp_path_factory.mktemp("many")
+    result = run_sweep(expand(exp), out, executor="serial")
+    dirs = [out / "variants" / r["id"] for r in result.rows]
+    return dirs, write_comparison(dirs, out, rank_by="sharpe")
+
+
+def test_many_variants_draw_the_best_20_curves_and_pairwise_best_of_heatmaps(many):
+    from reports.compare import MAX_HEATMAPS, SHOWN_SERIES, comparison_data
+
+    dirs, page = many
+    html = page.read_text()
+    data = comparison_data(dirs, "sharpe")
+    for chart in ("equity", "drawdowns", "rolling"):
+        fragment = html[html.index(f'id="{chart}"'):]
+        fragment = fragment[:fragment.index("</script>")]
+        assert fragment.count('"name":"') == SHOWN_SERIES + (chart == "equity"), chart
+    for label in data.labels[:SHOWN_SERIES]:
+        assert f'"name":"{label}"' in html
+    assert f'"name":"{data.labels[SHOWN_SERIES]}"' not in html  # the 21st is in the tables only
+    assert "Curves of the best 20 of 60 runs by sharpe" in html
+    assert [f'id="heatmap{i}"' in html for i in range(MAX_HEATMAPS + 1)] == [True, True, True, False]
+    assert "Each cell: the best sharpe over top_n." in html  # absolute x lookback
+    # a cell is the best over the parameter left out
+    from reports.compare import _heatmaps
+
+    maps = _heatmaps(data)
+    assert [m["axes"] for m in maps] == [("absolute", "lookback"), ("absolute", "top_n"), ("lookback", "top_n")]
+    table = data.table
+    best = table[(table["param.lookback"] == 63) & (table["param.top_n"] == 2)]["sharpe"].max()
+    assert f"{best}" in maps[2]["html"] or f"{best:.12g}"[:10] in maps[2]["html"]
+
+
+@needs_browser
+@pytest.mark.browser
+def test_long_tables_are_paginated_and_sort_every_row(many):
+    from playwright.sync_api import sync_playwright
+
+    from browser import ARGS, CHROMIUM
+
+    _, page_path = many
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_path.resolve().as_uri())
+        visible = lambda: page.eval_on_selector_all(  # noqa: E731
+            "#metrics tbody tr", "rows => rows.filter(r => r.style.display !== 'none').length")
+        assert visible() == 50
+        pager = page.locator("#metrics").locator("xpath=../following-sibling::div[@class='pager'][1]")
+        assert "rows 1–50 of 60" in pager.inner_text()
+        pager.get_by_text("next ›").click()
+        assert visible() == 10 and "rows 51–60 of 60" in pager.inner_text()
+        page.locator("#metrics th[data-key='cagr']").click()  # sort: back to page 1, sorted over all 60
+        assert visible() == 50
+        cagr = page.eval_on_selector_all(
+            "#metrics tbody tr td[data-key='cagr']", "cells => cells.map(c => parseFloat(c.dataset.value))")
+        assert cagr == sorted(cagr) and len(cagr) == 60
+        browser.close()
+    assert errors == []

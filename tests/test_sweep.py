@@ -128,3 +128,24 @@ def test_cli_grid_shortcut_writes_csv_and_comparison(tmp_path, cli):
     again = cli("sweep", "--strategy", "relative_momentum", "--grid", "lookback=63,126", "--grid", "top_n=1,2",
                 "--start", "2016-01-04", "--end", "2017-12-29", "--out", str(tmp_path / "s"))
     assert again.code == 2 and "--resume" in again.stderr
+
+
+def test_sweep_csv_streams_a_line_per_finished_variant(tmp_path):
+    """While the sweep runs, sweep.csv already holds every finished variant (header first); at the
+    end it is rewritten whole in variant order, with the same rows."""
+    import csv
+
+    variants = expand(_grid(lookback=[126, 21, 63]))
+    seen: list[list[str]] = []
+
+    def on_result(row):
+        lines = list(csv.DictReader((tmp_path / "s" / "sweep.csv").open()))
+        seen.append([line["id"] for line in lines])
+        assert lines[-1]["id"] == row["id"] and lines[-1]["status"] == "done"
+        assert float(lines[-1]["sharpe"]) == pytest.approx(row["metrics"]["sharpe"], rel=1e-12)
+
+    run_sweep(variants, tmp_path / "s", executor="serial", on_result=on_result)
+    assert [len(ids) for ids in seen] == [1, 2, 3]
+    final = list(csv.DictReader((tmp_path / "s" / "sweep.csv").open()))
+    assert [line["id"] for line in final] == [v.id for v in variants]
+    assert sorted(seen[-1]) == sorted(line["id"] for line in final)
