@@ -18,17 +18,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from engine.sweep import Experiment, VariantSpec, expand, run_sweep
+from sweep_scaling import experiment, variants
 
-
-def variants(n: int):
-    """``n`` distinct relative-momentum variants (lookback x top_n x absolute x tolerance), 2005-2025."""
-    grid = {"lookback": list(range(21, 757, 3)), "top_n": [1, 2, 3], "absolute": [False, True]}
-    exp = Experiment(name="scale", defaults={"start": "2005-01-03"},
-                     variants=[VariantSpec(strategy="relative_momentum", grid=grid)])
-    everything = expand(exp)
-    step = max(1, len(everything) // n)
-    return exp, everything[::step][:n]
+from engine.sweep import run_sweep
 
 
 def main() -> None:
@@ -37,7 +29,7 @@ def main() -> None:
     ap.add_argument("--executor", default="process")
     ap.add_argument("--keep", help="leave the sweep in this folder (default: a temporary one)")
     args = ap.parse_args()
-    exp, vs = variants(args.variants)
+    exp, vs = experiment(lookback_step=3), variants(args.variants, lookback_step=3)
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp())
     out = root / "sweep"
     shutil.rmtree(out, ignore_errors=True)

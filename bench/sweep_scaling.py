@@ -21,12 +21,16 @@ from pathlib import Path
 from engine.sweep import Experiment, VariantSpec, expand, run_sweep
 
 
-def variants(n: int):
-    """``n`` distinct relative-momentum variants (lookback x top_n x absolute), 2005-2025."""
-    grid = {"lookback": list(range(21, 757, 7)), "top_n": [1, 2, 3], "absolute": [False, True]}
-    exp = Experiment(name="bench", defaults={"start": "2005-01-03"},
-                     variants=[VariantSpec(strategy="relative_momentum", grid=grid)])
-    everything = expand(exp)
+def experiment(lookback_step: int = 7) -> Experiment:
+    """Relative momentum over lookback (21..756 sessions by ``lookback_step``) x top_n x absolute, 2005-2025."""
+    grid = {"lookback": list(range(21, 757, lookback_step)), "top_n": [1, 2, 3], "absolute": [False, True]}
+    return Experiment(name="bench", defaults={"start": "2005-01-03"},
+                      variants=[VariantSpec(strategy="relative_momentum", grid=grid)])
+
+
+def variants(n: int, lookback_step: int = 7):
+    """``n`` distinct variants of :func:`experiment`, spread over its grid."""
+    everything = expand(experiment(lookback_step))
     step = max(1, len(everything) // n)
     return everything[::step][:n]
 

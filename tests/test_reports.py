@@ -280,9 +280,8 @@ def test_many_variants_draw_the_best_20_curves_and_pairwise_best_of_heatmaps(man
 @needs_browser
 @pytest.mark.browser
 def test_long_tables_are_paginated_and_sort_every_row(many):
-    from playwright.sync_api import sync_playwright
-
     from browser import ARGS, CHROMIUM
+    from playwright.sync_api import sync_playwright
 
     _, page_path = many
     with sync_playwright() as pw:
