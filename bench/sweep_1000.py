@@ -70,13 +70,23 @@ def main() -> None:
         n, rows = streamed[len(streamed) // 2]
         print(f"sweep.csv while running: {rows} rows when {n} variants had finished (streams row by row)")
 
-    from cli.glue import finish_sweep
+    from reports.compare import comparison_data, write_comparison
+    from research.luck import luck_from_results
 
+    done = [out / "variants" / r["id"] for r in result.rows if r["status"] == "done"]
     t = time.perf_counter()
-    page, luck = finish_sweep(result, exp, "sharpe", report=True)
-    total = time.perf_counter() - t
-    print(f"statistics + comparison page: {total:.1f} s in all (page goal < 10 s: see the split below)")
-    print(f"page {page.stat().st_size / 1e6:.1f} MB: {page}")
+    data = comparison_data(done, "sharpe")
+    loaded = time.perf_counter() - t
+    t = time.perf_counter()
+    luck = luck_from_results(data.runs)
+    stats = time.perf_counter() - t
+    t = time.perf_counter()
+    page = write_comparison(done, out, rank_by="sharpe", title=f"Sweep {exp.name}", luck=luck.to_dict(), data=data)
+    built = time.perf_counter() - t
+    print(f"loading the {len(done)} runs {loaded:.1f} s; overfitting statistics {stats:.1f} s; "
+          f"comparison page {built:.1f} s (goal < 10 s: {'met' if built < 10 else 'NOT met'}), "
+          f"{page.stat().st_size / 1e6:.1f} MB")
+    print(f"MCS: {len(luck.mcs)} of {len(done)} variants; page: {page}")
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
 

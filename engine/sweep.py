@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import gc
 import itertools
 import json
 import math
@@ -212,8 +213,47 @@ def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = N
     except Exception as exc:  # noqa: BLE001 - a failing variant is recorded, the sweep goes on
         message = exc.one_line() if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
         row.update(status="failed", error=message.replace("\n", " "))
+    _release_free_memory()
     row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return row
+
+
+@lru_cache(maxsize=1)
+def _libc():
+    import ctypes
+
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (macOS, musl): nothing to trim
+        return None
+
+
+#: The sweep driver's process id (set by run_sweep); in it (the serial executor) memory is left alone.
+_DRIVER_PID: int | None = None
+_frozen = False
+
+
+def _release_free_memory() -> None:
+    """In a worker, after each variant: collect the variant's reference cycles (backtrader's
+    cerebro, strategy and lines refer to each other), give the freed heap pages back to the
+    system (glibc's ``malloc_trim``), and after the first variant move everything alive - the
+    modules, the loaded data - out of the collector's sight (``gc.freeze``), so each collection
+    scans only the last variant's objects (about 4 ms).
+
+    Without it a worker's resident memory creeps up by a fifth over its first ~50 variants
+    (cycles waiting for a full collection, and fragmented free heap), which reads as a leak on a
+    1,000-variant sweep; with it, it stays at the working set of one variant (``bench/sweep_1000.py``).
+    """
+    global _frozen
+    if os.getpid() == _DRIVER_PID:
+        return
+    gc.collect()
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
 
 # ----- driver side ---------------------------------------------------------------------------------
@@ -296,8 +336,10 @@ def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "proc
     ``on_result``: called with each finished row (for progress bars); ``force``: write into a
     folder that holds another experiment (``experiment.json`` records which one a folder holds).
     """
+    global _DRIVER_PID
     if executor not in EXECUTORS:
         raise UserError(f"unknown executor '{executor}'", f"use one of: {', '.join(EXECUTORS)}")
+    _DRIVER_PID = os.getpid()
     if workers is not None and workers < 1:
         raise UserError(f"--workers must be at least 1, got {workers}", "e.g. --workers 2")
     out = Path(out)

@@ -9,6 +9,11 @@
 
 Losses are negative daily returns, so "better" means a higher mean daily return. Both use the
 stationary bootstrap with the given block length and seed.
+
+Variants with identical daily returns (common in a large grid: a filter that never triggers, two
+lookbacks that always pick the same asset) are one model to the MCS: their loss differences have
+zero variance, which breaks its t-statistics (``arch`` raises on the NaNs). The set is computed
+on one column per distinct series, and every copy shares its representative's membership.
 """
 
 from __future__ import annotations
@@ -30,8 +35,16 @@ def model_confidence_set(returns: np.ndarray, names: list[str], block: float, si
     """The variants (``names``, one per column) in Hansen's Model Confidence Set at ``size``."""
     import pandas as pd
 
-    losses = pd.DataFrame(-np.asarray(returns, dtype=float), columns=names)
+    returns = np.asarray(returns, dtype=float)
+    _, first, group = np.unique(returns.T, axis=0, return_index=True, return_inverse=True)
+    group = np.asarray(group).reshape(-1)
+    if len(first) == 1:  # every variant is the same series: nothing to tell apart
+        return sorted(str(n) for n in names)
+    keep = np.sort(first)  # one column per distinct series, in the given order
+    losses = pd.DataFrame(-returns[:, keep], columns=[names[j] for j in keep])
     mcs = MCS(losses, size=size, reps=reps, block_size=max(1, round(block)), method="R", bootstrap="stationary",
               seed=np.random.default_rng(seed))
     mcs.compute()
-    return sorted(str(n) for n in names if n in set(mcs.included))
+    included = set(mcs.included)
+    rep_of_group = {group[j]: names[j] for j in keep}
+    return sorted(str(n) for j, n in enumerate(names) if rep_of_group[group[j]] in included)

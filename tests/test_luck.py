@@ -179,3 +179,25 @@ def test_statistics_are_identical_from_serial_and_process_sweeps_and_reruns(cli,
 
     again = luck_from_runs(sorted((tmp_path / "sweep-serial" / "variants").iterdir())).to_dict()
     assert json.loads(json.dumps(again, default=float)) == serial
+
+
+# ----- MCS with identical variants --------------------------------------------------------------------
+def test_mcs_treats_identical_variants_as_one_model():
+    """A large grid holds copies (a filter that never triggers): arch's MCS raises on their zero
+    variance. Copies must share their representative's membership, and the set of the distinct
+    columns must be what it is without the copies. Planted truth: 'edge' has a clearly higher mean;
+    'flat' and 'worse' are below it; 'edge copy' duplicates 'edge', 'flat copy' duplicates 'flat'."""
+    from research.superiority import model_confidence_set
+
+    rng = np.random.default_rng(7)
+    n = 1500
+    edge = rng.normal(0.002, 0.01, n)
+    flat = rng.normal(0.0, 0.01, n)
+    worse = rng.normal(-0.001, 0.01, n)
+    distinct = model_confidence_set(np.column_stack([edge, flat, worse]), ["edge", "flat", "worse"], 5.0)
+    assert distinct == ["edge"]
+    copies = model_confidence_set(np.column_stack([edge, flat, worse, edge, flat]),
+                                  ["edge", "flat", "worse", "edge copy", "flat copy"], 5.0)
+    assert copies == ["edge", "edge copy"]
+    same = model_confidence_set(np.column_stack([flat, flat]), ["a", "b"], 5.0)
+    assert same == ["a", "b"]

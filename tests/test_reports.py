@@ -76,7 +76,7 @@ def test_comparison_links_every_run_and_shows_saved_metrics(runs):
             assert f">{number(metrics[key], fmt)}</td>" in row
     assert (page.parent.parent / "plotly.min.js").stat().st_size > 1_000_000 and page.stat().st_size < 1_500_000
     assert not re.search(r'<script[^>]+src="https?:', html)
-    assert 'id="heatmap"' not in html  # runs differ in strategy too: no two-parameter heatmap
+    assert 'id="heatmap0"' not in html  # runs differ in strategy too: no two-parameter heatmap
 
 
 def test_heatmap_when_runs_differ_in_exactly_two_parameters(runs):
