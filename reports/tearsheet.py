@@ -198,15 +198,37 @@ def group_returns(returns, groupby, compounded: bool = False):
     return returns.groupby(groupby).sum()
 
 
+def remembering_drawdown_details(original):
+    """``quantstats.stats.drawdown_details`` that works out each drawdown series once: the html
+    report asks for the strategy's three times (the drawdown table, the summary, the periods
+    chart), a Python loop over every drawdown each time. Same input, same (copied) table."""
+    from quantstats._compat import safe_concat
+
+    seen: dict[tuple, pd.DataFrame] = {}
+
+    def details(drawdown):
+        if isinstance(drawdown, pd.DataFrame):
+            return safe_concat({col: details(drawdown[col]) for col in drawdown.columns}, axis=1)
+        key = (drawdown.index.asi8.tobytes() if isinstance(drawdown.index, pd.DatetimeIndex)
+               else tuple(drawdown.index), drawdown.to_numpy(dtype=float).tobytes())
+        if key not in seen:
+            seen[key] = original(drawdown)
+        return seen[key].copy()
+
+    return details
+
+
 @contextlib.contextmanager
 def quicker_quantstats(template: str):
-    """For the block: quantstats draws none of the figures ``template`` does not show, and groups
-    returns by period with :func:`group_returns`. The page is the same (``tests/test_reports.py``
+    """For the block: quantstats draws none of the figures ``template`` does not show, groups
+    returns by period with :func:`group_returns`, and works out each drawdown table once
+    (:func:`remembering_drawdown_details`). The page is the same (``tests/test_reports.py``
     compares it with and without)."""
     import quantstats as qs
 
     replaced = [(qs.plots, name, lambda *args, **kwargs: None) for name in skipped_figures(template)]
     replaced.append((qs.utils, "group_returns", group_returns))
+    replaced.append((qs.stats, "drawdown_details", remembering_drawdown_details(qs.stats.drawdown_details)))
     saved = [(module, name, getattr(module, name)) for module, name, _ in replaced]
     try:
         for module, name, fn in replaced:
