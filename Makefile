@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: demo test lint bench golden mutants clean
+.PHONY: demo test lint bench bench-scale golden mutants clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -41,7 +41,11 @@ $(VENV)/.installed-bench: pyproject.toml | $(VENV)/.installed-test
 bench: $(VENV)/.installed-bench  ## bench/ scripts; the peers (bt, vectorbt) come from the bench extra
 	$(PY) bench/peers.py
 	$(PY) bench/cli_latency.py
+	$(PY) bench/tearsheet_speed.py
 	$(PY) bench/sweep_scaling.py
+
+bench-scale: $(VENV)/.installed-test  ## a 1,000-variant sweep, its statistics and page (about 6 minutes)
+	$(PY) bench/sweep_1000.py
 
 golden: $(VENV)/.installed-test  ## rewrite tests/golden/strategies.json; review the diff before committing
 	$(PY) tests/regen_golden.py
