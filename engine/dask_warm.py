@@ -15,7 +15,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 def warm() -> None:
     """Import the engine and the built-in strategies and load the NYSE session table."""
-    import engine.sweep  # noqa: F401 - pandas, backtrader, the runner, the data layer
+    import engine.runner  # noqa: F401 - pandas, backtrader, the runner, the data layer
     from core.calendar import nyse_sessions
     from strategies import all_strategies
 

@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,8 @@ from core.errors import UserError
 from core.processes import pid_alive
 from engine.config import RunConfig, load_run_config
 
+#: The tables of a run besides its returns (see ``BacktestResult.load``).
+TABLES = ("equity", "trades", "orders", "positions", "decisions")
 FILES = ("config.toml", "manifest.json", "returns.csv", "equity.csv", "trades.csv", "orders.csv",
          "positions.csv", "decisions.csv", "metrics.json")
 
@@ -100,11 +103,16 @@ class BacktestResult:
         (folder / "metrics.json").write_text(json.dumps(self.metrics, indent=2, sort_keys=True) + "\n")
 
     @classmethod
-    def load(cls, run_dir: str | Path) -> BacktestResult:
+    def load(cls, run_dir: str | Path, tables: Collection[str] | None = None) -> BacktestResult:
         """Read a saved run directory back (everything but the engine state); a missing or
-        damaged file is a one-line :class:`UserError` naming it."""
+        damaged file is a one-line :class:`UserError` naming it.
+
+        ``tables``: which of ``equity``, ``trades``, ``orders``, ``positions`` and ``decisions``
+        to read (default: all; the others are left empty). ``returns``, metrics, config and
+        manifest are always read. A page of 1,000 runs reads only what it shows.
+        """
         try:
-            return cls._load(Path(run_dir))
+            return cls._load(Path(run_dir), TABLES if tables is None else tuple(tables))
         except UserError:
             raise
         except (OSError, ValueError, KeyError, pd.errors.ParserError) as exc:
@@ -112,7 +120,7 @@ class BacktestResult:
                             "run it again, or remove it with `smallcap runs rm`") from None
 
     @classmethod
-    def _load(cls, run_dir: Path) -> BacktestResult:
+    def _load(cls, run_dir: Path, tables: tuple[str, ...]) -> BacktestResult:
         run_dir = Path(run_dir)
         missing = [f for f in FILES if not (run_dir / f).exists()]
         if missing:
@@ -121,8 +129,12 @@ class BacktestResult:
 
         def frame(name: str, index: bool) -> pd.DataFrame:
             path = run_dir / f"{name}.csv"
+            if name != "returns" and name not in tables:
+                return pd.DataFrame()
             if index:
-                return pd.read_csv(path, index_col="date", parse_dates=["date"])
+                frame = pd.read_csv(path, index_col="date")
+                frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index, format="%Y-%m-%d"), name="date")
+                return frame
             try:
                 return pd.read_csv(path)
             except pd.errors.EmptyDataError:

@@ -75,13 +75,13 @@ def fig_html(fig, div_id: str) -> str:
 
 
 def _holdings_share(r: BacktestResult) -> pd.Series:
-    """Average share of equity held in each symbol over the run."""
-    if not len(r.positions):
+    """Average share of equity held in each symbol over the run's sessions (0 on a session
+    without it): the sum of each position's value over that session's equity, over the sessions."""
+    if not len(r.positions) or not len(r.equity):
         return pd.Series(dtype=float)
-    pos = r.positions.pivot_table(index="date", columns="symbol", values="value", aggfunc="sum")
-    eq = r.equity["equity"].copy()
-    eq.index = eq.index.strftime("%Y-%m-%d")
-    return pos.reindex(eq.index).fillna(0.0).div(eq, axis=0).mean()
+    equity = pd.Series(r.equity["equity"].to_numpy(), index=r.equity.index.strftime("%Y-%m-%d"))
+    share = r.positions["value"].to_numpy() / equity.reindex(r.positions["date"]).to_numpy()
+    return pd.Series(share).groupby(r.positions["symbol"].to_numpy()).sum() / len(equity)
 
 
 @dataclass
@@ -123,7 +123,7 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
     check_rank_metric(rank_by)
     if not run_dirs:
         raise UserError("no run directories to compare", "pass one or more folders written by `smallcap backtest`")
-    runs = [BacktestResult.load(d) for d in run_dirs]
+    runs = [BacktestResult.load(d, tables=("equity", "positions")) for d in run_dirs]
     benchmarks = {str(r.metrics.get("benchmark", r.config.benchmark)) for r in runs}
     if len(benchmarks) > 1:
         raise UserError(f"the runs use different benchmarks ({', '.join(sorted(benchmarks))})",

@@ -25,7 +25,7 @@ from engine.results import BacktestResult
 from research.bootstrap import block_length, bootstrap_intervals
 from research.pbo import probability_of_backtest_overfitting
 from research.sharpe import deflated_sharpe, probabilistic_sharpe, sharpe_moments
-from research.superiority import model_confidence_set, spa_pvalue
+from research.superiority import mcs_method, model_confidence_set, spa_pvalue
 
 DEFAULT_SEED = 20240716  # the signal date of the July 2024 streak
 PERIODS = 252
@@ -63,6 +63,7 @@ class LuckReport:
     mcs: list[str]
     best: str
     notes: list[str] = field(default_factory=list)
+    mcs_method: str = "R"  # the MCS statistic: R (pairwise range) or max (research.superiority)
 
     @property
     def sentence(self) -> str:
@@ -80,7 +81,7 @@ class LuckReport:
         return {"n_trials": self.n_trials, "window": list(self.window), "sessions": self.sessions,
                 "benchmark": self.benchmark, "pbo": self.pbo["pbo"] if self.pbo else None,
                 "pbo_blocks": self.settings.blocks, "pbo_detail": self.pbo, "spa_pvalue": self.spa_pvalue,
-                "mcs": self.mcs, "mcs_size": self.settings.mcs_size, "best": self.best, "variants": self.variants,
+                "mcs": self.mcs, "mcs_size": self.settings.mcs_size, "mcs_method": self.mcs_method, "best": self.best, "variants": self.variants,
                 "seed": self.settings.seed, "block_length": self.block_length, "bootstrap_reps": self.settings.reps,
                 "test_reps": self.settings.test_reps, "interval": self.settings.size, "sentence": self.sentence,
                 "notes": self.notes}
@@ -129,7 +130,7 @@ def luck_statistics(returns: pd.DataFrame, benchmark: pd.Series, risk_free: dict
     return LuckReport(n_trials=k, window=(str(returns.index[0].date()), str(returns.index[-1].date())), sessions=n,
                       benchmark=benchmark_name, settings=s, block_length=length, variants=variants, pbo=pbo,
                       spa_pvalue=spa_pvalue(r, b, length, s.test_reps, s.seed), mcs=mcs,
-                      best=ids[int(np.argmax(sharpe))], notes=notes)
+                      best=ids[int(np.argmax(sharpe))], notes=notes, mcs_method=mcs_method(r) if k > 1 else "R")
 
 
 def common_window(runs: list[BacktestResult]) -> tuple[pd.DataFrame, pd.Series, str]:

@@ -201,3 +201,27 @@ def test_mcs_treats_identical_variants_as_one_model():
     assert copies == ["edge", "edge copy"]
     same = model_confidence_set(np.column_stack([flat, flat]), ["a", "b"], 5.0)
     assert same == ["a", "b"]
+
+
+def test_quick_spa_equals_arch_spa():
+    """The FFT variances equal arch's lag-by-lag sums, and so do the p-values: a planted edge
+    (one variant with a higher mean) and pure luck (none)."""
+    from arch.bootstrap import SPA
+
+    from research.superiority import QuickSPA
+
+    rng = np.random.default_rng(11)
+    n, k = 800, 12
+    bench = rng.normal(0.0003, 0.01, n)
+    luck = rng.normal(0.0003, 0.01, (n, k)) + 0.3 * bench[:, None]
+    edge = luck.copy()
+    edge[:, 3] += 0.0015
+    for returns in (luck, edge):
+        args = dict(block_size=6, reps=300, bootstrap="stationary")
+        ours = QuickSPA(-bench, -returns, seed=np.random.default_rng(5), **args)
+        theirs = SPA(-bench, -returns, seed=np.random.default_rng(5), **args)
+        ours.compute()
+        theirs.compute()
+        np.testing.assert_allclose(ours._loss_diff_var, theirs._loss_diff_var, rtol=1e-10)
+        assert dict(ours.pvalues) == pytest.approx(dict(theirs.pvalues), abs=1e-12)
+    assert theirs.pvalues["consistent"] < 0.05  # the planted edge is found
