@@ -78,19 +78,19 @@ class CashStockBroker(bt.brokers.BackBroker):
         self._get_value()
 
     def _get_value(self, datas=None, lever=False) -> float:
-        if datas is not None or self._cash_addition or self._fundhist:
-            return super()._get_value(datas, lever)
+        if datas is not None or self._cash_addition or self._fundhist or not self.p.shortcash:
+            return super()._get_value(datas, lever)  # the general case, as backtrader computes it
         pos_value = unlevered = unrealized = 0.0
         for data, position in self.positions.items():
             size = position.size
             if not size:
                 continue  # adds 0.0 to each sum
             close = data.close[0]
-            value = size * close  # stock-like: size x price; leverage and mult are 1
+            value = size * close  # stock-like with short cash: size x price; leverage and mult are 1
             pnl = size * (close - position.price) * 1.0
-            pos_value += value if self.p.shortcash else abs(value)
+            pos_value += value
             unrealized += pnl
-            if value > 0:
+            if value > 0:  # long position - unlever
                 unlevered += (value - pnl) / 1.0
                 unlevered += pnl
             else:

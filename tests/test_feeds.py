@@ -80,3 +80,31 @@ def test_cash_stock_broker_equals_backbroker(strategy, broker):
     cfg = RunConfig(strategy=strategy, start="2019-06-03", end="2021-06-30", broker=BROKERS[broker],
                     params={"rebalance": "weekly"} if strategy == "relative_momentum" else {})
     _same_run(run_backtest(cfg), run_backtest(cfg, machinery="stock"))
+
+
+@pytest.mark.parametrize("shortcash", [True, False])
+def test_cash_stock_broker_values_short_positions_as_backbroker(shortcash):
+    """A short position, with and without short cash: the account value backtrader's way."""
+    from engine.broker import CashStockBroker
+
+    class ShortThenCover(bt.Strategy):
+        def __init__(self):
+            self.values = []
+
+        def next(self):
+            if len(self) == 5:
+                self.sell(size=20)
+            if len(self) == 40:
+                self.close()
+            self.values.append((self.broker.getvalue(), self.broker.getcash(), self.position.size))
+
+    frame = load_market_data(["IWM"]).window("2019-01-02", "2019-06-28").prices["IWM"]
+    values = []
+    for broker in (bt.brokers.BackBroker(shortcash=shortcash), CashStockBroker(shortcash=shortcash)):
+        cerebro = bt.Cerebro(stdstats=False)
+        cerebro.broker = broker
+        cerebro.adddata(ArrayFeed.from_frame(frame, "IWM"))
+        cerebro.addstrategy(ShortThenCover)
+        values.append(cerebro.run()[0].values)
+    assert values[0] == values[1] and len(values[0]) > 100
+    assert min(size for _, _, size in values[0]) == -20  # the short was open
