@@ -19,10 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 COPY = ("core", "engine", "strategies", "research", "reports", "cli", "tests", "examples", "pyproject.toml")
 TESTS = ["tests/test_scripted.py", "tests/test_signals.py", "tests/test_metrics_independent.py", "tests/test_fills.py",
          "tests/test_rebalance.py", "tests/test_engine.py", "tests/test_alignment.py", "tests/test_walkforward.py",
-         "tests/test_golden.py"]
+         "tests/test_golden.py", "tests/test_feeds.py", "tests/test_calendar.py", "tests/test_validator.py"]
 
 #: (file, original text, mutated text, the bug in words)
 MUTANTS = [
+    ("engine/broker.py", "                unlevered += pnl\n", "                unlevered += 0.0\n", "lean broker: unrealized P&L left out of the value"),
+    ("engine/feeds.py", "            line.lencount += size", "            line.lencount += 0", "lean feed: bar count not advanced"),
+    ("core/calendar.py", "        if age <= MAX_AGE_DAYS:", "        if True:", "session table never rebuilt when stale"),
+    ("engine/data/readers.py", 'if any(raw[c].dtype.kind not in "fi"', 'if any(raw[c].dtype.kind not in "fiO"', "fast CSV reader takes text cells"),
     ("strategies/signals.py", "return gain >= min_gain - GAIN_TOLERANCE", "return gain > min_gain - GAIN_TOLERANCE", "streak: > for >="),
     ("strategies/signals.py", "return gain >= min_gain - GAIN_TOLERANCE", "return gain >= min_gain + GAIN_TOLERANCE", "streak: tolerance sign"),
     ("strategies/signals.py", "return line[0] / line[-lookback] - 1.0", "return line[-1] / line[-lookback] - 1.0", "momentum: yesterday's close"),
@@ -83,6 +87,9 @@ def run_one(work: Path, rel: str, old: str, new: str) -> tuple[bool, str]:
 
 
 def main() -> int:
+    """``python tests/mutants.py [WORD]``: every mutant, or those whose file or bug names WORD."""
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    mutants = [m for m in MUTANTS if only in m[0] or only in m[3]]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "repo"
         work.mkdir()
@@ -91,16 +98,16 @@ def main() -> int:
             (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
         killed = 0
         survivors = []
-        for i, (rel, old, new, what) in enumerate(MUTANTS, 1):
+        for i, (rel, old, new, what) in enumerate(mutants, 1):
             dead, by = run_one(work, rel, old, new)
             killed += dead
             if not dead:
                 survivors.append(f"{rel}: {what}")
             print(f"{i:2d} {'KILLED  ' if dead else 'SURVIVED'} {rel}: {what}" + (f"  <- {by}" if dead else ""), flush=True)
-    print(f"\n{killed} of {len(MUTANTS)} mutants killed ({killed / len(MUTANTS):.0%})")
+    print(f"\n{killed} of {len(mutants)} mutants killed ({killed / len(mutants):.0%})")
     for s in survivors:
         print(f"survivor: {s}")
-    return 0 if killed / len(MUTANTS) >= 0.9 else 1
+    return 0 if killed / len(mutants) >= 0.9 else 1
 
 
 if __name__ == "__main__":
