@@ -166,6 +166,7 @@ class RotationStrategy(bt.Strategy):
         """backtrader's check whether every feed has its minimum history, done per bar as a max over
         all feeds; feeds only grow, so once it is passed (negative) it stays passed: keep it."""
         if self._minperiod_passed:
+            self._minperstatus = -1  # what backtrader's own method leaves behind (read by next_open)
             return -1
         status = super()._getminperstatus()
         self._minperiod_passed = status < 0
