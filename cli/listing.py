@@ -62,6 +62,12 @@ def build_docs() -> list[dict[str, Any]]:
             for s in all_strategies(include_unlisted=True)]
 
 
+def _plain(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents as JSON gives them back (tuples as lists, other values as text), so a fresh
+    build prints exactly what the cache later will."""
+    return json.loads(json.dumps(docs, default=str))
+
+
 def _cached_docs() -> list[dict[str, Any]]:
     folder = user_cache_dir()
     path = folder / f"{PREFIX}{fingerprint()}.json"
@@ -69,18 +75,18 @@ def _cached_docs() -> list[dict[str, Any]]:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         pass
-    docs = build_docs()
+    docs = _plain(build_docs())
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(docs, default=str))
+        tmp.write_text(json.dumps(docs))
         os.replace(tmp, path)
         for old in folder.glob(f"{PREFIX}*.json"):  # documents of earlier code
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only cache: the documents were built for this call
-    return json.loads(json.dumps(docs, default=str))  # the same values the cache hands out
+    return docs
 
 
 def strategy_docs(name: str | None = None, strategy_file: str | None = None) -> list[dict[str, Any]]:
@@ -93,7 +99,7 @@ def strategy_docs(name: str | None = None, strategy_file: str | None = None) -> 
         from strategies import load_strategy_file
 
         load_strategy_file(strategy_file)
-        docs = json.loads(json.dumps(build_docs(), default=str))
+        docs = _plain(build_docs())
     else:
         docs = _cached_docs()
     if name is None:
@@ -103,5 +109,5 @@ def strategy_docs(name: str | None = None, strategy_file: str | None = None) -> 
         from strategies import get_strategy
 
         spec = get_strategy(name)  # raises the unknown-name error
-        return [d for d in json.loads(json.dumps(build_docs(), default=str)) if d["name"] == spec.name]
+        return [d for d in _plain(build_docs()) if d["name"] == spec.name]
     return found

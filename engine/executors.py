@@ -17,7 +17,6 @@ Failure handling, so a sweep never hangs, leaves no orphaned worker, and loses n
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -32,6 +31,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from core.errors import UserError
+from core.processes import libc
 
 EXECUTORS = ("serial", "process", "dask")
 CONNECT_SECONDS = 15
@@ -42,9 +42,10 @@ WORKER_DIED = "worker died: killed or out of memory"
 # ----- process pool ---------------------------------------------------------------------------------
 def _die_with_parent(parent: int) -> None:
     """Pool-worker initializer: end this worker when the driver process ends."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    c = libc() if sys.platform.startswith("linux") else None
+    if c is not None:
+        with contextlib.suppress(OSError, AttributeError):
+            c.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C and stops the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the driver's handler: terminate() must end us
 

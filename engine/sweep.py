@@ -43,6 +43,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import UserError
+from core.processes import libc
 from engine.config import RunConfig, format_validation_error, make_run_config, read_toml
 from engine.data.market import load_market_data
 from engine.data.sources import open_source
@@ -218,16 +219,6 @@ def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = N
     return row
 
 
-@lru_cache(maxsize=1)
-def _libc():
-    import ctypes
-
-    try:
-        return ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (macOS, musl): nothing to trim
-        return None
-
-
 #: The sweep driver's process id (set by run_sweep); in it (the serial executor) memory is left alone.
 _DRIVER_PID: int | None = None
 _frozen = False
@@ -251,9 +242,9 @@ def _release_free_memory() -> None:
     if not _frozen:
         gc.freeze()
         _frozen = True
-    libc = _libc()
-    if libc is not None and hasattr(libc, "malloc_trim"):
-        libc.malloc_trim(0)
+    c = libc()
+    if c is not None and hasattr(c, "malloc_trim"):
+        c.malloc_trim(0)
 
 
 # ----- driver side ---------------------------------------------------------------------------------

@@ -62,9 +62,19 @@ def spa_pvalue(returns: np.ndarray, benchmark: np.ndarray, block: float, reps: i
 RANGE_METHOD_LIMIT = 60
 
 
+def _distinct_columns(returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the first column of each distinct series, in the given order; each column's series number)."""
+    _, first, group = np.unique(returns.T, axis=0, return_index=True, return_inverse=True)
+    return np.sort(first), np.asarray(group).reshape(-1)
+
+
+def _statistic(distinct: int) -> str:
+    return "R" if distinct <= RANGE_METHOD_LIMIT else "max"
+
+
 def mcs_method(returns: np.ndarray) -> str:
     """``R`` or ``max``: the MCS statistic used for these columns (by how many are distinct)."""
-    return "R" if len(np.unique(np.asarray(returns, dtype=float).T, axis=0)) <= RANGE_METHOD_LIMIT else "max"
+    return _statistic(len(_distinct_columns(np.asarray(returns, dtype=float))[0]))
 
 
 def model_confidence_set(returns: np.ndarray, names: list[str], block: float, size: float = 0.10, reps: int = 1000,
@@ -74,14 +84,11 @@ def model_confidence_set(returns: np.ndarray, names: list[str], block: float, si
     import pandas as pd
 
     returns = np.asarray(returns, dtype=float)
-    _, first, group = np.unique(returns.T, axis=0, return_index=True, return_inverse=True)
-    group = np.asarray(group).reshape(-1)
-    if len(first) == 1:  # every variant is the same series: nothing to tell apart
+    keep, group = _distinct_columns(returns)  # one column per distinct series, in the given order
+    if len(keep) == 1:  # every variant is the same series: nothing to tell apart
         return sorted(str(n) for n in names)
-    keep = np.sort(first)  # one column per distinct series, in the given order
     losses = pd.DataFrame(-returns[:, keep], columns=[names[j] for j in keep])
-    method = "R" if len(keep) <= RANGE_METHOD_LIMIT else "max"
-    mcs = MCS(losses, size=size, reps=reps, block_size=max(1, round(block)), method=method, bootstrap="stationary",
+    mcs = MCS(losses, size=size, reps=reps, block_size=max(1, round(block)), method=_statistic(len(keep)), bootstrap="stationary",
               seed=np.random.default_rng(seed))
     mcs.compute()
     included = set(mcs.included)
