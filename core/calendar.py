@@ -11,6 +11,7 @@ or the file is unreadable. Where the cache cannot be written, the table lives in
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import warnings
 from functools import lru_cache
@@ -81,3 +82,8 @@ def nyse_sessions(start: pd.Timestamp | str, end: pd.Timestamp | str) -> pd.Date
 def last_calendar_session() -> pd.Timestamp:
     """The last session the calendar knows (dates beyond it cannot be checked)."""
     return pd.Timestamp(np.datetime64(int(_days()[-1]), "D"))
+
+
+def session_table_digest() -> str:
+    """A digest of the session table in use: what a cached validation of a series depends on."""
+    return hashlib.sha256(_days().tobytes()).hexdigest()[:16]

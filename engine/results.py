@@ -30,11 +30,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from core.errors import UserError
 from core.processes import pid_alive
 from engine.config import RunConfig, load_run_config
+from engine.csv_writer import write_csv
 
 #: The tables of a run besides its returns (see ``BacktestResult.load``).
 TABLES = ("equity", "trades", "orders", "positions", "decisions")
@@ -156,11 +158,11 @@ class BacktestResult:
 
 
 def _csv(frame: pd.DataFrame, path: Path, index: bool) -> None:
-    if index:
-        frame = frame.copy()
-        frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
-        frame.index.name = "date"
-    frame.to_csv(path, index=index, lineterminator="\n")
+    if index:  # the session dates as YYYY-MM-DD, in a column named date
+        dates = pd.DatetimeIndex(frame.index)
+        text = np.datetime_as_string(dates.to_numpy(), unit="D") if dates.tz is None else dates.strftime("%Y-%m-%d")
+        frame = frame.set_axis(pd.Index(text, dtype=object, name="date"))
+    write_csv(frame, path, index=index)
 
 
 def stale_temp(folder: str | Path, recursive: bool = False) -> list[Path]:

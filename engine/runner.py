@@ -27,6 +27,7 @@ from engine.data.files import bundled_source
 from engine.data.market import MarketData, align_asof, load_market_data, publish
 from engine.data.sources import open_source
 from engine.feeds import ArrayFeed, date_numbers, dates_from_numbers, series_frame
+from engine.lean_cerebro import LeanCerebro
 from engine.metrics import compute_metrics, short_window_warning
 from engine.results import BacktestResult
 from strategies import RunContext, get_strategy, sleeve_decisions
@@ -118,7 +119,7 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *,
     window = data.window(data.sessions[max(0, i0 - warmup)], data.sessions[i1])
     start, end = data.sessions[i0], data.sessions[i1]
 
-    cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True)
+    cerebro = (bt.Cerebro if machinery == "stock" else LeanCerebro)(stdstats=False, preload=True, runonce=True)
     for s in symbols:
         cerebro.adddata(_feed(window.prices[s], s, machinery), name=s)
     for s in series:

@@ -146,6 +146,9 @@ class RotationStrategy(bt.Strategy):
         self._sleeves: list[dict[str, float]] = []  # each tranche's latest target
         self._retry = False  # a buy was refused for cash: resize and resend on the next bar
         self._minperiod_passed = False
+        cls = type(self)
+        self._hears_cash = (cls.notify_cashvalue is not bt.Strategy.notify_cashvalue
+                            or cls.notify_fund is not bt.Strategy.notify_fund)
         self.setup()
 
     def feed(self, symbol: str):
@@ -171,6 +174,20 @@ class RotationStrategy(bt.Strategy):
         status = super()._getminperstatus()
         self._minperiod_passed = status < 0
         return status
+
+    def _notify(self, qorders=(), qtrades=()) -> None:
+        """backtrader's per-bar delivery of order and trade notifications, without its calls to
+        ``notify_cashvalue`` and ``notify_fund`` (which read the broker four times per bar) when
+        the strategy does not override them. Analyzers and quick notification take backtrader's
+        own path."""
+        if self._hears_cash or self.analyzers or self._slave_analyzers or self.cerebro.p.quicknotify:
+            super()._notify(list(qorders), list(qtrades))
+            return
+        for order in self._orderspending:
+            if order.exectype != order.Historical or order.histnotify:
+                self.notify_order(order)
+        for trade in self._tradespending:
+            self.notify_trade(trade)
 
     def prenext(self) -> None:
         self._record()

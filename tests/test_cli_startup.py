@@ -60,3 +60,23 @@ def test_an_unknown_strategy_name_still_gets_the_did_you_mean(cli):
     from conftest import assert_one_line_error
 
     assert_one_line_error(cli("strategies", "relative_momentun"), "relative_momentum")
+
+
+def test_a_command_is_parsed_by_an_app_of_that_command_alone_with_the_same_help_and_errors():
+    """`_run` hands typer only the named command (building all of them costs 40 ms per start);
+    its help, and its usage errors, must read exactly as through the whole app."""
+    from typer.testing import CliRunner
+
+    from cli.app import app, app_for
+
+    names = [info.name for info in app.registered_commands]
+    assert {"backtest", "sweep", "compare", "strategies"} <= set(names)
+    assert app_for(["data", "show"]) is app and app_for([]) is app and app_for(["--help"]) is app
+    runner = CliRunner()
+    for name in names:
+        one = app_for([name, "--help"])
+        assert [info.name for info in one.registered_commands] == [name]
+        for args in ([name, "--help"], [name, "--no-such-option"]):
+            whole, alone = runner.invoke(app, args), runner.invoke(one, args)
+            assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output), args
+            assert name in whole.output

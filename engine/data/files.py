@@ -11,6 +11,7 @@ import pandas as pd
 
 from core.errors import DataError, UserError, did_you_mean
 from engine.data.catalog import bundled_files
+from engine.data.parsed_cache import entry_path, load_entry, save_entry
 from engine.data.readers import read_series_csv
 from engine.data.validate import ValidationReport, validate_series
 
@@ -70,10 +71,16 @@ class CsvFilesSource(Source):
             if not path.is_file():
                 raise DataError(f"{path}: not a readable file (a folder, or a link to nothing) (rule: one CSV file per symbol)",
                                 "replace it with the CSV file, or remove it")
-            kind, frame = read_series_csv(path, kind)
-            report = validate_series(frame, str(path), kind)
-            self._cache[symbol] = RawSeries(symbol, kind, frame.drop(columns="_line"), str(path),
-                                            sha256_file(path), report)
+            sha = sha256_file(path)
+            entry = entry_path(sha, str(path), kind)
+            parsed = load_entry(entry)
+            if parsed is None:  # not read and checked before (or the file, a rule or the calendar changed)
+                kind, frame = read_series_csv(path, kind)
+                report = validate_series(frame, str(path), kind)
+                parsed = kind, frame.drop(columns="_line"), report
+                save_entry(entry, *parsed)
+            kind, frame, report = parsed
+            self._cache[symbol] = RawSeries(symbol, kind, frame, str(path), sha, report)
         return self._cache[symbol]
 
 
