@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cli.glue import prepare_sweep, walkforward_from_cli
+from cli.study_glue import prepare_sweep, walkforward_from_cli
 from engine.sweep import run_sweep
 
 GRID = {"lookback": ["21", "42", "63", "126", "189", "252", "378", "504"], "top_n": ["1", "2"]}

@@ -2,7 +2,8 @@
 
 Start-up stays fast: only typer and rich load at import; pandas, backtrader and quantstats are
 imported inside the commands that need them (the only function-level imports of the project,
-for that reason). Parsing is ``cli.parse``, the calls ``cli.glue``, the tables ``cli.present``;
+for that reason). Parsing is ``cli.parse``, the calls ``cli.glue`` (and ``cli.study_glue`` for
+sweeps and studies), the tables ``cli.present``;
 ``smallcap data`` and ``smallcap runs`` live in ``cli.data_cmds`` and ``cli.runs_cmds``.
 """
 
@@ -243,8 +244,8 @@ def sweep_cmd(
         TimeRemainingColumn,
     )
 
-    from cli.glue import finish_sweep, prepare_sweep
     from cli.present import print_luck, sweep_table
+    from cli.study_glue import finish_sweep, prepare_sweep
     from engine.executors import check_scheduler_address
     from engine.metrics import rank
     from engine.sweep import claim_folder, run_sweep
@@ -341,8 +342,8 @@ def walkforward_cmd(
       smallcap walkforward examples/momentum_grid.toml --train 3y --test 1y
       smallcap walkforward --strategy relative_momentum --grid lookback=63,126,252 --anchored
     """
-    from cli.glue import walkforward_from_cli
     from cli.present import folds_table
+    from cli.study_glue import walkforward_from_cli
 
     with err.status("walk-forward: variants, folds, out-of-sample run", spinner="dots") if not as_json else nullcontext():
         doc = walkforward_from_cli(experiment, strategy, parse_grid(grid or []), parse_assignments(param or []),
@@ -384,8 +385,8 @@ def timing_cmd(
 
     Example: smallcap timing relative_momentum --start 2005-01-03
     """
-    from cli.glue import timing_from_cli
     from cli.present import timing_table
+    from cli.study_glue import timing_from_cli
 
     with err.status("running every rebalance offset", spinner="dots") if not as_json else nullcontext():
         summary, page, folder = timing_from_cli(strategy, parse_assignments(param or []), parse_date(start, "--start"),

@@ -37,9 +37,9 @@ def _column_text(values: pd.Series) -> list[str] | None:
     if dtype == np.int64 or dtype == np.bool_:
         return list(map(str, values.to_numpy().tolist()))
     if pd.api.types.is_string_dtype(dtype) and not values.hasnans:
-        cells = values.to_numpy(dtype=object).tolist()
-        if all(type(c) is str for c in cells) and not _needs_quotes("\0".join(cells)):
-            return cells
+        cells = values.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(cells, skipna=False) == "string" and not _needs_quotes("\0".join(cells)):
+            return cells.tolist()
     return None
 
 

@@ -38,7 +38,9 @@ __all__ = ["RotationParams", "RotationStrategy", "RunContext", "Ledger", "Schedu
 class RotationParams(BaseModel):
     """Parameters every rotation strategy has (subclasses add their own and override defaults)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # defer_build: each strategy's validator is built when first used, not when its module is
+    # imported (the registry imports every strategy; a run validates one)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
     rebalance: Schedule = Field(
         "monthly", description="when to decide: last session of each period (plus the first after warm-up)")

@@ -78,7 +78,7 @@ def test_walk_forward_of_one_variant_equals_its_plain_run(tmp_path):
     """Close fills, fractional shares, no costs: the replayed out-of-sample path earns exactly
     what the variant itself earned over the test windows (after the first session, on whose close
     the out-of-sample run buys in)."""
-    from cli.glue import walkforward_from_cli
+    from cli.study_glue import walkforward_from_cli
 
     exp = tmp_path / "one.toml"
     exp.write_text('name = "one"\n[defaults]\nstart = 2012-01-03\nend = 2016-12-30\n'
@@ -95,7 +95,7 @@ def test_walk_forward_of_one_variant_equals_its_plain_run(tmp_path):
 
 
 def test_walk_forward_switches_variants_and_pays_at_the_boundary(tmp_path):
-    from cli.glue import walkforward_from_cli
+    from cli.study_glue import walkforward_from_cli
     from engine.results import BacktestResult
 
     doc = walkforward_from_cli(None, "relative_momentum", {"lookback": ["21", "252"]}, {}, "2006-01-03",
