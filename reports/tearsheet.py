@@ -17,11 +17,11 @@ What we pass and fix, versus calling quantstats naively:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
 import warnings
+from contextlib import nullcontext
 from functools import lru_cache
 from io import StringIO
 from pathlib import Path
@@ -31,6 +31,8 @@ import pandas as pd
 
 from engine.results import BacktestResult
 from reports._render import environment, number
+from reports.figure_worker import FigureWorker, second_core_free
+from reports.quicker_qs import quicker_quantstats, shown_figures
 from strategies import get_strategy
 
 TEMPLATE = Path(__file__).parent / "templates" / "quantstats_tearsheet.html"
@@ -172,78 +174,18 @@ def short_title(run: BacktestResult) -> str:
     return run.config.strategy + (f" ({', '.join(changed)})" if changed else " (defaults)")
 
 
-#: quantstats' figures: the template placeholder each fills, and the ``quantstats.plots`` function
-#: that draws it (``quantstats.reports.html`` draws every one, whether the template shows it or not).
-QS_FIGURES = {
-    "returns": "returns", "log_returns": "log_returns", "vol_returns": "returns", "eoy_returns": "yearly_returns",
-    "monthly_dist": "histogram", "daily_returns": "daily_returns", "rolling_beta": "rolling_beta",
-    "rolling_vol": "rolling_volatility", "rolling_sharpe": "rolling_sharpe", "rolling_sortino": "rolling_sortino",
-    "dd_periods": "drawdowns_periods", "dd_plot": "drawdown", "monthly_heatmap": "monthly_heatmap",
-    "returns_dist": "distribution",
-}
+def own_figures(returns: pd.DataFrame, benchmark_name: str) -> tuple[str, str]:
+    """Our two figures of the page: the EOY bars and the rolling beta (SVG text each)."""
+    return eoy_chart_svg(returns, benchmark_name), rolling_beta_svg(returns, benchmark_name)
 
 
-def skipped_figures(template: str) -> list[str]:
-    """The ``quantstats.plots`` functions whose figures ``template`` never shows (we draw our own
-    EOY chart, rolling beta and monthly table): about half the time of a tearsheet."""
-    shown = {fn for placeholder, fn in QS_FIGURES.items() if "{{" + placeholder + "}}" in template}
-    return sorted({fn for fn in QS_FIGURES.values() if fn not in shown})
-
-
-def group_returns(returns, groupby, compounded: bool = False):
-    """``quantstats.utils.group_returns`` in one grouped product instead of a Python call per group
-    (``groupby(...).apply(comp)``: 300 calls for 25 years of months, a tenth of a tearsheet)."""
-    if compounded:
-        return returns.add(1).groupby(groupby).prod() - 1
-    return returns.groupby(groupby).sum()
-
-
-def remembering_drawdown_details(original):
-    """``quantstats.stats.drawdown_details`` that works out each drawdown series once: the html
-    report asks for the strategy's three times (the drawdown table, the summary, the periods
-    chart), a Python loop over every drawdown each time. Same input, same (copied) table."""
-    from quantstats._compat import safe_concat
-
-    seen: dict[tuple, pd.DataFrame] = {}
-
-    def details(drawdown):
-        if isinstance(drawdown, pd.DataFrame):
-            return safe_concat({col: details(drawdown[col]) for col in drawdown.columns}, axis=1)
-        key = (drawdown.index.asi8.tobytes() if isinstance(drawdown.index, pd.DatetimeIndex)
-               else tuple(drawdown.index), drawdown.to_numpy(dtype=float).tobytes())
-        if key not in seen:
-            seen[key] = original(drawdown)
-        return seen[key].copy()
-
-    return details
-
-
-@contextlib.contextmanager
-def quicker_quantstats(template: str):
-    """For the block: quantstats draws none of the figures ``template`` does not show, groups
-    returns by period with :func:`group_returns`, and works out each drawdown table once
-    (:func:`remembering_drawdown_details`). The page is the same (``tests/test_reports.py``
-    compares it with and without)."""
-    import quantstats as qs
-
-    replaced = [(qs.plots, name, lambda *args, **kwargs: None) for name in skipped_figures(template)]
-    replaced.append((qs.utils, "group_returns", group_returns))
-    replaced.append((qs.stats, "drawdown_details", remembering_drawdown_details(qs.stats.drawdown_details)))
-    saved = [(module, name, getattr(module, name)) for module, name, _ in replaced]
-    try:
-        for module, name, fn in replaced:
-            setattr(module, name, fn)
-        yield
-    finally:
-        for module, name, fn in saved:
-            setattr(module, name, fn)
-
-
-def write_tearsheet(run_dir: str | Path, output: str | Path | None = None) -> Path:
+def write_tearsheet(run_dir: str | Path, output: str | Path | None = None, *, parallel: bool | None = None) -> Path:
     """Write ``tearsheet.html`` for the saved run in ``run_dir`` and return its path.
 
     ``output``: another file to write instead (default ``run_dir/tearsheet.html``). Written to a
-    temporary file and renamed, so a reader never sees half a page.
+    temporary file and renamed, so a reader never sees half a page. ``parallel``: draw half the
+    figures in a forked second process (``reports.figure_worker``; default: where a second
+    core is free); the page is the same either way.
     """
     run = BacktestResult.load(run_dir)
     _prepare_matplotlib()
@@ -259,21 +201,30 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None) -> Pa
     strategy = returns["strategy"].rename("Strategy")
     benchmark = returns["benchmark"].rename(bench_name)
     title = short_title(run)
+    template = TEMPLATE.read_text(encoding="utf-8")
     out = Path(output) if output else Path(run_dir) / "tearsheet.html"
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         with warnings.catch_warnings():  # quantstats/seaborn deprecation chatter, not the user's business
             warnings.simplefilter("ignore")
-            with quicker_quantstats(TEMPLATE.read_text(encoding="utf-8")):
-                qs.reports.html(strategy, benchmark=benchmark, rf=rf, title=title, output=str(tmp),
-                                periods_per_year=252, match_dates=False, template_path=str(TEMPLATE), compounded=True)
-        html = tmp.read_text(encoding="utf-8")
+            with quicker_quantstats(template), \
+                    (FigureWorker() if (second_core_free() if parallel is None else parallel) else nullcontext()) as worker:
+                ours = worker.submit(own_figures, returns, bench_name) if worker else None
+                with worker.deferring(shown_figures(template)) if worker else nullcontext():
+                    qs.reports.html(strategy, benchmark=benchmark, rf=rf, title=title, output=str(tmp),
+                                    periods_per_year=252, match_dates=False, template_path=str(TEMPLATE),
+                                    compounded=True)
+                html = tmp.read_text(encoding="utf-8")
+                if worker:
+                    html = worker.fill(html)
+                eoy, beta = worker.result(ours, lambda: own_figures(returns, bench_name)) if worker \
+                    else own_figures(returns, bench_name)
         parts = environment().get_template("tearsheet_parts.html").module
         table, years = monthly_table(returns["strategy"])
         html = (html.replace("<!--SMALLCAP:SETTINGS-->",
                              str(parts.settings(run.config.to_dict(), run.manifest, run.metrics, metric_rows(run.metrics))))
-                .replace("<!--SMALLCAP:EOY_CHART-->", eoy_chart_svg(returns, bench_name))
-                .replace("<!--SMALLCAP:ROLLING_BETA-->", rolling_beta_svg(returns, bench_name))
+                .replace("<!--SMALLCAP:EOY_CHART-->", eoy)
+                .replace("<!--SMALLCAP:ROLLING_BETA-->", beta)
                 .replace("<!--SMALLCAP:MONTHLY_TABLE-->", str(parts.monthly(table, years)))
                 .replace("\ufe6a", "%"))
         tmp.write_text(drop_metric_rows(html), encoding="utf-8")

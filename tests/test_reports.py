@@ -186,39 +186,40 @@ def test_refused_orders_record_the_price_the_fill_was_attempted_at():
         assert o.date > o.created and o.price != pytest.approx(bars.loc[o.created, "close"], rel=1e-9)
 
 
-def _without_figures(html: str) -> str:
-    return re.sub(r"<svg.*?</svg>", "<svg/>", html, flags=re.S)
-
-
 def test_quicker_quantstats_gives_the_same_page(runs, tmp_path, monkeypatch):
-    """Skipping the figures our template does not show and grouping returns in one product change
-    nothing on the page: every table, number and label is the same as quantstats' own path,
-    which draws the monthly heatmap the page never shows."""
+    """Every stand-in of ``reports.quicker_qs`` changes nothing on the page, figures included:
+    byte for byte the page of quantstats' own path (which also draws the monthly heatmap the page
+    never shows). matplotlib's SVG ids and date are pinned so that two drawings can be equal."""
     import contextlib
 
+    import matplotlib
     import quantstats as qs
 
     import reports.tearsheet as ts
 
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "smallcap-test")
     drawn = []
     heatmap = qs.plots.monthly_heatmap
     monkeypatch.setattr(qs.plots, "monthly_heatmap", lambda *a, **k: drawn.append(1) or heatmap(*a, **k))
-    quick = write_tearsheet(runs[1][0], tmp_path / "quick.html").read_text()
+    quick = write_tearsheet(runs[1][0], tmp_path / "quick.html", parallel=False).read_text()
     assert drawn == []
+    two_processes = write_tearsheet(runs[1][0], tmp_path / "parallel.html", parallel=True).read_text()
     monkeypatch.setattr(ts, "quicker_quantstats", lambda template: contextlib.nullcontext())
-    plain = write_tearsheet(runs[1][0], tmp_path / "plain.html").read_text()
+    plain = write_tearsheet(runs[1][0], tmp_path / "plain.html", parallel=False).read_text()
     assert drawn == [1]
-    assert _without_figures(plain) == _without_figures(quick)
-    assert quick.count("<svg") == plain.count("<svg") > 8
+    assert quick == plain == two_processes
+    assert quick.count("<svg") > 8 and "SMALLCAP:FIGURE" not in two_processes
 
 
 def test_skipped_figures_are_exactly_those_the_template_lacks():
-    import reports.tearsheet as ts
+    from reports.quicker_qs import skipped_figures
+    from reports.tearsheet import TEMPLATE
 
-    template = ts.TEMPLATE.read_text()
-    assert ts.skipped_figures(template) == ["monthly_heatmap", "rolling_beta", "yearly_returns"]
-    assert ts.skipped_figures(template + "{{rolling_beta}}") == ["monthly_heatmap", "yearly_returns"]
-    assert "returns" not in ts.skipped_figures(template.replace("{{returns}}", ""))  # it also draws vol_returns
+    template = TEMPLATE.read_text()
+    assert skipped_figures(template) == ["monthly_heatmap", "rolling_beta", "yearly_returns"]
+    assert skipped_figures(template + "{{rolling_beta}}") == ["monthly_heatmap", "yearly_returns"]
+    assert "returns" not in skipped_figures(template.replace("{{returns}}", ""))  # it also draws vol_returns
 
 
 def test_group_returns_equals_quantstats(tearsheet):
@@ -226,7 +227,7 @@ def test_group_returns_equals_quantstats(tearsheet):
     import quantstats.utils as qu
 
     from engine.data import load_market_data
-    from reports.tearsheet import group_returns
+    from reports.quicker_qs import group_returns
 
     r = load_market_data(["IWM"]).close("IWM").pct_change().dropna()
     for keys in (r.index.year, [r.index.year, r.index.month], r.index.strftime("%Y-%m-01")):
@@ -355,3 +356,113 @@ def test_pages_render_when_the_template_cache_cannot_be_written(tmp_path, monkey
         assert "runs-here" in html
     finally:
         _render.environment.cache_clear()
+
+
+# ----- quantstats stand-ins (reports.quicker_qs), each against the function it replaces ----------
+@pytest.fixture(scope="module")
+def long_returns():
+    return run_backtest(RunConfig(strategy="relative_momentum", start="2003-01-02")).returns
+
+
+def test_remove_outliers_stand_in_equals_quantstats(long_returns):
+    import numpy as np
+    import pandas as pd
+    import quantstats as qs
+
+    from reports.quicker_qs import quick_remove_outliers
+
+    original = qs.stats.remove_outliers
+    quick = quick_remove_outliers(original)
+    dd = qs.stats.to_drawdown_series(long_returns["strategy"])
+    in_dd = (dd < 0).to_numpy()
+    edges = np.flatnonzero(np.diff(np.r_[0, in_dd.astype(int), 0]))
+    segments = [dd.iloc[a:b] for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    assert len(segments) > 100
+    rng = np.random.default_rng(7)
+    cases = [-s for s in segments] + [long_returns["benchmark"], pd.Series([0.5]), pd.Series([1.0, 1.0, 1.0]),
+             pd.Series(rng.normal(size=50).round(2)), pd.Series([0.1, np.nan, 0.3]), pd.Series([], dtype=float),
+             pd.Series([1, 2, 3])]
+    for series in cases:
+        for q in (0.99, 0.95, 0.5):
+            pd.testing.assert_series_equal(quick(series, q), original(series, q), check_exact=True)
+
+
+def test_resample_stand_in_equals_quantstats(long_returns):
+    import pandas as pd
+    import quantstats as qs
+    import quantstats._plotting.core as qs_plot_core
+
+    from reports.quicker_qs import quick_safe_resample
+
+    original = qs_plot_core.safe_resample
+    quick = quick_safe_resample(original, qs.stats.comp)
+    for column in ("strategy", "benchmark"):
+        r = long_returns[column]
+        for freq in ("W-MON", "ME", "QE", "YE"):
+            pd.testing.assert_series_equal(quick(r, freq, qs.stats.comp), original(r, freq, qs.stats.comp),
+                                           check_exact=True)
+        pd.testing.assert_series_equal(quick(r, "ME", "sum"), original(r, "ME", "sum"), check_exact=True)
+
+
+def test_prepare_benchmark_stand_in_equals_quantstats(long_returns):
+    import pandas as pd
+    import quantstats as qs
+
+    from reports.quicker_qs import quick_prepare_benchmark
+
+    original = qs.utils._prepare_benchmark
+    quick = quick_prepare_benchmark(original)
+    r, b = long_returns["strategy"], long_returns["benchmark"]
+    for bench, period in ((b, r.index), (b.iloc[10:], r.index), (b, r.index[:-30]), (b, "max")):
+        for rf in (0.0, 0.02):
+            pd.testing.assert_series_equal(quick(bench, period, rf), original(bench, period, rf), check_exact=True)
+
+
+# ----- the figure worker (reports.figure_worker) --------------------------------------------------
+def _die_in_worker(*args):
+    os._exit(3)
+
+
+def _fail_in_worker(*args):
+    raise ValueError("this figure cannot be drawn")
+
+
+def test_a_dead_figure_worker_is_replaced_by_drawing_here(runs, tmp_path, monkeypatch):
+    import multiprocessing
+
+    import matplotlib
+
+    import reports.figure_worker as fw
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "smallcap-test")
+    serial = write_tearsheet(runs[1][0], tmp_path / "serial.html", parallel=False).read_text()
+    monkeypatch.setattr(fw, "draw_quantstats_svg", _die_in_worker)  # the worker dies at its first figure
+    rescued = write_tearsheet(runs[1][0], tmp_path / "rescued.html", parallel=True).read_text()
+    assert rescued == serial
+    assert multiprocessing.active_children() == []
+
+
+def test_a_figure_that_fails_in_the_worker_fails_the_page_and_leaves_nothing(runs, tmp_path, monkeypatch):
+    import multiprocessing
+
+    import reports.figure_worker as fw
+
+    monkeypatch.setattr(fw, "draw_quantstats_svg", _fail_in_worker)
+    with pytest.raises(ValueError, match="cannot be drawn"):
+        write_tearsheet(runs[1][0], tmp_path / "page.html", parallel=True)
+    assert not list(tmp_path.iterdir()) and multiprocessing.active_children() == []
+
+
+def test_the_figure_worker_is_used_only_where_a_second_core_is_free(monkeypatch):
+    from concurrent.futures import ProcessPoolExecutor
+
+    import reports.figure_worker as fw
+
+    with ProcessPoolExecutor(1) as pool:
+        assert pool.submit(fw.second_core_free).result() is False  # a pool's worker: no
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert fw.second_core_free() is False
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert fw.second_core_free() is True
+
