@@ -43,6 +43,7 @@ bench: $(VENV)/.installed-bench  ## bench/ scripts; the peers (bt, vectorbt) com
 	$(PY) bench/cli_latency.py
 	$(PY) bench/tearsheet_speed.py
 	$(PY) bench/sweep_scaling.py
+	$(PY) bench/sweep_tearsheets.py
 
 bench-scale: $(VENV)/.installed-test  ## a 1,000-variant sweep, its statistics and page (about 6 minutes)
 	$(PY) bench/sweep_1000.py

@@ -91,9 +91,9 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *,
 
     ``config``: what to run (strategy, params, period, cash, broker, data source). ``data``:
     already loaded market data holding every symbol and series the strategy needs (default:
-    load from ``config.data``). ``machinery``: ``lean`` (default: ``ArrayFeed``, the
-    ``CashStockBroker``, daily returns from the strategy's ledger) or ``stock`` (backtrader's own
-    ``PandasData``, ``BackBroker`` and ``TimeReturn`` analyzer: the reference the lean one is
+    load from ``config.data``). ``machinery``: ``lean`` (default: ``LeanCerebro``, ``ArrayFeed``,
+    the ``CashStockBroker``, daily returns from the strategy's ledger) or ``stock`` (backtrader's
+    own ``Cerebro``, ``PandasData``, ``BackBroker`` and ``TimeReturn`` analyzer: the reference the lean one is
     tested to equal exactly, and timed against in ``bench/``). Raises :class:`UserError` for user
     mistakes.
     """
@@ -206,9 +206,9 @@ def _refusal_warning(orders: pd.DataFrame, window: MarketData, config: RunConfig
     what = f"{n} order{'s' if n != 1 else ''} refused for cash"
     gaps = []
     for o in refused.itertuples():
-        if o.symbol in window.prices and o.created in window.prices[o.symbol].index.strftime("%Y-%m-%d"):
-            close = window.prices[o.symbol].loc[o.created, "close"]
-            gaps.append((o.price / close - 1.0, o.symbol, o.date))
+        bars, created = window.prices.get(o.symbol), pd.Timestamp(o.created)
+        if bars is not None and created in bars.index:
+            gaps.append((o.price / bars.at[created, "close"] - 1.0, o.symbol, o.date))
     if config.broker.fill == "open" and gaps:
         gap, symbol, day = max(gaps)
         what += (f": the open gapped above the close the buy was sized at (largest: {symbol} {gap:+.2%} on {day}, "

@@ -34,6 +34,17 @@ def second_core_free() -> bool:
             and multiprocessing.parent_process() is None)
 
 
+def figure_worker(wanted: bool | None = None) -> FigureWorker | contextlib.nullcontext:
+    """A :class:`FigureWorker` when ``wanted`` (default: :func:`second_core_free`) and the process
+    can be started; otherwise a null context (``as worker`` gives None: draw here)."""
+    if not (second_core_free() if wanted is None else wanted):
+        return contextlib.nullcontext()
+    try:
+        return FigureWorker()
+    except (OSError, AssertionError, RuntimeError):  # no memory to fork; a daemonic process
+        return contextlib.nullcontext()
+
+
 def draw_quantstats_svg(name: str, args: tuple, kwargs: dict[str, Any]) -> str:
     """SVG text of ``quantstats.plots.<name>(*args, **kwargs)``, saved as quantstats saves it."""
     import quantstats as qs

@@ -31,7 +31,7 @@ import pandas as pd
 
 from engine.results import BacktestResult
 from reports._render import environment, number
-from reports.figure_worker import FigureWorker, second_core_free
+from reports.figure_worker import figure_worker
 from reports.quicker_qs import quicker_quantstats, shown_figures
 from strategies import get_strategy
 
@@ -207,8 +207,7 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None, *, pa
     try:
         with warnings.catch_warnings():  # quantstats/seaborn deprecation chatter, not the user's business
             warnings.simplefilter("ignore")
-            with quicker_quantstats(template), \
-                    (FigureWorker() if (second_core_free() if parallel is None else parallel) else nullcontext()) as worker:
+            with quicker_quantstats(template), figure_worker(parallel) as worker:
                 ours = worker.submit(own_figures, returns, bench_name) if worker else None
                 with worker.deferring(shown_figures(template)) if worker else nullcontext():
                     qs.reports.html(strategy, benchmark=benchmark, rf=rf, title=title, output=str(tmp),

@@ -466,3 +466,14 @@ def test_the_figure_worker_is_used_only_where_a_second_core_is_free(monkeypatch)
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     assert fw.second_core_free() is True
 
+
+
+def test_a_figure_worker_that_cannot_start_means_drawing_here(runs, tmp_path, monkeypatch):
+    import reports.figure_worker as fw
+
+    def cannot_start(self):
+        raise AssertionError("daemonic processes are not allowed to have children")
+
+    monkeypatch.setattr(fw.FigureWorker, "__init__", cannot_start)
+    page = write_tearsheet(runs[1][0], tmp_path / "page.html", parallel=True).read_text()
+    assert page.count("<svg") > 8 and "SMALLCAP:FIGURE" not in page
