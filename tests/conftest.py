@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,21 @@ def run_cli(*argv: str) -> CliResult:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_cache_folder(tmp_path_factory):
+    """The tests' caches (NYSE session table, parsed series, compiled templates, strategy
+    documents) go to a folder of the session's, never the user's; processes the tests start
+    inherit it. Tests about a cache set their own."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    before = os.environ.get("SMALLCAP_CACHE_DIR")
+    os.environ["SMALLCAP_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("SMALLCAP_CACHE_DIR", None)
+    else:
+        os.environ["SMALLCAP_CACHE_DIR"] = before
 
 
 @pytest.fixture(scope="session")

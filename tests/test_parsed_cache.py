@@ -92,3 +92,19 @@ def test_a_cache_that_cannot_be_written_is_skipped(tmp_path, monkeypatch):
     monkeypatch.setenv("SMALLCAP_CACHE_DIR", str(blocker))
     path = write_csv(tmp_path / "data" / "ABC.csv", "\n".join(ROWS) + "\n")
     assert CsvFilesSource("csv", {"ABC": (path, None)}).load("ABC").frame["close"].iloc[-1] == 10.9
+
+
+def test_entries_of_files_long_gone_are_removed(cache, tmp_path):
+    import os
+    import time
+
+    from engine.data.parsed_cache import MAX_AGE_DAYS
+
+    old = write_csv(tmp_path / "data" / "OLD.csv", "\n".join(ROWS) + "\n")
+    CsvFilesSource("csv", {"OLD": (old, None)}).load("OLD")
+    (entry,) = cache.glob("*.npz")
+    long_ago = time.time() - (MAX_AGE_DAYS + 1) * 86_400
+    os.utime(entry, (long_ago, long_ago))
+    new = write_csv(tmp_path / "data" / "NEW.csv", "\n".join(ROWS) + "\n")
+    CsvFilesSource("csv", {"NEW": (new, None)}).load("NEW")
+    assert entry not in list(cache.glob("*.npz")) and len(list(cache.glob("*.npz"))) == 1

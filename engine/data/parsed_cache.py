@@ -11,8 +11,9 @@ Reading a daily CSV into a typed frame and checking it against every market rule
 A digest of all of these names the entry (``$SMALLCAP_CACHE_DIR/series/``), so a changed file,
 rule or calendar is read and checked again, never served stale; only series that passed are
 kept. Entries are ``.npz`` files (numpy arrays and a JSON header, no pickle), one per path:
-writing a path's new entry removes its old ones. An unreadable entry is read again from the
-CSV; a cache that cannot be written is skipped.
+writing a path's new entry removes its old ones, and entries older than ``MAX_AGE_DAYS`` (files
+moved or deleted since) go too. An unreadable entry is read again from the CSV; a cache that
+cannot be written is skipped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 import zipfile
 from dataclasses import asdict
 from functools import cache
@@ -36,6 +38,8 @@ from engine.data.validate import ValidationReport
 
 #: Sub-folder of the user cache holding the entries.
 FOLDER = "series"
+#: Entries not written for this many days are removed when another is written.
+MAX_AGE_DAYS = 90
 
 
 @cache
@@ -82,8 +86,10 @@ def save_entry(path: Path, kind: str, frame: pd.DataFrame, report: ValidationRep
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(tmp, header=np.array(json.dumps(header)), index=frame.index.to_numpy(), **arrays)
         os.replace(tmp, path)
-        for old in path.parent.glob(f"{path.name.split('-')[0]}-*.npz"):
-            if old != path:
+        same_path = f"{path.name.split('-')[0]}-"
+        too_old = time.time() - MAX_AGE_DAYS * 86_400
+        for old in path.parent.glob("*.npz"):
+            if old != path and (old.name.startswith(same_path) or old.stat().st_mtime < too_old):
                 old.unlink(missing_ok=True)
     except OSError:
         with contextlib.suppress(OSError):
