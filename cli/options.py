@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+# emoji=False: a ":name:" in a strategy's reason or a path is text, not an emoji code
+out = Console(emoji=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 
 DataOpt = Annotated[str, typer.Option("--data", "--source", help="bundled (default, offline), yahoo, or csv:DIR")]
 CacheOpt = Annotated[str | None, typer.Option("--cache-dir", help="Yahoo cache folder (default: $SMALLCAP_CACHE_DIR or the user cache dir)")]

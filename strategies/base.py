@@ -148,6 +148,7 @@ class RotationStrategy(bt.Strategy):
         self._sleeves: list[dict[str, float]] = []  # each tranche's latest target
         self._retry = False  # a buy was refused for cash: resize and resend on the next bar
         self._minperiod_passed = False
+        self._dates = self.lines.datetime  # the strategy's date line (self.datetime, without the lookup)
         cls = type(self)
         self._hears_cash = (cls.notify_cashvalue is not bt.Strategy.notify_cashvalue
                             or cls.notify_fund is not bt.Strategy.notify_fund)
@@ -162,10 +163,14 @@ class RotationStrategy(bt.Strategy):
         """Current session as YYYY-MM-DD."""
         return _date(self.datetime[0])
 
-    def _record(self) -> None:
-        positions = self.broker.positions
-        sizes = tuple(positions[d].size for d in self._trade_datas)
-        self.ledger.bars.append((self.datetime[0], self.broker.getcash(), self.broker.getvalue(), sizes))
+    def _record(self) -> float:
+        """Add this session's (date number, cash, value, sizes) to the ledger; its date number."""
+        broker = self.broker
+        positions = broker.positions
+        now = self._dates[0]
+        self.ledger.bars.append((now, broker.getcash(), broker.getvalue(),
+                                 tuple(positions[d].size for d in self._trade_datas)))
+        return now
 
     def _getminperstatus(self) -> int:
         """backtrader's check whether every feed has its minimum history, done per bar as a max over
@@ -195,11 +200,10 @@ class RotationStrategy(bt.Strategy):
         self._record()
 
     def next(self) -> None:
-        self._record()
+        now = self._record()
         if len(self.ledger.bars) <= self._warmup:  # one ledger bar per session so far: len(self)
             return
         self.observe()
-        now = self.datetime[0]
         if now < self.run_ctx.trade_from:
             return
         first = not self._decided_once
