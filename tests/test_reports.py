@@ -477,3 +477,33 @@ def test_a_figure_worker_that_cannot_start_means_drawing_here(runs, tmp_path, mo
     monkeypatch.setattr(fw.FigureWorker, "__init__", cannot_start)
     page = write_tearsheet(runs[1][0], tmp_path / "page.html", parallel=True).read_text()
     assert page.count("<svg") > 8 and "SMALLCAP:FIGURE" not in page
+
+
+def test_drawdown_table_equals_quantstats(long_returns):
+    """Every drawdown of 22 years of two series, and series built to begin, end or stay in a
+    drawdown, have the same table as quantstats' ``drawdown_details`` (through the stand-in that
+    also remembers it; the cases numpy does not take go to quantstats itself)."""
+    import numpy as np
+    import pandas as pd
+    import quantstats as qs
+
+    from reports.quicker_qs import drawdown_table, remembering_drawdown_details
+
+    original = qs.stats.drawdown_details
+    quick = remembering_drawdown_details(original)
+    days = pd.bdate_range("2020-01-01", periods=8)
+
+    def series(*values):
+        return pd.Series(values, index=days[:len(values)], dtype=float)
+
+    real = [qs.stats.to_drawdown_series(long_returns[c]) for c in ("strategy", "benchmark")]
+    built = [series(-0.1, -0.2, 0.0, -0.05, 0.0, 0.0), series(0.0, -0.1, -0.3, 0.0, -0.2, -0.1),
+             series(0.0, -0.01, 0.0, -0.01, 0.0, -0.01, 0.0), series(-0.1, -0.1, -0.1), series(0.0, 0.0, 0.0),
+             series(0.0, -0.1, np.nan, 0.0), series(-0.2, 0.0)]
+    for dd in [*real, *built]:
+        pd.testing.assert_frame_equal(quick(dd), original(dd), check_exact=True)
+    assert all(len(drawdown_table(dd)) > 150 for dd in real)
+    assert all(drawdown_table(dd) is not None for dd in built[:3])  # begins, ends, one-day drawdowns: numpy's
+    assert drawdown_table(series(0.0, 0.0, 0.0)) is None and drawdown_table(series(0.0, -0.1, np.nan, 0.0)) is None
+    frame = pd.concat(real, axis=1, keys=["a", "b"]).dropna()
+    pd.testing.assert_frame_equal(quick(frame), original(frame), check_exact=True)
