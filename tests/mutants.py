@@ -21,8 +21,31 @@ TESTS = ["tests/test_scripted.py", "tests/test_signals.py", "tests/test_metrics_
          "tests/test_rebalance.py", "tests/test_engine.py", "tests/test_alignment.py", "tests/test_walkforward.py",
          "tests/test_golden.py", "tests/test_feeds.py", "tests/test_calendar.py", "tests/test_validator.py"]
 
-#: (file, original text, mutated text, the bug in words)
+#: (file, original text, mutated text, the bug in words[, the tests to run: default TESTS])
 MUTANTS = [
+    # the speed work of issue 17: each stand-in, cache and shortcut must still be checked
+    ("engine/lean_cerebro.py", "                line.lencount += 1", "                pass", "lean loop: bar count not advanced",
+     ["tests/test_lean_cerebro.py", "tests/test_feeds.py"]),
+    ("engine/lean_cerebro.py", "        return all(d._dt.array == first.array and d._dt._idx == first._idx for d in datas[1:])",
+     "        return True", "lean loop: feeds on different dates stepped together", ["tests/test_lean_cerebro.py"]),
+    ("engine/csv_writer.py", "    return list(map(repr, values.tolist()))", "    return list(map(str, values.astype(np.float32).tolist()))",
+     "CSV writer: floats in single precision", ["tests/test_csv_writer.py"]),
+    ("engine/csv_writer.py", '_NEEDS_QUOTES = (",", ', "_NEEDS_QUOTES = (", "CSV writer: a comma left unquoted",
+     ["tests/test_csv_writer.py"]),
+    ("engine/data/parsed_cache.py", '                 os.environ.get("SMALLCAP_MAX_DAILY_MOVE", "")):', '                 ""):',
+     "series cache: a rule setting left out of the key", ["tests/test_parsed_cache.py"]),
+    ("engine/data/parsed_cache.py", "    for part in (sha256, name,", "    for part in (name,",
+     "series cache: a changed file served stale", ["tests/test_parsed_cache.py"]),
+    ("reports/quicker_qs.py", "        return returns[values < np.quantile(values, quantile)]",
+     "        return returns[values <= np.quantile(values, quantile)]", "quantstats stand-in: outliers kept",
+     ["tests/test_reports.py"]),
+    ("reports/quicker_qs.py", "                     (index[last] - index[first]).days + 1, segment.min() * 100,",
+     "                     (index[last] - index[first]).days, segment.min() * 100,", "drawdown table: a day short",
+     ["tests/test_reports.py"]),
+    ("reports/figure_worker.py", "            html = html.replace(marker, svg, 1)", "            pass",
+     "figure worker: figures never put in place", ["tests/test_reports.py"]),
+    ("cli/app.py", "    one.registered_callback = app.registered_callback\n", "", "one-command app: loses the root options",
+     ["tests/test_cli_startup.py"]),
     ("engine/broker.py", "                unlevered += pnl\n", "                unlevered += 0.0\n", "lean broker: unrealized P&L left out of the value"),
     ("engine/feeds.py", "            line.lencount += size", "            line.lencount += 0", "lean feed: bar count not advanced"),
     ("core/calendar.py", "        if age <= MAX_AGE_DAYS:", "        if True:", "session table never rebuilt when stale"),
@@ -71,7 +94,7 @@ MUTANTS = [
 ]
 
 
-def run_one(work: Path, rel: str, old: str, new: str) -> tuple[bool, str]:
+def run_one(work: Path, rel: str, old: str, new: str, tests: list[str] = TESTS) -> tuple[bool, str]:
     path = work / rel
     original = path.read_text()
     if original.count(old) != 1:
@@ -79,7 +102,7 @@ def run_one(work: Path, rel: str, old: str, new: str) -> tuple[bool, str]:
     path.write_text(original.replace(old, new))
     try:
         out = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--timeout", "600",
-                              *TESTS], cwd=work, capture_output=True, text=True)
+                              *tests], cwd=work, capture_output=True, text=True)
     finally:
         path.write_text(original)
     failed = [ln.split(" ")[1] for ln in out.stdout.splitlines() if ln.startswith("FAILED ") or ln.startswith("ERROR ")]
@@ -98,8 +121,8 @@ def main() -> int:
             (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
         killed = 0
         survivors = []
-        for i, (rel, old, new, what) in enumerate(mutants, 1):
-            dead, by = run_one(work, rel, old, new)
+        for i, (rel, old, new, what, *tests) in enumerate(mutants, 1):
+            dead, by = run_one(work, rel, old, new, *tests)
             killed += dead
             if not dead:
                 survivors.append(f"{rel}: {what}")
