@@ -21,6 +21,11 @@ EXPECTED = {  # symbol: (kind, first, last), from the data set's README
     "IWN": ("price", "2000-07-28", "2025-09-25"), "XLK": ("price", "1998-12-22", "2025-09-25"),
     "AAPL": ("price", "2011-01-03", "2025-09-26"), "MSFT": ("price", "2011-01-03", "2025-09-26"),
     "NVDA": ("price", "2011-01-03", "2025-09-26"),
+    "EFA": ("price", "2005-01-03", "2025-09-26"), "GLD": ("price", "2005-01-03", "2025-09-26"),
+    "DTB3": ("macro", "1987-01-02", "2025-09-26"), "DFF": ("macro", "1987-01-02", "2025-09-26"),
+    "DFEDTAR": ("macro", "1987-01-02", "2008-12-15"),
+    "DFEDTARU": ("macro", "2008-12-16", "2025-09-26"),
+    "DFEDTARL": ("macro", "2008-12-16", "2025-09-26"),
 }
 
 
@@ -36,7 +41,7 @@ def test_shipped_files_match_sha256sums(bundled):
     assert (bundled / "README.md").exists()
 
 
-def test_catalog_has_all_twenty_four_series():
+def test_catalog_has_every_bundled_series():
     files = bundled_files()
     assert set(files) == set(EXPECTED)
     assert {s: f.kind for s, f in files.items()} == {s: e[0] for s, e in EXPECTED.items()}
