@@ -1,6 +1,6 @@
 """What the commands call: merge options over a config file, run, save, report.
 
-Kept out of ``cli.app`` so the commands stay thin and notebooks/tests can call the same path.
+Kept out of the command modules (``cli.*_cmds``) so the commands stay thin and notebooks/tests can call the same path.
 This module may import every layer (engine, research, reports): it is where they meet. The
 statistics (``research``: arch, scipy; 1.6 s to import) and the pages (``reports``: plotly,
 quantstats) load inside the functions that use them, so `smallcap strategies` or
@@ -80,6 +80,13 @@ def backtest_from_cli(*, out: str, report: bool, **options: Any) -> BacktestResu
             result.tearsheet_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
     write_index(Path(out))
     return result
+
+
+def run_document(result: BacktestResult) -> dict[str, Any]:
+    """The document ``backtest --json`` prints: run folder, metrics, warnings, the config and
+    why the tearsheet is missing (None when written or not asked for)."""
+    return {"run_dir": str(result.run_dir), "metrics": result.metrics, "warnings": result.warnings,
+            "config": result.config.to_dict(), "tearsheet_error": result.tearsheet_error}
 
 
 def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",

@@ -1,4 +1,7 @@
-"""What the command modules share: the consoles and the option types."""
+"""What the command modules share: the consoles and the option types.
+
+An option that several commands take with the same help text is declared here once.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +10,53 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from core import texts
+
 # emoji=False: a ":name:" in a strategy's reason or a path is text, not an emoji code
 out = Console(emoji=False)
 err = Console(stderr=True, soft_wrap=True, emoji=False)
 
-DataOpt = Annotated[str, typer.Option("--data", "--source", help="bundled (default, offline), yahoo, or csv:DIR")]
-CacheOpt = Annotated[str | None, typer.Option("--cache-dir", help="Yahoo cache folder (default: $SMALLCAP_CACHE_DIR or the user cache dir)")]
-OfflineOpt = Annotated[bool, typer.Option("--offline", help="Yahoo: use the cache only, never the network")]
+DataOpt = Annotated[str, typer.Option(
+    "--data", "--source", help="bundled (default, offline), yahoo, or csv:DIR")]
+CacheOpt = Annotated[str | None, typer.Option(
+    "--cache-dir", help="Yahoo cache folder (default: $SMALLCAP_CACHE_DIR or the user cache dir)")]
+OfflineOpt = Annotated[bool, typer.Option(
+    "--offline", help="Yahoo: use the cache only, never the network")]
 RootOpt = Annotated[str, typer.Option("--root", help="the runs folder")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document instead of tables")]
-SelfContainedOpt = Annotated[bool, typer.Option("--self-contained", help="put plotly.js inside the page (4.9 MB) so it renders wherever it is copied; default: one shared copy per runs folder")]
+JsonOpt = Annotated[bool, typer.Option(
+    "--json", help="print one JSON document instead of tables")]
+SelfContainedOpt = Annotated[bool, typer.Option(
+    "--self-contained", help="put plotly.js inside the page (4.9 MB) so it renders wherever it is "
+                             "copied; default: one shared copy per runs folder")]
 StrategyFileOpt = Annotated[str | None, typer.Option(
-    "--strategy-file", help="a Python file of your own that registers strategies (see README: your own strategy)")]
+    "--strategy-file",
+    help="a Python file of your own that registers strategies (see README: your own strategy)")]
 RankByOpt = Annotated[str, typer.Option(
-    help="metric to rank by: sharpe, sortino, cagr, calmar, max_drawdown (shallowest first), volatility (lowest first), ...")]
+    help="metric to rank by: sharpe, sortino, cagr, calmar, max_drawdown (shallowest first), "
+         "volatility (lowest first), ...")]
 
+# one strategy run (backtest, signal, timing)
+StrategyArg = Annotated[str | None, typer.Argument(
+    help="strategy name (see `smallcap strategies`)")]
+ParamOpt = Annotated[list[str] | None, typer.Option(
+    "--param", "-p", help="strategy parameter key=value (repeatable)")]
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", help="a RunConfig TOML file; options given here override it")]
+MacroLagOpt = Annotated[int | None, typer.Option(help=texts.MACRO_LAG)]
+FillOpt = Annotated[str | None, typer.Option(help=texts.FILL)]
 
+# many variants (sweep, walkforward, timing)
+ExperimentArg = Annotated[str | None, typer.Argument(help="experiment TOML (see examples/)")]
+GridStrategyOpt = Annotated[str | None, typer.Option(
+    help="quick grid without a file: the strategy")]
+GridOpt = Annotated[list[str] | None, typer.Option(help="quick grid: key=v1,v2 (repeatable)")]
+GridParamOpt = Annotated[list[str] | None, typer.Option(
+    "--param", "-p", help="quick grid: fixed parameter key=value")]
+GridStartOpt = Annotated[str | None, typer.Option(help="quick grid: first measured session")]
+GridEndOpt = Annotated[str | None, typer.Option(help="quick grid: last measured session")]
+ExecutorOpt = Annotated[str, typer.Option(help="serial | process (all cores) | dask")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    help="processes or Dask workers (default: all cores)")]
 
 
 def open_data_source(data: str, cache_dir: str | None, offline: bool):

@@ -1,7 +1,7 @@
 """Terminal presentation: rich tables built from the plain dicts the public API returns.
 
 Functions here format and never compute: each takes results and returns a ``rich`` renderable
-(or prints to the given console). The commands in ``cli.app`` call them.
+(or prints to the given console). The command modules (``cli.*_cmds``) call them.
 """
 
 from __future__ import annotations
@@ -144,22 +144,78 @@ def print_run(out: Console, err: Console, result) -> None:
         out.print(f"tearsheet: {tearsheet}", markup=False)
 
 
-def sweep_table(name: str, ranked_rows: list[dict], n_done: int, rank_by: str, grid_keys: set[str]) -> Table:
-    """``sweep``: the best variants (already ranked) with the parameters that vary."""
+def sweep_table(name: str, ranked_rows: list[dict], n_done: int, rank_by: str,
+                grid_keys: set[str]) -> Table:
+    """``sweep``: the best variants (already ranked; rows of the sweep summary's ``ranked``:
+    ``id``, ``strategy``, ``params``, ``metrics``) with the parameters that vary."""
     t = new_table(f"{name}: top {len(ranked_rows)} of {n_done} by {rank_by}")
     t.add_column("id", no_wrap=True)
     t.add_column("variant", overflow="fold", ratio=1)
     for c in (rank_by, "CAGR", "max DD"):
         t.add_column(c, justify="right", no_wrap=True)
-    strategies = {r["config"].strategy for r in ranked_rows}
+    strategies = {r["strategy"] for r in ranked_rows}
     for r in ranked_rows:
-        values = r["config"].param_values()
-        p = ", ".join(f"{k}={v}" for k, v in values.items() if k in grid_keys)
-        label = p if len(strategies) == 1 else f"{r['config'].strategy} {p}"
+        p = ", ".join(f"{k}={v}" for k, v in r["params"].items() if k in grid_keys)
+        label = p if len(strategies) == 1 else f"{r['strategy']} {p}"
         value = r["metrics"].get(rank_by)
         t.add_row(r["id"], label, "" if value is None else f"{value:.3f}",
                   pct(r["metrics"]["cagr"]), pct(r["metrics"]["max_drawdown"]))
     return t
+
+
+def print_sweep(out: Console, summary: dict, name: str, grid_keys: set[str], luck) -> None:
+    """``sweep``: the five best variants, the overfitting statistics, the counts and the files.
+    ``summary``: the document ``sweep --json`` prints; ``luck``: a ``research.luck.LuckReport``
+    or None."""
+    done = len(summary["ranked"])
+    out.print(sweep_table(name, summary["ranked"][:5], done, summary["rank_by"], grid_keys))
+    if luck:
+        print_luck(out, luck)
+    ran, failed = done - summary["skipped"], len(summary["failed"])
+    out.print(f"{ran} variant{'s' if ran != 1 else ''} run, {summary['skipped']} resumed, "
+              f"{failed} failed; table: {summary['sweep_csv']}", markup=False)
+    if summary["comparison"]:
+        out.print(f"comparison: {summary['comparison']}", markup=False)
+
+
+def print_signal(out: Console, doc: dict) -> None:
+    """``signal``: the targets, why, when decided, and how old the data is."""
+    out.print(f"{doc['strategy']}: hold {doc['targets']} from the next session", markup=False)
+    out.print(f"  why: {doc['reason']}", markup=False)
+    out.print(f"  decided on {doc['decided_on']}; next decision "
+              f"{doc['next_decision'] or 'none (once)'}", markup=False)
+    stale = doc["stale_sessions"]
+    hint = "; refresh with --data yahoo" if stale and doc["data_source"] != "yahoo" else ""
+    out.print(f"  data up to {doc['last_data']} ({doc['data_source']}): {stale} NYSE "
+              f"session{'s' if stale != 1 else ''} since ({doc['stale_days']} days)" + hint,
+              markup=False)
+
+
+def print_walkforward(out: Console, doc: dict) -> None:
+    """``walkforward``: the folds, out-of-sample against in-sample and hindsight, the files."""
+    out.print(folds_table(doc))
+    s = doc["summary"]
+    eff = "n/a" if doc["efficiency"] is None else f"{doc['efficiency']:.2f}"
+    out.print(f"out of sample: CAGR {s['oos']['cagr']:.2%}, Sharpe {s['oos']['sharpe'] or 0:.2f}; "
+              f"in-sample CAGR of the chosen {s['mean_in_sample_cagr']:.2%}; walk-forward "
+              f"efficiency {eff}", markup=False)
+    best = s["best_in_hindsight"]
+    out.print(f"best in hindsight {best['id']}: CAGR {best['cagr']:.2%}; "
+              f"benchmark {doc['benchmark']}: CAGR {s['benchmark']['cagr']:.2%}", markup=False)
+    out.print(f"out-of-sample run: {doc['oos_run_dir']}", markup=False)
+    if doc.get("page"):
+        out.print(f"page: {doc['page']}", markup=False)
+
+
+def print_streaks(out: Console, study, windows: list[int], sessions: int, min_gain: float,
+                  relative: bool) -> None:
+    """``streaks``: the episode and summary tables, the context table, significance in words."""
+    for t in streak_tables(study, windows, sessions, min_gain, relative):
+        out.print(t)
+    if study.params.get("context"):
+        out.print(context_table(study))
+    for line in streak_words(study):
+        out.print(line, markup=False, highlight=False)
 
 
 def streak_tables(study, windows: list[int], sessions: int, min_gain: float, relative: bool) -> tuple[Table, Table]:

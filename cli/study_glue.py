@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import UserError
 from engine.config import make_run_config
-from engine.metrics import check_rank_metric
+from engine.executors import check_scheduler_address
+from engine.metrics import check_rank_metric, rank
 from engine.results import ensure_writable
 from engine.runner import run_backtest
 from engine.sweep import (
@@ -67,6 +68,36 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
         folder = Path("runs") / f"sweep-{exp.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{digest}"
     ensure_writable(folder)
     return exp, variants, folder, note
+
+
+def check_executor(executor: str, workers: int | None, scheduler: str | None = None) -> None:
+    """Refuse a bad ``--workers`` count or Dask ``--scheduler`` address before any work starts."""
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers must be at least 1, got {workers}", "e.g. --workers 2")
+    if executor == "dask" and scheduler:
+        check_scheduler_address(scheduler)
+
+
+def sweep_summary(result: SweepResult, rank_by: str, page: Path | None, luck: Any,
+                  note: str | None) -> dict[str, Any]:
+    """The document ``sweep --json`` prints: counts, files, failures, the statistics
+    (``luck``: a ``research.luck.LuckReport`` or None) and the finished variants best first by
+    ``rank_by`` (with their statistics columns). ``note``: the common-start note, if any."""
+    done = [r for r in result.rows if r["status"] == "done"]
+    ranked = rank(done, rank_by, lambda r: r["metrics"])
+    return {"out": str(result.out), "sweep_csv": str(result.out / "sweep.csv"),
+            "variants": len(result.rows), "skipped": result.skipped,
+            "failed": [{"id": r["id"], "error": r["error"]} for r in result.failed],
+            "comparison": str(page) if page else None, "rank_by": rank_by, "common_start": note,
+            "statistics": luck.to_dict() if luck else None,
+            "ranked": [{"id": r["id"], "strategy": r["config"].strategy,
+                        "params": r["config"].param_values(), "metrics": r["metrics"],
+                        **(r.get("statistics") or {})} for r in ranked]}
+
+
+def grid_keys(exp: Experiment) -> set[str]:
+    """Parameter names that vary in an experiment (its grids)."""
+    return {k for v in exp.variants for k in v.grid}
 
 
 def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: bool,
