@@ -51,7 +51,7 @@ _CashBuffer = Annotated[float | None, Opt(
     help="fraction of equity kept in cash (default 0.01 with open fills)")]
 _Benchmark = Annotated[str | None, Opt(help="benchmark symbol (default SPY)")]
 _RiskFree = Annotated[float | None, Opt(
-    help="annual risk-free rate, decimal (default: mean DGS2)")]
+    help="constant annual risk-free rate, decimal (default: 3-month T-bill DTB3 per session)")]
 _Data = Annotated[str | None, Opt("--data", help="bundled (default), yahoo, or csv:DIR")]
 _RunsOut = Annotated[str, Opt("--out", help="parent folder of the run directory")]
 

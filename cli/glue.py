@@ -123,8 +123,8 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
 
 def strategy_data(name: str) -> dict:
     """What data a strategy reads with its default parameters, and the window the bundled data
-    allows for it: ``prices`` (tradables and the benchmark), ``series`` (as-of signals; DGS2 for
-    the default risk-free rate), ``window`` (start, end and the symbols that set them)."""
+    allows for it: ``prices`` (tradables and the benchmark), ``series`` (as-of signals; the cash
+    rate, DTB3, always comes from the bundled data), ``window`` (start, end and the symbols that set them)."""
     from engine.data.catalog import bundled_window
     from engine.runner import data_needs
 

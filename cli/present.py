@@ -132,7 +132,7 @@ def print_run(out: Console, err: Console, result) -> None:
     """``backtest``: table, risk-free source, warnings and where the files are."""
     m = result.metrics
     out.print(run_table(result))
-    out.print(f"risk-free {m['risk_free_rate']:.2%} ({m['risk_free_source']})", markup=False)
+    out.print(f"risk-free: {m['risk_free_source']}, mean {m['risk_free_rate']:.2%} a year", markup=False)
     for w in result.warnings:
         err.print(f"warning: {w}", markup=False)
     if result.tearsheet_error:

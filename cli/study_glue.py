@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import UserError
+from engine.cash_rate import run_cash_returns
 from engine.config import make_run_config
 from engine.executors import check_scheduler_address
 from engine.metrics import check_rank_metric, rank
@@ -178,7 +179,7 @@ def walkforward_from_cli(experiment: str | None, strategy: str | None, grids: di
     oos_dir = oos.save(folder / "oos", name="walkforward-oos")
     if report:
         write_tearsheet(oos_dir)
-    summary = score_folds(plan, oos.returns["strategy"], float(oos.metrics["risk_free_rate"]))
+    summary = score_folds(plan, oos.returns["strategy"], run_cash_returns(oos.metrics, oos.returns.index))
     doc = {"name": exp.name, "select": select, "anchored": anchored, "train_sessions": train_n, "test_sessions": test_n,
            "benchmark": base.benchmark, "variants": len(variants), "folds": plan.folds_dict(),
            "varying": sorted({k for v in exp.variants for k in v.grid}),

@@ -90,7 +90,7 @@ class RunConfig(_Model):
     start: dt.date | None = Field(None, description="first session measured (default: first possible)")
     end: dt.date | None = Field(None, description="last session measured (default: last in the data)")
     cash: float = Field(100_000.0, gt=0, description="starting cash")
-    risk_free: float | None = Field(None, ge=-0.05, le=0.25, description="annual risk-free rate as a decimal; default: mean 2-year Treasury yield (DGS2) over the period")
+    risk_free: float | None = Field(None, ge=-0.05, le=0.25, description="constant annual risk-free rate as a decimal; default: the 3-month T-bill (bundled DTB3) known at each session, lagged by data.macro_lag")
     broker: BrokerConfig = Field(default_factory=BrokerConfig)
     data: DataConfig = Field(default_factory=DataConfig)
 

@@ -2,8 +2,9 @@
 sessions a year; tests check equality with quantstats' functions to 1e-12, and quantstats is only
 imported to draw a tearsheet).
 
-Conventions: returns are daily simple returns; ``risk_free_rate`` is an annual decimal that
-quantstats converts to a per-session rate; drawdowns are negative fractions; ``exposure`` is the
+Conventions: returns are daily simple returns; the risk-free rate is per session: a series of
+daily cash returns (``engine.cash_rate``: the 3-month T-bill, each session's known rate), or a
+constant annual decimal converted to a per-session rate as quantstats does; drawdowns are negative fractions; ``exposure`` is the
 share of sessions with a position in a risk asset (the cash asset does not count); ``turnover`` is
 traded value per year as a multiple of average equity; ``trades`` counts filled orders.
 """
@@ -34,6 +35,8 @@ RANKABLE = ("sharpe", "sortino", "cagr", "calmar", "total_return", "excess_cagr"
 LOWER_IS_BETTER = frozenset({"volatility", "turnover", "trades", "switches", "rejected_orders"})
 
 T = TypeVar("T")
+#: A risk-free rate: daily cash returns per session (series or array), or an annual decimal.
+RiskFree = float | np.ndarray | pd.Series
 
 
 def check_rank_metric(name: str) -> str:
@@ -67,17 +70,20 @@ def _f(x) -> float | None:
 
 def compute_metrics(returns: pd.Series, benchmark: pd.Series, equity: pd.Series, invested: pd.Series,
                     traded_value: float, trades: int, rejected: int, switches: int,
-                    risk_free_rate: float) -> dict:
+                    risk_free: RiskFree) -> dict:
     """The metrics dict saved as ``metrics.json``.
 
     ``returns``/``benchmark``: daily simple returns on the same dates; ``equity``: account value
     per session; ``invested``: per session True if any risk asset is held; ``traded_value``: sum
     of |filled size x price|; ``trades``: filled orders; ``rejected``: orders the broker refused;
-    ``switches``: changes of the held set; ``risk_free_rate``: annual decimal.
+    ``switches``: changes of the held set; ``risk_free``: daily cash returns on the same dates
+    (or an annual decimal, constant). ``risk_free_rate`` in the result is its mean as an annual
+    decimal (geometric, 252 sessions).
     """
     years = len(returns) / PERIODS_PER_YEAR
-    own = returns_metrics(returns.to_numpy(), risk_free_rate)
-    bench = returns_metrics(benchmark.to_numpy(), risk_free_rate)
+    rf = daily_risk_free(risk_free, len(returns))
+    own = returns_metrics(returns.to_numpy(), rf)
+    bench = returns_metrics(benchmark.to_numpy(), rf)
     m = {
         "start": returns.index[0].date().isoformat(),
         "end": returns.index[-1].date().isoformat(),
@@ -93,7 +99,7 @@ def compute_metrics(returns: pd.Series, benchmark: pd.Series, equity: pd.Series,
         "benchmark_cagr": _opt(bench["cagr"]),
         "benchmark_sharpe": _opt(bench["sharpe"]),
         "benchmark_max_drawdown": _opt(bench["max_drawdown"]),
-        "risk_free_rate": float(risk_free_rate),
+        "risk_free_rate": _f((1.0 + float(np.mean(rf))) ** PERIODS_PER_YEAR - 1.0) if len(rf) else 0.0,
         "periods_per_year": PERIODS_PER_YEAR,
     }
     if m["cagr"] is not None and m["benchmark_cagr"] is not None:
@@ -116,17 +122,30 @@ def short_window_warning(sessions: int) -> str | None:
 RETURN_METRICS = ("sharpe", "sortino", "cagr", "calmar", "max_drawdown", "volatility", "total_return")
 
 
-def returns_metrics(returns: np.ndarray, risk_free_rate: float = 0.0) -> dict[str, float | None]:
+def daily_risk_free(risk_free: RiskFree, sessions: int) -> np.ndarray:
+    """The risk-free rate as ``sessions`` per-session simple returns: a constant annual decimal
+    deannualised geometrically (``(1 + r) ** (1/252) - 1``, as quantstats does), or a series or
+    array of daily cash returns taken as given (it must have one value per session)."""
+    if isinstance(risk_free, int | float | np.floating):
+        return np.full(sessions, (1.0 + float(risk_free)) ** (1.0 / PERIODS_PER_YEAR) - 1.0)
+    rf = np.asarray(risk_free, dtype=float)
+    if rf.shape != (sessions,):
+        raise ValueError(f"risk-free series has {rf.shape} values for {sessions} sessions")
+    return rf
+
+
+def returns_metrics(returns: np.ndarray, risk_free_rate: RiskFree = 0.0) -> dict[str, float | None]:
     """:data:`RETURN_METRICS` of daily simple ``returns`` with plain numpy, by the same definitions
-    as :func:`compute_metrics` (252 sessions a year, the risk-free rate deannualised geometrically,
-    Sortino's downside deviation over all sessions). Empty or constant series give None."""
+    as :func:`compute_metrics` (252 sessions a year; Sortino's downside deviation over all
+    sessions). ``risk_free_rate``: daily cash returns, one per session (``engine.cash_rate``), or
+    a constant annual decimal (deannualised geometrically). Empty or constant series give None."""
     r = np.asarray(returns, dtype=float)
     n = len(r)
     if n < 2:
         return dict.fromkeys(RETURN_METRICS)
     growth = np.cumprod(1.0 + r)
     cagr = float(growth[-1] ** (PERIODS_PER_YEAR / n) - 1.0)
-    excess = r - ((1.0 + risk_free_rate) ** (1.0 / PERIODS_PER_YEAR) - 1.0)
+    excess = r - daily_risk_free(risk_free_rate, n)
     sd = float(np.std(excess, ddof=1))
     downside = float(np.sqrt(np.sum(excess[excess < 0] ** 2) / n))
     peak = np.maximum.accumulate(np.concatenate([[1.0], growth]))[1:]

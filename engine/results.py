@@ -96,7 +96,7 @@ class BacktestResult:
 
     def write_files(self, folder: Path) -> None:
         """Write every file of the run into ``folder`` (no atomicity; ``save`` provides it)."""
-        (folder / "config.toml").write_text(self.config.to_toml())
+        (folder / "config.toml").write_text(_cash_comment(self.metrics) + self.config.to_toml())
         (folder / "manifest.json").write_text(json.dumps(self.manifest, indent=2, sort_keys=True) + "\n")
         _csv(self.returns[["strategy", "benchmark"]], folder / "returns.csv", index=True)
         _csv(self.equity, folder / "equity.csv", index=True)
@@ -155,6 +155,17 @@ class BacktestResult:
                    positions=frame("positions", False), decisions=frame("decisions", False),
                    metrics=metrics, manifest=manifest,
                    warnings=list(manifest.get("warnings", [])), run_dir=run_dir)
+
+
+def _cash_comment(metrics: dict) -> str:
+    """A comment line for config.toml naming the cash rate the run used (``risk_free`` in
+    metrics.json: set by ``risk_free``, else the T-bill lagged by ``data.macro_lag``)."""
+    spec = metrics.get("risk_free")
+    if not spec:
+        return ""
+    what = (f"constant {spec['constant']} a year (risk_free)" if "constant" in spec else
+            f"3-month T-bill, bundled {spec['series']}, as-of with lag {spec['lag']} (data.macro_lag)")
+    return f"# cash rate (risk-free) used: {what}\n"
 
 
 def _csv(frame: pd.DataFrame, path: Path, index: bool) -> None:

@@ -22,9 +22,9 @@ import pandas as pd
 from core.errors import UserError
 from engine import __version__
 from engine.broker import configure_broker, cost_rate
+from engine.cash_rate import cash_returns_for, describe, risk_free_spec
 from engine.config import RunConfig
-from engine.data.files import bundled_source
-from engine.data.market import MarketData, align_asof, load_market_data, publish
+from engine.data.market import MarketData, load_market_data
 from engine.data.sources import open_source
 from engine.feeds import ArrayFeed, date_numbers, dates_from_numbers, series_frame
 from engine.lean_cerebro import LeanCerebro
@@ -32,17 +32,15 @@ from engine.metrics import compute_metrics, short_window_warning
 from engine.results import BacktestResult
 from strategies import RunContext, get_strategy, sleeve_decisions
 
-RISK_FREE_SERIES = "DGS2"
-
 
 def data_needs(config: RunConfig, available: Collection[str] | None = None) -> tuple[list[str], list[str]]:
     """(price symbols, as-of series) a ``config`` reads: the strategy's tradables and the
-    benchmark; the strategy's signal series and, without a configured risk-free rate, DGS2 when
-    the source has it (``available``: the source's symbols; else the bundled DGS2 is used)."""
+    benchmark; the strategy's signal series. The cash rate (DTB3) always comes from the bundled
+    data (``engine.cash_rate``). ``available`` (the source's symbols) is accepted for callers
+    that pass it."""
     spec = get_strategy(config.strategy)
     symbols, series = spec.cls.all_symbols(config.params)
-    wants_rf = config.risk_free is None and (available is None or RISK_FREE_SERIES in available)
-    return [*symbols, config.benchmark], [*series, *([RISK_FREE_SERIES] if wants_rf else [])]
+    return [*symbols, config.benchmark], list(series)
 
 
 def _session_range(md: MarketData, config: RunConfig, warmup: int) -> tuple[int, int]:
@@ -184,13 +182,14 @@ def _collect(config, strat, window: MarketData, symbols, start, end, params) -> 
     invested = (sizes[risk] != 0).any(axis=1)
     held_mask = sizes[risk].ne(0).to_numpy()
     switches = int((held_mask[1:] != held_mask[:-1]).any(axis=1).sum())  # sessions the held set changed
-    rf, rf_source = _risk_free(config, window, start, end)
+    rf, rf_spec = _risk_free(config, returns.index)
     warnings_ = []
     if ledger.rejected:
         warnings_.append(_refusal_warning(orders, window, config))
     metrics = compute_metrics(returns["strategy"], returns["benchmark"], equity["equity"], invested,
                               float(filled["value"].sum()), len(filled), ledger.rejected, switches, rf)
-    metrics["risk_free_source"] = rf_source
+    metrics["risk_free"] = rf_spec
+    metrics["risk_free_source"] = describe(rf_spec)
     if short := short_window_warning(len(returns)):
         warnings_.append(short)
     metrics["benchmark"] = config.benchmark
@@ -216,20 +215,12 @@ def _refusal_warning(orders: pd.DataFrame, window: MarketData, config: RunConfig
     return what + "; each was resized and resent the next session (see orders.csv; --cash-buffer 0.02 or --fill close avoid it)"
 
 
-def _risk_free(config: RunConfig, window: MarketData, start, end) -> tuple[float, str]:
-    """The annual risk-free rate: the configured one, else the mean DGS2 over the period - from the
-    run's data source, or from the bundled series when the source has none (stated)."""
-    if config.risk_free is not None:
-        return float(config.risk_free), "config"
-    where = ""
-    if RISK_FREE_SERIES in window.series:
-        values = window.series[RISK_FREE_SERIES]
-    else:
-        raw = bundled_source().load(RISK_FREE_SERIES).frame["value"].astype(float)
-        values = align_asof(publish(raw, window.macro_lag), window.sessions)
-        where = f", bundled: the {window.source} data has no {RISK_FREE_SERIES}"
-    values = values.loc[start:end].dropna()
-    return float(values.mean() / 100.0), f"mean {RISK_FREE_SERIES} (2-year Treasury yield) over the period{where}"
+def _risk_free(config: RunConfig, sessions: pd.DatetimeIndex) -> tuple[pd.Series, dict]:
+    """(daily cash returns on ``sessions``, the spec recorded): the configured constant annual
+    rate, else the 3-month T-bill (bundled DTB3) known at each session, lagged like every macro
+    series (``engine.cash_rate``)."""
+    spec = risk_free_spec(config.risk_free, config.data.macro_lag)
+    return cash_returns_for(spec, sessions), spec
 
 
 def _manifest(config, data: MarketData, symbols, series, warmup, start, end, wall_seconds) -> dict:

@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.errors import UserError
+from engine.cash_rate import run_cash_returns
 from engine.metrics import LOWER_IS_BETTER, check_rank_metric, rank, returns_metrics
 from engine.results import BacktestResult
 from reports._render import environment, number
@@ -140,7 +141,8 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
         for r in runs:
             r.returns = r.returns.loc[index].copy()
             r.returns.iloc[0] = 0.0
-            r.metrics = {**r.metrics, **returns_metrics(r.returns["strategy"].to_numpy(), float(r.metrics["risk_free_rate"]))}
+            cash = run_cash_returns(r.metrics, index).to_numpy()
+            r.metrics = {**r.metrics, **returns_metrics(r.returns["strategy"].to_numpy(), cash)}
     runs = rank(runs, rank_by, lambda r: r.metrics)
     varying = _varying_within_strategy(runs)
     labels = _labels(runs, varying)

@@ -5,8 +5,9 @@ What we pass and fix, versus calling quantstats naively:
 * the benchmark is the run's own saved benchmark returns, named by its symbol (a ticker string
   would make quantstats download); dates are plain (no timezone); 252 periods a year;
   ``match_dates=True`` explicitly; the evaluated window is shown in the settings block;
-* the risk-free rate is the run's (``metrics.json``: by default the mean 2-year Treasury yield of
-  the period, from the bundled DGS2), validated as an annual decimal;
+* the risk-free rate is the run's (``metrics.json`` ``risk_free``: by default the 3-month T-bill,
+  bundled DTB3, per session; quantstats' own table gets its mean over the run as an annual
+  decimal, validated), named in the settings block;
 * quantstats asks for Arial: we register the DejaVu Sans that ships with matplotlib under that
   name (no font-warning spam), use the Agg backend and close every figure afterwards;
 * our own template (quantstats' page without the remote favicon and the ``onload="save()"``

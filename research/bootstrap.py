@@ -47,6 +47,15 @@ def _stats_from_sums(log_growth: np.ndarray, bench_log_growth: np.ndarray, exces
     return cagr, sharpe, cagr - bench_cagr
 
 
+def _daily_cash(risk_free: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Cash returns broadcastable to ``shape`` (sessions x columns): per-session values kept,
+    annual decimals (a scalar or one per column) deannualised geometrically."""
+    n, k = shape
+    if risk_free.ndim == 2 or (risk_free.ndim == 1 and risk_free.shape[0] == n and n != k):
+        return risk_free.reshape(n, -1)
+    return (1.0 + np.broadcast_to(risk_free, (k,))) ** (1.0 / PERIODS) - 1.0
+
+
 def block_length(returns: np.ndarray) -> float:
     """Mean optimal stationary block length of the columns (Politis & White 2004), at least 1."""
     lengths = [float(optimal_block_length(returns[:, j])["stationary"].iloc[0]) for j in range(returns.shape[1])]
@@ -59,13 +68,13 @@ def bootstrap_intervals(returns: np.ndarray, benchmark: np.ndarray, risk_free: n
     """Percentile intervals (``size``, default 90%) for every column of ``returns`` (sessions x
     variants, daily simple returns) against ``benchmark`` (daily returns, same sessions).
 
-    ``risk_free``: annual decimal per column (or one for all), deannualised geometrically as the
-    metrics do; ``reps``: bootstrap replications; ``seed``: fixes the draws; ``block``: mean block
+    ``risk_free``: daily cash returns, sessions x columns (or one per session for all), or an
+    annual decimal per column (or one for all), deannualised geometrically as the metrics do; ``reps``: bootstrap replications; ``seed``: fixes the draws; ``block``: mean block
     length (default: estimated with ``optimal_block_length``).
     """
     r = np.asarray(returns, dtype=float)
     b = np.asarray(benchmark, dtype=float)
-    rf = (1.0 + np.broadcast_to(np.asarray(risk_free, dtype=float), (r.shape[1],))) ** (1.0 / PERIODS) - 1.0
+    rf = _daily_cash(np.asarray(risk_free, dtype=float), r.shape)
     length = block if block is not None else block_length(np.column_stack([r, b]))
     n, k = r.shape
     bs = StationaryBootstrap(length, np.arange(n), seed=np.random.default_rng(seed))

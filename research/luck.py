@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import UserError
+from engine.cash_rate import run_cash_returns
 from engine.results import BacktestResult
 from research.bootstrap import block_length, bootstrap_intervals
 from research.pbo import probability_of_backtest_overfitting
@@ -30,6 +31,8 @@ from research.superiority import mcs_method, model_confidence_set, spa_pvalue
 DEFAULT_SEED = 20240716  # the signal date of the July 2024 streak
 PERIODS = 252
 #: Per-variant columns added to sweep.csv and --json.
+#: A risk-free input: daily cash returns (frame by variant id, or one series), or annual decimals.
+RiskFreeInput = pd.DataFrame | pd.Series | dict[str, float] | float
 VARIANT_COLUMNS = ("psr", "psr_benchmark", "dsr", "sharpe_ci", "cagr_ci", "excess_ci", "in_mcs")
 
 
@@ -87,11 +90,26 @@ class LuckReport:
                 "notes": self.notes}
 
 
-def luck_statistics(returns: pd.DataFrame, benchmark: pd.Series, risk_free: dict[str, float] | float = 0.0,
+def cash_matrix(risk_free: RiskFreeInput, returns: pd.DataFrame) -> np.ndarray:
+    """Per-session cash returns, sessions x columns of ``returns``, from ``risk_free``: a frame of
+    daily cash returns by variant id, one daily series for all, a dict of annual decimals by
+    variant id, or one annual decimal (constants deannualised geometrically)."""
+    n, ids = len(returns), [str(c) for c in returns.columns]
+    if isinstance(risk_free, pd.DataFrame):
+        return risk_free.reindex(index=returns.index, columns=ids).fillna(0.0).to_numpy(dtype=float)
+    if isinstance(risk_free, pd.Series):
+        col = risk_free.reindex(returns.index).fillna(0.0).to_numpy(dtype=float)
+        return np.repeat(col[:, None], len(ids), axis=1)
+    annual = np.array([risk_free.get(i, 0.0) if isinstance(risk_free, dict) else risk_free for i in ids], dtype=float)
+    return np.broadcast_to((1.0 + annual) ** (1.0 / PERIODS) - 1.0, (n, len(ids))).copy()
+
+
+def luck_statistics(returns: pd.DataFrame, benchmark: pd.Series, risk_free: RiskFreeInput = 0.0,
                     benchmark_name: str = "benchmark", settings: LuckSettings | None = None) -> LuckReport:
     """The statistics for ``returns`` (sessions x variant ids, daily simple returns, one common
-    window) against ``benchmark`` (daily returns on the same sessions). ``risk_free``: annual
-    decimal per variant id (or one number), as each run's metrics used."""
+    window) against ``benchmark`` (daily returns on the same sessions). ``risk_free``: daily cash
+    returns (a frame by variant id, or one series), or annual decimals (see :func:`cash_matrix`),
+    as each run's metrics used."""
     s = settings or LuckSettings()
     returns = returns[sorted(returns.columns, key=str)]  # one canonical order: numbers never depend on input order
     ids = [str(c) for c in returns.columns]
@@ -100,14 +118,13 @@ def luck_statistics(returns: pd.DataFrame, benchmark: pd.Series, risk_free: dict
     n, k = r.shape
     if n < 3 or k < 1:
         raise UserError(f"{k} variant(s) over {n} sessions is too little for statistics", "use a longer common window")
-    rf_annual = np.array([risk_free.get(i, 0.0) if isinstance(risk_free, dict) else risk_free for i in ids], dtype=float)
-    rf = (1.0 + rf_annual) ** (1.0 / PERIODS) - 1.0
-    moments = [sharpe_moments(r[:, j] - rf[j]) for j in range(k)]
+    rf = cash_matrix(risk_free, returns)
+    moments = [sharpe_moments(r[:, j] - rf[:, j]) for j in range(k)]
     sharpe = np.array([m[0] for m in moments])
-    bench_sr = sharpe_moments(b - float(np.mean(rf)))[0]
+    bench_sr = sharpe_moments(b - rf.mean(axis=1))[0]
     sr_var = float(np.var(sharpe, ddof=1)) if k > 1 else 0.0
     length = block_length(np.column_stack([r, b]))
-    boot = bootstrap_intervals(r, b, rf_annual, reps=s.reps, size=s.size, seed=s.seed, block=length)
+    boot = bootstrap_intervals(r, b, rf, reps=s.reps, size=s.size, seed=s.seed, block=length)
     mcs = model_confidence_set(r, ids, length, s.mcs_size, s.test_reps, s.seed) if k > 1 else ids
     variants = {}
     for j, vid in enumerate(ids):
@@ -156,7 +173,7 @@ def luck_from_runs(run_dirs: list[str | Path], settings: LuckSettings | None = N
 def luck_from_results(runs: list[BacktestResult], settings: LuckSettings | None = None) -> LuckReport:
     """:func:`luck_statistics` of already loaded runs, on the sessions they share."""
     returns, bench, name = common_window(runs)
-    rf = {r.run_dir.name: float(r.metrics["risk_free_rate"]) for r in runs}
+    rf = pd.DataFrame({r.run_dir.name: run_cash_returns(r.metrics, returns.index) for r in runs})
     return luck_statistics(returns, bench, rf, name, settings)
 
 

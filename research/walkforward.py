@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import UserError, did_you_mean
+from engine.cash_rate import run_cash_returns
 from engine.metrics import RETURN_METRICS, rank, returns_metrics
 from engine.results import BacktestResult
 
@@ -83,11 +84,19 @@ def make_folds(sessions: pd.DatetimeIndex, train: int, test: int, anchored: bool
     return folds
 
 
-def choose(returns: pd.DataFrame, first: int, last: int, select: str, risk_free: dict[str, float]) -> tuple[str, float | None]:
+def _rows(rf: float | np.ndarray, first: int, last: int) -> float | np.ndarray:
+    """Rows ``first..last`` of a per-session cash series (a constant annual rate as it is)."""
+    return rf[first:last + 1] if isinstance(rf, np.ndarray) else rf
+
+
+def choose(returns: pd.DataFrame, first: int, last: int, select: str,
+           risk_free: dict[str, float | np.ndarray]) -> tuple[str, float | None]:
     """The column of ``returns`` ranked best by ``select`` on rows ``first..last`` (inclusive), and
-    its value. Only those rows are read."""
+    its value. Only those rows are read. ``risk_free``: per column, daily cash returns on the rows
+    of ``returns`` (``engine.cash_rate``) or a constant annual decimal."""
     window = returns.iloc[first:last + 1]
-    metrics = {c: returns_metrics(window[c].to_numpy(), risk_free.get(c, 0.0)) for c in returns.columns}
+    metrics = {c: returns_metrics(window[c].to_numpy(), _rows(risk_free.get(c, 0.0), first, last))
+               for c in returns.columns}
     best = rank(list(returns.columns), select, lambda c: metrics[c])[0]
     return best, metrics[best][select]
 
@@ -138,7 +147,7 @@ def plan_walk_forward(run_dirs: list, train: int, test: int, select: str = "shar
     returns = pd.concat({r.run_dir.name: r.returns["strategy"] for r in runs}, axis=1, join="inner")
     sessions = pd.DatetimeIndex(returns.index)
     folds_at = make_folds(sessions, train, test, anchored)
-    rf = {r.run_dir.name: float(r.metrics["risk_free_rate"]) for r in runs}
+    rf = {r.run_dir.name: run_cash_returns(r.metrics, sessions).to_numpy() for r in runs}
     by_id = {r.run_dir.name: r for r in runs}
     labels = {vid: _label(r) for vid, r in by_id.items()}
     folds, chosen = [], []
@@ -148,7 +157,7 @@ def plan_walk_forward(run_dirs: list, train: int, test: int, select: str = "shar
         folds.append(Fold(train_start=str(sessions[a].date()), train_end=str(sessions[b].date()),
                           test_start=str(sessions[c].date()), test_end=str(sessions[d].date()), chosen=best,
                           params=by_id[best].config.param_values(), in_sample=value,
-                          in_sample_cagr=returns_metrics(returns[best].iloc[a:b + 1].to_numpy(), rf[best])["cagr"]))
+                          in_sample_cagr=returns_metrics(returns[best].iloc[a:b + 1].to_numpy(), _rows(rf[best], a, b))["cagr"]))
     targets, why = replay_schedule({vid: r.decisions for vid, r in by_id.items()}, sessions, folds_at, chosen, labels)
     tolerances = {r.config.params.tolerance for r in runs}
     return WalkForwardPlan(folds, targets, why, sessions, returns, runs[0].returns["benchmark"].reindex(sessions),
@@ -161,18 +170,23 @@ def _label(run: BacktestResult) -> str:
         f"{k}={v}" for k, v in values.items() if k not in ("cash_asset", "tolerance")) + ")"
 
 
-def score_folds(plan: WalkForwardPlan, oos_returns: pd.Series, risk_free: float) -> dict:
-    """Fill each fold's out-of-sample metric from the replayed run; the summary numbers."""
+def score_folds(plan: WalkForwardPlan, oos_returns: pd.Series, risk_free: float | pd.Series) -> dict:
+    """Fill each fold's out-of-sample metric from the replayed run; the summary numbers.
+    ``risk_free``: daily cash returns by date covering ``oos_returns`` (or an annual decimal)."""
+    def cash(dates: pd.Index) -> float | np.ndarray:
+        return risk_free.reindex(dates).to_numpy() if isinstance(risk_free, pd.Series) else risk_free
+
     for f in plan.folds:
         window = oos_returns.loc[f.test_start:f.test_end]
-        f.out_of_sample = returns_metrics(window.to_numpy(), risk_free)[plan.select]
+        f.out_of_sample = returns_metrics(window.to_numpy(), cash(window.index))[plan.select]
     span = oos_returns.index
-    oos = returns_metrics(oos_returns.to_numpy(), risk_free)
+    oos = returns_metrics(oos_returns.to_numpy(), cash(span))
     is_cagr = [f.in_sample_cagr for f in plan.folds if f.in_sample_cagr is not None]
     hindsight = plan.returns.loc[span[0]:span[-1]]
-    metrics = {c: returns_metrics(hindsight[c].to_numpy(), risk_free) for c in hindsight.columns}
+    metrics = {c: returns_metrics(hindsight[c].to_numpy(), cash(hindsight.index)) for c in hindsight.columns}
     best = rank(list(hindsight.columns), plan.select, lambda c: metrics[c])[0]
-    bench = returns_metrics(plan.benchmark.loc[span[0]:span[-1]].to_numpy(), risk_free)
+    bench_window = plan.benchmark.loc[span[0]:span[-1]]
+    bench = returns_metrics(bench_window.to_numpy(), cash(bench_window.index))
     mean_is = float(np.mean(is_cagr)) if is_cagr else None
     return {"oos": oos, "mean_in_sample_cagr": mean_is,
             "efficiency": (oos["cagr"] / mean_is) if mean_is else None,

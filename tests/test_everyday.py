@@ -76,14 +76,14 @@ def test_runs_list_show_rm_and_gc(cli, tmp_path):
     assert len(json.loads(cli("runs", "--root", str(root), "--json").stdout)) == 1
 
 
-def test_csv_data_without_dgs2_uses_the_bundled_rate_and_says_so(cli, tmp_path):
+def test_csv_data_without_dtb3_uses_the_bundled_cash_rate_and_says_so(cli, tmp_path):
     for s in ("IWM", "SPY", "QQQ"):
         shutil.copy(bundled_root() / "etf" / f"{s}.csv", tmp_path / f"{s}.csv")
     r = cli("backtest", "relative_momentum", "--data", f"csv:{tmp_path}", "--start", "2015-01-02", "--end", "2016-12-30",
             "--no-report", "--out", str(tmp_path / "runs"), "--json")
     assert r.code == 0, r.stderr
     m = json.loads(r.stdout)["metrics"]
-    assert "bundled" in m["risk_free_source"] and "has no DGS2" in m["risk_free_source"]
+    assert "bundled DTB3" in m["risk_free_source"] and m["risk_free"] == {"series": "DTB3", "lag": 1}
 
 
 def test_signal_says_what_to_hold_why_and_how_old_the_data_is(cli):

@@ -1,6 +1,6 @@
 """Every number in metrics.json recomputed from the saved run files with plain numpy, by the
-definitions the README states (252 sessions a year; the risk-free rate deannualised geometrically
-as quantstats does; Sortino's downside deviation over all sessions, after Red Rock Capital)."""
+definitions the README states (252 sessions a year; the risk-free rate each session's 3-month
+T-bill yield deannualised geometrically as quantstats does; Sortino's downside deviation over all sessions, after Red Rock Capital)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.cash_rate import annual_yield, daily_cash_returns
 from engine.config import RunConfig
 from engine.results import BacktestResult
 from engine.runner import run_backtest
@@ -36,7 +37,7 @@ def test_return_metrics(saved):
     cagr = growth[-1] ** (N / n) - 1
     assert m["cagr"] == pytest.approx(cagr, rel=1e-12)
     assert m["volatility"] == pytest.approx(np.std(r, ddof=1) * np.sqrt(N), rel=1e-12)
-    rf = (1 + m["risk_free_rate"]) ** (1 / N) - 1
+    rf = daily_cash_returns(run.returns.index, run.config.data.macro_lag).to_numpy()  # each session's T-bill
     excess = r - rf
     assert m["sharpe"] == pytest.approx(excess.mean() / np.std(excess, ddof=1) * np.sqrt(N), rel=1e-12)
     downside = np.sqrt(np.sum(excess[excess < 0] ** 2) / n)
@@ -90,7 +91,7 @@ def test_metrics_equal_quantstats_functions(saved):
 
     run, _ = saved
     m, r, b = run.metrics, run.returns["strategy"], run.returns["benchmark"]
-    rf = m["risk_free_rate"]
+    rf = annual_yield(r.index, run.config.data.macro_lag)  # annual decimals: quantstats deannualises each
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         oracle = {"cagr": qs.cagr(r, periods=N), "volatility": qs.volatility(r, periods=N),

@@ -73,7 +73,7 @@ def test_streaks_context_per_episode(cli):
 
 def test_strategies_show_the_data_they_need_and_the_window(cli):
     doc = json.loads(cli("strategies", "breadth_rotation", "--json").stdout)
-    assert doc["data"]["prices"] == ["IWM", "SPY", "RSP"] and doc["data"]["series"] == ["DGS2"]
+    assert doc["data"]["prices"] == ["IWM", "SPY", "RSP"] and doc["data"]["series"] == []  # cash: bundled DTB3
     assert doc["data"]["window"]["start"] == "2005-01-03" and doc["data"]["window"]["limited_by"] == "RSP"
     text = cli("strategies").stdout
     assert "bundled window 2005-01-03 (RSP)" in text
