@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from core.errors import UserError, did_you_mean
+from engine.relative_risk import relative_risk
+from engine.trade_stats import trade_statistics
 
 PERIODS_PER_YEAR = 252
 #: Below this many sessions (about a quarter) annualised numbers are noise blown up by the
@@ -29,10 +31,13 @@ ANNUALISED = ("cagr", "volatility", "sharpe", "sortino", "calmar", "turnover", "
 
 #: Metrics a sweep or comparison can be ranked by (keys of metrics.json).
 RANKABLE = ("sharpe", "sortino", "cagr", "calmar", "total_return", "excess_cagr", "max_drawdown",
-            "volatility", "exposure", "turnover", "trades", "switches", "final_equity")
+            "volatility", "exposure", "turnover", "trades", "switches", "final_equity",
+            "information_ratio", "tracking_error", "up_capture", "down_capture", "win_rate",
+            "profit_factor")
 #: Where smaller is better. Every other metric ranks highest first; drawdowns are negative
 #: fractions, so the shallowest (closest to 0) ranks first.
-LOWER_IS_BETTER = frozenset({"volatility", "turnover", "trades", "switches", "rejected_orders"})
+LOWER_IS_BETTER = frozenset({"volatility", "turnover", "trades", "switches", "rejected_orders",
+                             "tracking_error", "down_capture"})
 
 T = TypeVar("T")
 #: A risk-free rate: daily cash returns per session (series or array), or an annual decimal.
@@ -107,6 +112,13 @@ def compute_metrics(returns: pd.Series, benchmark: pd.Series, equity: pd.Series,
     if len(returns) < MIN_SESSIONS_ANNUALISED:
         m.update({k: None for k in ANNUALISED})
     return m
+
+
+def trade_and_relative_metrics(returns: pd.DataFrame, trades: pd.DataFrame) -> dict:
+    """The closed-trade statistics of ``trades`` (``engine.trade_stats``) and the risk of
+    ``returns`` relative to its benchmark and twin (``engine.relative_risk``): the keys issue 28
+    added to metrics.json. ``returns``: ``returns.csv`` as a frame; ``trades``: ``trades.csv``."""
+    return {**trade_statistics(trades), **relative_risk(returns)}
 
 
 def short_window_warning(sessions: int) -> str | None:

@@ -28,7 +28,7 @@ from engine.data.market import MarketData, load_market_data
 from engine.data.sources import open_source
 from engine.feeds import ArrayFeed, date_numbers, dates_from_numbers, series_frame
 from engine.lean_cerebro import LeanCerebro
-from engine.metrics import compute_metrics, short_window_warning
+from engine.metrics import compute_metrics, short_window_warning, trade_and_relative_metrics
 from engine.results import BacktestResult
 from strategies import RunContext, get_strategy, sleeve_decisions
 
@@ -190,6 +190,7 @@ def _collect(config, strat, window: MarketData, symbols, start, end, params) -> 
                               float(filled["value"].sum()), len(filled), ledger.rejected, switches, rf)
     metrics["risk_free"] = rf_spec
     metrics["risk_free_source"] = describe(rf_spec)
+    metrics.update(trade_and_relative_metrics(returns, trades))
     if short := short_window_warning(len(returns)):
         warnings_.append(short)
     metrics["benchmark"] = config.benchmark

@@ -28,6 +28,7 @@ from engine.metrics import LOWER_IS_BETTER, check_rank_metric, rank, returns_met
 from engine.results import BacktestResult
 from reports._render import environment, number
 from reports.assets import plotly_script
+from reports.compare_time import HOLDINGS_PANELS, holdings_panels
 
 METRIC_COLUMNS = [
     ("CAGR", "cagr", "pct"), ("Vol", "volatility", "pct"), ("Sharpe", "sharpe", "num"), ("Sortino", "sortino", "num"),
@@ -318,7 +319,8 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
         rank_by=data.rank_by, generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         param_columns=params, metric_columns=METRIC_COLUMNS, rows=_table_rows(data, out), years=years,
         yearly=yearly, assets=assets, rotation=rotation, heatmaps=heatmaps, shown_series=SHOWN_SERIES,
-        whisker_rows=WHISKER_ROWS, page_rows=PAGE_ROWS, **_line_figures(data))
+        whisker_rows=WHISKER_ROWS, page_rows=PAGE_ROWS, **_line_figures(data),
+        holdings_chart=holdings_panels(data.runs, data.labels), holdings_panels=HOLDINGS_PANELS)
 
 
 def write_comparison(run_dirs: list[str | Path], out: str | Path, rank_by: str = "sharpe",

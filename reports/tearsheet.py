@@ -33,6 +33,7 @@ import pandas as pd
 from engine.results import BacktestResult
 from reports._render import environment, number
 from reports.figure_worker import figure_worker
+from reports.holdings import run_weights, weights_svg
 from reports.quicker_qs import quicker_quantstats, shown_figures
 from strategies import get_strategy
 
@@ -175,9 +176,12 @@ def short_title(run: BacktestResult) -> str:
     return run.config.strategy + (f" ({', '.join(changed)})" if changed else " (defaults)")
 
 
-def own_figures(returns: pd.DataFrame, benchmark_name: str) -> tuple[str, str]:
-    """Our two figures of the page: the EOY bars and the rolling beta (SVG text each)."""
-    return eoy_chart_svg(returns, benchmark_name), rolling_beta_svg(returns, benchmark_name)
+def own_figures(returns: pd.DataFrame, benchmark_name: str, weights: pd.DataFrame) -> dict[str, str]:
+    """Our figures of the page, SVG text by placeholder name: the EOY bars, the rolling beta and
+    the holdings over time (``weights``: :func:`reports.holdings.holdings_weights`)."""
+    return {"EOY_CHART": eoy_chart_svg(returns, benchmark_name),
+            "ROLLING_BETA": rolling_beta_svg(returns, benchmark_name),
+            "HOLDINGS": weights_svg(weights, "Holdings over time: share of equity at each close")}
 
 
 def write_tearsheet(run_dir: str | Path, output: str | Path | None = None, *, parallel: bool | None = None) -> Path:
@@ -202,6 +206,7 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None, *, pa
     strategy = returns["strategy"].rename("Strategy")
     benchmark = returns["benchmark"].rename(bench_name)
     title = short_title(run)
+    weights = run_weights(run)
     template = TEMPLATE.read_text(encoding="utf-8")
     out = Path(output) if output else Path(run_dir) / "tearsheet.html"
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -209,7 +214,7 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None, *, pa
         with warnings.catch_warnings():  # quantstats/seaborn deprecation chatter, not the user's business
             warnings.simplefilter("ignore")
             with quicker_quantstats(template), figure_worker(parallel) as worker:
-                ours = worker.submit(own_figures, returns, bench_name) if worker else None
+                ours = worker.submit(own_figures, returns, bench_name, weights) if worker else None
                 with worker.deferring(shown_figures(template)) if worker else nullcontext():
                     qs.reports.html(strategy, benchmark=benchmark, rf=rf, title=title, output=str(tmp),
                                     periods_per_year=252, match_dates=False, template_path=str(TEMPLATE),
@@ -217,16 +222,16 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None, *, pa
                 html = tmp.read_text(encoding="utf-8")
                 if worker:
                     html = worker.fill(html)
-                eoy, beta = worker.result(ours, lambda: own_figures(returns, bench_name)) if worker \
-                    else own_figures(returns, bench_name)
+                figures = worker.result(ours, lambda: own_figures(returns, bench_name, weights)) \
+                    if worker else own_figures(returns, bench_name, weights)
         parts = environment().get_template("tearsheet_parts.html").module
         table, years = monthly_table(returns["strategy"])
         html = (html.replace("<!--SMALLCAP:SETTINGS-->",
                              str(parts.settings(run.config.to_dict(), run.manifest, run.metrics, metric_rows(run.metrics))))
-                .replace("<!--SMALLCAP:EOY_CHART-->", eoy)
-                .replace("<!--SMALLCAP:ROLLING_BETA-->", beta)
                 .replace("<!--SMALLCAP:MONTHLY_TABLE-->", str(parts.monthly(table, years)))
                 .replace("\ufe6a", "%"))
+        for name, svg in figures.items():
+            html = html.replace(f"<!--SMALLCAP:{name}-->", svg)
         tmp.write_text(drop_metric_rows(html), encoding="utf-8")
         os.replace(tmp, out)
     finally:

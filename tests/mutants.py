@@ -23,6 +23,15 @@ TESTS = ["tests/test_scripted.py", "tests/test_signals.py", "tests/test_metrics_
 
 #: (file, original text, mutated text, the bug in words[, the tests to run: default TESTS])
 MUTANTS = [
+    # issue 28: trade statistics, relative risk and holdings, each figure users judge by
+    ("engine/trade_stats.py", "wins, losses = pnl[pnl > 0], pnl[pnl < 0]", "wins, losses = pnl[pnl >= 0], pnl[pnl < 0]",
+     "trade statistics: a flat trip counted as won", ["tests/test_trade_relative.py"]),
+    ("engine/relative_risk.py", "    te = sd * math.sqrt(PERIODS_PER_YEAR)", "    te = sd * math.sqrt(PERIODS_PER_YEAR - 1)",
+     "tracking error annualised with 251 sessions", ["tests/test_trade_relative.py"]),
+    ("engine/relative_risk.py", "        mean = months.prod() ** (1 / len(months)) - 1", "        mean = months.mean() - 1",
+     "capture ratios from arithmetic, not geometric, mean months", ["tests/test_trade_relative.py"]),
+    ("reports/holdings.py", "    shares[CASH] = 1.0 - shares.sum(axis=1)", "    shares[CASH] = 0.0",
+     "holdings: cash share left out", ["tests/test_holdings.py"]),
     # the speed work of issue 17: each stand-in, cache and shortcut must still be checked
     ("engine/lean_cerebro.py", "                line.lencount += 1", "                pass", "lean loop: bar count not advanced",
      ["tests/test_lean_cerebro.py", "tests/test_feeds.py"]),
