@@ -3,12 +3,14 @@
 * Downloads with ``auto_adjust=False`` (raw OHLC plus ``Adj Close``), dividends and splits,
   flattens MultiIndex columns, strips the timezone to plain session dates and treats ``end`` as
   inclusive (yfinance's own ``end`` is exclusive).
-* Rate limits and network failures are retried with exponential backoff within about 30 s
-  (5 s per attempt, waits of 2, 4 and 8 s); a persistent failure is one :class:`UserError` naming
-  the network and the offline alternatives, and leaves the cache as it was. yfinance swallows
-  DNS and timeout errors and returns an empty frame: its per-ticker error record
-  (``yfinance.shared._ERRORS``) tells a network failure from an unknown symbol. yfinance's own
-  log lines and warnings never reach the terminal.
+* Rate limits and network failures are retried with exponential backoff (waits of 2, 4 and 8 s)
+  under one deadline of 30 s that also holds behind a proxy that never answers (each attempt is
+  given up after 8 s, whatever yfinance waits for); a persistent failure is one
+  :class:`UserError` naming the network and the offline alternatives, and leaves the cache as it
+  was. yfinance swallows DNS and timeout errors and returns an empty frame: its logged error
+  record, else a connect check to Yahoo's host (``engine.data.yahoo_net``), tells a network
+  failure from an unknown symbol, which is named as such. yfinance's own log lines and warnings
+  never reach the terminal; its cookie and time-zone caches live under ours (``yfinance/``).
 * A refresh only reaches back before the cached history when an earlier ``start`` is asked for;
   an empty answer there means "no earlier history", not an error (ETFs listed after 1990).
 * A damaged cache file is reported (and fetched again when online).
@@ -22,12 +24,11 @@
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import os
 import time
 import warnings
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -38,42 +39,25 @@ from engine.data.catalog import YAHOO_TICKERS, bundled_files
 from engine.data.files import RawSeries, Source, bundled_source, sha256_file
 from engine.data.readers import normalize_header
 from engine.data.validate import validate_series
+from engine.data.yahoo_net import (
+    YahooLog,
+    call_with_deadline,
+    classify,
+    network_problem,
+    proxy_for_https,
+)
 
 DEFAULT_START = pd.Timestamp("1990-01-01")
 ATTEMPTS = 4
 BASE_DELAY_SECONDS = 2.0
-TIMEOUT_SECONDS = 5  # per download attempt: with the waits, about 30 s in all
-NETWORK_WORDS = ("resolve", "connect", "timed out", "timeout", "connection", "curl", "network", "ssl",
-                 "unreachable", "temporary failure", "reset by peer")
+TIMEOUT_SECONDS = 5  # yfinance's own timeout, for the price request
+ATTEMPT_SECONDS = 8.0  # one attempt, cookie and crumb requests included, is given up after this
+DEADLINE_SECONDS = 30.0  # every attempt and wait of one download, in all
 
 
-@contextmanager
-def _quiet_yfinance():
-    """Silence yfinance's logger and warnings while it runs (errors come back as values)."""
-    logger = logging.getLogger("yfinance")
-    level, propagate = logger.level, logger.propagate
-    logger.setLevel(logging.CRITICAL + 1)
-    logger.propagate = False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        logger.setLevel(level)
-        logger.propagate = propagate
-
-
-def _ticker_error(ticker: str) -> str:
-    """yfinance's recorded error for ``ticker`` in its last download ('' if none)."""
-    import yfinance.shared
-
-    errors = getattr(yfinance.shared, "_ERRORS", {}) or {}
-    return str(errors.get(ticker) or errors.get(ticker.upper()) or "")
-
-
-def _is_network_message(text: str) -> bool:
-    low = text.lower()
-    return any(w in low for w in NETWORK_WORDS)
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0][:160] if lines else "no answer"
 
 
 def _is_transient(exc: Exception) -> bool:
@@ -83,6 +67,26 @@ def _is_transient(exc: Exception) -> bool:
         return True
     name = type(exc).__name__.lower()
     return any(k in name for k in ("timeout", "connection", "ratelimit", "http", "curl", "request"))
+
+
+def _prepare_yfinance(cache_dir: Path) -> None:
+    """Once per process: yfinance's own caches (cookies, time zones, ISINs) under ours, its log
+    records kept for us (:class:`YahooLog`) instead of printed, its warnings silenced."""
+    import yfinance
+
+    global _PREPARED
+    if _PREPARED:
+        return
+    folder = cache_dir / "yfinance"
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        yfinance.set_tz_cache_location(str(folder))
+    YahooLog.install()
+    warnings.filterwarnings("ignore", module=r"yfinance(\..*)?$")
+    _PREPARED = True
+
+
+_PREPARED = False
 
 
 def normalize_yahoo_frame(frame: pd.DataFrame, ticker: str, kind: str) -> pd.DataFrame:
@@ -142,40 +146,64 @@ class YahooSource(Source):
 
     def _download(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp, kind: str,
                   allow_empty: bool = False) -> pd.DataFrame | None:
-        """Rows of ``ticker`` in ``[start, end]``; None if empty and ``allow_empty``."""
+        """Rows of ``ticker`` in ``[start, end]``; None if empty and ``allow_empty``.
+
+        Retries a network failure or a rate limit with waits of 2, 4, 8 s, all within
+        :data:`DEADLINE_SECONDS`; then one :class:`UserError` naming the network. An empty answer
+        with the network up is an unknown symbol (or no rows in those dates)."""
         import yfinance
 
-        last_problem = ""
-        for attempt in range(ATTEMPTS):
+        _prepare_yfinance(self.cache_dir)
+        log = YahooLog.install()
+        began = time.monotonic()
+        deadline = began + DEADLINE_SECONDS
+        last_problem, attempt = "", 0
+        fetch = lambda: yfinance.download(  # noqa: E731 - the call the deadline bounds
+            ticker, start=start.strftime("%Y-%m-%d"), end=(end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+            auto_adjust=False, actions=True, progress=False, threads=False, multi_level_index=False,
+            timeout=TIMEOUT_SECONDS)
+        while attempt < ATTEMPTS and time.monotonic() < deadline:
             if attempt:
-                self._sleep(BASE_DELAY_SECONDS * 2 ** (attempt - 1))
-            try:
-                with _quiet_yfinance():
-                    frame = yfinance.download(ticker, start=start.strftime("%Y-%m-%d"),
-                                              end=(end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
-                                              auto_adjust=False, actions=True, progress=False,
-                                              threads=False, multi_level_index=False, timeout=TIMEOUT_SECONDS)
-            except Exception as exc:  # noqa: BLE001 - classified just below
-                if not _is_transient(exc):
-                    raise UserError(f"yahoo: download of {ticker} failed: {exc}",
+                self._sleep(min(BASE_DELAY_SECONDS * 2 ** (attempt - 1), max(deadline - time.monotonic(), 0)))
+            attempt += 1
+            left = deadline - time.monotonic()
+            state, value, thread = call_with_deadline(fetch, min(ATTEMPT_SECONDS, left))
+            messages = log.take(thread)
+            if state == "late":
+                proxy = proxy_for_https()
+                last_problem = f"no answer within {min(ATTEMPT_SECONDS, left):.0f} s" + \
+                    (f" through the proxy {proxy}" if proxy else "")
+                continue
+            if state == "raised":
+                if not _is_transient(value):
+                    raise UserError(f"yahoo: download of {ticker} failed: {value}",
                                     "check the symbol; use --data bundled to work offline") from None
-                last_problem = f"{type(exc).__name__}: {exc}"
+                last_problem = f"{type(value).__name__}: {value}"
                 continue
-            if frame is not None and len(frame):
-                return normalize_yahoo_frame(frame, ticker, kind)
-            problem = _ticker_error(ticker)
-            if _is_network_message(problem):
-                last_problem = problem
-                continue
-            if allow_empty:
-                return None
-            raise DataError(f"yahoo:{ticker}: no rows for {start.date()}..{end.date()} (rule: a download returns data)",
-                            "check the symbol and the dates; Yahoo may not list it")
-        first_line = last_problem.strip().splitlines()[0][:160] if last_problem.strip() else "no answer"
-        raise UserError(f"yahoo: download of {ticker} failed after {ATTEMPTS} attempts: no network or rate-limited "
-                        f"({first_line})",
-                        "check the connection and retry later; work offline with --data bundled, or with --offline "
-                        "on what is cached")
+            if value is not None and len(value):
+                return normalize_yahoo_frame(value, ticker, kind)
+            verdict, said = classify(messages)
+            if verdict != "network":
+                said = said if verdict == "unknown" else ""
+                problem = network_problem()
+                if not problem:
+                    return self._empty(ticker, start, end, allow_empty, said)
+                said = problem
+            last_problem = said
+        raise UserError(f"yahoo: no network: could not download {ticker} ({_first_line(last_problem)}; "
+                        f"{attempt} attempt{'s' if attempt != 1 else ''} in {time.monotonic() - began:.0f} s)",
+                        "check the connection or proxy and retry later; work offline with --data bundled, "
+                        "or with --offline on what is cached")
+
+    @staticmethod
+    def _empty(ticker: str, start: pd.Timestamp, end: pd.Timestamp, allow_empty: bool, said: str) -> None:
+        """An empty answer while Yahoo is reachable: no rows there (allowed) or an unknown symbol."""
+        if allow_empty:
+            return None
+        why = f" (Yahoo: {_first_line(said)})" if said else ""
+        raise DataError(f"yahoo:{ticker}: Yahoo has no rows for {ticker} in {start.date()}..{end.date()}{why}: "
+                        "an unknown symbol, or none in those dates",
+                        "check the symbol (Yahoo's spelling: ^RUT, BRK-B) and the dates")
 
     def read_cache(self, symbol: str) -> pd.DataFrame | None:
         """The cached frame of ``symbol`` or None; a damaged file is a :class:`DataError`."""
