@@ -128,7 +128,7 @@ def _run(argv: list[str] | None) -> int:
         err.print(f"error: {exc.format_message()} (hint: {hint})", markup=False, highlight=False,
                   soft_wrap=True)
         return 2
-    except getattr(click_exceptions, "Abort", KeyboardInterrupt):
+    except (typer.Abort, getattr(click_exceptions, "Abort", typer.Abort)):  # Ctrl-C at a prompt
         err.print("aborted", markup=False)
         return 130
     except KeyboardInterrupt:

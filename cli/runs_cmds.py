@@ -83,9 +83,8 @@ def runs_rm(run_ids: Annotated[list[str], typer.Argument(help="folder names or u
     rows = [find_run(root, r) for r in run_ids]
     for r in rows:
         out.print(f"  {r['kind']} {r['id']}", markup=False)
-    if not yes and not typer.confirm(f"delete {len(rows)} item{'s' if len(rows) != 1 else ''}?", default=False):
-        raise typer.Exit(1)
-    out.print(f"deleted {remove_paths([Path(r['path']) for r in rows])}", markup=False)
+    _confirm(f"delete {len(rows)} item{'s' if len(rows) != 1 else ''}?", yes)
+    _report(remove_paths([Path(r["path"]) for r in rows]))
 
 
 @runs_app.command("gc")
@@ -99,6 +98,26 @@ def runs_gc(root: RootOpt = "runs", yes: Annotated[bool, typer.Option("--yes", "
         return
     for p in stale:
         out.print(f"  {p}", markup=False)
-    if not yes and not typer.confirm(f"delete {len(stale)} leftover folder{'s' if len(stale) != 1 else ''}?", default=False):
+    _confirm(f"delete {len(stale)} leftover folder{'s' if len(stale) != 1 else ''}?", yes)
+    _report(remove_paths(stale))
+
+
+def _confirm(question: str, yes: bool) -> None:
+    """Ask ``question`` unless ``--yes``; no terminal to ask on is a one-line error."""
+    import sys
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UserError("nothing deleted: no terminal to ask for confirmation", "pass --yes to delete without asking")
+    if not typer.confirm(question, default=False):
         raise typer.Exit(1)
-    out.print(f"deleted {remove_paths(stale)}", markup=False)
+
+
+def _report(done) -> None:
+    """Print what was deleted (only what is really gone); what was not is one error line."""
+    from engine.run_catalog import removal_error
+
+    out.print(f"deleted {len(done.removed)}", markup=False)
+    if done.kept:
+        raise removal_error(done)

@@ -5,17 +5,28 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from pathlib import Path
 
 
 def pid_alive(pid: int) -> bool:
-    """True if a process with ``pid`` exists (ours or someone else's)."""
+    """True if a process with ``pid`` exists (ours or someone else's) and is not a zombie (a
+    process that has ended and waits for its parent to collect it counts as dead)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        return not _zombie(pid)
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """True if ``/proc/<pid>/stat`` says the process is a zombie (state Z, or X: being reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no /proc (macOS): kill(pid, 0) is all we know
+    return stat.rpartition(")")[2].split()[:1] in (["Z"], ["X"])
 
 
 @lru_cache(maxsize=1)

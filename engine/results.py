@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import sys
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.atomic import discard, write_failure
 from core.errors import UserError
+from core.locks import lock_holder
 from core.processes import pid_alive
 from engine.config import RunConfig, load_run_config
 from engine.csv_writer import write_csv
@@ -72,14 +75,13 @@ class BacktestResult:
         try:
             return self._save(Path(parent), name)
         except OSError as exc:
-            raise UserError(f"could not save the run under {parent}: {exc.strerror or exc}",
-                            "free some disk space or pass another --out") from None
+            raise write_failure(exc, "the run", parent) from None
 
     def _save(self, parent: Path, name: str | None) -> Path:
         parent.mkdir(parents=True, exist_ok=True)
         base = name or self.default_dir_name()
         tmp = parent / f".tmp-{base}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard(tmp)
         tmp.mkdir()
         try:
             self.write_files(tmp)
@@ -89,7 +91,7 @@ class BacktestResult:
                 target = parent / f"{base}-{n}"
             os.rename(tmp, target)
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            discard(tmp)
             raise
         self.run_dir = target
         return target
@@ -190,18 +192,61 @@ def stale_temp(folder: str | Path, recursive: bool = False) -> list[Path]:
     return stale
 
 
-def remove_paths(paths: list[Path]) -> int:
-    """Delete folders and files (the caller decided, or asked the user); how many."""
+@dataclass
+class Removal:
+    """What :func:`remove_paths` did: the paths it removed, and those it could not, with why."""
+
+    removed: list[Path] = field(default_factory=list)
+    kept: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def _in_use(path: Path) -> str:
+    """Why ``path`` must not be removed now ('' if it may): a live process holds the lock of the
+    folder it is, or is in (a sweep writing into it)."""
+    for folder in (path, *path.parents[:2]):
+        pid = lock_holder(folder)
+        if pid is not None and pid != os.getpid():
+            return f"in use by process {pid}" if pid else "in use by another process"
+    return ""
+
+
+def _remove_one(path: Path) -> str:
+    """Remove ``path``; '' if it is gone, else the first reason it is not."""
+    errors: list[str] = []
+
+    def note(_fn, _path, exc) -> None:  # onexc (3.12+) passes the exception, onerror its exc_info
+        exc = exc[1] if isinstance(exc, tuple) else exc
+        errors.append(getattr(exc, "strerror", None) or str(exc))
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, **({"onexc": note} if sys.version_info >= (3, 12) else {"onerror": note}))
+    else:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            errors.append(exc.strerror or str(exc))
+    if not path.exists() and not path.is_symlink():
+        return ""
+    return errors[0] if errors else "still there"
+
+
+def remove_paths(paths: list[Path]) -> Removal:
+    """Delete folders and files (the caller decided, or asked the user), except those a live
+    process is writing into (see :func:`_in_use`). Counts only what is really gone; names what
+    is not and why (no permission, a read-only folder, in use)."""
+    done = Removal()
     for path in paths:
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-    return len(paths)
+        why = _in_use(path) or _remove_one(path)
+        if why:
+            done.kept.append((path, why))
+        else:
+            done.removed.append(path)
+    return done
 
 
 def remove_stale_temp(folder: Path) -> list[Path]:
     """Remove what :func:`stale_temp` finds directly in ``folder``; the removed paths."""
-    stale = stale_temp(folder)
-    remove_paths(stale)
-    return stale
+    return remove_paths(stale_temp(folder)).removed
 
 
 def ensure_writable(folder: str | Path) -> Path:

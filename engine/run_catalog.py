@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 
 from core.errors import UserError, did_you_mean
-from engine.results import is_complete_run
+from engine.results import Removal, is_complete_run
 
 KINDS = ("run", "sweep", "compare", "walkforward", "timing")
 
@@ -58,6 +58,8 @@ def list_runs(root: str | Path = "runs", kind: str | None = None, strategy: str 
     root = Path(root)
     if kind and kind not in KINDS:
         raise UserError(f"unknown kind '{kind}'", did_you_mean(kind, KINDS))
+    if root.exists() and not root.is_dir():
+        raise UserError(f"--root {root} is a file, not a runs folder", "pass the folder that holds the runs")
     if not root.is_dir():
         return []
     rows = []
@@ -92,3 +94,11 @@ def main_page(row: dict) -> Path:
         if (path / name).exists():
             return path / name
     raise UserError(f"{row['id']} has no page", f"write one with `smallcap report {path}`")
+
+
+def removal_error(done: Removal) -> UserError:
+    """The one line naming what :func:`engine.results.remove_paths` could not remove, and why."""
+    names = "; ".join(f"{path} ({why})" for path, why in done.kept[:3])
+    more = f" and {len(done.kept) - 3} more" if len(done.kept) > 3 else ""
+    return UserError(f"could not delete {len(done.kept)} of {len(done.kept) + len(done.removed)}: {names}{more}",
+                     "a sweep still running keeps its folder; for permissions, check who owns the folder")

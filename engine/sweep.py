@@ -24,7 +24,6 @@
 from __future__ import annotations
 
 import csv
-import fcntl
 import gc
 import itertools
 import json
@@ -33,7 +32,6 @@ import os
 import resource
 import shutil
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -42,7 +40,9 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.atomic import write_text_atomic, writing
 from core.errors import UserError
+from core.locks import folder_lock, lock_holder
 from core.processes import libc
 from engine.config import RunConfig, format_validation_error, make_run_config, read_toml
 from engine.data.market import load_market_data
@@ -253,6 +253,11 @@ def claim_folder(out: Path, variants: list[Variant], force: bool = False) -> Non
     different one unless ``force``. Nothing is deleted."""
     marker = out / "experiment.json"
     ids = sorted(v.id for v in variants)
+    holder = lock_holder(out)
+    if holder is not None and holder != os.getpid():
+        who = f" (process {holder})" if holder else ""
+        raise UserError(f"another sweep is writing into {out}{who}",
+                        "wait for it to finish, or pass another --out")
     if marker.exists() and not force:
         try:
             held = json.loads(marker.read_text())
@@ -262,10 +267,7 @@ def claim_folder(out: Path, variants: list[Variant], force: bool = False) -> Non
             raise UserError(f"{out} holds another sweep ({len(held.get('ids') or [])} variants, "
                             f"{held.get('name', '?')}); this one has {len(ids)} different variants",
                             "pass a new --out (or none: each sweep gets its own folder), or --force to add to it")
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".experiment.json.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"ids": ids, "name": out.name}, indent=1) + "\n")
-    os.replace(tmp, marker)
+    write_text_atomic(marker, json.dumps({"ids": ids, "name": out.name}, indent=1) + "\n", "experiment.json")
 
 
 def finished_ok(run_dir: Path) -> bool:
@@ -280,26 +282,10 @@ def finished_ok(run_dir: Path) -> bool:
     return isinstance(metrics, dict) and "cagr" in metrics and len(head) > 1 and head[0] == "date,strategy,benchmark"
 
 
-@contextmanager
 def locked(out: Path):
     """Hold an exclusive lock on ``out/.lock`` (``flock``) for the sweep; a second sweep on the
     same folder is refused at once with a one-line error."""
-    out.mkdir(parents=True, exist_ok=True)
-    handle = open(out / ".lock", "a+")  # noqa: SIM115 - held for the whole sweep
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise UserError(f"another sweep is writing into {out}", "wait for it to finish, or pass another --out") from None
-    try:
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+    return folder_lock(out, f"another sweep is writing into {out}")
 
 
 def _pending(variants: list[Variant], folder: Path, resume: bool) -> tuple[list[Variant], list[Variant]]:
@@ -399,9 +385,8 @@ def write_sweep_csv(result: SweepResult, path: Path, extra: dict[str, dict] | No
     """
     keys = _param_keys(r["config"] for r in result.rows)
     records = [_sweep_record(r, keys, (extra or {}).get(r["id"])) for r in result.rows]
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pd.DataFrame(records).to_csv(tmp, index=False, lineterminator="\n")
-    os.replace(tmp, path)
+    with writing(path, "the sweep table") as tmp:
+        pd.DataFrame(records).to_csv(tmp, index=False, lineterminator="\n")
     return path
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from core.atomic import write_text_atomic
+
 SHARED_NAME = "plotly.min.js"
 
 
@@ -30,10 +32,7 @@ def write_shared_plotly(folder: Path) -> Path:
     target = folder / SHARED_NAME
     js = _plotly_js()
     if not target.exists() or target.stat().st_size != len(js.encode()):
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{SHARED_NAME}.{os.getpid()}.tmp"
-        tmp.write_text(js, encoding="utf-8")
-        os.replace(tmp, target)
+        write_text_atomic(target, js, "plotly.js")
     return target
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.atomic import write_failure, write_text_atomic
 from core.errors import UserError
 from engine.cash_rate import run_cash_returns
 from engine.metrics import LOWER_IS_BETTER, check_rank_metric, rank, returns_metrics
@@ -336,13 +337,12 @@ def write_comparison(run_dirs: list[str | Path], out: str | Path, rank_by: str =
     """
     data = data if data is not None else comparison_data(run_dirs, rank_by)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_failure(exc, "the comparison page", out) from None
     html = render_comparison(data, out, title, luck, self_contained)
-    page = out / "comparison.html"
-    tmp = out / f".comparison.html.{os.getpid()}.tmp"
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, page)
-    return page
+    return write_text_atomic(out / "comparison.html", html, "the comparison page")
 
 
 def _year_cell(v) -> dict:

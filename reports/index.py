@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import tomllib
 from pathlib import Path
 
+from core.atomic import write_failure, write_text_atomic
+from core.locks import waiting_lock
 from reports._render import environment, number
 
 
@@ -24,9 +25,19 @@ def _runs(root: Path) -> list[Path]:
 
 
 def write_index(runs_dir: str | Path = "runs") -> Path:
-    """(Re)write ``runs_dir/index.html`` and return its path."""
+    """(Re)write ``runs_dir/index.html`` and return its path. Writers take turns (a lock on
+    ``.index.lock``), each scanning the folder after the one before has written, so the last one
+    lists every run saved before it (four backtests at once: all four)."""
     root = Path(runs_dir)
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_failure(exc, "the runs index", root) from None
+    with waiting_lock(root / ".index.lock"):
+        return _write_index(root)
+
+
+def _write_index(root: Path) -> Path:
     rows = []
     for run in _runs(root):
         try:
@@ -52,8 +63,4 @@ def write_index(runs_dir: str | Path = "runs") -> Path:
     html = environment().get_template("index.html").render(
         folder=str(root), runs=rows, comparisons=comparisons,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
-    out = root / "index.html"
-    tmp = root / f".index.html.{os.getpid()}.tmp"
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    return write_text_atomic(root / "index.html", html, "the runs index")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import plotly.graph_objects as go
 from markupsafe import Markup
 
+from core.atomic import write_text_atomic
 from reports._render import environment, number
 from reports.assets import plotly_script
 from reports.compare import fig_html
@@ -51,7 +51,4 @@ def write_streaks_html(study: StreakStudy, out: str | Path) -> Path:
         summary=study.summary, sides=[("target", p.get("target")), ("versus", p.get("versus"))],
         symbol=p.get("symbol"), chart=fig_html(chart, "series"), dist=fig_html(dist, "distribution"),
         pct=lambda v: number(v, "pct"), cell=_cell, context=p.get("context") or [], plotly_script=plotly_script(out, True))
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    return write_text_atomic(out, html, "the streaks page")

@@ -6,13 +6,13 @@ Reads saved runs only. plotly.js is shared by the runs folder or inline (``repor
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.atomic import write_text_atomic
 from engine.results import BacktestResult
 from reports._render import environment, number
 from reports.assets import plotly_script
@@ -41,15 +41,11 @@ class StudyPage:
 def write_study_page(page: StudyPage, path: str | Path, self_contained: bool = False) -> Path:
     """Write ``page`` to ``path`` (atomically); plotly.js as ``reports.assets`` says; return the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     html = environment().get_template("study.html").render(
         title=page.title, subtitle=page.subtitle + f" · generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}",
         findings=page.findings, tables=page.tables, charts=page.charts,
         plotly_script=plotly_script(path, self_contained))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, html, "the page")
 
 
 def growth_chart(curves: dict[str, tuple], log: bool = True) -> str:

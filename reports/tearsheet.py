@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.atomic import discard, write_failure
 from engine.results import BacktestResult
 from reports._render import environment, number
 from reports.figure_worker import figure_worker
@@ -234,7 +235,9 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None, *, pa
             html = html.replace(f"<!--SMALLCAP:{name}-->", svg)
         tmp.write_text(drop_metric_rows(html), encoding="utf-8")
         os.replace(tmp, out)
+    except OSError as exc:  # full disk, read-only folder: one line, like the run saver's
+        raise write_failure(exc, "the tearsheet", out) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
         plt.close("all")
     return out

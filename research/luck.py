@@ -13,13 +13,13 @@ replication counts are recorded, so serial, process and Dask sweeps give identic
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from core.atomic import write_text_atomic
 from core.errors import UserError
 from engine.cash_rate import run_cash_returns
 from engine.results import BacktestResult
@@ -179,8 +179,5 @@ def luck_from_results(runs: list[BacktestResult], settings: LuckSettings | None 
 
 def write_stats(report: LuckReport, folder: str | Path) -> Path:
     """Write ``stats.json`` into ``folder`` atomically; return its path."""
-    path = Path(folder) / "stats.json"
-    tmp = path.with_name(f".stats.json.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=True, default=float) + "\n")
-    os.replace(tmp, path)
-    return path
+    text = json.dumps(report.to_dict(), indent=2, sort_keys=True, default=float) + "\n"
+    return write_text_atomic(Path(folder) / "stats.json", text, "the statistics")

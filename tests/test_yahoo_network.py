@@ -18,11 +18,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yfinance
+from conftest import assert_one_line_error
 
 from core.errors import DataError, UserError
 from engine.data import yahoo_net
 from engine.data.yahoo import YahooSource
-from tests.conftest import assert_one_line_error
 
 ROOT = Path(__file__).resolve().parents[1]
 PROXY_VARS = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")
