@@ -27,7 +27,7 @@ from cli import backtest_cmds, event_cmds, study_cmds
 from cli.data_cmds import data_app
 from cli.options import err, out
 from cli.runs_cmds import runs_app
-from core.errors import UserError
+from core.errors import UserError, escape_controls
 from engine import __version__
 
 try:  # typer >= 0.20 vendors click as typer._click
@@ -74,6 +74,11 @@ def _root(version: Annotated[bool, typer.Option(
 
 
 def _terminate(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+    """Ctrl-C and SIGTERM: noted as real (``core.user_code``: not a strategy's own raise), then
+    the usual KeyboardInterrupt."""
+    from core.user_code import note_interrupt
+
+    note_interrupt()
     raise KeyboardInterrupt
 
 
@@ -86,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if argv is None:  # the console script (not tests calling main in-process)
         signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGINT, _terminate)
         # pydantic looks for plug-ins (observability hooks) by reading every installed package's
         # entry points, 20 ms per start; the CLI has no use for them. Set the variable to an
         # empty value to load them anyway.
@@ -125,8 +131,8 @@ def _run(argv: list[str] | None) -> int:
         if exc.ctx:
             command = exc.ctx.command_path.partition(" ")[2]
             hint = f"see 'smallcap {command} --help'".replace("  ", " ")
-        err.print(f"error: {exc.format_message()} (hint: {hint})", markup=False, highlight=False,
-                  soft_wrap=True)
+        err.print(f"error: {escape_controls(exc.format_message())} (hint: {escape_controls(hint)})",
+                  markup=False, highlight=False, soft_wrap=True)
         return 2
     except (typer.Abort, getattr(click_exceptions, "Abort", typer.Abort)):  # Ctrl-C at a prompt
         err.print("aborted", markup=False)

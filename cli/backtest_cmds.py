@@ -54,6 +54,8 @@ _RiskFree = Annotated[float | None, Opt(
     help="constant annual risk-free rate, decimal (default: 3-month T-bill DTB3 per session)")]
 _Data = Annotated[str | None, Opt("--data", help="bundled (default), yahoo, or csv:DIR")]
 _RunsOut = Annotated[str, Opt("--out", help="parent folder of the run directory")]
+_Timeout = Annotated[float | None, Opt(
+    "--timeout", help="seconds the backtest may take, then it stops in one line (default: no limit)")]
 
 
 @commands.command("strategies")
@@ -83,6 +85,7 @@ def backtest_cmd(
     macro_lag: MacroLagOpt = None, config: ConfigOpt = None,
     strategy_file: StrategyFileOpt = None, out_dir: _RunsOut = "runs", as_json: JsonOpt = False,
     no_report: Annotated[bool, Opt("--no-report", help="skip the HTML tearsheet")] = False,
+    timeout: _Timeout = None,
 ) -> None:
     """Run one backtest and save it as a run directory (returns, trades, orders, metrics,
     tearsheet).
@@ -102,7 +105,7 @@ def backtest_cmd(
             start=parse_date(start, "--start"), end=parse_date(end, "--end"), cash=cash,
             broker=broker, benchmark=benchmark, risk_free=risk_free, data=data,
             macro_lag=macro_lag, config_file=config, strategy_file=strategy_file, out=out_dir,
-            report=not no_report)
+            report=not no_report, timeout=timeout)
     if as_json:
         print_json(run_document(result))
     else:

@@ -9,14 +9,20 @@ quantstats) load inside the functions that use them, so `smallcap strategies` or
 
 from __future__ import annotations
 
-import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
 from core.errors import UserError
 from engine.config import RunConfig, make_run_config, read_toml
 from engine.metrics import check_rank_metric
-from engine.results import BacktestResult, ensure_writable, is_complete_run, remove_stale_temp
+from engine.results import (
+    BacktestResult,
+    ensure_writable,
+    fresh_folder,
+    is_complete_run,
+    remove_stale_temp,
+)
 from engine.runner import run_backtest
 from reports.index import write_index
 from strategies import get_strategy, load_strategy_file
@@ -61,16 +67,19 @@ def build_config(strategy: str | None, params: dict[str, str], symbols: str | No
     return make_run_config(**doc)
 
 
-def backtest_from_cli(*, out: str, report: bool, **options: Any) -> BacktestResult:
-    """Build the config, check ``out`` is writable, run, save the run directory, write the
-    tearsheet. A tearsheet that fails after the run is saved is recorded in
-    ``result.tearsheet_error`` (the run stays saved)."""
+def backtest_from_cli(*, out: str, report: bool, timeout: float | None = None,
+                      **options: Any) -> BacktestResult:
+    """Build the config, check ``out`` is writable, run (within ``timeout`` seconds, if given),
+    save the run directory, write the tearsheet. A tearsheet that fails after the run is saved
+    is recorded in ``result.tearsheet_error`` (the run stays saved)."""
     from reports.tearsheet import write_tearsheet
 
     config = build_config(**options)
     ensure_writable(out)
     remove_stale_temp(Path(out))  # hidden temp folders of saves that were killed
-    result = run_backtest(config)
+    if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
+        raise UserError(f"--timeout must be a number of seconds, got {timeout}", "e.g. --timeout 60")
+    result = run_backtest(config, timeout=timeout or None)
     run_dir = result.save(Path(out))
     result.tearsheet_error = None
     if report:
@@ -104,8 +113,8 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
     bad = [str(d) for d in dirs if not is_complete_run(d)]
     if bad:
         raise UserError(f"not a complete run directory: {bad[0]}", "pass folders written by `smallcap backtest`")
-    folder = Path(out) if out else Path("runs") / f"compare-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     data = comparison_data(dirs, rank_by)
+    folder = Path(out) if out else fresh_folder("compare")
     ensure_writable(folder)
     luck = luck_from_results(data.runs, settings) if len(dirs) > 1 else None
     page = write_comparison(dirs, folder, rank_by=rank_by, title=title, luck=luck.to_dict() if luck else None, data=data,

@@ -56,7 +56,12 @@ GridStartOpt = Annotated[str | None, typer.Option(help="quick grid: first measur
 GridEndOpt = Annotated[str | None, typer.Option(help="quick grid: last measured session")]
 ExecutorOpt = Annotated[str, typer.Option(help="serial | process (all cores) | dask")]
 WorkersOpt = Annotated[int | None, typer.Option(
-    help="processes or Dask workers (default: all cores)")]
+    help="processes or Dask workers (default: all cores; never more than variants)")]
+VariantTimeoutOpt = Annotated[float, typer.Option(
+    "--timeout", help="seconds each variant's backtest may take; one over it fails with its own "
+                      "line and the others go on (0: no limit)")]
+#: ``--timeout`` of the studies (``engine.sweep.VARIANT_TIMEOUT``, here to keep start-up light).
+VARIANT_TIMEOUT = 1800.0
 
 
 def open_data_source(data: str, cache_dir: str | None, offline: bool):

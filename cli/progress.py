@@ -52,6 +52,11 @@ def variant_bar(title: str, total: int, quiet: bool = False) -> Iterator[Callabl
         yield tick
 
 
+def note(text: str) -> None:
+    """Print a warning line on stderr (above a bar or spinner, if one runs)."""
+    err.print(f"warning: {text}", markup=False, highlight=False)
+
+
 def run_variants(variants: list[Variant], folder: Path, title: str, quiet: bool = False,
                  **options: Any) -> SweepResult:
     """``engine.sweep.run_sweep`` of ``variants`` into ``folder`` under a :func:`variant_bar`
@@ -61,7 +66,7 @@ def run_variants(variants: list[Variant], folder: Path, title: str, quiet: bool 
 
     try:
         with variant_bar(title, len(variants), quiet) as tick:
-            return run_sweep(variants, folder, on_result=tick, **options)
+            return run_sweep(variants, folder, on_result=tick, on_note=None if quiet else note, **options)
     except KeyboardInterrupt:
         err.print(f"interrupted: finished variants are in {folder}/sweep.csv; continue with "
                   f"--out {folder} --resume", markup=False)

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from cli.options import (
+    VARIANT_TIMEOUT,
     ExecutorOpt,
     ExperimentArg,
     GridEndOpt,
@@ -24,13 +25,14 @@ from cli.options import (
     RankByOpt,
     SelfContainedOpt,
     StrategyFileOpt,
+    VariantTimeoutOpt,
     WorkersOpt,
     err,
     out,
 )
 from cli.parse import parse_assignments, parse_date, parse_grid
 from cli.present import print_json
-from cli.progress import busy, run_variants
+from cli.progress import busy, note, run_variants
 
 commands = typer.Typer()
 
@@ -59,7 +61,8 @@ def sweep_cmd(
     tearsheets: _Tearsheets = False, strategy: GridStrategyOpt = None, grid: GridOpt = None,
     param: GridParamOpt = None, start: GridStartOpt = None, end: GridEndOpt = None,
     strategy_file: StrategyFileOpt = None, self_contained: SelfContainedOpt = False,
-    max_variants: _MaxVariants = 100_000, as_json: JsonOpt = False,
+    max_variants: _MaxVariants = 100_000, timeout: VariantTimeoutOpt = VARIANT_TIMEOUT,
+    as_json: JsonOpt = False,
 ) -> None:
     """Run many variants (an experiment file or a quick --grid) and compare them on one page.
 
@@ -82,7 +85,7 @@ def sweep_cmd(
         err.print(note, markup=False)
     result = run_variants(variants, folder, f"sweep {exp.name}: {len(variants)} variants "
                           f"[{executor}]", as_json, executor=executor, workers=workers,
-                          scheduler=scheduler, resume=resume, force=force,
+                          scheduler=scheduler, resume=resume, force=force, timeout=timeout,
                           after_save=write_tearsheet if tearsheets else None)
     with busy("overfitting statistics (PBO, DSR, SPA, MCS, bootstrap intervals)", as_json):
         page, luck = finish_sweep(result, exp, rank_by, report=not no_report,
@@ -110,6 +113,7 @@ def walkforward_cmd(
     start: GridStartOpt = None, end: GridEndOpt = None,
     executor: ExecutorOpt = "process",
     workers: WorkersOpt = None,
+    timeout: VariantTimeoutOpt = VARIANT_TIMEOUT,
     out_dir: Annotated[str | None, Opt(
         "--out", help="folder (default runs/walkforward-<name>-<UTC time>)")] = None,
     no_report: Annotated[bool, Opt(
@@ -133,7 +137,8 @@ def walkforward_cmd(
         doc = walkforward_from_cli(
             experiment, strategy, parse_grid(grid or []), parse_assignments(param or []),
             parse_date(start, "--start"), parse_date(end, "--end"), out_dir, train, test, select,
-            anchored, strategy_file, report=not no_report, executor=executor, workers=workers)
+            anchored, strategy_file, report=not no_report, executor=executor, workers=workers,
+            timeout=timeout, on_note=None if as_json else note)
     if as_json:
         print_json(doc)
         return
@@ -151,6 +156,7 @@ def timing_cmd(
     end: Annotated[str | None, Opt(help="last measured session, YYYY-MM-DD")] = None,
     executor: ExecutorOpt = "process",
     workers: WorkersOpt = None,
+    timeout: VariantTimeoutOpt = VARIANT_TIMEOUT,
     out_dir: Annotated[str | None, Opt(
         "--out", help="folder (default runs/timing-<strategy>-<UTC time>)")] = None,
     strategy_file: StrategyFileOpt = None,
@@ -170,7 +176,7 @@ def timing_cmd(
         summary, page, folder = timing_from_cli(
             strategy, parse_assignments(param or []), parse_date(start, "--start"),
             parse_date(end, "--end"), tranches, out_dir, strategy_file, executor=executor,
-            workers=workers)
+            workers=workers, timeout=timeout, on_note=None if as_json else note)
     if as_json:
         print_json({**summary.to_dict(), "out": str(folder), "page": str(page)})
         return

@@ -7,7 +7,6 @@ module may import every layer; the statistics and the pages load inside the func
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -18,7 +17,7 @@ from engine.cash_rate import run_cash_returns
 from engine.config import make_run_config
 from engine.executors import check_scheduler_address
 from engine.metrics import check_rank_metric, rank
-from engine.results import ensure_writable
+from engine.results import ensure_writable, fresh_folder
 from engine.runner import run_backtest
 from engine.sweep import (
     MAX_VARIANTS,
@@ -66,7 +65,7 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
         folder = Path(out)
     else:  # each sweep its own folder, as backtests: name, UTC time and a hash of its variants
         digest = hashlib.sha256(",".join(sorted(v.id for v in variants)).encode()).hexdigest()[:6]
-        folder = Path("runs") / f"sweep-{exp.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{digest}"
+        folder = fresh_folder(f"sweep-{exp.name}", tail=digest)
     ensure_writable(folder)
     return exp, variants, folder, note
 
@@ -142,7 +141,7 @@ def timing_from_cli(strategy: str, params: dict[str, str], start: str | None, en
         load_strategy_file(path)
     defaults = {k: v for k, v in (("start", start), ("end", end)) if v}
     exp, schedule, n = timing_experiment(strategy, params, defaults, tranches, path)
-    folder = Path(out) if out else Path("runs") / f"timing-{strategy}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    folder = Path(out) if out else fresh_folder(f"timing-{strategy}")
     ensure_writable(folder)
     result = run_sweep(expand(exp), folder, **sweep_options)
     summary = timing_summary(result, schedule, n)
@@ -164,7 +163,7 @@ def walkforward_from_cli(experiment: str | None, strategy: str | None, grids: di
     check_select(select)
     train_n, test_n = parse_window(train, "--train"), parse_window(test, "--test")
     exp, variants, _, _ = prepare_sweep(experiment, strategy, grids, params, start, end, None, "sharpe", strategy_file)
-    folder = Path(out) if out else Path("runs") / f"walkforward-{exp.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    folder = Path(out) if out else fresh_folder(f"walkforward-{exp.name}")
     ensure_writable(folder)
     result = run_sweep(variants, folder, **sweep_options)
     if result.failed:

@@ -15,13 +15,21 @@ class UserError(Exception):
     """A problem in what the user asked for or supplied (symbol, date, parameter, file...)."""
 
     def __init__(self, cause: str, hint: str = "") -> None:
-        self.cause = cause.strip().replace("\n", " ")
-        self.hint = hint.strip().replace("\n", " ")
+        self.cause = escape_controls(cause.strip().replace("\n", " "))
+        self.hint = escape_controls(hint.strip().replace("\n", " "))
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
         """The message as the CLI prints it: cause, then the hint in parentheses."""
         return f"{self.cause} (hint: {self.hint})" if self.hint else self.cause
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters (terminal escape sequences, carriage returns, bells)
+    written as ``\\x1b``-style escapes, so an echoed argument cannot restyle or rewrite the
+    terminal. Tabs stay; newlines become spaces."""
+    return "".join(c if c.isprintable() or c == "\t" else (" " if c == "\n" else c.encode("unicode_escape").decode())
+                   for c in text)
 
 
 class DataError(UserError):

@@ -17,6 +17,7 @@ Failure handling, so a sweep never hangs, leaves no orphaned worker, and loses n
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -37,17 +38,28 @@ EXECUTORS = ("serial", "process", "dask")
 CONNECT_SECONDS = 15
 WORKERS_SECONDS = 30
 WORKER_DIED = "worker died: killed or out of memory"
+NO_WORKER_SECONDS = 60.0  # a Dask sweep without any worker for this long fails
+POLL_SECONDS = 0.2
 
 
 # ----- process pool ---------------------------------------------------------------------------------
-def _die_with_parent(parent: int) -> None:
-    """Pool-worker initializer: end this worker when the driver process ends."""
+def _die_with_parent(parent: int, folder: str | None = None) -> None:
+    """Pool-worker initializer: end this worker when the driver process ends; a SIGTERM leaves
+    the time it arrived in ``folder/.term-<pid>`` (see :func:`_first_terminated`) and ends it."""
     c = libc() if sys.platform.startswith("linux") else None
     if c is not None:
         with contextlib.suppress(OSError, AttributeError):
             c.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C and stops the pool
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the driver's handler: terminate() must end us
+
+    def terminated(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+        if folder:
+            with contextlib.suppress(OSError):
+                Path(folder, f".term-{os.getpid()}").write_text(str(time.time_ns()))
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # then end as terminate() means
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, terminated)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -78,11 +90,32 @@ def _run_marked(fn: Callable[..., dict], *job) -> dict:
         marker.unlink(missing_ok=True)
 
 
+def _first_terminated(folder: Path, processes: dict) -> set[int]:
+    """Of pool workers that all ended by SIGTERM, the one terminated first: the one a user (or a
+    scheduler) killed; the pool terminates the others only after it saw that one die."""
+    stamps = {}
+    for pid in processes:
+        stamp = folder / f".term-{pid}"
+        with contextlib.suppress(OSError, ValueError):
+            stamps[pid] = int(stamp.read_text())
+        stamp.unlink(missing_ok=True)
+    return {min(stamps, key=stamps.__getitem__)} if stamps else set()
+
+
+def _dead_workers(processes: dict, folder: Path) -> set[int]:
+    """Process ids of the pool workers that broke the pool (killed, out of memory, SIGTERM)."""
+    killed = {pid for pid, proc in processes.items() if proc.exitcode not in (None, 0, -signal.SIGTERM)}
+    first = _first_terminated(folder, processes)
+    return killed or first
+
+
 def _process_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None) -> Iterable[dict]:
     pending = list(jobs)
+    folder = Path(jobs[0][1]).parent if jobs else Path(".")
+    fruitless = 0  # pools in a row that broke with no variant to blame
     while pending:
         pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=_die_with_parent,
-                                   initargs=(os.getpid(),))
+                                   initargs=(os.getpid(), str(folder)))
         futures = {pool.submit(_run_marked, fn, *job): job for job in pending}
         processes = dict(getattr(pool, "_processes", None) or {})  # to tell, later, which worker died
         broken = False
@@ -101,16 +134,17 @@ def _process_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None
         pool.shutdown(wait=True, cancel_futures=True)
         if not broken:
             return
-        killed = {pid for pid, proc in processes.items() if proc.exitcode not in (None, 0, -signal.SIGTERM)}
+        dead = _dead_workers(processes, folder)
         running = {job[1]: _marker_pid(job) for job in pending if _running_marker(job).exists()}
-        died = [job for job in pending if running.get(job[1]) in killed] if killed else \
+        died = [job for job in pending if running.get(job[1]) in dead] if dead else \
             [job for job in pending if job[1] in running]
         for job in pending:
             _running_marker(job).unlink(missing_ok=True)
         for job in died:  # the variants the dead worker was running fail; the rest run on a new pool
             pending.remove(job)
             yield {"id": Path(job[1]).name, "status": "failed", "error": WORKER_DIED}
-        if not died:  # nothing was marked running (it died before starting one): fail one to make progress
+        fruitless = 0 if died else fruitless + 1
+        if fruitless >= 3:  # a worker that dies before starting anything, again and again
             job = pending.pop(0)
             yield {"id": Path(job[1]).name, "status": "failed", "error": WORKER_DIED}
 
@@ -120,7 +154,21 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
-        proc.terminate()
+        proc.kill()
+
+
+def plan_workers(requested: int | None, variants: int, executor: str,
+                 on_note: Callable[[str], None] | None = None, remote: bool = False) -> int | None:
+    """How many workers to start: ``requested`` (default: every core) but never more than there
+    are ``variants`` to run; more than the cores here is allowed with a note (``on_note``).
+    A remote Dask cluster (``remote``) brings its own workers: nothing to plan."""
+    if executor == "serial" or remote:
+        return requested
+    cores = os.cpu_count() or 1
+    if requested and requested > cores and on_note:
+        on_note(f"--workers {requested:,} is more than the {cores} cores here: workers will share them "
+                f"(at most {max(min(requested, variants), 1):,} start, one per variant)")
+    return max(1, min(requested or cores, variants))
 
 
 # ----- Dask -----------------------------------------------------------------------------------------
@@ -173,6 +221,7 @@ def _dask_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None, s
     except ImportError:
         raise UserError("the dask executor needs dask.distributed", "pip install 'smallcap-rotation[distributed]'") from None
     cluster = None
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)  # its failures reach us as values
     if scheduler:
         check_scheduler_address(scheduler)
         client = _connect(scheduler)
@@ -184,7 +233,7 @@ def _dask_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None, s
                             f"start some with `dask worker {scheduler}`") from None
     else:
         cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+                               dashboard_address=None, silence_logs=logging.CRITICAL)
         client = cluster.get_client()
         with contextlib.suppress(Exception):  # best effort: only quiets tracebacks on Ctrl-C
             client.run(_ignore_sigint)
@@ -194,14 +243,65 @@ def _dask_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None, s
 
         client.register_plugin(WarmWorker())  # every worker, and any that joins later, imports once
         futures = [client.submit(fn, *job, pure=False) for job in jobs]
-        for fut in as_completed(futures):
-            yield fut.result()
+        ids = {fut.key: Path(job[1]).name for fut, job in zip(futures, jobs, strict=True)}
+        yield from _collect_dask(client, as_completed(futures), ids, scheduler or "the local cluster")
     finally:
         for fut in futures:
             fut.cancel()
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+class _ClusterWatch:
+    """Tells when a Dask sweep cannot go on: the scheduler is lost, or no worker has been left
+    for :data:`NO_WORKER_SECONDS` (distributed itself would wait for one forever)."""
+
+    def __init__(self, client, where: str) -> None:
+        self.client, self.where, self.alone_since = client, where, None
+
+    def lost(self, left: int) -> UserError:
+        return UserError(f"lost the Dask scheduler at {self.where}; {left} variant(s) not run",
+                         "finished variants are kept: start the scheduler again and continue with --resume")
+
+    def check(self, left: int) -> None:
+        if self.client.status != "running":
+            raise self.lost(left)
+        try:
+            workers = len(self.client.scheduler_info().get("workers", {}))
+        except Exception:  # noqa: BLE001 - the client is closing under us
+            raise self.lost(left) from None
+        if workers:
+            self.alone_since = None
+            return
+        self.alone_since = self.alone_since or time.monotonic()
+        if time.monotonic() - self.alone_since > NO_WORKER_SECONDS:
+            raise UserError(f"no Dask worker left at {self.where} for {NO_WORKER_SECONDS:g} s; {left} variant(s) "
+                            "not run", "finished variants are kept: start workers and continue with --resume")
+
+
+def _dask_row(fut, ids: dict, watch: _ClusterWatch, left: int) -> dict:
+    """The row of a finished future; a variant whose workers kept dying fails alone."""
+    if fut.status == "finished":
+        return fut.result()
+    if fut.status == "cancelled" or watch.client.status != "running":
+        raise watch.lost(left)
+    exc = fut.exception()
+    error = WORKER_DIED if type(exc).__name__ == "KilledWorker" else f"{type(exc).__name__}: {exc}"
+    return {"id": ids[fut.key], "status": "failed", "error": error}
+
+
+def _collect_dask(client, pending, ids: dict, where: str) -> Iterable[dict]:
+    """Rows of the futures in ``pending`` (a ``distributed.as_completed``) as they finish,
+    checking the cluster between them (:class:`_ClusterWatch`)."""
+    watch = _ClusterWatch(client, where)
+    while not pending.is_empty():
+        batch = pending.next_batch(block=False) if pending.has_ready() else []
+        for fut in batch:
+            yield _dask_row(fut, ids, watch, pending.count() + 1)
+        if not batch:
+            watch.check(pending.count())
+            time.sleep(POLL_SECONDS)
 
 
 def executor_map(executor: str, fn: Callable[..., dict], jobs: list[tuple], workers: int | None = None,

@@ -268,3 +268,23 @@ def ensure_writable(folder: str | Path) -> Path:
 def is_complete_run(path: Path) -> bool:
     """True if ``path`` holds every file of a saved run."""
     return path.is_dir() and all((path / f).exists() for f in FILES)
+
+
+def fresh_folder(name: str, parent: str | Path = "runs", tail: str = "") -> Path:
+    """A new folder ``parent/name-<UTC time>[-tail]``, created here so no other command takes it:
+    a second one started in the same second gets ``-2``, ``-3``... (as run folders do). A
+    folder that cannot be made is a one-line :class:`UserError`."""
+    parent = Path(parent)
+    base = f"{name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}" + (f"-{tail}" if tail else "")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        for n in range(1, 1000):
+            folder = parent / (base if n == 1 else f"{base}-{n}")
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                continue
+            return folder
+    except OSError as exc:
+        raise UserError(f"cannot write to {parent}: {exc.strerror or exc}", "pass --out a folder you can write to") from None
+    raise UserError(f"{parent} already holds 999 folders named {base}", "pass --out")

@@ -19,7 +19,9 @@ import backtrader as bt
 import numpy as np
 import pandas as pd
 
+from core.deadline import time_limit
 from core.errors import UserError
+from core.user_code import strategy_failure
 from engine import __version__
 from engine.broker import configure_broker, cost_rate
 from engine.cash_rate import cash_returns_for, describe, risk_free_spec
@@ -84,7 +86,7 @@ def _feed(frame: pd.DataFrame, name: str, machinery: Machinery) -> bt.feed.DataB
 
 
 def run_backtest(config: RunConfig, data: MarketData | None = None, *,
-                 machinery: Machinery = "lean") -> BacktestResult:
+                 machinery: Machinery = "lean", timeout: float | None = None) -> BacktestResult:
     """Run one backtest and return its result (not yet saved; see ``BacktestResult.save``).
 
     ``config``: what to run (strategy, params, period, cash, broker, data source). ``data``:
@@ -92,8 +94,10 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *,
     load from ``config.data``). ``machinery``: ``lean`` (default: ``LeanCerebro``, ``ArrayFeed``,
     the ``CashStockBroker``, daily returns from the strategy's ledger) or ``stock`` (backtrader's
     own ``Cerebro``, ``PandasData``, ``BackBroker`` and ``TimeReturn`` analyzer: the reference the lean one is
-    tested to equal exactly, and timed against in ``bench/``). Raises :class:`UserError` for user
-    mistakes.
+    tested to equal exactly, and timed against in ``bench/``). ``timeout``: seconds the replay
+    may take (default: no limit), else a :class:`UserError`. Raises :class:`UserError` for user
+    mistakes, and for a user's strategy code that fails (its own line named, see
+    ``core.user_code``).
     """
     wall = time.perf_counter()
     spec = get_strategy(config.strategy)
@@ -134,7 +138,8 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *,
     cerebro.addstrategy(spec.cls, config=params, run=ctx)
     if machinery == "stock":
         cerebro.addanalyzer(bt.analyzers.TimeReturn, timeframe=bt.TimeFrame.Days, _name="daily")
-    strat = cerebro.run()[0]
+    with time_limit(timeout, f"the backtest of {config.strategy}"):
+        strat = _replay(cerebro, config.strategy)
     result = _collect(config, strat, window, symbols, start, end, params)
     result.config = config.model_copy(update={"start": start.date(), "end": end.date()})  # config.toml: the dates used
     result.manifest.update(_manifest(config, data, symbols, series, warmup, start, end, time.perf_counter() - wall))
@@ -143,6 +148,20 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *,
                                f"(the other symbols go on to {data.latest_end.date()})")
     result.manifest["warnings"] = result.warnings
     return result
+
+
+def _replay(cerebro: bt.Cerebro, strategy: str) -> bt.Strategy:
+    """Run ``cerebro``; user code that raises (``SystemExit`` and ``KeyboardInterrupt`` too) is
+    one :class:`UserError` naming its own line."""
+    try:
+        return cerebro.run()[0]
+    except UserError:
+        raise
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
+        failure = strategy_failure(strategy, exc)
+        if failure is None:
+            raise
+        raise failure from None
 
 
 def _collect(config, strat, window: MarketData, symbols, start, end, params) -> BacktestResult:

@@ -41,13 +41,15 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.atomic import write_text_atomic, writing
+from core.deadline import OverTime, over_time_error
 from core.errors import UserError
 from core.locks import folder_lock, lock_holder
 from core.processes import libc
+from core.user_code import describe, really_interrupted
 from engine.config import RunConfig, format_validation_error, make_run_config, read_toml
 from engine.data.market import load_market_data
 from engine.data.sources import open_source
-from engine.executors import EXECUTORS, executor_map
+from engine.executors import EXECUTORS, executor_map, plan_workers
 from engine.results import is_complete_run, remove_stale_temp
 from engine.runner import data_needs, run_backtest
 from strategies import get_strategy
@@ -191,11 +193,14 @@ def _source(spec: str, cache_dir: str | None, offline: bool):
     return open_source(spec, cache_dir=cache_dir, offline=offline)
 
 
-def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = None) -> dict:
+def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = None,
+                timeout: float | None = None) -> dict:
     """Run one variant in whatever process this is; save it to ``run_dir``; return a small row.
 
-    ``after_save``: called with the saved folder (e.g. to write a tearsheet). Never raises for a
-    failing backtest: the row has ``status='failed'`` and the one-line error.
+    ``after_save``: called with the saved folder (e.g. to write a tearsheet). ``timeout``:
+    seconds the backtest may take (None: no limit). Never raises for a failing backtest (user
+    code's ``sys.exit()`` and ``KeyboardInterrupt`` included, and a backtest over its time):
+    the row has ``status='failed'`` and the one-line error. A real Ctrl-C still stops the sweep.
     """
     target = Path(run_dir)
     row: dict[str, Any] = {"id": target.name, "pid": os.getpid()}
@@ -206,13 +211,17 @@ def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = N
         config = RunConfig(**config_doc)
         src = _source(config.data.source, config.data.cache_dir, config.data.offline)
         data = load_market_data(*data_needs(config, src.available()), src, macro_lag=config.data.macro_lag)
-        result = run_backtest(config, data)
+        result = run_backtest(config, data, timeout=timeout)
         result.save(target.parent, name=target.name)
         if after_save is not None:
             after_save(target)
         row.update(status="done", metrics=result.metrics)
-    except Exception as exc:  # noqa: BLE001 - a failing variant is recorded, the sweep goes on
-        message = exc.one_line() if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+    except (Exception, SystemExit, KeyboardInterrupt, OverTime) as exc:  # recorded; the sweep goes on
+        if isinstance(exc, KeyboardInterrupt) and really_interrupted():
+            raise
+        if isinstance(exc, OverTime):  # the limit struck just after the backtest, while saving
+            exc = over_time_error(f"variant {target.name}", timeout or 0)
+        message = exc.one_line() if isinstance(exc, UserError) else describe(exc)
         row.update(status="failed", error=message.replace("\n", " "))
     _release_free_memory()
     row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -301,9 +310,30 @@ def _pending(variants: list[Variant], folder: Path, resume: bool) -> tuple[list[
     return [v for v in variants if v not in done], done
 
 
+#: Seconds one variant's backtest may take in a sweep unless ``timeout`` says otherwise (a stuck
+#: variant fails with its own line, the others go on).
+VARIANT_TIMEOUT = 1800.0
+
+
+@dataclass(frozen=True)
+class SweepOptions:
+    """How a sweep runs (see :func:`run_sweep`)."""
+
+    executor: str = "process"
+    workers: int | None = None
+    scheduler: str | None = None
+    resume: bool = False
+    after_save: AfterSave | None = None
+    on_result: Callable[[dict], None] | None = None
+    force: bool = False
+    timeout: float | None = VARIANT_TIMEOUT
+    on_note: Callable[[str], None] | None = None
+
+
 def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "process", workers: int | None = None,
               scheduler: str | None = None, resume: bool = False, after_save: AfterSave | None = None,
-              on_result: Callable[[dict], None] | None = None, force: bool = False) -> SweepResult:
+              on_result: Callable[[dict], None] | None = None, force: bool = False,
+              timeout: float | None = VARIANT_TIMEOUT, on_note: Callable[[str], None] | None = None) -> SweepResult:
     """Run ``variants`` into ``out/variants/<id>/`` and write ``out/sweep.csv``; return the rows.
 
     ``executor``: serial | process | dask; ``workers``: processes or Dask workers (default: all
@@ -311,7 +341,10 @@ def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "proc
     ``resume``: skip variants already complete in ``out``; ``after_save``: a picklable function
     run in the worker on each saved variant folder (e.g. ``reports.write_tearsheet``);
     ``on_result``: called with each finished row (for progress bars); ``force``: write into a
-    folder that holds another experiment (``experiment.json`` records which one a folder holds).
+    folder that holds another experiment (``experiment.json`` records which one a folder holds);
+    ``timeout``: seconds each variant's backtest may take (default :data:`VARIANT_TIMEOUT`; None
+    or 0: no limit), an over-time variant fails with its own line; ``on_note``: called with
+    warnings worth printing before the work starts (more workers than cores).
     """
     global _DRIVER_PID
     if executor not in EXECUTORS:
@@ -319,15 +352,20 @@ def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "proc
     _DRIVER_PID = os.getpid()
     if workers is not None and workers < 1:
         raise UserError(f"--workers must be at least 1, got {workers}", "e.g. --workers 2")
+    if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
+        raise UserError(f"--timeout must be a number of seconds (0: none), got {timeout}", "e.g. --timeout 600")
+    options = SweepOptions(executor, workers, scheduler, resume, after_save, on_result, force, timeout, on_note)
     out = Path(out)
     with locked(out):
-        return _run_locked(variants, out, executor, workers, scheduler, resume, after_save, on_result, force)
+        return _run_locked(variants, out, options)
 
 
-def _run_locked(variants, out, executor, workers, scheduler, resume, after_save, on_result, force) -> SweepResult:
+def _run_locked(variants: list[Variant], out: Path, o: SweepOptions) -> SweepResult:
     folder = out / "variants"
-    claim_folder(out, variants, force)
-    todo, done = _pending(variants, folder, resume)
+    executor, scheduler, after_save, on_result = o.executor, o.scheduler, o.after_save, o.on_result
+    claim_folder(out, variants, o.force)
+    todo, done = _pending(variants, folder, o.resume)
+    workers = plan_workers(o.workers, len(todo), executor, o.on_note, remote=bool(scheduler))
     result = SweepResult(out=out, skipped=len(done))
     by_id = {v.id: v for v in variants}
     stream = SweepCsvStream(out / "sweep.csv", variants)
@@ -339,7 +377,7 @@ def _run_locked(variants, out, executor, workers, scheduler, resume, after_save,
         if on_result:
             on_result(row)
     # absolute folders: a worker of a remote cluster may run in another working directory
-    jobs = [(v.config.to_dict(), str((folder / v.id).resolve()), after_save) for v in todo]
+    jobs = [(v.config.to_dict(), str((folder / v.id).resolve()), after_save, o.timeout or None) for v in todo]
     order = {v.id: i for i, v in enumerate(variants)}
     try:
         for row in executor_map(executor, run_variant, jobs, workers, scheduler):

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 import strategies.builtin as builtin_package
 from core.errors import UserError, did_you_mean
+from core.user_code import describe, really_interrupted, user_frame
 from strategies.base import RotationParams, RotationStrategy
 
 _REGISTRY: dict[str, type[RotationStrategy]] = {}
@@ -65,8 +66,10 @@ def _load_all() -> None:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
             loaded = ep.load()
-        except Exception as exc:  # noqa: BLE001 - a broken plug-in is reported in one line
-            raise UserError(f"strategy plug-in '{ep.name}' ({ep.value}) failed to load: {exc}",
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:  # a broken plug-in: one line
+            if isinstance(exc, KeyboardInterrupt) and really_interrupted():
+                raise
+            raise UserError(f"strategy plug-in '{ep.name}' ({ep.value}) failed to load: {describe(exc)}",
                             f"fix or uninstall the package that declares it in '{ENTRY_POINT_GROUP}'") from None
         if isinstance(loaded, type) and issubclass(loaded, RotationStrategy):
             register(loaded)
@@ -99,9 +102,12 @@ def load_strategy_file(path: str | Path) -> list[str]:
     except SyntaxError as exc:
         sys.modules.pop(module_name, None)
         raise UserError(f"{path.name} line {exc.lineno}: {exc.msg}", "fix the Python syntax") from None
-    except Exception as exc:  # noqa: BLE001 - the user's code: report it in one line
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the user's code: one line
         sys.modules.pop(module_name, None)
-        raise UserError(f"{path.name} failed to import: {type(exc).__name__}: {exc}",
+        if isinstance(exc, KeyboardInterrupt) and really_interrupted():
+            raise
+        where = user_frame(exc.__traceback__)
+        raise UserError(f"{path.name} failed to import: {describe(exc)}" + (f" at {where}" if where else ""),
                         f"run `python {path}` to see the full error") from None
     names = sorted(n for n, origin in _ORIGIN.items() if origin == module_name)
     if not names:
