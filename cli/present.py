@@ -207,59 +207,6 @@ def print_walkforward(out: Console, doc: dict) -> None:
         out.print(f"page: {doc['page']}", markup=False)
 
 
-def print_streaks(out: Console, study, windows: list[int], sessions: int, min_gain: float,
-                  relative: bool) -> None:
-    """``streaks``: the episode and summary tables, the context table, significance in words."""
-    for t in streak_tables(study, windows, sessions, min_gain, relative):
-        out.print(t)
-    if study.params.get("context"):
-        out.print(context_table(study))
-    for line in streak_words(study):
-        out.print(line, markup=False, highlight=False)
-
-
-def streak_tables(study, windows: list[int], sessions: int, min_gain: float, relative: bool) -> tuple[Table, Table]:
-    """``streaks``: the episodes (each horizon's cell: target over versus), and the summary."""
-    p = study.params
-    versus = p["versus"]
-    t = new_table(f"{p['symbol']}: {sessions} sessions in a row {'beating ' + str(versus) if relative else 'up'} "
-                  f">= {min_gain:.2%}, {p['start']} .. {p['end']}; forward returns {p['target']}"
-                  + (f" / {versus}" if versus else ""))
-    t.add_column("signal date", no_wrap=True)
-    t.add_column("run", justify="right", no_wrap=True)
-    t.add_column("run gain", justify="right", no_wrap=True)
-    for h in windows:
-        t.add_column(f"+{h}", justify="right", no_wrap=True)
-    for e in study.episodes:
-        cells = [signed_pct(e.forward[str(h)]) + (f"\n{signed_pct(e.versus_forward.get(str(h)))}" if versus else "")
-                 for h in windows]
-        t.add_row(e.signal_date, f"{e.run_length}{'+' if e.run_ongoing else ''}", f"{e.run_gain:+.2%}", *cells)
-    s = new_table("after a streak vs any session (mean / hit rate; excess with 90% interval, p)")
-    for c in ("horizon", p["target"], f"{p['target']} any day", f"{p['target']} excess", str(versus),
-              f"{versus} any day"):
-        s.add_column(c, justify="right")
-
-    def mh(d: dict | None) -> str:
-        return "n/a" if not d or d["mean"] is None else f"{d['mean']:+.2%} / {d['hit_rate']:.0%} (n={d['n']})"
-
-    def sig(d: dict | None) -> str:
-        if not d or d["excess"] is None:
-            return "n/a"
-        return f"{d['excess']:+.2%} [{d['ci'][0]:+.2%}, {d['ci'][1]:+.2%}] p={d['p_value']:.2f}"
-
-    for h, row in study.summary["horizons"].items():
-        s.add_row(f"{h} sessions", mh(row["target"]), mh(row["target_unconditional"]), sig(row.get("target_significance")),
-                  mh(row.get("versus")), mh(row.get("versus_unconditional")))
-    return t, s
-
-
-def streak_words(study) -> list[str]:
-    """What the significance says, in words, one line per horizon (terminal and page agree)."""
-    target = study.params["target"]
-    return [f"{target} +{h}: {row['target_significance']['words']}"
-            for h, row in study.summary["horizons"].items() if row.get("target_significance")]
-
-
 def print_luck(out: Console, luck) -> None:
     """The overfitting statistics under a ranked table: PBO in words, the best's DSR, SPA, MCS."""
     d = luck.to_dict()
@@ -301,20 +248,6 @@ def folds_table(doc: dict) -> Table:
         params = ", ".join(f"{k}={v}" for k, v in fold["params"].items() if k in doc.get("varying", fold["params"]))
         t.add_row(f"{fold['test_start']}\n{fold['test_end']}", fold["chosen"], params, f(fold["in_sample"]),
                   f(fold["out_of_sample"]))
-    return t
-
-
-def context_table(study) -> Table:
-    """``streaks --context``: each context symbol's return over the streak run / on the signal day."""
-    names = study.params["context"]
-    t = new_table("context: return over the streak run / on the signal day")
-    t.add_column("signal date")
-    for n in names:
-        t.add_column(n, justify="right")
-    for e in study.episodes:
-        cells = [f"{e.context[n]['run']:+.1%} / {e.context[n]['signal_day']:+.1%}" if n in e.context else "n/a"
-                 for n in names]
-        t.add_row(e.signal_date, *cells)
     return t
 
 

@@ -105,6 +105,20 @@ MUTANTS = [
     ("engine/data/market.py", 'pos = cal.searchsorted(values.index, side="right") + (lag - 1)', 'pos = cal.searchsorted(values.index, side="left") + (lag - 1)', "macro values used the day they are dated"),
     ("engine/data/market.py", 'factor = frame["adj_close"] / frame["close"]', "factor = 1.0", "open/high/low not total-return adjusted"),
     ("engine/data/market.py", 'out["close"] = frame["adj_close"].astype(float)', 'out["close"] = frame["close"].astype(float)', "price return instead of total return"),
+    # event studies (issue 25): the figures users judge an event by
+    ("research/event_study.py", "    z = np.where(usable, (fwd - base) / np.where(usable, scale, 1.0), np.nan)[lo:hi + 1]",
+     "    z = np.where(usable, (fwd - base), np.nan)[lo:hi + 1]", "event p-value: forward returns not scaled by volatility",
+     ["tests/test_events.py"]),
+    ("research/event_study.py", "        adjusted = multipletests([rows[k][\"p_value\"] for k in keys], method=\"holm\")[1]",
+     "        adjusted = [rows[k][\"p_value\"] for k in keys]", "event p-value: Holm adjustment skipped",
+     ["tests/test_event_study.py"]),
+    ("research/event_study.py", "            inside = last is not None and i < last + h", "            inside = last is not None and i < last",
+     "event overlaps: never marked", ["tests/test_event_study.py"]),
+    ("research/event_sets.py", "    at = sessions.searchsorted(pd.DatetimeIndex(dates), side=\"left\")",
+     "    at = sessions.searchsorted(pd.DatetimeIndex(dates), side=\"right\")", "events: a session's event moved a day later",
+     ["tests/test_event_study.py"]),
+    ("research/event_sets.py", "        keep &= sign.shift(1) == -want", "        keep &= sign.shift(1) != 0",
+     "fomc first cuts: every cut counts as a cycle start", ["tests/test_event_study.py"]),
 ]
 
 

@@ -34,6 +34,6 @@ def test_the_families_hold_the_commands_named_in_the_layout():
     for module, names in {"cli.backtest_cmds": ("backtest", "report", "compare", "signal",
                                                 "strategies"),
                           "cli.study_cmds": ("sweep", "walkforward", "timing"),
-                          "cli.event_cmds": ("streaks",)}.items():
+                          "cli.event_cmds": ("streaks", "events")}.items():
         for name in names:
             assert where[name] == module, name

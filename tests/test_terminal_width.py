@@ -16,6 +16,8 @@ COMMANDS = [
     ["backtest", "relative_momentum", "--start", "2019-01-02", "--end", "2020-12-31", "--no-report"],
     ["streaks", "--target", "IWM", "--context", "RSP,SPY,QQQ,NVDA,MSFT"],
     ["streaks", "--symbol", "IWM", "--versus", "SPY", "--relative", "--sessions", "3", "--min-gain", "0.005"],
+    ["events", "fomc-cuts", "--target", "IWM", "--versus", "SPY", "--context", "IWM,SPY,QQQ"],
+    ["events", "fomc-first-cuts", "--no-overlap"],
     ["signal", "rate_regime"],
 ]
 
