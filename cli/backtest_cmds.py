@@ -13,15 +13,26 @@ from typing import Annotated
 import typer
 
 from cli.options import (
+    BenchmarkOpt,
+    CashBufferOpt,
+    CashOpt,
+    CommissionBpsOpt,
+    CommissionMinOpt,
+    CommissionPerShareOpt,
     ConfigOpt,
     FillOpt,
+    FractionalOpt,
     JsonOpt,
     MacroLagOpt,
     ParamOpt,
     RankByOpt,
+    RiskFreeOpt,
+    RunDataOpt,
     SelfContainedOpt,
+    SlippageBpsOpt,
     StrategyArg,
     StrategyFileOpt,
+    broker_fields,
     err,
     out,
 )
@@ -40,19 +51,6 @@ _Start = Annotated[str | None, Opt(
     help="first measured session, YYYY-MM-DD (default: first after warm-up)")]
 _End = Annotated[str | None, Opt(
     help="last measured session, YYYY-MM-DD (default: last in the data)")]
-_Cash = Annotated[float | None, Opt(help="starting cash (default 100000)")]
-_CommissionBps = Annotated[float | None, Opt(help="commission in basis points of traded value")]
-_CommissionPerShare = Annotated[float | None, Opt(help="commission per share")]
-_CommissionMin = Annotated[float | None, Opt(help="minimum commission per order")]
-_SlippageBps = Annotated[float | None, Opt(help="slippage in basis points")]
-_Fractional = Annotated[bool | None, Opt(
-    "--fractional/--whole-shares", help="allow fractional shares")]
-_CashBuffer = Annotated[float | None, Opt(
-    help="fraction of equity kept in cash (default 0.01 with open fills)")]
-_Benchmark = Annotated[str | None, Opt(help="benchmark symbol (default SPY)")]
-_RiskFree = Annotated[float | None, Opt(
-    help="constant annual risk-free rate, decimal (default: 3-month T-bill DTB3 per session)")]
-_Data = Annotated[str | None, Opt("--data", help="bundled (default), yahoo, or csv:DIR")]
 _RunsOut = Annotated[str, Opt("--out", help="parent folder of the run directory")]
 _Timeout = Annotated[float | None, Opt(
     "--timeout", help="seconds the backtest may take, then it stops in one line (default: no limit)")]
@@ -77,11 +75,11 @@ def strategies_cmd(
 @commands.command("backtest")
 def backtest_cmd(
     strategy: StrategyArg = None, param: ParamOpt = None, symbols: _Symbols = None,
-    start: _Start = None, end: _End = None, cash: _Cash = None,
-    commission_bps: _CommissionBps = None, commission_per_share: _CommissionPerShare = None,
-    commission_min: _CommissionMin = None, slippage_bps: _SlippageBps = None,
-    fill: FillOpt = None, fractional: _Fractional = None, cash_buffer: _CashBuffer = None,
-    benchmark: _Benchmark = None, risk_free: _RiskFree = None, data: _Data = None,
+    start: _Start = None, end: _End = None, cash: CashOpt = None,
+    commission_bps: CommissionBpsOpt = None, commission_per_share: CommissionPerShareOpt = None,
+    commission_min: CommissionMinOpt = None, slippage_bps: SlippageBpsOpt = None,
+    fill: FillOpt = None, fractional: FractionalOpt = None, cash_buffer: CashBufferOpt = None,
+    benchmark: BenchmarkOpt = None, risk_free: RiskFreeOpt = None, data: RunDataOpt = None,
     macro_lag: MacroLagOpt = None, config: ConfigOpt = None,
     strategy_file: StrategyFileOpt = None, out_dir: _RunsOut = "runs", as_json: JsonOpt = False,
     no_report: Annotated[bool, Opt("--no-report", help="skip the HTML tearsheet")] = False,
@@ -95,9 +93,8 @@ def backtest_cmd(
     from cli.glue import backtest_from_cli, run_document
     from cli.present import print_run
 
-    broker = {"commission_bps": commission_bps, "commission_per_share": commission_per_share,
-              "commission_min": commission_min, "slippage_bps": slippage_bps, "fill": fill,
-              "fractional": fractional, "cash_buffer": cash_buffer}
+    broker = broker_fields(commission_bps, commission_per_share, commission_min, slippage_bps, fill,
+                           fractional, cash_buffer)
     what = "running the backtest" + ("" if no_report else " and writing its tearsheet")
     with busy(what, as_json):
         result = backtest_from_cli(

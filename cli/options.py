@@ -69,3 +69,31 @@ def open_data_source(data: str, cache_dir: str | None, offline: bool):
     from engine.data.sources import open_source
 
     return open_source(data, cache_dir=cache_dir, offline=offline)
+
+# the run options of `backtest`, which `walkforward` and `timing` take too (over an experiment's
+# [defaults]); None = not given
+CashOpt = Annotated[float | None, typer.Option(help="starting cash (default 100000)")]
+CommissionBpsOpt = Annotated[float | None, typer.Option(
+    help="commission in basis points of traded value")]
+CommissionPerShareOpt = Annotated[float | None, typer.Option(help="commission per share")]
+CommissionMinOpt = Annotated[float | None, typer.Option(help="minimum commission per order")]
+SlippageBpsOpt = Annotated[float | None, typer.Option(help="slippage in basis points")]
+FractionalOpt = Annotated[bool | None, typer.Option(
+    "--fractional/--whole-shares", help="allow fractional shares")]
+CashBufferOpt = Annotated[float | None, typer.Option(
+    help="fraction of equity kept in cash (default 0.01 with open fills)")]
+BenchmarkOpt = Annotated[str | None, typer.Option(help="benchmark symbol (default SPY)")]
+RiskFreeOpt = Annotated[float | None, typer.Option(
+    help="constant annual risk-free rate, decimal (default: 3-month T-bill DTB3 per session)")]
+RunDataOpt = Annotated[str | None, typer.Option(
+    "--data", help="bundled (default), yahoo, or csv:DIR")]
+
+
+def broker_fields(commission_bps: float | None = None, commission_per_share: float | None = None,
+                  commission_min: float | None = None, slippage_bps: float | None = None,
+                  fill: str | None = None, fractional: bool | None = None,
+                  cash_buffer: float | None = None) -> dict:
+    """The broker options as ``BrokerConfig`` fields (None where not given)."""
+    return {"commission_bps": commission_bps, "commission_per_share": commission_per_share,
+            "commission_min": commission_min, "slippage_bps": slippage_bps, "fill": fill,
+            "fractional": fractional, "cash_buffer": cash_buffer}

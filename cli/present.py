@@ -194,14 +194,8 @@ def print_signal(out: Console, doc: dict) -> None:
 def print_walkforward(out: Console, doc: dict) -> None:
     """``walkforward``: the folds, out-of-sample against in-sample and hindsight, the files."""
     out.print(folds_table(doc))
-    s = doc["summary"]
-    eff = "n/a" if doc["efficiency"] is None else f"{doc['efficiency']:.2f}"
-    out.print(f"out of sample: CAGR {s['oos']['cagr']:.2%}, Sharpe {s['oos']['sharpe'] or 0:.2f}; "
-              f"in-sample CAGR of the chosen {s['mean_in_sample_cagr']:.2%}; walk-forward "
-              f"efficiency {eff}", markup=False)
-    best = s["best_in_hindsight"]
-    out.print(f"best in hindsight {best['id']}: CAGR {best['cagr']:.2%}; "
-              f"benchmark {doc['benchmark']}: CAGR {s['benchmark']['cagr']:.2%}", markup=False)
+    for line in walkforward_lines(doc):
+        out.print(line, markup=False)
     out.print(f"out-of-sample run: {doc['oos_run_dir']}", markup=False)
     if doc.get("page"):
         out.print(f"page: {doc['page']}", markup=False)
@@ -237,18 +231,35 @@ def timing_table(strategy: str, summary: dict) -> Table:
 
 
 def folds_table(doc: dict) -> Table:
-    """``walkforward``: one row per fold (test window, chosen variant, metric in and out of sample)."""
+    """``walkforward``: one row per fold (test window, the chosen variant named by the parameters
+    that vary, metric in and out of sample); ``short`` folds say so instead of a ratio."""
     sel = doc["select"]
     f = num if sel in ("sharpe", "sortino", "calmar") else pct
     t = new_table(f"walk-forward {doc['name']}: {len(doc['folds'])} folds, select {sel}, "
-                    f"{'anchored' if doc['anchored'] else 'rolling'}")
-    for c in ("test window", "chosen", "params", f"IS {sel}", f"OOS {sel}"):
+                  f"{'anchored' if doc['anchored'] else 'rolling'}")
+    for c in ("test window", "chosen", f"IS {sel}", f"OOS {sel}"):
         t.add_column(c, justify="right" if c.startswith(("IS", "OOS")) else "left")
+    varying = doc.get("varying") or []
     for fold in doc["folds"]:
-        params = ", ".join(f"{k}={v}" for k, v in fold["params"].items() if k in doc.get("varying", fold["params"]))
-        t.add_row(f"{fold['test_start']}\n{fold['test_end']}", fold["chosen"], params, f(fold["in_sample"]),
-                  f(fold["out_of_sample"]))
+        label = ", ".join(f"{k}={fold['params'][k]}" for k in varying if k in fold["params"]) or fold["chosen"]
+        oos = f"short ({fold['test_sessions']})" if fold.get("short") and fold["out_of_sample"] is None \
+            else f(fold["out_of_sample"])
+        t.add_row(f"{fold['test_start']}\n{fold['test_end']}", label, f(fold["in_sample"]), oos)
     return t
+
+
+def walkforward_lines(doc: dict) -> list[str]:
+    """``walkforward``: the summary under the folds table, in words."""
+    s = doc["summary"]
+    lines = [f"out of sample: CAGR {pct(s['oos']['cagr']) or 'n/a'}, Sharpe {num(s['oos']['sharpe']) or 'n/a'}; "
+             f"in-sample CAGR of the chosen {pct(s['mean_in_sample_cagr']) or 'n/a'}",
+             s["efficiency_words"]]
+    if s["short_folds"]:
+        lines.append(f"fold {', '.join(map(str, s['short_folds']))}: fewer than 63 test sessions, "
+                     "no annualised figures")
+    lines.append(f"best in hindsight {s['best_in_hindsight']['id']}: CAGR {pct(s['best_in_hindsight']['cagr'])}; "
+                 f"benchmark {doc['benchmark']}: CAGR {pct(s['benchmark']['cagr'])}")
+    return lines
 
 
 def compare_table(rows: list[dict], rank_by: str) -> Table:

@@ -13,20 +13,33 @@ import typer
 
 from cli.options import (
     VARIANT_TIMEOUT,
+    BenchmarkOpt,
+    CashBufferOpt,
+    CashOpt,
+    CommissionBpsOpt,
+    CommissionMinOpt,
+    CommissionPerShareOpt,
     ExecutorOpt,
     ExperimentArg,
+    FillOpt,
+    FractionalOpt,
     GridEndOpt,
     GridOpt,
     GridParamOpt,
     GridStartOpt,
     GridStrategyOpt,
     JsonOpt,
+    MacroLagOpt,
     ParamOpt,
     RankByOpt,
+    RiskFreeOpt,
+    RunDataOpt,
     SelfContainedOpt,
+    SlippageBpsOpt,
     StrategyFileOpt,
     VariantTimeoutOpt,
     WorkersOpt,
+    broker_fields,
     err,
     out,
 )
@@ -111,34 +124,41 @@ def walkforward_cmd(
              "calmar, max_drawdown, volatility, total_return")] = "sharpe",
     strategy: GridStrategyOpt = None, grid: GridOpt = None, param: GridParamOpt = None,
     start: GridStartOpt = None, end: GridEndOpt = None,
-    executor: ExecutorOpt = "process",
-    workers: WorkersOpt = None,
+    executor: ExecutorOpt = "process", workers: WorkersOpt = None,
     timeout: VariantTimeoutOpt = VARIANT_TIMEOUT,
     out_dir: Annotated[str | None, Opt(
         "--out", help="folder (default runs/walkforward-<name>-<UTC time>)")] = None,
     no_report: Annotated[bool, Opt(
         "--no-report", help="skip the page and the out-of-sample tearsheet")] = False,
     strategy_file: StrategyFileOpt = None,
+    cash: CashOpt = None, commission_bps: CommissionBpsOpt = None,
+    commission_per_share: CommissionPerShareOpt = None, commission_min: CommissionMinOpt = None,
+    slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
+    cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None, risk_free: RiskFreeOpt = None,
+    data: RunDataOpt = None, macro_lag: MacroLagOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Walk-forward: choose a variant on each train window, hold it through the test window after.
 
-    The variants run once; the chosen variants' own decisions are replayed as one out-of-sample
-    backtest (switches at fold boundaries are traded and paid), saved as an ordinary run.
+    The chosen variants' own decisions replay as one out-of-sample run (each switch traded at the
+    choice's close, paid); run options (--data, costs, fills) as `backtest`, over the file's.
 
     Examples:
       smallcap walkforward examples/momentum_grid.toml --train 3y --test 1y
       smallcap walkforward --strategy relative_momentum --grid lookback=63,126,252 --anchored
     """
     from cli.present import print_walkforward
-    from cli.study_glue import walkforward_from_cli
+    from cli.study_glue import run_overrides, walkforward_from_cli
 
+    overrides = run_overrides(cash, broker_fields(commission_bps, commission_per_share, commission_min,
+                                                  slippage_bps, fill, fractional, cash_buffer),
+                              benchmark, risk_free, data, macro_lag)
     with busy("walk-forward: variants, folds, out-of-sample run", as_json):
         doc = walkforward_from_cli(
             experiment, strategy, parse_grid(grid or []), parse_assignments(param or []),
             parse_date(start, "--start"), parse_date(end, "--end"), out_dir, train, test, select,
-            anchored, strategy_file, report=not no_report, executor=executor, workers=workers,
-            timeout=timeout, on_note=None if as_json else note)
+            anchored, strategy_file, report=not no_report, overrides=overrides, executor=executor,
+            workers=workers, timeout=timeout, on_note=None if as_json else note)
     if as_json:
         print_json(doc)
         return
@@ -160,6 +180,11 @@ def timing_cmd(
     out_dir: Annotated[str | None, Opt(
         "--out", help="folder (default runs/timing-<strategy>-<UTC time>)")] = None,
     strategy_file: StrategyFileOpt = None,
+    cash: CashOpt = None, commission_bps: CommissionBpsOpt = None,
+    commission_per_share: CommissionPerShareOpt = None, commission_min: CommissionMinOpt = None,
+    slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
+    cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None, risk_free: RiskFreeOpt = None,
+    data: RunDataOpt = None, macro_lag: MacroLagOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rebalance-timing luck: run the rule at every rebalance offset and tranched, show the spread.
@@ -170,13 +195,16 @@ def timing_cmd(
     Example: smallcap timing relative_momentum --start 2005-01-03
     """
     from cli.present import timing_table
-    from cli.study_glue import timing_from_cli
+    from cli.study_glue import run_overrides, timing_from_cli
 
+    overrides = run_overrides(cash, broker_fields(commission_bps, commission_per_share, commission_min,
+                                                  slippage_bps, fill, fractional, cash_buffer),
+                              benchmark, risk_free, data, macro_lag)
     with busy("running every rebalance offset", as_json):
         summary, page, folder = timing_from_cli(
             strategy, parse_assignments(param or []), parse_date(start, "--start"),
-            parse_date(end, "--end"), tranches, out_dir, strategy_file, executor=executor,
-            workers=workers, timeout=timeout, on_note=None if as_json else note)
+            parse_date(end, "--end"), tranches, out_dir, strategy_file, overrides=overrides,
+            executor=executor, workers=workers, timeout=timeout, on_note=None if as_json else note)
     if as_json:
         print_json({**summary.to_dict(), "out": str(folder), "page": str(page)})
         return

@@ -41,10 +41,12 @@ if TYPE_CHECKING:
 def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str, list[str]],
                   params: dict[str, str], start: str | None, end: str | None, out: str | None,
                   rank_by: str = "sharpe", strategy_file: str | None = None,
-                  max_variants: int = MAX_VARIANTS) -> tuple[Experiment, list[Variant], Path, str | None]:
+                  max_variants: int = MAX_VARIANTS,
+                  overrides: dict[str, Any] | None = None) -> tuple[Experiment, list[Variant], Path, str | None]:
     """(experiment, expanded variants, output folder) from a TOML file or the --strategy/--grid
     shortcut. Everything a user can get wrong (``rank_by`` too) is checked here, before any work.
-    Variants without a start share one (``engine.sweep.common_start``); the last item says so."""
+    Variants without a start share one (``engine.sweep.common_start``); the last item says so.
+    ``overrides``: run options given on the command line, over the experiment's defaults."""
     check_rank_metric(rank_by)
     if experiment and strategy:
         raise UserError("give an experiment file or --strategy/--grid, not both", "see `smallcap sweep --help`")
@@ -60,6 +62,7 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
         names = set(load_strategy_file(path))
         exp = exp.model_copy(update={"variants": [
             v.model_copy(update={"strategy_file": path}) if v.strategy in names else v for v in exp.variants]})
+    exp = with_overrides(exp, overrides)
     variants, note = common_start(expand(exp, max_variants))
     if out:
         folder = Path(out)
@@ -128,8 +131,10 @@ def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: boo
 
 def timing_from_cli(strategy: str, params: dict[str, str], start: str | None, end: str | None,
                     tranches: int | None, out: str | None, strategy_file: str | None = None,
+                    overrides: dict[str, Any] | None = None,
                     **sweep_options: Any) -> tuple[TimingSummary, Path, Path]:
     """Run ``strategy`` at every rebalance offset and tranched; (summary, page, folder).
+    ``overrides``: run options as ``backtest`` takes them (:func:`run_overrides`).
 
     ``sweep_options`` go to :func:`engine.sweep.run_sweep` (executor, workers, on_result...).
     """
@@ -139,7 +144,7 @@ def timing_from_cli(strategy: str, params: dict[str, str], start: str | None, en
     path = str(Path(strategy_file).expanduser().resolve()) if strategy_file else None
     if path:
         load_strategy_file(path)
-    defaults = {k: v for k, v in (("start", start), ("end", end)) if v}
+    defaults = {**{k: v for k, v in (("start", start), ("end", end)) if v}, **(overrides or {})}
     exp, schedule, n = timing_experiment(strategy, params, defaults, tranches, path)
     folder = Path(out) if out else fresh_folder(f"timing-{strategy}")
     ensure_writable(folder)
@@ -150,45 +155,90 @@ def timing_from_cli(strategy: str, params: dict[str, str], start: str | None, en
     return summary, page, folder
 
 
+def run_overrides(cash: float | None = None, broker: dict[str, Any] | None = None,
+                  benchmark: str | None = None, risk_free: float | None = None, data: str | None = None,
+                  macro_lag: int | None = None) -> dict[str, Any]:
+    """The run options a study command was given (as ``backtest`` takes them), as experiment
+    defaults: only what was set; ``broker`` and ``data`` are merged into the experiment's own."""
+    fields: dict[str, Any] = {k: v for k, v in (("cash", cash), ("benchmark", benchmark),
+                                                 ("risk_free", risk_free)) if v is not None}
+    if broker and any(v is not None for v in broker.values()):
+        fields["broker"] = {k: v for k, v in broker.items() if v is not None}
+    data_fields = {k: v for k, v in (("source", data), ("macro_lag", macro_lag)) if v is not None}
+    if data_fields:
+        fields["data"] = data_fields
+    return fields
+
+
+def with_overrides(exp: Experiment, overrides: dict[str, Any] | None) -> Experiment:
+    """``exp`` with the command line's run options over its ``[defaults]`` (broker and data merged)."""
+    if not overrides:
+        return exp
+    defaults = dict(exp.defaults)
+    for key, value in overrides.items():
+        merge = isinstance(value, dict) and isinstance(defaults.get(key), dict)
+        defaults[key] = {**defaults[key], **value} if merge else value
+    return exp.model_copy(update={"defaults": defaults})
+
+
 def walkforward_from_cli(experiment: str | None, strategy: str | None, grids: dict[str, list[str]],
                          params: dict[str, str], start: str | None, end: str | None, out: str | None,
                          train: str, test: str, select: str = "sharpe", anchored: bool = False,
-                         strategy_file: str | None = None, report: bool = True, **sweep_options: Any) -> dict:
+                         strategy_file: str | None = None, report: bool = True,
+                         overrides: dict[str, Any] | None = None, **sweep_options: Any) -> dict:
     """Walk-forward analysis (``research.walkforward``): run the variants once, choose per fold on
-    the train window, replay the choices as one out-of-sample run; the --json document."""
-    from reports.study_page import write_walkforward_page
-    from reports.tearsheet import write_tearsheet
-    from research.walkforward import check_select, parse_window, plan_walk_forward, score_folds
+    the train window, replay the choices as one out-of-sample run; the --json document.
+    ``overrides``: run options over the experiment's defaults (:func:`run_overrides`)."""
+    from research.walkforward import check_select, parse_window, plan_walk_forward
 
     check_select(select)
     train_n, test_n = parse_window(train, "--train"), parse_window(test, "--test")
-    exp, variants, _, _ = prepare_sweep(experiment, strategy, grids, params, start, end, None, "sharpe", strategy_file)
+    exp, variants, _, _ = prepare_sweep(experiment, strategy, grids, params, start, end, None, "sharpe",
+                                        strategy_file, overrides=overrides)
     folder = Path(out) if out else fresh_folder(f"walkforward-{exp.name}")
     ensure_writable(folder)
     result = run_sweep(variants, folder, **sweep_options)
     if result.failed:
         raise UserError(f"{len(result.failed)} variant(s) failed: {result.failed[0]['error']}", f"see {folder / 'sweep.csv'}")
     plan = plan_walk_forward([folder / "variants" / v.id for v in variants], train_n, test_n, select, anchored)
+    doc = _replay_and_score(plan, exp, variants, folder, report)
+    doc.update(train_sessions=train_n, test_sessions=test_n, anchored=anchored)
+    (folder / "walkforward.json").write_text(json.dumps(doc, indent=2, default=float) + "\n")
+    write_index(folder.parent)
+    return doc
+
+
+def _replay_and_score(plan, exp: Experiment, variants: list[Variant], folder: Path, report: bool) -> dict:
+    """Run the out-of-sample replay of ``plan``, score it, write its tearsheet and the page."""
+    from reports.study_page import write_walkforward_page
+    from reports.tearsheet import write_tearsheet
+    from research.walkforward import score_folds
+
     base = variants[0].config
     oos_config = make_run_config(
         strategy="replay_targets", params={"targets": plan.targets, "label": plan.why, "tolerance": plan.tolerance},
-        start=plan.folds[0].test_start, end=plan.folds[-1].test_end, benchmark=base.benchmark, cash=base.cash,
+        start=plan.replay_start, end=plan.folds[-1].test_end, benchmark=base.benchmark, cash=base.cash,
         risk_free=base.risk_free, broker=base.broker.model_dump(), data=base.data.model_dump())
     oos = run_backtest(oos_config)
     oos_dir = oos.save(folder / "oos", name="walkforward-oos")
     if report:
         write_tearsheet(oos_dir)
     summary = score_folds(plan, oos.returns["strategy"], run_cash_returns(oos.metrics, oos.returns.index))
-    doc = {"name": exp.name, "select": select, "anchored": anchored, "train_sessions": train_n, "test_sessions": test_n,
-           "benchmark": base.benchmark, "variants": len(variants), "folds": plan.folds_dict(),
-           "varying": sorted({k for v in exp.variants for k in v.grid}),
+    doc = {"name": exp.name, "select": plan.select, "train_sessions": None, "test_sessions": None,
+           "anchored": None, "benchmark": base.benchmark, "variants": len(variants), "folds": plan.folds_dict(),
+           "varying": varying_parameters([v.config.param_values() for v in variants]),
            "oos_run_dir": str(oos_dir), "efficiency": summary["efficiency"], "summary": summary, "out": str(folder)}
-    span = oos.returns.index
     if report:
-        page = write_walkforward_page(doc, oos.returns["strategy"],
+        span = oos.returns.loc[plan.folds[0].test_start:].index
+        page = write_walkforward_page(doc, oos.returns["strategy"].loc[span[0]:],
                                       plan.returns[summary["best_in_hindsight"]["id"]].loc[span[0]:span[-1]],
-                                      oos.returns["benchmark"], folder / "walkforward.html", f"Walk-forward: {exp.name}")
+                                      oos.returns["benchmark"].loc[span[0]:], folder / "walkforward.html",
+                                      f"Walk-forward: {exp.name}")
         doc["page"] = str(page)
-    (folder / "walkforward.json").write_text(json.dumps(doc, indent=2, default=float) + "\n")
-    write_index(folder.parent)
     return doc
+
+
+def varying_parameters(values: list[dict[str, Any]]) -> list[str]:
+    """Parameter names whose values differ between the variants (in first-seen order)."""
+    keys = list(dict.fromkeys(k for v in values for k in v))
+    return [k for k in keys if len({repr(v.get(k)) for v in values}) > 1]

@@ -27,6 +27,7 @@ class StudyTable:
     columns: list[str]
     rows: list[list[str]]
     text_columns: int = 1
+    id: str = ""  # the table element's id (pages and tests find it by it)
 
 
 @dataclass
@@ -92,36 +93,65 @@ def write_timing_page(summary: dict, variants_dir: Path, path: str | Path, strat
     return write_study_page(page, path)
 
 
+def variant_label(params: dict, varying: list[str]) -> str:
+    """A chosen variant named by the values of the parameters that vary (``lookback=63, top_n=1``)."""
+    shown = [f"{k}={params[k]}" for k in varying if k in params]
+    return ", ".join(shown) or "the only variant"
+
+
+def _fold_rows(doc: dict, fmt: str) -> list[list[str]]:
+    varying = doc.get("varying") or []
+    rows = []
+    for i, f in enumerate(doc["folds"]):
+        note = f"short: {f.get('test_sessions')} sessions, not annualised" if f.get("short") else ""
+        rows.append([f"{i + 1}", f"{f['train_start']} .. {f['train_end']}", f"{f['test_start']} .. {f['test_end']}",
+                     variant_label(f["params"], varying), number(f["in_sample"], fmt),
+                     number(f["out_of_sample"], fmt), number(f["in_sample_cagr"], "pct"), note])
+    return rows
+
+
+def _timeline(doc: dict) -> str:
+    varying = doc.get("varying") or []
+    fig = go.Figure()
+    for f in doc["folds"]:
+        label = variant_label(f["params"], varying)
+        fig.add_trace(go.Scatter(x=[f["test_start"], f["test_end"]], y=[label, label], mode="lines",
+                                 line={"width": 10}, showlegend=False, hovertext=f"{f['chosen']}: {f['params']}"))
+    fig.update_yaxes(type="category", title="chosen variant", automargin=True)
+    return fig_html(fig, "timeline")
+
+
+def _findings(doc: dict) -> list[str]:
+    s, folds = doc["summary"], doc["folds"]
+    hind = s["best_in_hindsight"]
+    lines = [
+        f"Out of sample ({len(folds)} folds, {folds[0]['test_start']} .. {folds[-1]['test_end']}): CAGR "
+        f"{number(s['oos']['cagr'], 'pct')}, Sharpe {number(s['oos']['sharpe'])} (against the daily cash rate); "
+        f"the chosen variants' in-sample CAGR averaged {number(s['mean_in_sample_cagr'], 'pct')}.",
+        s.get("efficiency_words") or "",
+        f"Best variant in hindsight ({hind['id']}): CAGR {number(hind['cagr'], 'pct')}; benchmark "
+        f"{doc['benchmark']}: CAGR {number(s['benchmark']['cagr'], 'pct')}. The choice changed {s['switches']} times."]
+    if s.get("short_folds"):
+        lines.append(f"Fold {', '.join(map(str, s['short_folds']))} tested fewer than 63 sessions: its "
+                     "out-of-sample figures are not annualised (empty).")
+    return [x for x in lines if x]
+
+
 def write_walkforward_page(doc: dict, oos: pd.Series, hindsight: pd.Series, benchmark: pd.Series,
                            path: str | Path, title: str) -> Path:
-    """The walk-forward page: findings, folds table, chosen-variant timeline and the stitched
-    out-of-sample equity against the best variant in hindsight and the benchmark."""
+    """The walk-forward page: findings, folds table (only the parameters that vary name the
+    chosen variant), chosen-variant timeline and the stitched out-of-sample equity against the
+    best variant in hindsight and the benchmark, over the test windows."""
     sel = doc["select"]
     fmt = "num" if sel in ("sharpe", "sortino", "calmar") else "pct"
-    folds = doc["folds"]
-    rows = [[f"{i + 1}", f"{f['train_start']} .. {f['train_end']}", f"{f['test_start']} .. {f['test_end']}",
-             f["chosen"], ", ".join(f"{k}={v}" for k, v in f["params"].items() if k not in ("cash_asset",)),
-             number(f["in_sample"], fmt), number(f["out_of_sample"], fmt)] for i, f in enumerate(folds)]
-    timeline = go.Figure()
-    for f in folds:
-        timeline.add_trace(go.Scatter(x=[f["test_start"], f["test_end"]], y=[f["chosen"], f["chosen"]], mode="lines",
-                                      line={"width": 10}, showlegend=False, hovertext=str(f["params"])))
-    timeline.update_yaxes(type="category", title="chosen variant")
     s = doc["summary"]
-    eff = s["efficiency"]
-    findings = [
-        f"Out of sample ({len(folds)} folds, {folds[0]['test_start']} .. {folds[-1]['test_end']}): CAGR "
-        f"{s['oos']['cagr']:.2%}, Sharpe {number(s['oos']['sharpe'])}; the chosen variants' in-sample CAGR averaged "
-        f"{s['mean_in_sample_cagr']:.2%}" + (f": walk-forward efficiency {eff:.2f}." if eff is not None else "."),
-        f"Best variant in hindsight ({s['best_in_hindsight']['id']}): CAGR {s['best_in_hindsight']['cagr']:.2%}; "
-        f"benchmark {doc['benchmark']}: CAGR {s['benchmark']['cagr']:.2%}. The choice changed {s['switches']} times."]
     page = StudyPage(
         title=title, subtitle=f"select by {sel} · train {doc['train_sessions']} sessions · test {doc['test_sessions']} "
                               f"sessions · {'anchored' if doc['anchored'] else 'rolling'}",
-        findings=findings,
-        tables=[StudyTable("Folds", ["fold", "train", "test", "chosen", "parameters", f"in-sample {sel}",
-                                     f"out-of-sample {sel}"], rows, text_columns=5)],
-        charts=[("Chosen variant per test window", fig_html(timeline, "timeline")),
+        findings=_findings(doc),
+        tables=[StudyTable("Folds", ["fold", "train", "test", "chosen", f"in-sample {sel}", f"out-of-sample {sel}",
+                                     "in-sample CAGR", "note"], _fold_rows(doc, fmt), text_columns=4, id="folds")],
+        charts=[("Chosen variant per test window", _timeline(doc)),
                 ("Growth of 1 over the test windows", growth_chart({
                     "walk-forward (out of sample)": (oos, {"width": 3, "color": "black"}),
                     f"best in hindsight ({s['best_in_hindsight']['id']})": (hindsight, {"color": "#636efa"}),

@@ -208,12 +208,11 @@ class RotationStrategy(bt.Strategy):
             return
         first = not self._decided_once
         if not first and now not in self.run_ctx.decision_days:
-            if self._retry and self._last_weights is not None:
-                self._retry = False
-                self._rebalance(self._last_weights)
+            self._resend_refused()
             return
         decision = self.targets()
         if decision is None:  # the strategy has nothing to decide today (e.g. a replay between its dates)
+            self._resend_refused()
             return
         self._decided_once = True
         weights, reason = decision
@@ -224,6 +223,12 @@ class RotationStrategy(bt.Strategy):
                                       "weights": json.dumps(weights, sort_keys=True)})
         self._last_weights, self._retry = weights, False
         self._rebalance(weights)
+
+    def _resend_refused(self) -> None:
+        """A buy refused for cash on the last session: resize it to today's value and resend."""
+        if self._retry and self._last_weights is not None:
+            self._retry = False
+            self._rebalance(self._last_weights)
 
     def _blend(self, weights: dict[str, float], reason: str, first: bool,
                sleeves: tuple[int, ...]) -> tuple[dict[str, float], str]:
