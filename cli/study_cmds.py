@@ -130,8 +130,7 @@ def walkforward_cmd(
         "--out", help="folder (default runs/walkforward-<name>-<UTC time>)")] = None,
     no_report: Annotated[bool, Opt(
         "--no-report", help="skip the page and the out-of-sample tearsheet")] = False,
-    strategy_file: StrategyFileOpt = None,
-    cash: CashOpt = None, commission_bps: CommissionBpsOpt = None,
+    strategy_file: StrategyFileOpt = None, cash: CashOpt = None, commission_bps: CommissionBpsOpt = None,
     commission_per_share: CommissionPerShareOpt = None, commission_min: CommissionMinOpt = None,
     slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
     cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None, risk_free: RiskFreeOpt = None,
