@@ -119,6 +119,19 @@ MUTANTS = [
      ["tests/test_event_study.py"]),
     ("research/event_sets.py", "        keep &= sign.shift(1) == -want", "        keep &= sign.shift(1) != 0",
      "fomc first cuts: every cut counts as a cycle start", ["tests/test_event_study.py"]),
+    # walk-forward (issue 25): what the out-of-sample figures stand on
+    ("research/walkforward.py", "        start, end = sessions[b].date().isoformat(), sessions[t1].date().isoformat()",
+     "        start, end = sessions[b + 1].date().isoformat(), sessions[t1].date().isoformat()",
+     "walk-forward: the switch one session late", ["tests/test_walkforward.py"]),
+    ("research/walkforward.py", "    metrics = {c: window_metrics(window[c].to_numpy(), cash.get(c, none)[first:last + 1])",
+     "    metrics = {c: window_metrics(window[c].to_numpy(), cash.get(c, none)[first:][:last + 1 - first] * 0"
+     " + np.mean(cash.get(c, none)))", "walk-forward: the cash rate of the whole run ranks a fold",
+     ["tests/test_walkforward.py"]),
+    ("strategies/base.py", "        if decision is None:  # the strategy has nothing to decide today (e.g. a replay between its dates)\n"
+     "            self._resend_refused()", "        if decision is None:  # the strategy has nothing to decide today (e.g. a replay between its dates)\n"
+     "            pass", "replay: a refused buy never resent", ["tests/test_walkforward.py"]),
+    ("research/walkforward.py", "    if mean_is < MIN_IN_SAMPLE_CAGR:", "    if mean_is == 0:",
+     "walk-forward: efficiency over a mean in-sample CAGR near zero", ["tests/test_walkforward.py"]),
 ]
 
 

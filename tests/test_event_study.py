@@ -153,13 +153,19 @@ def test_events_page_renders_with_the_published_table(tmp_path, cli):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("SMALLCAP_CALIBRATION"), reason="set SMALLCAP_CALIBRATION=1 (about 4 min)")
+@pytest.mark.skipif(not os.environ.get("SMALLCAP_CALIBRATION"), reason="set SMALLCAP_CALIBRATION=1 (about 6 min)")
 @pytest.mark.parametrize("model", ["iid", "garch"])
 def test_the_5_percent_test_rejects_in_2_to_8_percent_of_no_predictability_markets(model):
     """200 simulated markets without predictability (research.event_calibration): the volatility-
-    scaled shift test keeps its size at every horizon; the raw one does not under GARCH."""
+    scaled shift test rejects in 2-8% of them over the five horizons (no horizon above 10%: each
+    one's 95% band for 200 series is 2-8%, and one of ten may stray); under GARCH the raw-return
+    test it replaced rejects more than 8%."""
     from research.event_calibration import rejection_rates
 
     rates = rejection_rates(model, 200, seed=0)
     assert 50 <= rates["episodes_mean"] <= 150
-    assert all(0.02 <= r <= 0.08 for r in rates["rejection"].values()), rates
+    per_horizon = list(rates["rejection"].values())
+    assert 0.02 <= np.mean(per_horizon) <= 0.08 and max(per_horizon) <= 0.10, rates
+    if model == "garch":
+        raw = rejection_rates(model, 200, seed=0, scaled=False)
+        assert np.mean(list(raw["rejection"].values())) > 0.08, raw
