@@ -257,7 +257,9 @@ def walkforward_lines(doc: dict) -> list[str]:
     if s["short_folds"]:
         lines.append(f"fold {', '.join(map(str, s['short_folds']))}: fewer than 63 test sessions, "
                      "no annualised figures")
-    lines.append(f"best in hindsight {s['best_in_hindsight']['id']}: CAGR {pct(s['best_in_hindsight']['cagr'])}; "
+    best = s["best_in_hindsight"]
+    named = ", ".join(f"{k}={v}" for k, v in (best.get("params") or {}).items() if k in (doc.get("varying") or []))
+    lines.append(f"best in hindsight {named or best['id']}: CAGR {pct(best['cagr'])}; "
                  f"benchmark {doc['benchmark']}: CAGR {pct(s['benchmark']['cagr'])}")
     return lines
 

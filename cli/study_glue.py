@@ -201,15 +201,17 @@ def walkforward_from_cli(experiment: str | None, strategy: str | None, grids: di
     if result.failed:
         raise UserError(f"{len(result.failed)} variant(s) failed: {result.failed[0]['error']}", f"see {folder / 'sweep.csv'}")
     plan = plan_walk_forward([folder / "variants" / v.id for v in variants], train_n, test_n, select, anchored)
-    doc = _replay_and_score(plan, exp, variants, folder, report)
-    doc.update(train_sessions=train_n, test_sessions=test_n, anchored=anchored)
+    windows = {"train_sessions": train_n, "test_sessions": test_n, "anchored": anchored}
+    doc = _replay_and_score(plan, exp, variants, folder, report, windows)
     (folder / "walkforward.json").write_text(json.dumps(doc, indent=2, default=float) + "\n")
     write_index(folder.parent)
     return doc
 
 
-def _replay_and_score(plan, exp: Experiment, variants: list[Variant], folder: Path, report: bool) -> dict:
-    """Run the out-of-sample replay of ``plan``, score it, write its tearsheet and the page."""
+def _replay_and_score(plan, exp: Experiment, variants: list[Variant], folder: Path, report: bool,
+                      windows: dict[str, Any]) -> dict:
+    """Run the out-of-sample replay of ``plan``, score it, write its tearsheet and the page;
+    ``windows``: train_sessions, test_sessions and anchored, as the document shows them."""
     from reports.study_page import write_walkforward_page
     from reports.tearsheet import write_tearsheet
     from research.walkforward import score_folds
@@ -224,8 +226,9 @@ def _replay_and_score(plan, exp: Experiment, variants: list[Variant], folder: Pa
     if report:
         write_tearsheet(oos_dir)
     summary = score_folds(plan, oos.returns["strategy"], run_cash_returns(oos.metrics, oos.returns.index))
-    doc = {"name": exp.name, "select": plan.select, "train_sessions": None, "test_sessions": None,
-           "anchored": None, "benchmark": base.benchmark, "variants": len(variants), "folds": plan.folds_dict(),
+    summary["best_in_hindsight"]["params"] = next(
+        (v.config.param_values() for v in variants if v.id == summary["best_in_hindsight"]["id"]), {})
+    doc = {"name": exp.name, "select": plan.select, **windows, "benchmark": base.benchmark, "variants": len(variants), "folds": plan.folds_dict(),
            "varying": varying_parameters([v.config.param_values() for v in variants]),
            "oos_run_dir": str(oos_dir), "efficiency": summary["efficiency"], "summary": summary, "out": str(folder)}
     if report:

@@ -129,7 +129,7 @@ def _findings(doc: dict) -> list[str]:
         f"{number(s['oos']['cagr'], 'pct')}, Sharpe {number(s['oos']['sharpe'])} (against the daily cash rate); "
         f"the chosen variants' in-sample CAGR averaged {number(s['mean_in_sample_cagr'], 'pct')}.",
         s.get("efficiency_words") or "",
-        f"Best variant in hindsight ({hind['id']}): CAGR {number(hind['cagr'], 'pct')}; benchmark "
+        f"Best variant in hindsight ({variant_label(hind.get('params') or {}, doc.get('varying') or [])}): CAGR {number(hind['cagr'], 'pct')}; benchmark "
         f"{doc['benchmark']}: CAGR {number(s['benchmark']['cagr'], 'pct')}. The choice changed {s['switches']} times."]
     if s.get("short_folds"):
         lines.append(f"Fold {', '.join(map(str, s['short_folds']))} tested fewer than 63 sessions: its "
@@ -144,7 +144,6 @@ def write_walkforward_page(doc: dict, oos: pd.Series, hindsight: pd.Series, benc
     best variant in hindsight and the benchmark, over the test windows."""
     sel = doc["select"]
     fmt = "num" if sel in ("sharpe", "sortino", "calmar") else "pct"
-    s = doc["summary"]
     page = StudyPage(
         title=title, subtitle=f"select by {sel} · train {doc['train_sessions']} sessions · test {doc['test_sessions']} "
                               f"sessions · {'anchored' if doc['anchored'] else 'rolling'}",
@@ -154,6 +153,6 @@ def write_walkforward_page(doc: dict, oos: pd.Series, hindsight: pd.Series, benc
         charts=[("Chosen variant per test window", _timeline(doc)),
                 ("Growth of 1 over the test windows", growth_chart({
                     "walk-forward (out of sample)": (oos, {"width": 3, "color": "black"}),
-                    f"best in hindsight ({s['best_in_hindsight']['id']})": (hindsight, {"color": "#636efa"}),
+                    "best in hindsight": (hindsight, {"color": "#636efa"}),
                     f"benchmark {doc['benchmark']}": (benchmark, {"color": "grey", "dash": "dot"})}))])
     return write_study_page(page, path)

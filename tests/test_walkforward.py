@@ -261,6 +261,9 @@ def test_walkforward_page_shows_every_figure_column_at_1280_px(cli, tmp_path):
     doc = json.loads(r.stdout)
     assert doc["varying"] == ["lookback", "top_n"]
     html = Path(doc["page"]).read_text()
+    assert "train 504 sessions · test 252 sessions · rolling" in html
+    best = doc["summary"]["best_in_hindsight"]["params"]
+    assert f"Best variant in hindsight (lookback={best['lookback']}, top_n={best['top_n']})" in html
     assert "cash_asset=" not in html and "tolerance=" not in html and "lookback=" in html
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
