@@ -30,6 +30,7 @@ from engine.results import BacktestResult
 from reports._render import environment, number
 from reports.assets import plotly_script
 from reports.compare_time import HOLDINGS_PANELS, holdings_panels
+from reports.regime_parts import comparison_html
 
 METRIC_COLUMNS = [
     ("CAGR", "cagr", "pct"), ("Vol", "volatility", "pct"), ("Sharpe", "sharpe", "num"), ("Sortino", "sortino", "num"),
@@ -321,7 +322,9 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
         param_columns=params, metric_columns=METRIC_COLUMNS, rows=_table_rows(data, out), years=years,
         yearly=yearly, assets=assets, rotation=rotation, heatmaps=heatmaps, shown_series=SHOWN_SERIES,
         whisker_rows=WHISKER_ROWS, page_rows=PAGE_ROWS, **_line_figures(data),
-        holdings_chart=holdings_panels(data.runs, data.labels), holdings_panels=HOLDINGS_PANELS)
+        holdings_chart=holdings_panels(data.runs, data.labels), holdings_panels=HOLDINGS_PANELS,
+        when_and_why=comparison_html([Path(p) for p in data.table["run_dir"]], data.labels,
+                                     data.rank_by))
 
 
 def write_comparison(run_dirs: list[str | Path], out: str | Path, rank_by: str = "sharpe",

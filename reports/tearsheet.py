@@ -36,6 +36,7 @@ from reports._render import environment, number
 from reports.figure_worker import figure_worker
 from reports.holdings import run_weights, weights_svg
 from reports.quicker_qs import quicker_quantstats, shown_figures
+from reports.regime_parts import when_and_why_html
 from strategies import get_strategy
 
 TEMPLATE = Path(__file__).parent / "templates" / "quantstats_tearsheet.html"
@@ -230,6 +231,7 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None, *, pa
         html = (html.replace("<!--SMALLCAP:SETTINGS-->",
                              str(parts.settings(run.config.to_dict(), run.manifest, run.metrics, metric_rows(run.metrics))))
                 .replace("<!--SMALLCAP:MONTHLY_TABLE-->", str(parts.monthly(table, years)))
+                .replace("<!--SMALLCAP:WHEN_AND_WHY-->", when_and_why_html(run_dir, bench_name))
                 .replace("\ufe6a", "%"))
         for name, svg in figures.items():
             html = html.replace(f"<!--SMALLCAP:{name}-->", svg)

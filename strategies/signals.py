@@ -42,6 +42,15 @@ def streak_reached_today(line, sessions: int, min_gain: float) -> bool:
     return not qualifies(daily_gain(line, sessions), min_gain)
 
 
+def accrued_rate(line, lookback: int, periods: int = 252) -> float:
+    """Return of money earning a yield line (percent a year, e.g. DTB3) over the last ``lookback``
+    sessions: each session earns ``(1 + y/100) ** (1/periods) - 1`` of the yield known then."""
+    growth = 1.0
+    for ago in range(lookback):
+        growth *= (1.0 + line[-ago] / 100.0) ** (1.0 / periods)
+    return growth - 1.0
+
+
 def change_bp(line, lookback: int) -> float:
     """Change of a yield in percent (e.g. DGS2) over ``lookback`` sessions, in basis points."""
     return (line[0] - line[-lookback]) * 100.0

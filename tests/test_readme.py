@@ -47,3 +47,14 @@ def test_july_2024_numbers_match_the_cli(cli):
     episode = json.loads(r.stdout)["episodes"][0]
     assert f"NVDA  {episode['context']['NVDA']['run']:+.2%} over the run" in text
     assert f"RUT {episode['run_gain']:+.2%} over the run" in text
+
+
+@pytest.mark.slow
+def test_readme_gem_block_is_what_the_example_gives():
+    from reports.gem_readme import gem_section
+
+    text = README.read_text()
+    start, end = "<!-- gem:start -->\n", "<!-- gem:end -->"
+    shown = text[text.index(start) + len(start):text.index(end)].strip()
+    hint = "run: python -m reports.gem_readme and paste between the markers"
+    assert shown == gem_section().strip(), hint

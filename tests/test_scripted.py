@@ -13,6 +13,7 @@ import pytest
 from conftest import write_csv
 
 from core.calendar import nyse_sessions
+from core.errors import UserError
 from engine.config import RunConfig
 from engine.data.market import load_market_data
 from engine.data.sources import csv_dir_source
@@ -134,6 +135,24 @@ def test_dual_momentum_hurdle_is_the_cash_assets_return(tmp_path, iwm_gain, expe
     assert _targets(r)[days[8]] == expect
     held = r.positions[r.positions["date"] == days[9]]
     assert list(held["symbol"]) == [expect.split(":")[0]]  # the cash asset is really bought
+
+
+@pytest.mark.parametrize("iwm_gain, expect", [(0.0025, "IWM:1.0000"), (0.0015, "AGG:1.0000")])
+def test_dual_momentum_hurdle_rate_is_the_bill_yield_accrued(tmp_path, iwm_gain, expect):
+    """Catches a hurdle read as a price return or in the wrong unit: with hurdle=DTB3 at 10% a
+    year, the best must beat 1.1 ** (5/252) - 1 = +0.189% over 5 sessions, else the cash asset
+    (AGG, which itself rose 1%: it is where the money goes, not the bar)."""
+    n = 12
+    iwm = [100.0 * (1 + iwm_gain) ** (i / 5) for i in range(n)]
+    md, days = _market(tmp_path, {"IWM": iwm, "SPY": [100.0 * 0.999 ** i for i in range(n)],
+                                  "AGG": [100.0 * 1.01 ** (i / 5) for i in range(n)]},
+                       macro={"DTB3": [10.0] * n})
+    r = _run(md, "relative_momentum", assets=["IWM", "SPY"], lookback=5, absolute=True,
+             cash_asset="AGG", hurdle="DTB3", rebalance="daily", tolerance=0.0)
+    assert _targets(r)[days[8]] == expect
+    assert ("none beats DTB3 +0.19%" in r.decisions["reason"].iloc[-1]) == expect.startswith("AGG")
+    with pytest.raises(UserError, match="absolute"):
+        RunConfig(strategy="relative_momentum", params={"hurdle": "DTB3"})
 
 
 def test_dual_momentum_without_a_cash_asset_goes_to_plain_cash(tmp_path):
