@@ -121,3 +121,30 @@ def test_a_fixed_60_40_mix_comes_back_as_60_40(runs):
     }
     assert set(got.summary["loadings"]) == {"mkt_rf", "smb", "hml", "mom"}
     assert set(got.summary["loadings"]["smb"]) == {"value", "t", "ci"}
+
+
+def test_newey_west_t_statistics_match_a_hand_computation():
+    """Bartlett-weighted HAC sandwich written out (Newey & West 1987), autocorrelated errors: the
+    t-statistics equal statsmodels' (and differ from plain OLS ones)."""
+    factors = load_factors().loc["2012":"2016", list(FACTORS)]
+    rng = np.random.default_rng(1)
+    noise, shocks = np.zeros(len(factors)), rng.normal(0, 0.003, len(factors))
+    for t in range(1, len(factors)):
+        noise[t] = 0.5 * noise[t - 1] + shocks[t]
+    y = factors.to_numpy() @ [1.1, 0.4, 0.2, -0.1] + 0.0001 + noise
+    got = factor_regression(pd.Series(y, index=factors.index), factors)
+    x = np.column_stack([np.ones(len(y)), factors.to_numpy()])
+    beta = np.linalg.lstsq(x, y, rcond=None)[0]
+    scores = x * (y - x @ beta)[:, None]
+    lags = newey_west_lags(len(y))
+    meat = scores.T @ scores
+    for lag in range(1, lags + 1):
+        gamma = scores[lag:].T @ scores[:-lag]
+        meat += (1 - lag / (lags + 1)) * (gamma + gamma.T)
+    bread = np.linalg.inv(x.T @ x)
+    t = beta / np.sqrt(np.diag(bread @ meat @ bread))
+    assert got["alpha_t"] == pytest.approx(t[0], rel=1e-9)
+    for i, name in enumerate(FACTORS, start=1):
+        assert got["loadings"][name]["t"] == pytest.approx(t[i], rel=1e-9)
+    plain = beta[0] / np.sqrt(np.diag(bread * np.var(y - x @ beta, ddof=x.shape[1]))[0])
+    assert abs(plain - t[0]) > 0.05

@@ -1,0 +1,74 @@
+"""``smallcap regimes`` and ``smallcap attribution`` as a user runs them: the JSON shapes the
+issue fixes, 80-column tables, and one-line errors for what a user can get wrong."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import assert_one_line_error
+
+from engine.config import RunConfig
+from engine.runner import run_backtest
+
+
+@pytest.fixture(scope="module")
+def run_dirs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("regime-cli")
+    window = {"start": "2018-01-02", "end": "2020-12-31"}
+    return [str(run_backtest(RunConfig(strategy=name, params=params, **window)).save(root))
+            for name, params in (("rate_regime", {}), ("buy_and_hold", {"symbol": "IWM"}))]
+
+
+def _fits(stdout: str) -> None:
+    assert max(len(line) for line in stdout.splitlines()) <= 80
+    assert "…" not in stdout
+
+
+def test_regimes_json_has_the_issue_shape_and_tables_fit(cli, run_dirs):
+    r = cli("regimes", run_dirs[0], "--json")
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert set(doc) == {"fed_policy", "rate_expectations", "volatility", "leadership"}
+    easing = doc["fed_policy"]["easing"]
+    for key in ("sessions", "spells", "cagr", "benchmark_cagr", "excess_ci", "sharpe", "hit_rate",
+                "max_drawdown", "share"):
+        assert key in easing
+    assert "twin_cagr" not in easing  # no twin saved with this run: omitted, not invented
+    assert sum(s["sessions"] for s in doc["fed_policy"].values()) == 756
+    both = json.loads(cli("regimes", *run_dirs, "--json").stdout)
+    assert set(both) == set(run_dirs)
+    r = cli("regimes", *run_dirs)
+    assert r.code == 0 and "2 spells is 2" in r.stdout
+    _fits(r.stdout)
+
+
+def test_attribution_json_has_the_issue_shape_and_tables_fit(cli, run_dirs):
+    r = cli("attribution", run_dirs[1], "--json")
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert {"alpha", "alpha_t", "alpha_ci", "loadings", "r2", "sessions", "style"} <= set(doc)
+    assert set(doc["loadings"]) == {"mkt_rf", "smb", "hml", "mom"}
+    assert set(doc["style"]["weights"]) == {"IWM", "SPY", "cash"}
+    assert sum(doc["style"]["weights"].values()) == pytest.approx(1.0)
+    r = cli("attribution", *run_dirs)
+    assert r.code == 0
+    _fits(r.stdout)
+
+
+def test_user_regimes_file(cli, run_dirs, tmp_path):
+    path = tmp_path / "rotation.csv"
+    path.write_text("date,label\n2018-01-02,before\n2019-07-31,after\n")
+    doc = json.loads(cli("regimes", run_dirs[0], "--regimes", str(path), "--json").stdout)
+    assert set(doc["rotation"]) == {"before", "after"}
+    assert doc["rotation"]["after"]["spells"] == 1
+
+
+def test_mistakes_are_one_line_errors(cli, run_dirs, tmp_path):
+    assert_one_line_error(cli("regimes", str(tmp_path)), "not a complete run directory")
+    assert_one_line_error(cli("attribution", str(tmp_path / "nothing")), "not a complete run")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("when,what\n2019-01-02,x\n")
+    assert_one_line_error(cli("regimes", run_dirs[0], "--regimes", str(bad)), "bad.csv")
+    assert_one_line_error(cli("regimes", run_dirs[0], "--regimes", str(tmp_path / "no.csv")), "no.csv")
+    assert cli("regimes", run_dirs[0], "--hold-sessions", "-1").code == 2
