@@ -50,6 +50,7 @@ def test_planted_loadings_and_alpha_come_back():
         lo, hi = got["loadings"][name]["ci"]
         assert lo < value < hi and abs(got["loadings"][name]["value"] - value) < 0.02
     assert got["alpha_ci"][0] < 0.0002 * 252 < got["alpha_ci"][1]
+    assert got["alpha"] == pytest.approx(0.0002 * 252, abs=0.01)  # annual, not daily
     assert got["alpha_t"] > 2.0 and got["r2"] > 0.9 and got["sessions"] == len(factors)
     assert got["hac_lags"] == newey_west_lags(len(factors)) == 8
     rolling = rolling_loadings(excess, factors)
