@@ -3,7 +3,7 @@
 Nothing here parses a command's options or prints its results. Each family lives in a module of
 its own, registered below with one line: ``cli.backtest_cmds`` (backtest, report, compare,
 signal, strategies), ``cli.study_cmds`` (sweep, walkforward, timing), ``cli.event_cmds``
-(streaks), and the groups ``cli.data_cmds`` (``smallcap data ...``) and ``cli.runs_cmds``
+(streaks), ``cli.regime_cmds`` (regimes, attribution), and the groups ``cli.data_cmds`` (``smallcap data ...``) and ``cli.runs_cmds``
 (``smallcap runs ...``). Shared options and consoles are ``cli.options``; parsing ``cli.parse``;
 what commands call ``cli.glue`` and ``cli.study_glue``; tables ``cli.present``; spinners and
 progress bars ``cli.progress``.

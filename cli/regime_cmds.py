@@ -14,17 +14,29 @@ from cli.present import print_json
 
 commands = typer.Typer()
 
-RunDirsArg = Annotated[list[str], typer.Argument(help="run directories written by `smallcap backtest`")]
+RunDirsArg = Annotated[
+    list[str], typer.Argument(help="run directories written by `smallcap backtest`")
+]
 
 
 @commands.command("regimes")
 def regimes_cmd(
     run_dirs: RunDirsArg,
-    regimes: Annotated[str | None, typer.Option(
-        "--regimes", help="your own labels: a CSV file date,label (each label from its date on)")] = None,
-    hold_sessions: Annotated[int, typer.Option(
-        min=0, max=2520, help="Fed on hold after this many sessions without a target change "
-                              "(0: never; 126 = about six months)")] = 126,
+    regimes: Annotated[
+        str | None,
+        typer.Option(
+            "--regimes", help="your own labels: a CSV file date,label (each label from its date on)"
+        ),
+    ] = None,
+    hold_sessions: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=2520,
+            help="Fed on hold after this many sessions without a target change "
+            "(0: never; 126 = about six months)",
+        ),
+    ] = 126,
     as_json: JsonOpt = False,
 ) -> None:
     """Returns split by regime: Fed policy, rate expectations, volatility, small-cap leadership.

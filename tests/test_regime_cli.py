@@ -16,8 +16,10 @@ from engine.runner import run_backtest
 def run_dirs(tmp_path_factory):
     root = tmp_path_factory.mktemp("regime-cli")
     window = {"start": "2018-01-02", "end": "2020-12-31"}
-    return [str(run_backtest(RunConfig(strategy=name, params=params, **window)).save(root))
-            for name, params in (("rate_regime", {}), ("buy_and_hold", {"symbol": "IWM"}))]
+    return [
+        str(run_backtest(RunConfig(strategy=name, params=params, **window)).save(root))
+        for name, params in (("rate_regime", {}), ("buy_and_hold", {"symbol": "IWM"}))
+    ]
 
 
 def _fits(stdout: str) -> None:
@@ -31,8 +33,17 @@ def test_regimes_json_has_the_issue_shape_and_tables_fit(cli, run_dirs):
     doc = json.loads(r.stdout)
     assert set(doc) == {"fed_policy", "rate_expectations", "volatility", "leadership"}
     easing = doc["fed_policy"]["easing"]
-    for key in ("sessions", "spells", "cagr", "benchmark_cagr", "excess_ci", "sharpe", "hit_rate",
-                "max_drawdown", "share"):
+    for key in (
+        "sessions",
+        "spells",
+        "cagr",
+        "benchmark_cagr",
+        "excess_ci",
+        "sharpe",
+        "hit_rate",
+        "max_drawdown",
+        "share",
+    ):
         assert key in easing
     assert "twin_cagr" not in easing  # no twin saved with this run: omitted, not invented
     assert sum(s["sessions"] for s in doc["fed_policy"].values()) == 756
@@ -70,5 +81,7 @@ def test_mistakes_are_one_line_errors(cli, run_dirs, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("when,what\n2019-01-02,x\n")
     assert_one_line_error(cli("regimes", run_dirs[0], "--regimes", str(bad)), "bad.csv")
-    assert_one_line_error(cli("regimes", run_dirs[0], "--regimes", str(tmp_path / "no.csv")), "no.csv")
+    assert_one_line_error(
+        cli("regimes", run_dirs[0], "--regimes", str(tmp_path / "no.csv")), "no.csv"
+    )
     assert cli("regimes", run_dirs[0], "--hold-sessions", "-1").code == 2
