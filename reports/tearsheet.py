@@ -36,7 +36,6 @@ from reports._render import environment, number
 from reports.figure_worker import figure_worker
 from reports.holdings import run_weights, weights_svg
 from reports.quicker_qs import quicker_quantstats, shown_figures
-from reports.regime_parts import when_and_why_html
 from strategies import get_strategy
 
 TEMPLATE = Path(__file__).parent / "templates" / "quantstats_tearsheet.html"
@@ -198,6 +197,8 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None, *, pa
     _prepare_matplotlib()
     import matplotlib.pyplot as plt
     import quantstats as qs
+
+    from reports.regime_parts import when_and_why_html  # statsmodels, arch: only to draw a page
 
     rf = float(run.metrics["risk_free_rate"])
     if not -0.05 <= rf <= 0.25:

@@ -185,3 +185,22 @@ def test_user_labels_are_as_of_and_bad_files_are_one_line_errors(tmp_path):
         with pytest.raises(UserError) as info:
             user_labels(tmp_path / name, sessions)
         assert name in info.value.one_line() and "\n" not in info.value.one_line()
+
+
+def test_rate_expectation_labels_are_the_signal_rate_regime_trades(tmp_path):
+    """rate_regime deciding every session holds IWM exactly where the label is "falling" and SPY
+    where it is "rising" (after its first crossing: before it, the strategy starts in SPY)."""
+    from engine.config import RunConfig
+    from engine.runner import run_backtest
+
+    cfg = RunConfig(strategy="rate_regime", params={"rebalance": "daily"}, start="2018-01-02",
+                    end="2020-12-31", broker={"fill": "close", "fractional": True})
+    decisions = run_backtest(cfg).decisions
+    dates = pd.DatetimeIndex(pd.to_datetime(decisions["date"]))
+    held = pd.Series(decisions["targets"].str.split(":").str[0].to_numpy(), index=dates)
+    labels = builtin_labels(dates)["rate_expectations"]
+    crossed = decisions["reason"].str.contains(": falling|: rising", regex=True).to_numpy()
+    after = np.maximum.accumulate(crossed)
+    expected = labels.map({"falling": "IWM", "rising": "SPY"})
+    assert after.sum() > 500
+    assert (held[after] == expected[after]).all()
