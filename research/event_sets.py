@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.errors import UserError
-from engine.data.catalog import bundled_root
+from engine.data.factors import load_fomc_changes
 
 BUILT_IN = ("fomc-cuts", "fomc-hikes", "fomc-first-cuts", "fomc-first-hikes", "streaks")
 
@@ -38,8 +38,7 @@ class DatedEvents:
 
 def fomc_changes() -> pd.DataFrame:
     """The bundled FOMC target changes: ``date`` (announcement), ``change_bps``, ``target_after``."""
-    frame = pd.read_csv(bundled_root() / "events" / "FOMC.csv", parse_dates=["date"])
-    return frame.sort_values("date").reset_index(drop=True)
+    return load_fomc_changes().reset_index()
 
 
 def fomc_events(name: str) -> DatedEvents:

@@ -204,3 +204,16 @@ def test_rate_expectation_labels_are_the_signal_rate_regime_trades(tmp_path):
     expected = labels.map({"falling": "IWM", "rising": "SPY"})
     assert after.sum() > 500
     assert (held[after] == expected[after]).all()
+
+
+def test_easing_and_tightening_start_on_the_event_studys_first_cuts_and_hikes():
+    """Without the on-hold rule and the lag, an easing spell starts on each `fomc-first-cuts`
+    date of `smallcap events` and a tightening spell on each `fomc-first-hikes` (1988-2025)."""
+    from research.event_sets import fomc_events
+
+    sessions = nyse_sessions(pd.Timestamp("1988-01-04"), pd.Timestamp("2025-09-26"))
+    labels = fed_policy_labels(sessions, load_fomc_changes(), lag=0, hold_sessions=0)
+    for name, label in (("fomc-first-cuts", "easing"), ("fomc-first-hikes", "tightening")):
+        dates = [d for d in fomc_events(name).dates if d > sessions[0]]
+        moved = [str(sessions[sessions.searchsorted(d)].date()) for d in dates]
+        assert _starts(labels, label) == moved, name
