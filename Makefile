@@ -9,14 +9,17 @@ PIP    := $(VENV)/bin/pip
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
+	@echo "== installing: upgrading pip in $(VENV)"
+	$(PIP) install --progress-bar on --upgrade pip
 
 $(VENV)/.installed-demo: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e .
+	@echo "== installing smallcap-rotation and its libraries into $(VENV) (about a minute the first time)"
+	$(PIP) install --progress-bar on -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e '.[test,distributed]'
+	@echo "== installing smallcap-rotation with its test and Dask extras into $(VENV) (about a minute the first time)"
+	$(PIP) install --progress-bar on -e '.[test,distributed]'
 	touch $@ $(VENV)/.installed-demo
 
 demo: $(VENV)/.installed-demo
@@ -35,7 +38,8 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/lint-imports --no-cache
 
 $(VENV)/.installed-bench: pyproject.toml | $(VENV)/.installed-test
-	$(PIP) install --quiet -e '.[test,distributed,bench]'
+	@echo "== installing the bench extra (bt, vectorbt) into $(VENV)"
+	$(PIP) install --progress-bar on -e '.[test,distributed,bench]'
 	touch $@
 
 bench: $(VENV)/.installed-bench  ## bench/ scripts; the peers (bt, vectorbt) come from the bench extra
