@@ -89,15 +89,19 @@ def runs_rm(run_ids: Annotated[list[str], typer.Argument(help="folder names or u
 
 @runs_app.command("gc")
 def runs_gc(root: RootOpt = "runs", yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False) -> None:
-    """Remove half-written temporary folders left by killed runs (asks first)."""
+    """Remove half-written temporary folders left by killed runs, and empty folders (sweeps,
+    walk-forwards that finished nothing); asks first."""
+    from engine.leftovers import empty_folders
     from engine.results import remove_paths, stale_temp
 
     stale = stale_temp(root, recursive=True)
+    stale += [p for p in empty_folders(root) if p not in stale]
     if not stale:
         out.print("nothing to clean", markup=False)
         return
+    out.print(f"in {root}:", markup=False, soft_wrap=True)
     for p in stale:
-        out.print(f"  {p}", markup=False)
+        out.print(f"  {p.relative_to(root) if p.is_relative_to(root) else p}", markup=False, soft_wrap=True)
     _confirm(f"delete {len(stale)} leftover folder{'s' if len(stale) != 1 else ''}?", yes)
     _report(remove_paths(stale))
 

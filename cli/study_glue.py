@@ -41,10 +41,11 @@ if TYPE_CHECKING:
 def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str, list[str]],
                   params: dict[str, str], start: str | None, end: str | None, out: str | None,
                   rank_by: str = "sharpe", strategy_file: str | None = None,
-                  max_variants: int = MAX_VARIANTS,
-                  overrides: dict[str, Any] | None = None) -> tuple[Experiment, list[Variant], Path, str | None]:
+                  max_variants: int = MAX_VARIANTS, overrides: dict[str, Any] | None = None,
+                  kind: str = "sweep") -> tuple[Experiment, list[Variant], Path, str | None]:
     """(experiment, expanded variants, output folder) from a TOML file or the --strategy/--grid
-    shortcut. Everything a user can get wrong (``rank_by`` too) is checked here, before any work.
+    shortcut (without ``out``: ``runs/<kind>-<name>-<UTC time>-<hash>``). Everything a user can
+    get wrong (``rank_by`` too) is checked here, before any work.
     Variants without a start share one (``engine.sweep.common_start``); the last item says so.
     ``overrides``: run options given on the command line, over the experiment's defaults."""
     check_rank_metric(rank_by)
@@ -68,7 +69,7 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
         folder = Path(out)
     else:  # each sweep its own folder, as backtests: name, UTC time and a hash of its variants
         digest = hashlib.sha256(",".join(sorted(v.id for v in variants)).encode()).hexdigest()[:6]
-        folder = fresh_folder(f"sweep-{exp.name}", tail=digest)
+        folder = fresh_folder(f"{kind}-{exp.name}", tail=digest)
     ensure_writable(folder)
     return exp, variants, folder, note
 
@@ -193,10 +194,8 @@ def walkforward_from_cli(experiment: str | None, strategy: str | None, grids: di
 
     check_select(select)
     train_n, test_n = parse_window(train, "--train"), parse_window(test, "--test")
-    exp, variants, _, _ = prepare_sweep(experiment, strategy, grids, params, start, end, None, "sharpe",
-                                        strategy_file, overrides=overrides)
-    folder = Path(out) if out else fresh_folder(f"walkforward-{exp.name}")
-    ensure_writable(folder)
+    exp, variants, folder, _ = prepare_sweep(experiment, strategy, grids, params, start, end, out, "sharpe",
+                                             strategy_file, overrides=overrides, kind="walkforward")
     result = run_sweep(variants, folder, **sweep_options)
     if result.failed:
         raise UserError(f"{len(result.failed)} variant(s) failed: {result.failed[0]['error']}", f"see {folder / 'sweep.csv'}")

@@ -75,3 +75,33 @@ def write_csv(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
 
+
+
+def _tree_state(root: Path) -> set[str] | None:
+    """``git status --porcelain --ignored`` of the checkout, without the tools' own caches and
+    the virtualenv (None outside a git checkout or without git)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=root,
+                             capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    skip = (".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".egg-info", ".mypy_cache",
+            ".import_linter_cache", ".hypothesis", ".coverage")
+    return {line for line in out.stdout.splitlines() if not any(s in line for s in skip)}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def working_tree_unchanged():
+    """The suite leaves the checkout as it found it (issue 23): no ``runs/sweep-*`` left behind
+    by a walk-forward, no page or cache written next to the sources. Fails the session's last
+    test (as a teardown error) naming what appeared or changed."""
+    root = Path(__file__).resolve().parents[1]
+    before = _tree_state(root)
+    yield
+    after = _tree_state(root)
+    if before is not None and after is not None:
+        assert after == before, f"the test suite changed the checkout: {sorted(after ^ before)}"
