@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
         # entry points, 20 ms per start; the CLI has no use for them. Set the variable to an
         # empty value to load them anyway.
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
-    code = _run(argv)
+    code = _run_noting(argv)
     if argv is None:
         _exit_now(code)
     sys.exit(code)
@@ -118,6 +118,25 @@ def app_for(args: list[str]) -> typer.Typer:
     one.registered_callback = app.registered_callback
     one.registered_commands = chosen
     return one
+
+
+def _run_noting(argv: list[str] | None) -> int:
+    """:func:`_run`, then each :class:`core.errors.Notice` the command raised as a ``note:``
+    on stderr, wrapped at spaces (other warnings are shown as Python shows them)."""
+    import warnings
+
+    from cli.present import print_note
+    from core.errors import Notice
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", Notice)
+        code = _run(argv)
+    for w in caught:
+        if issubclass(w.category, Notice):
+            print_note(err, str(w.message))
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return code
 
 
 def _run(argv: list[str] | None) -> int:

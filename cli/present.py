@@ -24,6 +24,21 @@ def new_table(title: str) -> Table:
     return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), title_justify="left")
 
 
+def wrapped(text: str, width: int = WIDTH, indent: str = "  ") -> str:
+    """``text`` wrapped at spaces to ``width`` columns (following lines indented by ``indent``);
+    a word or path longer than a line stays whole."""
+    import textwrap
+
+    return textwrap.fill(text, width=width, subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False)
+
+
+def print_note(console: Console, message: str, prefix: str = "note: ") -> None:
+    """A note or warning for the user, wrapped at spaces to the console's width."""
+    console.print(wrapped(prefix + message, min(console.width, WIDTH)), markup=False,
+                  highlight=False, soft_wrap=True)
+
+
 def print_json(obj: Any) -> None:
     """Machine-readable output on stdout (dates and numpy numbers as plain JSON)."""
     sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
@@ -134,7 +149,7 @@ def print_run(out: Console, err: Console, result) -> None:
     out.print(run_table(result))
     out.print(f"risk-free: {m['risk_free_source']}, mean {m['risk_free_rate']:.2%} a year", markup=False)
     for w in result.warnings:
-        err.print(f"warning: {w}", markup=False)
+        print_note(err, w, "warning: ")
     if result.tearsheet_error:
         err.print(f"run saved to {result.run_dir} (tearsheet not written: {result.tearsheet_error})", markup=False)
         return

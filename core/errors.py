@@ -43,3 +43,16 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     if close:
         return f"did you mean '{close[0]}'? valid: {', '.join(choices)}"
     return f"valid: {', '.join(choices)}"
+
+
+class Notice(UserWarning):
+    """Something the user should know about a result that is not an error (a page written
+    elsewhere than asked, a window shortened, settings that differ between compared runs).
+    The CLI prints each as a ``note:`` line on stderr, wrapped; Python callers see a warning."""
+
+
+def notice(message: str) -> None:
+    """Tell the user ``message`` (see :class:`Notice`)."""
+    import warnings
+
+    warnings.warn(Notice(message), stacklevel=2)

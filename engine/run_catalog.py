@@ -19,6 +19,12 @@ from engine.results import Removal, is_complete_run
 KINDS = ("run", "sweep", "compare", "walkforward", "timing")
 
 
+def item_kind(path: Path) -> str | None:
+    """What a folder written by this tool holds: run, sweep, walkforward, timing or compare
+    (None for anything else)."""
+    return _kind(path)
+
+
 def _kind(path: Path) -> str | None:
     if is_complete_run(path):
         return "run"

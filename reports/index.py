@@ -7,13 +7,18 @@ reads only ``metrics.json`` and ``config.toml`` of each run, so it stays fast wi
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 import tomllib
 from pathlib import Path
 
 from core.atomic import write_failure, write_text_atomic
+from core.cache import user_cache_dir
+from core.errors import notice
 from core.locks import waiting_lock
 from reports._render import environment, number
+from reports.folders import MARKER, owns
 
 
 def _runs(root: Path) -> list[Path]:
@@ -24,20 +29,37 @@ def _runs(root: Path) -> list[Path]:
     return found
 
 
+def index_path(root: Path) -> Path:
+    """Where the index of ``root`` goes: ``root/index.html`` if the tool owns ``root``
+    (``reports.folders``), else a page in the user cache named by ``root``'s absolute path."""
+    if owns(root):
+        return root / "index.html"
+    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
+    return user_cache_dir() / "runs-index" / f"{root.resolve().name}-{digest}" / "index.html"
+
+
 def write_index(runs_dir: str | Path = "runs") -> Path:
-    """(Re)write ``runs_dir/index.html`` and return its path. Writers take turns (a lock on
-    ``.index.lock``), each scanning the folder after the one before has written, so the last one
-    lists every run saved before it (four backtests at once: all four)."""
+    """(Re)write the index of ``runs_dir`` and return its path: ``runs_dir/index.html``, or, when
+    ``runs_dir`` holds files that are not the tool's, a page in the user cache (with a
+    :class:`core.errors.Notice` saying where), so a user's own ``index.html`` is never replaced.
+    Writers take turns (a lock on ``.index.lock`` beside the index), each scanning the folder
+    after the one before has written, so the last one lists every run saved before it."""
     root = Path(runs_dir)
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise write_failure(exc, "the runs index", root) from None
-    with waiting_lock(root / ".index.lock"):
-        return _write_index(root)
+    out = index_path(root)
+    if out.parent != root:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        notice(f"runs index written to {out}: {root} holds files that are not smallcap's, "
+               f"so its own index.html is left alone (to make it a runs folder: touch {root / MARKER})")
+    with waiting_lock(out.parent / ".index.lock"):
+        return _write_index(root, out)
 
 
-def _write_index(root: Path) -> Path:
+def _write_index(root: Path, out: Path) -> Path:
+    base = "" if out.parent == root else os.path.relpath(root.resolve(), out.parent.resolve()) + "/"
     rows = []
     for run in _runs(root):
         try:
@@ -47,20 +69,20 @@ def _write_index(root: Path) -> Path:
             continue
         tearsheet = run / "tearsheet.html"
         rows.append({
-            "name": str(run.relative_to(root)), "link": str(run.relative_to(root)) + "/",
+            "name": str(run.relative_to(root)), "link": base + str(run.relative_to(root)) + "/",
             "strategy": cfg.get("strategy", "?"),
             "params": ", ".join(f"{k}={v}" for k, v in cfg.get("params", {}).items()),
             "period": f"{m.get('start')} .. {m.get('end')}", "cagr": number(m.get("cagr"), "pct"),
             "cagr_raw": m.get("cagr") or 0.0, "sharpe": number(m.get("sharpe")), "max_dd": number(m.get("max_drawdown"), "pct"),
-            "trades": m.get("trades", ""), "tearsheet": str(tearsheet.relative_to(root)) if tearsheet.exists() else "",
+            "trades": m.get("trades", ""), "tearsheet": base + str(tearsheet.relative_to(root)) if tearsheet.exists() else "",
         })
     rows.sort(key=lambda r: r["name"], reverse=True)
     comparisons = []
     for page in sorted(root.glob("**/comparison.html")):
-        comparisons.append({"name": str(page.parent.relative_to(root)) or ".", "link": str(page.relative_to(root)),
+        comparisons.append({"name": str(page.parent.relative_to(root)) or ".", "link": base + str(page.relative_to(root)),
                             "runs": page.read_text(encoding="utf-8").count('<tr data-run="'),
                             "updated": dt.datetime.fromtimestamp(page.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M")})
     html = environment().get_template("index.html").render(
         folder=str(root), runs=rows, comparisons=comparisons,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
-    return write_text_atomic(root / "index.html", html, "the runs index")
+    return write_text_atomic(out, html, "the runs index")
