@@ -33,6 +33,22 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+_DIGESTS: dict[str, tuple[tuple[int, ...], str]] = {}
+
+
+def content_digest(path: Path) -> str:
+    """sha256 of ``path``'s bytes, hashed again whenever the file may have changed: its size,
+    inode, modification or status-change time (``st_ctime_ns`` moves on every write and cannot be
+    set back) differ from the last hash in this process."""
+    st = path.stat()
+    key = (st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+    known = _DIGESTS.get(str(path))
+    if known is None or known[0] != key:
+        known = (key, sha256_file(path))
+        _DIGESTS[str(path)] = known
+    return known[1]
+
+
 class Source:
     """Base class: ``name`` is how the user spells the source (``bundled``, ``csv:DIR``...)."""
 
@@ -52,12 +68,15 @@ class Source:
 
 
 class CsvFilesSource(Source):
-    """Symbols read from CSV files: ``files`` maps symbol -> (path, kind or None to infer)."""
+    """Symbols read from CSV files: ``files`` maps symbol -> (path, kind or None to infer).
+
+    Series read once are kept under their file's content digest, so an edited file is read
+    again (a sweep's workers keep one source for many variants, a Dask worker for many sweeps)."""
 
     def __init__(self, name: str, files: dict[str, tuple[Path, str | None]]) -> None:
         self.name = name
         self._files = files
-        self._cache: dict[str, RawSeries] = {}
+        self._cache: dict[tuple[str, str], RawSeries] = {}
 
     def available(self) -> dict[str, str]:
         return {s: (k or "?") for s, (_, k) in self._files.items()}
@@ -66,12 +85,12 @@ class CsvFilesSource(Source):
         symbol = symbol.upper()
         if symbol not in self._files:
             raise self._unknown(symbol)
-        if symbol not in self._cache:
-            path, kind = self._files[symbol]
-            if not path.is_file():
-                raise DataError(f"{path}: not a readable file (a folder, or a link to nothing) (rule: one CSV file per symbol)",
-                                "replace it with the CSV file, or remove it")
-            sha = sha256_file(path)
+        path, kind = self._files[symbol]
+        if not path.is_file():
+            raise DataError(f"{path}: not a readable file (a folder, or a link to nothing) (rule: one CSV file per symbol)",
+                            "replace it with the CSV file, or remove it")
+        sha = content_digest(path)
+        if (symbol, sha) not in self._cache:
             entry = entry_path(sha, str(path), kind)
             parsed = load_entry(entry)
             if parsed is None:  # not read and checked before (or the file, a rule or the calendar changed)
@@ -80,8 +99,9 @@ class CsvFilesSource(Source):
                 parsed = kind, frame.drop(columns="_line"), report
                 save_entry(entry, *parsed)
             kind, frame, report = parsed
-            self._cache[symbol] = RawSeries(symbol, kind, frame, str(path), sha, report)
-        return self._cache[symbol]
+            self._cache = {k: v for k, v in self._cache.items() if k[0] != symbol}  # the old content
+            self._cache[(symbol, sha)] = RawSeries(symbol, kind, frame, str(path), sha, report)
+        return self._cache[(symbol, sha)]
 
 
 def bundled_source() -> CsvFilesSource:
@@ -97,7 +117,13 @@ def csv_dir_source(directory: str | Path) -> CsvFilesSource:
         raise UserError(f"csv data folder '{root}' does not exist", "pass --data csv:DIR with an existing folder")
     files: dict[str, tuple[Path, str | None]] = {}
     for path in sorted(root.rglob("*.csv")):
-        files.setdefault(path.stem.upper(), (path, None))
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue  # hidden folders (editor backups, checkpoints) are not data
+        symbol = path.stem.upper()
+        if symbol in files:
+            raise DataError(f"two files for {symbol} in {root}: {files[symbol][0]} and {path} "
+                            "(rule: one CSV file per symbol)", "remove or rename one of them")
+        files[symbol] = (path, None)
     if not files:
         raise UserError(f"no .csv files in '{root}'", "name one file per symbol, e.g. IWM.csv")
     return CsvFilesSource(f"csv:{root}", files)
