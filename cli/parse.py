@@ -1,7 +1,8 @@
 """The command line's string parsing, in one place: ``key=value`` options and ISO dates.
 
 Values stay strings here; the strategy's typed ``Params`` model converts and validates them
-once (``RunConfig``), so ``63``, ``true``, ``IWM,SPY`` and ``IWM:0.6,SPY:0.4`` all work.
+once (``RunConfig``), so ``63``, ``true``, ``IWM,SPY``, ``IWM:0.6,SPY:0.4`` and the TOML inline
+table ``{IWM=0.6,SPY=0.4}`` all work.
 """
 
 from __future__ import annotations
@@ -28,7 +29,20 @@ def parse_assignments(pairs: list[str], option: str = "--param", example: str = 
 def parse_grid(pairs: list[str]) -> dict[str, list[str]]:
     """``--grid key=v1,v2`` options -> ``{"key": ["v1", "v2"]}`` (values validated later)."""
     grids = parse_assignments(pairs, "--grid", "lookback=63,126,252")
-    return {k: [v.strip() for v in values.split(",") if v.strip()] for k, values in grids.items()}
+    return {k: [v.strip() for v in _top_level_split(values) if v.strip()] for k, values in grids.items()}
+
+
+def _top_level_split(text: str) -> list[str]:
+    """Split at commas outside ``{...}`` (a grid of inline tables: ``{IWM=1},{SPY=1}``)."""
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*parts, current]
 
 
 def parse_date(text: str | None, option: str = "date") -> str | None:

@@ -164,7 +164,7 @@ class StrategySpec:
         """Validated parameters (defaults filled); a UserError names the bad key and the fix.
 
         ``raw``: parameter name -> value, where values may be CLI strings (``63``, ``IWM,SPY``,
-        ``IWM:0.6,SPY:0.4``); an instance of this strategy's ``Params`` passes through unchanged.
+        ``IWM:0.6,SPY:0.4``, a TOML inline table ``{IWM=0.6,SPY=0.4}`` or a JSON object); an instance of this strategy's ``Params`` passes through unchanged.
         """
         if isinstance(raw, self.cls.Params):
             return raw
@@ -178,8 +178,12 @@ class StrategySpec:
             params = self.cls.Params(**{k: _coerce(v, fields[k].annotation) for k, v in raw.items()})
         except ValidationError as exc:
             e = exc.errors()[0]
-            key = ".".join(str(p) for p in e["loc"]) or self.name
             msg = e["msg"].removeprefix("Value error, ")
+            if not e["loc"]:  # a rule across parameters (top_n and assets): no single value to show
+                given = ", ".join(f"{k}={v}" for k, v in raw.items()) or "the defaults"
+                raise UserError(f"strategy '{self.name}': {msg} (given: {given})",
+                                f"see `smallcap strategies {self.name}`") from None
+            key = ".".join(str(p) for p in e["loc"])
             got = raw.get(str(e["loc"][0])) if e["loc"] else None
             info = next((p for p in self.params() if p.name == str(e["loc"][0])), None) if e["loc"] else None
             hint = f"{info.name}: {info.type}{' ' + info.bounds if info.bounds else ''}, {info.meaning}" if info else \
@@ -208,6 +212,8 @@ def _coerce(value: Any, annotation: Any) -> Any:
         return value
     text = str(annotation)
     if text.startswith("dict"):
+        if value.strip().startswith("{"):
+            return _inline_table(value)
         pairs = [p for p in value.split(",") if p.strip()]
         try:
             return {k.strip().upper(): float(v) for k, v in (p.split(":") for p in pairs)}
@@ -220,11 +226,28 @@ def _coerce(value: Any, annotation: Any) -> Any:
     return value
 
 
+def _inline_table(value: str) -> Any:
+    """A TOML inline table (``{IWM=0.6,SPY=0.4}``) or a JSON object (``{"IWM": 0.6}``) as a dict
+    with upper-case symbols; the text itself when it is neither (pydantic then reports it)."""
+    import json
+    import tomllib
+
+    for parse in (lambda v: tomllib.loads(f"value = {v}")["value"], json.loads):
+        try:
+            table = parse(value.strip())
+        except (ValueError, KeyError):
+            continue
+        if isinstance(table, dict):
+            return {str(k).strip().upper(): w for k, w in table.items()}
+    return value
+
+
 def get_strategy(name: str) -> StrategySpec:
     """The registered strategy ``name``; a UserError with a suggestion if there is none."""
     _load_all()
     if name not in _REGISTRY:
-        raise UserError(f"unknown strategy '{name}'", did_you_mean(name, _REGISTRY))
+        listed = [n for n, c in _REGISTRY.items() if c.listed]  # tools such as replay_targets: never
+        raise UserError(f"unknown strategy '{name}'", did_you_mean(name, listed))
     return StrategySpec(name, _REGISTRY[name])
 
 
