@@ -133,9 +133,19 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
 def strategy_data(name: str) -> dict:
     """What data a strategy reads with its default parameters, and the window the bundled data
     allows for it: ``prices`` (tradables and the benchmark), ``series`` (as-of signals; the cash
-    rate, DTB3, always comes from the bundled data), ``window`` (start, end and the symbols that set them)."""
+    rate, DTB3, always comes from the bundled data), ``window`` (start, end and the symbols that
+    set them; ``warmup`` sessions and ``first_start``, the first start on which the strategy can
+    already trade)."""
+    from core.calendar import nyse_sessions
     from engine.data.catalog import bundled_window
     from engine.runner import data_needs
 
-    prices, series = (list(dict.fromkeys(x)) for x in data_needs(make_run_config(strategy=name)))
-    return {"prices": prices, "series": series, "window": bundled_window(prices)}
+    config = make_run_config(strategy=name)
+    prices, series = (list(dict.fromkeys(x)) for x in data_needs(config))
+    window = bundled_window(prices)
+    window["warmup"] = warmup = get_strategy(name).cls.warmup(config.params)
+    window["first_start"] = None
+    if window["start"]:  # the first --start that trades at once: the warm-up after the window opens
+        sessions = nyse_sessions(str(window["start"]), str(window["end"]))
+        window["first_start"] = str(sessions[min(warmup, len(sessions) - 1)].date())
+    return {"prices": prices, "series": series, "window": window}

@@ -90,7 +90,9 @@ def data_line(data: dict) -> str:
     series = f" + {' '.join(data['series'])}" if data["series"] else ""
     window = f"; bundled window {w['start']} ({w['limited_by']}) .. {w['end']}" if w["start"] else ""
     ended = f" ({w['ended_by']})" if w.get("ended_by") else ""
-    return f"{' '.join(data['prices'])}{series}{window}{ended}"
+    first = (f"; first start {w['first_start']} (after its {w['warmup']}-session warm-up)"
+             if w.get("first_start") and w.get("warmup") else "")
+    return f"{' '.join(data['prices'])}{series}{window}{ended}{first}"
 
 
 def print_strategies(out: Console, docs: list[dict], one: bool) -> None:

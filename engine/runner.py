@@ -45,14 +45,27 @@ def data_needs(config: RunConfig, available: Collection[str] | None = None) -> t
     return [*symbols, config.benchmark], list(series)
 
 
+def earliest_start(config: RunConfig, data: MarketData | None = None) -> dt.date:
+    """The first session a run of ``config`` may start on and already trade: its strategy's
+    warm-up (sessions of history its signals need) after the first session all its data share.
+    ``data``: market data holding what the run needs (default: loaded from ``config.data``)."""
+    if data is None:
+        source = open_source(config.data.source, cache_dir=config.data.cache_dir, offline=config.data.offline)
+        data = load_market_data(*data_needs(config, source.available()), source, macro_lag=config.data.macro_lag)
+    warmup = get_strategy(config.strategy).cls.warmup(config.params)
+    return data.sessions[min(warmup, len(data.sessions) - 1)].date()
+
+
 def _session_range(md: MarketData, config: RunConfig, warmup: int) -> tuple[int, int]:
     """Positions of the first and last measured session in ``md.sessions``; UserError if outside."""
     sessions = md.sessions
     first, last = sessions[0].date(), sessions[-1].date()
+    earliest = sessions[min(warmup, len(sessions) - 1)].date()  # the first start that can trade
     who = f" ({md.limited_by} starts then)" if md.limited_by else ""
     if config.start and config.start < first:
         raise UserError(f"start {config.start} is before the data begins on {first}{who}",
-                        f"use --start {first} or later, or drop the symbol that starts late")
+                        f"use --start {earliest} or later (the first session after the strategy's "
+                        f"{warmup}-session warm-up), or drop the symbol that starts late")
     if config.end and config.end > last:
         ends = f" ({md.ended_by} ends then)" if md.ended_by else ""
         raise UserError(f"end {config.end} is after the data ends on {last}{ends}",
@@ -62,6 +75,11 @@ def _session_range(md: MarketData, config: RunConfig, warmup: int) -> tuple[int,
     if config.end and config.end < first:
         raise UserError(f"end {config.end} is before the data begins on {first}", f"use --end after {first}")
     i0 = int(sessions.searchsorted(pd.Timestamp(config.start))) if config.start else min(warmup, len(sessions) - 1)
+    if i0 < warmup:  # it would sit in cash while the benchmark is invested from day one
+        raise UserError(f"start {config.start} leaves {i0} sessions of history before it; "
+                        f"{config.strategy} needs {warmup} (its warm-up) to decide on its first session",
+                        f"use --start {earliest} or later ({warmup} sessions after "
+                        f"{md.limited_by or 'the data'} begins on {first}), or omit --start to begin there")
     i1 = int(sessions.searchsorted(pd.Timestamp(config.end), side="right")) - 1 if config.end else len(sessions) - 1
     if i1 < i0:
         raise UserError(f"no sessions between {config.start} and {config.end}", "widen the period")

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -32,10 +33,13 @@ def _orders_sha256(result) -> str:
 
 
 def golden_stats(name: str) -> dict:
+    """On :data:`PERIOD`, or from the strategy's first tradable session when its data and warm-up
+    begin later (breadth_rotation: RSP from 2005-01-03, then 50 sessions)."""
     from engine.config import RunConfig
-    from engine.runner import run_backtest
+    from engine.runner import earliest_start, run_backtest
 
-    result = run_backtest(RunConfig(strategy=name, **PERIOD))
+    start = max(dt.date.fromisoformat(PERIOD["start"]), earliest_start(RunConfig(strategy=name)))
+    result = run_backtest(RunConfig(strategy=name, **{**PERIOD, "start": start.isoformat()}))
     m = result.metrics
     return {"cagr": m["cagr"], "sharpe": m["sharpe"], "max_drawdown": m["max_drawdown"],
             "trades": m["trades"], "orders_sha256": _orders_sha256(result)}
