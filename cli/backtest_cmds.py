@@ -180,7 +180,7 @@ def compare_cmd(
         print_json({"comparison": str(page), "rank_by": rank_by, "ranked": rows,
                     "statistics": luck.to_dict() if luck else None})
         return
-    out.print(compare_table(rows, rank_by))
+    out.print(compare_table(rows, rank_by, any(r["own_window"] != r["window"] for r in rows)))
     if luck:
         print_luck(out, luck)
     out.print(f"comparison: {page}", markup=False)

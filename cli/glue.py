@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from core.errors import UserError
+from core.errors import UserError, notice
 from engine.config import RunConfig, make_run_config, read_toml
 from engine.metrics import check_rank_metric
 from engine.results import (
@@ -121,8 +121,11 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
                             self_contained=self_contained)
     if luck:
         write_stats(luck, folder)
+    for note in data.notes:
+        notice(note)
     write_index(folder.parent)
     rows = [{"label": rec["label"], "run_dir": str(rec["run_dir"]), "window": rec["window"],
+             "own_window": rec["own_window"],
              "metrics": {k: rec[k] for k in ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar",
                                              "exposure", "turnover", "trades", "switches")},
              **(luck.variants.get(Path(rec["run_dir"]).name, {}) if luck else {})}

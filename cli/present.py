@@ -281,9 +281,12 @@ def walkforward_lines(doc: dict) -> list[str]:
     return lines
 
 
-def compare_table(rows: list[dict], rank_by: str) -> Table:
-    """``compare``: the runs best first by ``rank_by`` (fits 80 columns)."""
-    t = new_table(f"{len(rows)} runs ranked by {rank_by}")
+def compare_table(rows: list[dict], rank_by: str, common: bool = False) -> Table:
+    """``compare``: the runs best first by ``rank_by`` (fits 80 columns); the window in the
+    title (``common``: the runs' own periods differ, this is the one they share)."""
+    windows = sorted({r["window"] for r in rows})
+    on = f", {windows[0]}" + (" (their common window)" if common else "") if len(windows) == 1 else ""
+    t = new_table(f"{len(rows)} runs ranked by {rank_by}{on}")
     t.add_column("#", justify="right")
     t.add_column("run", overflow="fold")
     for c in ("CAGR", "Sharpe", "max DD"):

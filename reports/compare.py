@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +25,21 @@ from plotly.subplots import make_subplots
 
 from core.atomic import write_failure, write_text_atomic
 from core.errors import UserError
-from engine.cash_rate import run_cash_returns
-from engine.metrics import LOWER_IS_BETTER, check_rank_metric, rank, returns_metrics
+from engine.cash_rate import annualised, cash_returns_for, describe, risk_free_spec
+from engine.data.market import DEFAULT_MACRO_LAG
+from engine.metrics import (
+    ANNUALISED,
+    LOWER_IS_BETTER,
+    MIN_SESSIONS_ANNUALISED,
+    check_rank_metric,
+    rank,
+    returns_metrics,
+)
 from engine.results import BacktestResult
+from engine.window_activity import activity_on
 from reports._render import environment, number
 from reports.assets import plotly_script
+from reports.compare_notes import settings_notes
 from reports.compare_time import HOLDINGS_PANELS, holdings_panels
 from reports.regime_parts import comparison_html
 
@@ -112,6 +123,7 @@ class ComparisonData:
     rank_by: str
     periods: set[tuple[str, str]] = field(default_factory=set)
     common: tuple[str, str] | None = None  # set when the runs' own periods differ
+    notes: list[str] = field(default_factory=list)  # settings that differ (reports.compare_notes)
 
     @property
     def labels(self) -> list[str]:
@@ -120,6 +132,47 @@ class ComparisonData:
     @property
     def param_columns(self) -> list[str]:
         return sorted({k for keys in self.varying.values() for k in keys})
+
+
+def _on_window(r: BacktestResult, index: pd.DatetimeIndex, cash: np.ndarray) -> None:
+    """Every figure of ``r``'s row on the window ``index`` with the comparison's one cash rate
+    ``cash`` (per-session returns): returns, return metrics and trading activity
+    (``engine.window_activity``), measured from the close of the window's first session."""
+    r.own_window = f"{r.metrics['start']} .. {r.metrics['end']}"  # type: ignore[attr-defined]
+    r.returns = r.returns.loc[index].copy()
+    r.returns.iloc[0] = 0.0
+    r.orders = pd.read_csv(Path(r.run_dir) / "orders.csv")
+    own = returns_metrics(r.returns["strategy"].to_numpy(), cash)
+    bench = returns_metrics(r.returns["benchmark"].to_numpy(), cash)
+    # a figure of the run's own period that is not worked out again here is left empty, not shown
+    kept = {k: v for k, v in r.metrics.items() if not isinstance(v, int | float) or isinstance(v, bool)}
+    total = own["total_return"]
+    m = {**dict.fromkeys(k for k in r.metrics if k not in kept), **kept, **own, **activity_on(r, index),
+         "start": str(index[0].date()), "end": str(index[-1].date()), "sessions": len(index),
+         "risk_free_rate": annualised(cash), "periods_per_year": r.metrics.get("periods_per_year"),
+         "final_equity": float(r.config.cash) * (1.0 + total) if total is not None else None,
+         "benchmark_cagr": bench["cagr"], "benchmark_sharpe": bench["sharpe"],
+         "benchmark_max_drawdown": bench["max_drawdown"]}
+    if m["cagr"] is not None and m["benchmark_cagr"] is not None:
+        m["excess_cagr"] = m["cagr"] - m["benchmark_cagr"]
+    if len(index) < MIN_SESSIONS_ANNUALISED:
+        m.update(dict.fromkeys(ANNUALISED))
+    r.metrics = m
+
+
+def _cash_spec(run: BacktestResult) -> dict:
+    return run.metrics.get("risk_free") or {"constant": float(run.metrics.get("risk_free_rate", 0.0))}
+
+
+def comparison_cash(runs: list[BacktestResult]) -> tuple[dict, str | None]:
+    """The one cash rate a comparison subtracts from every row (``engine.cash_rate`` spec): the
+    runs' own when they share one, else the 3-month T-bill with the default lag, and a sentence
+    saying so."""
+    specs = {json.dumps(_cash_spec(r), sort_keys=True) for r in runs}
+    if len(specs) == 1:
+        return _cash_spec(runs[0]), None
+    spec = risk_free_spec(None, DEFAULT_MACRO_LAG)
+    return spec, f"Every Sharpe and Sortino here subtracts one cash rate: {describe(spec)}."
 
 
 def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> ComparisonData:
@@ -134,18 +187,18 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
                         "compare runs that share one benchmark, or rerun them with the same --benchmark")
     periods = {(r.metrics["start"], r.metrics["end"]) for r in runs}
     common = None
-    if len(periods) > 1:  # one window: every run measured from the close of the first common session
+    spec, cash_note = comparison_cash(runs)
+    notes = settings_notes(runs, _labels(runs, _varying_within_strategy(runs))) + ([cash_note] if cash_note else [])
+    if len(periods) > 1 or cash_note:  # one window and one cash rate for every row
         index = runs[0].returns.index
         for r in runs[1:]:
             index = index.intersection(r.returns.index)
         if len(index) < 3:
             raise UserError("the runs share fewer than 3 sessions", "compare runs over overlapping periods")
-        common = (str(index[0].date()), str(index[-1].date()))
+        common = (str(index[0].date()), str(index[-1].date())) if len(periods) > 1 else None
+        cash = cash_returns_for(spec, index).to_numpy()
         for r in runs:
-            r.returns = r.returns.loc[index].copy()
-            r.returns.iloc[0] = 0.0
-            cash = run_cash_returns(r.metrics, index).to_numpy()
-            r.metrics = {**r.metrics, **returns_metrics(r.returns["strategy"].to_numpy(), cash)}
+            _on_window(r, index, cash)
     runs = rank(runs, rank_by, lambda r: r.metrics)
     varying = _varying_within_strategy(runs)
     labels = _labels(runs, varying)
@@ -157,6 +210,7 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
         records.append({"label": label, "strategy": r.config.strategy, "run_dir": r.run_dir,
                         "data": used + (f" (starts with {data['limited_by']})" if data.get("limited_by") else ""),
                         "window": f"{r.metrics['start']} .. {r.metrics['end']}",
+                        "own_window": getattr(r, "own_window", f"{r.metrics['start']} .. {r.metrics['end']}"),
                         **{f"param.{k}": values.get(k) for k in sorted(values)},
                         **{k: r.metrics.get(k) for _, k, _ in METRIC_COLUMNS}})
     strat = pd.DataFrame({label: r.returns["strategy"] for r, label in zip(runs, labels, strict=True)})
@@ -170,7 +224,7 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
         benchmark_growth=(1 + first.returns["benchmark"]).cumprod(), benchmark=str(first.metrics.get("benchmark", "")),
         yearly=(1 + strat).groupby(year_of).prod(min_count=1) - 1,
         holdings=pd.DataFrame({label: _holdings_share(r) for r, label in zip(runs, labels, strict=True)}).T.fillna(0.0),
-        varying=varying, rank_by=rank_by, periods=periods, common=common)
+        varying=varying, rank_by=rank_by, periods=periods, common=common, notes=notes)
 
 
 def trailing_return(returns: pd.DataFrame, sessions: int = 252) -> pd.DataFrame:
@@ -257,9 +311,8 @@ def _period(data: ComparisonData) -> tuple[str, str]:
         return "{} .. {}".format(*next(iter(data.periods))), ""
     starts = sorted(a for a, _ in data.periods)
     return ("{} .. {} (common window)".format(*data.common),
-            f"The runs cover {len(data.periods)} different periods (starts {starts[0]} to {starts[-1]}): curves, "
-            f"CAGR, volatility, Sharpe, Sortino, drawdown and Calmar are shown on the window they share, "
-            f"{data.common[0]} .. {data.common[1]}; trades, turnover and exposure are over each run's own period.")
+            f"The runs cover {len(data.periods)} different periods (starts {starts[0]} to {starts[-1]}): every "
+            f"curve and figure is shown on the window they share, {data.common[0]} .. {data.common[1]}.")
 
 
 def _luck_figures(data: ComparisonData, luck: dict) -> dict[str, str]:
@@ -317,7 +370,8 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
         extra = _luck_figures(data, luck)
     return environment().get_template("compare.html").render(
         luck=luck, **extra, plotly_script=plotly_script(out / "comparison.html", self_contained),
-        title=title, runs=data.runs, period=period, period_warning=period_warning, benchmark=data.benchmark,
+        title=title, runs=data.runs, period=period, period_warning=period_warning, notes=data.notes,
+        benchmark=data.benchmark,
         rank_by=data.rank_by, generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         param_columns=params, metric_columns=METRIC_COLUMNS, rows=_table_rows(data, out), years=years,
         yearly=yearly, assets=assets, rotation=rotation, heatmaps=heatmaps, shown_series=SHOWN_SERIES,
