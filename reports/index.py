@@ -1,4 +1,4 @@
-"""``write_index(runs_dir)``: ``runs/index.html``, a browsable list of every run and comparison.
+"""``write_index(runs_dir)``: ``runs/index.html``, a browsable list of every run and page.
 
 Scans the folder (runs may sit directly in it or one level down, e.g. inside a sweep folder);
 reads only ``metrics.json`` and ``config.toml`` of each run, so it stays fast with many runs.
@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html as html_lib
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 
@@ -22,11 +24,50 @@ from reports.folders import MARKER, owns
 
 
 def _runs(root: Path) -> list[Path]:
+    """Runs up to three folders down (a walk-forward's ``<wf>/oos/<run>``); a sweep's variants
+    are reached through its comparison page."""
     found = []
-    for metrics in sorted(root.glob("*/metrics.json")) + sorted(root.glob("*/*/metrics.json")):
-        if not any(part.startswith(".") for part in metrics.relative_to(root).parts):
-            found.append(metrics.parent)
+    for pattern in ("*/metrics.json", "*/*/metrics.json", "*/*/*/metrics.json"):
+        for metrics in sorted(root.glob(pattern)):
+            parts = metrics.relative_to(root).parts
+            if not any(part.startswith(".") for part in parts) and "variants" not in parts[:-2]:
+                found.append(metrics.parent)
     return found
+
+
+#: How deep below the runs folder pages are looked for (``<root>/<study>/<sub>/page.html``).
+PAGE_DEPTH = 3
+#: ``<meta name="generator" content="smallcap-rotation KIND">``: what every page template writes.
+GENERATOR = re.compile(r'<meta name="generator" content="smallcap-rotation ([^"]+)"')
+TITLE = re.compile(r"<title>([^<]*)</title>", re.IGNORECASE)
+
+
+def find_pages(root: Path) -> list[dict]:
+    """Every HTML page under ``root`` (up to :data:`PAGE_DEPTH` folders down, hidden ones and
+    tearsheets aside: runs are listed with theirs), newest first: ``kind`` (from the page's
+    generator tag, which every template of the tool writes, else its file name), ``title``,
+    ``link`` (relative to ``root``), ``runs`` (a comparison's rows) and ``updated``. Pages are
+    discovered, not listed by name, so a new study's page appears without changing this module."""
+    found = []
+    for depth in range(1, PAGE_DEPTH + 2):
+        for page in root.glob("/".join(["*"] * depth) + ".html"):
+            rel = page.relative_to(root)
+            if page.name in ("index.html", "tearsheet.html") or any(p.startswith(".") for p in rel.parts):
+                continue
+            with page.open(encoding="utf-8", errors="replace") as handle:
+                head = handle.read(8192)
+            kind, title = GENERATOR.search(head), TITLE.search(head)
+            found.append({
+                "kind": kind.group(1) if kind else page.stem, "title": html_lib.unescape(title.group(1)) if title else "",
+                "name": str(rel.parent) if str(rel.parent) != "." else page.name, "link": rel.as_posix(),
+                "runs": _rows(page) if page.name == "comparison.html" else "",
+                "mtime": page.stat().st_mtime,
+                "updated": dt.datetime.fromtimestamp(page.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M")})
+    return sorted(found, key=lambda p: p["mtime"], reverse=True)
+
+
+def _rows(page: Path) -> int:
+    return page.read_text(encoding="utf-8").count('<tr data-run="')
 
 
 def index_path(root: Path) -> Path:
@@ -77,12 +118,7 @@ def _write_index(root: Path, out: Path) -> Path:
             "trades": m.get("trades", ""), "tearsheet": base + str(tearsheet.relative_to(root)) if tearsheet.exists() else "",
         })
     rows.sort(key=lambda r: r["name"], reverse=True)
-    comparisons = []
-    for page in sorted(root.glob("**/comparison.html")):
-        comparisons.append({"name": str(page.parent.relative_to(root)) or ".", "link": base + str(page.relative_to(root)),
-                            "runs": page.read_text(encoding="utf-8").count('<tr data-run="'),
-                            "updated": dt.datetime.fromtimestamp(page.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M")})
     html = environment().get_template("index.html").render(
-        folder=str(root), runs=rows, comparisons=comparisons,
+        folder=str(root), runs=rows, pages=[{**p, "link": base + p["link"]} for p in find_pages(root)],
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
     return write_text_atomic(out, html, "the runs index")

@@ -73,6 +73,7 @@ def write_event_page(study: EventStudy, out: str | Path, notes: list[str] | None
     events = p.get("kind") == "events"
     html = environment().get_template("event_study.html").render(
         title=title, subtitle=subtitle, notes=notes or [], episodes=study.episodes, horizons=p["horizons"],
+        page_kind="events" if events else "streaks",
         target=p.get("target"), versus=p.get("versus"), summary=study.summary,
         sides=[("target", p.get("target")), ("versus", p.get("versus"))], extra_columns=columns, extra=extra,
         symbol=p.get("symbol") or p.get("target"), chart=chart, dist=dist, no_overlap=p.get("no_overlap"),

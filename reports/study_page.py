@@ -37,6 +37,7 @@ class StudyPage:
     findings: list[str] = field(default_factory=list)
     tables: list[StudyTable] = field(default_factory=list)
     charts: list[tuple[str, str]] = field(default_factory=list)  # (title, plotly HTML fragment)
+    kind: str = "study"  # what the runs index lists it as (walk-forward, timing, costs...)
 
 
 def write_study_page(page: StudyPage, path: str | Path, self_contained: bool = False) -> Path:
@@ -44,7 +45,7 @@ def write_study_page(page: StudyPage, path: str | Path, self_contained: bool = F
     path = Path(path)
     html = environment().get_template("study.html").render(
         title=page.title, subtitle=page.subtitle + f" · generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}",
-        findings=page.findings, tables=page.tables, charts=page.charts,
+        findings=page.findings, tables=page.tables, charts=page.charts, page_kind=page.kind,
         plotly_script=plotly_script(path, self_contained))
     return write_text_atomic(path, html, "the page")
 
@@ -82,7 +83,7 @@ def write_timing_page(summary: dict, variants_dir: Path, path: str | Path, strat
                                                  {"width": 3, "color": "black"})
     cagr = spread["cagr"]
     page = StudyPage(
-        title=f"Rebalance-timing luck: {strategy}",
+        kind="timing", title=f"Rebalance-timing luck: {strategy}",
         subtitle=f"{summary['schedule']} schedule, {len(offsets)} offsets, {summary['tranches']} tranches",
         findings=[f"Deciding on a different session of the {summary['schedule'][:-2]} moved CAGR between "
                   f"{cagr['min']:.2%} and {cagr['max']:.2%} (a {cagr['range']:.2%} spread, sd {cagr['std']:.2%}); "
@@ -145,7 +146,7 @@ def write_walkforward_page(doc: dict, oos: pd.Series, hindsight: pd.Series, benc
     sel = doc["select"]
     fmt = "num" if sel in ("sharpe", "sortino", "calmar") else "pct"
     page = StudyPage(
-        title=title, subtitle=f"select by {sel} · train {doc['train_sessions']} sessions · test {doc['test_sessions']} "
+        kind="walk-forward", title=title, subtitle=f"select by {sel} · train {doc['train_sessions']} sessions · test {doc['test_sessions']} "
                               f"sessions · {'anchored' if doc['anchored'] else 'rolling'}",
         findings=_findings(doc),
         tables=[StudyTable("Folds", ["fold", "train", "test", "chosen", f"in-sample {sel}", f"out-of-sample {sel}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from reports.compare import METRIC_COLUMNS, write_comparison
 from reports.index import write_index
 from reports.tearsheet import METRIC_ROWS, write_tearsheet
 
-SHOTS = Path(os.environ.get("SMALLCAP_SCREENSHOTS", Path(__file__).parent.parent / ".screenshots"))
+SHOTS = Path(os.environ.get("SMALLCAP_SCREENSHOTS", Path(tempfile.gettempdir()) / "smallcap-screenshots"))
 
 
 @pytest.fixture(scope="module")
@@ -351,7 +352,7 @@ def test_pages_render_when_the_template_cache_cannot_be_written(tmp_path, monkey
     monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "load_bytecode", refuse)
     _render.environment.cache_clear()
     try:
-        html = _render.environment().get_template("index.html").render(folder="runs-here", runs=[], comparisons=[],
+        html = _render.environment().get_template("index.html").render(folder="runs-here", runs=[], pages=[],
                                                                        generated="now")
         assert "runs-here" in html
     finally:
