@@ -140,7 +140,9 @@ def _run_noting(argv: list[str] | None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
-    command = typer.main.get_command(app_for(sys.argv[1:] if argv is None else argv))
+    from cli.help_text import keep_examples
+
+    command = keep_examples(typer.main.get_command(app_for(sys.argv[1:] if argv is None else argv)))
     try:
         code = command.main(args=argv, prog_name="smallcap", standalone_mode=False)
     except UserError as exc:

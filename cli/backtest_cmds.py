@@ -88,7 +88,7 @@ def backtest_cmd(
     """Run one backtest and save it as a run directory (returns, trades, orders, metrics,
     tearsheet).
 
-    Example: smallcap backtest relative_momentum -p lookback=63 --start 2010-01-01 --fill close
+    Example: smallcap backtest relative_momentum -p lookback=63 --fill close
     """
     from cli.glue import backtest_from_cli, run_document
     from cli.present import print_run

@@ -45,7 +45,7 @@ def streaks_cmd(
     horizons: _Horizons = HORIZONS,
     target: Annotated[str | None, Opt(
         help="whose forward returns to measure (default: the symbol)")] = None,
-    versus: Annotated[str, Opt(help="comparison series (default SPY)")] = "SPY",
+    versus: Annotated[str, Opt(help="comparison series")] = "SPY",
     relative: Annotated[bool, Opt(
         "--relative", help="count sessions where SYMBOL beat VERSUS by min-gain")] = False,
     start: _Start = None,
@@ -62,7 +62,7 @@ def streaks_cmd(
 
     Examples:
       smallcap streaks --symbol RUT --sessions 5 --min-gain 0.01 --target IWM
-      smallcap streaks --symbol IWM --versus SPY --relative --sessions 3 --min-gain 0.005
+      smallcap streaks --symbol IWM --relative --sessions 3 --min-gain 0.005
       smallcap streaks --target IWM --context RSP,SPY,QQQ,NVDA,MSFT
     """
     from cli.event_tables import print_event_study, streak_title

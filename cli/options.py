@@ -10,10 +10,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.fit import WordConsole
 from core import texts
 
 # emoji=False: a ":name:" in a strategy's reason or a path is text, not an emoji code
-out = Console(emoji=False)
+out = WordConsole(emoji=False)
 err = Console(stderr=True, soft_wrap=True, emoji=False)
 
 DataOpt = Annotated[str, typer.Option(

@@ -7,12 +7,15 @@ Functions here format and never compute: each takes results and returns a ``rich
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
+
+from cli.fit import FittedTable, wrapped
 
 #: Every terminal table fits 80 columns: light borders, one space of padding, text columns fold
 #: instead of being cut with an ellipsis, and dates never wrap (tests render each at 80 columns).
@@ -21,16 +24,7 @@ WIDTH = 80
 
 def new_table(title: str) -> Table:
     """A table in the house style (see :data:`WIDTH`)."""
-    return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), title_justify="left")
-
-
-def wrapped(text: str, width: int = WIDTH, indent: str = "  ") -> str:
-    """``text`` wrapped at spaces to ``width`` columns (following lines indented by ``indent``);
-    a word or path longer than a line stays whole."""
-    import textwrap
-
-    return textwrap.fill(text, width=width, subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False)
+    return FittedTable(title=title, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), title_justify="left")
 
 
 def print_note(console: Console, message: str, prefix: str = "note: ") -> None:
@@ -80,7 +74,8 @@ def series_table(symbol: str, frame, rows: int) -> Table:
     for c in frame.columns:
         t.add_column(c, justify="right")
     for day, r in shown.iterrows():
-        t.add_row(day.date().isoformat(), *(f"{v:,.4f}" for v in r.to_numpy()))
+        t.add_row(day.date().isoformat(), *(f"{v:,.0f}" if c == "volume" else f"{v:,.4f}"
+                                            for c, v in zip(frame.columns, r.to_numpy(), strict=True)))
     return t
 
 
@@ -120,9 +115,28 @@ def params_table(params: list[dict]) -> Table:
     t.add_column("type, unit, bounds", overflow="fold", max_width=18)
     t.add_column("meaning", overflow="fold", ratio=1)
     for p in params:
-        kind = ", ".join(x for x in (p["type"], p["unit"], p["bounds"]) if x)
+        kind = ", ".join(x for x in (re.sub(r"\s*\|\s*", " | ", p["type"]), p["unit"], p["bounds"]) if x)
         t.add_row(p["name"], str(p["default"]), kind, p["meaning"])
     return t
+
+
+#: metrics.json keys that are fractions (shown as percentages, as in the backtest table).
+PERCENT_METRICS = frozenset({"cagr", "volatility", "max_drawdown", "exposure", "total_return", "excess_cagr",
+                             "benchmark_cagr", "benchmark_max_drawdown", "risk_free_rate", "win_rate",
+                             "tracking_error", "twin_cagr", "excess_cagr_twin"})
+MONEY_METRICS = frozenset({"final_equity"})
+
+
+def metric_text(key: str, value: Any) -> str:
+    """A metrics.json value as the backtest table shows it: fractions as percentages, money with
+    two decimals and thousands separators, other numbers with two decimals, the rest as is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    if isinstance(value, int):
+        return f"{value:,d}" if key in MONEY_METRICS else str(value)
+    if key in PERCENT_METRICS or key.endswith(("_cagr", "_drawdown", "_return", "_rate")):
+        return pct(value)
+    return f"{value:,.2f}" if key in MONEY_METRICS else num(value)
 
 
 def run_table(result) -> Table:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cli.options import JsonOpt, RootOpt, out
-from cli.present import print_json
+from cli.present import metric_text, print_json
 from core.errors import UserError
 
 runs_app = typer.Typer(help="Saved runs, sweeps and pages: list, show, open, remove, clean up.", invoke_without_command=True)
@@ -54,7 +54,7 @@ def runs_show(run_id: Annotated[str, typer.Argument(help="folder name or a uniqu
     for key in ("strategy", "window", "created"):
         out.print(f"  {key}: {row[key]}", markup=False)
     for key, value in (doc.get("metrics") or {}).items():
-        out.print(f"  {key}: {value}", markup=False)
+        out.print(f"  {key}: {metric_text(key, value)}", markup=False)
     out.print(f"  files: {' '.join(doc['files'])}", markup=False)
 
 

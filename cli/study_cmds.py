@@ -81,7 +81,7 @@ def sweep_cmd(
 
     Examples:
       smallcap sweep examples/momentum_grid.toml --workers 2
-      smallcap sweep --strategy relative_momentum --grid lookback=63,126,252 --grid top_n=1,2
+      smallcap sweep --strategy relative_momentum --grid lookback=63,126,252
     """
     from cli.present import print_sweep
     from cli.study_glue import check_executor, finish_sweep, grid_keys, prepare_sweep, sweep_summary
@@ -144,7 +144,7 @@ def walkforward_cmd(
 
     Examples:
       smallcap walkforward examples/momentum_grid.toml --train 3y --test 1y
-      smallcap walkforward --strategy relative_momentum --grid lookback=63,126,252 --anchored
+      smallcap walkforward --strategy relative_momentum --grid lookback=63,126
     """
     from cli.present import print_walkforward
     from cli.study_glue import run_overrides, walkforward_from_cli

@@ -24,7 +24,8 @@ COMMANDS = [
 
 def _check(stdout: str) -> None:
     lines = stdout.splitlines()
-    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    long = [line for line in lines if len(line) > 80 and " " in line.strip()]  # a path alone may be longer
+    assert not long, long[:3]
     assert "…" not in stdout, [ln for ln in lines if "…" in ln][:3]
 
 
