@@ -121,3 +121,12 @@ def test_long_warnings_are_wrapped(cli, tmp_path):
     assert r.code == 0, r.stderr
     assert "warning: " in r.stderr
     assert all(len(line) <= 80 for line in r.stderr.splitlines()), r.stderr
+
+
+def test_the_streaks_summaries_have_one_line_per_horizon(cli):
+    r = cli("streaks", "--symbol", "RUT", "--target", "IWM")
+    assert r.code == 0, r.stderr
+    for title in ("IWM after the events vs any session", "SPY after the events vs any session"):
+        block = r.stdout.split(title)[1].split("─")[-1].splitlines()[1:]
+        lines = block[:[line.strip() for line in block].index("")]
+        assert len(lines) >= 4 and all(line.split()[0].startswith("+") for line in lines), block  # none wrapped
