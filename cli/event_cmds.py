@@ -100,7 +100,7 @@ def events_cmd(
 
     Examples:
       smallcap events fomc-first-cuts --target RUT --versus GSPC
-      smallcap events fomc-cuts --target IWM --versus SPY --horizons 21,63 --no-overlap
+      smallcap events fomc-cuts --target IWM --horizons 21,63 --no-overlap
       smallcap events my_dates.csv --target IWM --html events.html
     """
     from cli.event_tables import events_title, print_event_study
