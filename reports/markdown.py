@@ -31,5 +31,15 @@ def demo_table() -> str:
     return f"Bundled data, {period}, $100,000, whole shares, next-open fills, no costs:\n\n" + strategy_table(rows)
 
 
+def strategy_list() -> str:
+    """The README's list of strategies: every listed strategy in the registry with its summary."""
+    from strategies import all_strategies
+
+    rows = [f"| `{s.name}` | {s.summary.replace('|', '/')} |" for s in all_strategies()]
+    return "\n".join(["| name | what it holds |", "|---|---|", *rows])
+
+
 if __name__ == "__main__":
-    print(demo_table())
+    import sys
+
+    print(strategy_list() if "--strategies" in sys.argv else demo_table())

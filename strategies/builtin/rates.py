@@ -36,7 +36,8 @@ class RateRegime(RotationStrategy):
     most (July 2024). If DGS2 fell by at least ``threshold_bp`` over ``lookback`` sessions, hold
     ``small_cap``; if it rose that much, hold ``rising_asset``; in between keep the position.
     With ``confirm`` the small-cap move also needs the IWM/SPY ratio above its moving average.
-    Data: DGS2 (as-of: a yield dated D is used from the close of D) and the assets' prices.
+    Data: DGS2 (as-of: a yield dated D is used from the close of the next session, the default
+    macro lag of 1; with --macro-lag 0 from the close of D) and the assets' prices.
     """
 
     name = "rate_regime"
