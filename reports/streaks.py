@@ -82,7 +82,7 @@ def write_event_page(study: EventStudy, out: str | Path, notes: list[str] | None
         context_cell=lambda c: number(c["signal_day"], "pct") if events
         else f"{number(c['run'], 'pct')} / {number(c['signal_day'], 'pct')}",
         plotly_script=plotly_script(out, True))
-    return write_text_atomic(out, html, "the event-study page")
+    return write_text_atomic(out, html, "the events page" if events else "the streaks page")
 
 
 write_streaks_html = write_event_page
