@@ -36,7 +36,7 @@ from cli.options import (
     err,
     out,
 )
-from cli.parse import parse_assignments, parse_date
+from cli.parse import parse_assignments, parse_date, parse_weights
 from cli.present import print_json
 from cli.progress import busy
 
@@ -51,6 +51,8 @@ _Start = Annotated[str | None, Opt(
     help="first measured session, YYYY-MM-DD (default: first after warm-up)")]
 _End = Annotated[str | None, Opt(
     help="last measured session, YYYY-MM-DD (default: last in the data)")]
+_Twin = Annotated[str | None, Opt(
+    help="the no-rotation twin's weights, e.g. IWM=0.5,SPY=0.5 (default: the strategy's own)")]
 _RunsOut = Annotated[str, Opt("--out", help="parent folder of the run directory")]
 _Timeout = Annotated[float | None, Opt(
     "--timeout", help="seconds the backtest may take, then it stops in one line (default: no limit)")]
@@ -79,7 +81,8 @@ def backtest_cmd(
     commission_bps: CommissionBpsOpt = None, commission_per_share: CommissionPerShareOpt = None,
     commission_min: CommissionMinOpt = None, slippage_bps: SlippageBpsOpt = None,
     fill: FillOpt = None, fractional: FractionalOpt = None, cash_buffer: CashBufferOpt = None,
-    benchmark: BenchmarkOpt = None, risk_free: RiskFreeOpt = None, data: RunDataOpt = None,
+    benchmark: BenchmarkOpt = None, risk_free: RiskFreeOpt = None, twin: _Twin = None,
+    data: RunDataOpt = None,
     macro_lag: MacroLagOpt = None, config: ConfigOpt = None,
     strategy_file: StrategyFileOpt = None, out_dir: _RunsOut = "runs", as_json: JsonOpt = False,
     no_report: Annotated[bool, Opt("--no-report", help="skip the HTML tearsheet")] = False,
@@ -102,7 +105,7 @@ def backtest_cmd(
             start=parse_date(start, "--start"), end=parse_date(end, "--end"), cash=cash,
             broker=broker, benchmark=benchmark, risk_free=risk_free, data=data,
             macro_lag=macro_lag, config_file=config, strategy_file=strategy_file, out=out_dir,
-            report=not no_report, timeout=timeout)
+            report=not no_report, timeout=timeout, twin=parse_weights(twin))
     if as_json:
         print_json(run_document(result))
     else:

@@ -31,7 +31,8 @@ from strategies import get_strategy, load_strategy_file
 def build_config(strategy: str | None, params: dict[str, str], symbols: str | None, start: str | None,
                  end: str | None, cash: float | None, broker: dict[str, Any], benchmark: str | None,
                  risk_free: float | None, data: str | None, config_file: str | None,
-                 strategy_file: str | None = None, macro_lag: int | None = None) -> RunConfig:
+                 strategy_file: str | None = None, macro_lag: int | None = None,
+                 twin: dict[str, float] | None = None) -> RunConfig:
     """A validated RunConfig: the file's values, overridden by every option given.
 
     ``params`` are raw ``key=value`` strings; they are validated once, with the file's, by the
@@ -57,7 +58,7 @@ def build_config(strategy: str | None, params: dict[str, str], symbols: str | No
                             "set its symbol parameters with --param (see `smallcap strategies NAME`)")
         doc["params"]["assets"] = symbols
     for key, value in (("start", start), ("end", end), ("cash", cash), ("benchmark", benchmark),
-                       ("risk_free", risk_free)):
+                       ("risk_free", risk_free), ("twin", twin)):
         if value is not None:
             doc[key] = value
     doc["broker"] = {**doc.get("broker", {}), **{k: v for k, v in broker.items() if v is not None}}

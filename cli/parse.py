@@ -45,6 +45,25 @@ def _top_level_split(text: str) -> list[str]:
     return [*parts, current]
 
 
+def parse_weights(text: str | None, option: str = "--twin") -> dict[str, float] | None:
+    """``"IWM=0.5,SPY=0.5"`` (or ``IWM:0.5``) -> ``{"IWM": 0.5, "SPY": 0.5}``; None passes
+    through; a malformed pair is a one-line UserError (bounds are checked by the config)."""
+    if text is None:
+        return None
+    out: dict[str, float] = {}
+    for pair in (p for p in text.split(",") if p.strip()):
+        symbol, sep, weight = pair.replace(":", "=").partition("=")
+        try:
+            out[symbol.strip().upper()] = float(weight)
+        except ValueError:
+            raise UserError(f"{option} '{pair}' is not SYMBOL=WEIGHT", f"e.g. {option} IWM=0.5,SPY=0.5") from None
+        if not sep or not symbol.strip():
+            raise UserError(f"{option} '{pair}' is not SYMBOL=WEIGHT", f"e.g. {option} IWM=0.5,SPY=0.5")
+    if not out:
+        raise UserError(f"{option} is empty", f"e.g. {option} IWM=0.5,SPY=0.5")
+    return out
+
+
 def parse_date(text: str | None, option: str = "date") -> str | None:
     """A ``YYYY-MM-DD`` option as an ISO string (None passes through); else a UserError."""
     if text is None:

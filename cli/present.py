@@ -146,16 +146,20 @@ def run_table(result) -> Table:
     t.add_column("metric")
     t.add_column("strategy", justify="right")
     t.add_column("benchmark", justify="right")
-    t.add_row("CAGR", pct(m["cagr"]), pct(m["benchmark_cagr"]))
-    t.add_row("volatility", pct(m["volatility"]), "")
-    t.add_row("Sharpe", num(m["sharpe"]), num(m["benchmark_sharpe"]))
-    t.add_row("Sortino", num(m["sortino"]), "")
-    t.add_row("max drawdown", pct(m["max_drawdown"]), pct(m["benchmark_max_drawdown"]))
-    t.add_row("Calmar", num(m["calmar"]), "")
-    t.add_row("exposure", pct(m["exposure"]), "")
-    t.add_row("turnover / yr", num(m["turnover"]), "")
-    t.add_row("trades (fills)", str(m["trades"]), "")
-    t.add_row("final equity", f"{m['final_equity']:,.2f}", "")
+    twin = "twin_cagr" in m
+    if twin:
+        t.add_column("twin", justify="right")
+    rows = [("CAGR", pct(m["cagr"]), pct(m["benchmark_cagr"]), pct(m.get("twin_cagr"))),
+            ("volatility", pct(m["volatility"]), "", ""),
+            ("Sharpe", num(m["sharpe"]), num(m["benchmark_sharpe"]), num(m.get("twin_sharpe"))),
+            ("Sortino", num(m["sortino"]), "", ""),
+            ("max drawdown", pct(m["max_drawdown"]), pct(m["benchmark_max_drawdown"]),
+             pct(m.get("twin_max_drawdown"))),
+            ("Calmar", num(m["calmar"]), "", ""), ("exposure", pct(m["exposure"]), "", ""),
+            ("turnover / yr", num(m["turnover"]), "", ""), ("trades (fills)", str(m["trades"]), "", ""),
+            ("final equity", f"{m['final_equity']:,.2f}", "", "")]
+    for row in rows:
+        t.add_row(*(row if twin else row[:3]))
     return t
 
 
@@ -164,6 +168,12 @@ def print_run(out: Console, err: Console, result) -> None:
     m = result.metrics
     out.print(run_table(result))
     out.print(f"risk-free: {m['risk_free_source']}, mean {m['risk_free_rate']:.2%} a year", markup=False)
+    if "twin_weights" in m:
+        from engine.twin import describe_twin
+
+        out.print(f"twin: not rotating, holding {describe_twin(m['twin_weights'])} with the same schedule, "
+                  f"fills and costs; CAGR over the twin {pct(m.get('excess_cagr_twin'))} a year, over "
+                  f"{m['benchmark']} {pct(m.get('excess_cagr'))}", markup=False)
     for w in result.warnings:
         print_note(err, w, "warning: ")
     if result.tearsheet_error:

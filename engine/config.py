@@ -93,6 +93,17 @@ class RunConfig(_Model):
     risk_free: float | None = Field(None, ge=-0.05, le=0.25, description="constant annual risk-free rate as a decimal; default: the 3-month T-bill (bundled DTB3) known at each session, lagged by data.macro_lag")
     broker: BrokerConfig = Field(default_factory=BrokerConfig)
     data: DataConfig = Field(default_factory=DataConfig)
+    twin: dict[str, float] | None = Field(None, description="the no-rotation twin's weights, symbol -> fraction of equity (default: the strategy's static portfolio, see engine.twin)")
+
+    @field_validator("twin")
+    @classmethod
+    def _twin(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is None:
+            return None
+        v = {k.strip().upper(): float(w) for k, w in v.items()}
+        if not v or any(w < 0 for w in v.values()) or sum(v.values()) > 1 + 1e-9:
+            raise ValueError("twin weights must be >= 0 and sum to at most 1, e.g. IWM=0.5,SPY=0.5")
+        return v
 
     @model_validator(mode="before")
     @classmethod

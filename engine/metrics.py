@@ -27,10 +27,11 @@ PERIODS_PER_YEAR = 252
 #: annualisation (a 3-session run showed Sharpe 15): they are null, and the run warns.
 MIN_SESSIONS_ANNUALISED = 63
 ANNUALISED = ("cagr", "volatility", "sharpe", "sortino", "calmar", "turnover", "benchmark_cagr",
-              "benchmark_sharpe", "excess_cagr")
+              "benchmark_sharpe", "excess_cagr", "twin_cagr", "twin_sharpe", "excess_cagr_twin")
 
 #: Metrics a sweep or comparison can be ranked by (keys of metrics.json).
-RANKABLE = ("sharpe", "sortino", "cagr", "calmar", "total_return", "excess_cagr", "max_drawdown",
+RANKABLE = ("sharpe", "sortino", "cagr", "calmar", "total_return", "excess_cagr", "excess_cagr_twin",
+            "max_drawdown",
             "volatility", "exposure", "turnover", "trades", "switches", "final_equity",
             "information_ratio", "tracking_error", "up_capture", "down_capture", "win_rate",
             "profit_factor")
@@ -119,6 +120,21 @@ def trade_and_relative_metrics(returns: pd.DataFrame, trades: pd.DataFrame) -> d
     ``returns`` relative to its benchmark and twin (``engine.relative_risk``): the keys issue 28
     added to metrics.json. ``returns``: ``returns.csv`` as a frame; ``trades``: ``trades.csv``."""
     return {**trade_statistics(trades), **relative_risk(returns)}
+
+
+def twin_metrics(metrics: dict, twin: pd.Series, risk_free: RiskFree, weights: dict[str, float]) -> dict:
+    """The no-rotation twin's figures for metrics.json: its weights, CAGR, Sharpe (over the same
+    per-session cash rate) and max drawdown, and the strategy's CAGR minus the twin's
+    (``excess_cagr_twin``: what the rotation added a year, net of the same costs). ``metrics``:
+    the strategy's metrics (for its CAGR and the window length)."""
+    own = returns_metrics(twin.to_numpy(), daily_risk_free(risk_free, len(twin)))
+    out: dict = {"twin_weights": dict(weights), "twin_cagr": _opt(own["cagr"]), "twin_sharpe": _opt(own["sharpe"]),
+                 "twin_max_drawdown": _opt(own["max_drawdown"]), "twin_total_return": _opt(own["total_return"])}
+    if metrics.get("cagr") is not None and out["twin_cagr"] is not None:
+        out["excess_cagr_twin"] = metrics["cagr"] - out["twin_cagr"]
+    if len(twin) < MIN_SESSIONS_ANNUALISED:
+        out.update({k: None for k in ("twin_cagr", "twin_sharpe", "excess_cagr_twin")})
+    return out
 
 
 def short_window_warning(sessions: int) -> str | None:

@@ -6,7 +6,9 @@ A run directory (``runs/<UTC timestamp>-<strategy>-<config hash>/``) holds:
 ``config.toml``     the fully resolved RunConfig (re-runnable with ``--config``)
 ``manifest.json``   tool and library versions, data source, sha256 per symbol, period, costs,
                     fill model, wall time, warnings
-``returns.csv``     ``date,strategy,benchmark``: daily simple returns
+``returns.csv``     ``date,strategy,benchmark,twin``: daily simple returns (``twin``: the
+                    no-rotation twin, ``engine.twin``; absent in runs saved before it and in
+                    the twins' own runs)
 ``equity.csv``      ``date,equity,cash``
 ``trades.csv``      closed round trips: symbol, opened, closed, sessions, pnl, pnl_net
 ``orders.csv``      every order: created, date, symbol, side, status, size, price, value, commission
@@ -43,6 +45,8 @@ from engine.csv_writer import write_csv
 
 #: The tables of a run besides its returns (see ``BacktestResult.load``).
 TABLES = ("equity", "trades", "orders", "positions", "decisions")
+#: The columns of returns.csv, in order (``twin`` may be absent: older runs, twins themselves).
+RETURN_COLUMNS = ("strategy", "benchmark", "twin")
 FILES = ("config.toml", "manifest.json", "returns.csv", "equity.csv", "trades.csv", "orders.csv",
          "positions.csv", "decisions.csv", "metrics.json")
 
@@ -52,7 +56,7 @@ class BacktestResult:
     """One finished backtest. Frames are indexed by plain session dates where they have one."""
 
     config: RunConfig
-    returns: pd.DataFrame  # columns strategy, benchmark
+    returns: pd.DataFrame  # columns strategy, benchmark[, twin]
     equity: pd.DataFrame  # columns equity, cash
     trades: pd.DataFrame
     orders: pd.DataFrame
@@ -100,7 +104,7 @@ class BacktestResult:
         """Write every file of the run into ``folder`` (no atomicity; ``save`` provides it)."""
         (folder / "config.toml").write_text(_cash_comment(self.metrics) + self.config.to_toml())
         (folder / "manifest.json").write_text(json.dumps(self.manifest, indent=2, sort_keys=True) + "\n")
-        _csv(self.returns[["strategy", "benchmark"]], folder / "returns.csv", index=True)
+        _csv(self.returns[[c for c in RETURN_COLUMNS if c in self.returns]], folder / "returns.csv", index=True)
         _csv(self.equity, folder / "equity.csv", index=True)
         for name in ("trades", "orders", "positions", "decisions"):
             _csv(getattr(self, name), folder / f"{name}.csv", index=False)
@@ -150,8 +154,8 @@ class BacktestResult:
         if missing_keys:
             raise ValueError(f"metrics.json lacks {', '.join(missing_keys)}")
         returns = frame("returns", True)
-        if list(returns.columns) != ["strategy", "benchmark"] or returns.isna().any().any():
-            raise ValueError("returns.csv is not date,strategy,benchmark with a number in every row")
+        if list(returns.columns) not in (list(RETURN_COLUMNS[:2]), list(RETURN_COLUMNS)) or returns.isna().any().any():
+            raise ValueError("returns.csv is not date,strategy,benchmark[,twin] with a number in every row")
         return cls(config=load_run_config(run_dir / "config.toml"), returns=returns,
                    equity=frame("equity", True), trades=frame("trades", False), orders=frame("orders", False),
                    positions=frame("positions", False), decisions=frame("decisions", False),

@@ -13,6 +13,7 @@ import platform
 import time
 from collections.abc import Collection
 from importlib.metadata import version
+from pathlib import Path
 from typing import Literal
 
 import backtrader as bt
@@ -30,19 +31,26 @@ from engine.data.market import MarketData, load_market_data
 from engine.data.sources import open_source
 from engine.feeds import ArrayFeed, date_numbers, dates_from_numbers, series_frame
 from engine.lean_cerebro import LeanCerebro
-from engine.metrics import compute_metrics, short_window_warning, trade_and_relative_metrics
+from engine.metrics import (
+    compute_metrics,
+    short_window_warning,
+    trade_and_relative_metrics,
+    twin_metrics,
+)
+from engine.relative_risk import relative_risk
 from engine.results import BacktestResult
+from engine.twin import twin_config, twin_returns, twin_weights
 from strategies import RunContext, get_strategy, sleeve_decisions
 
 
 def data_needs(config: RunConfig, available: Collection[str] | None = None) -> tuple[list[str], list[str]]:
     """(price symbols, as-of series) a ``config`` reads: the strategy's tradables and the
-    benchmark; the strategy's signal series. The cash rate (DTB3) always comes from the bundled
+    benchmark and the no-rotation twin's symbols; the strategy's signal series. The cash rate (DTB3) always comes from the bundled
     data (``engine.cash_rate``). ``available`` (the source's symbols) is accepted for callers
     that pass it."""
     spec = get_strategy(config.strategy)
     symbols, series = spec.cls.all_symbols(config.params)
-    return [*symbols, config.benchmark], list(series)
+    return list(dict.fromkeys([*symbols, config.benchmark, *twin_weights(config)])), list(series)
 
 
 def earliest_start(config: RunConfig, data: MarketData | None = None) -> dt.date:
@@ -104,7 +112,8 @@ def _feed(frame: pd.DataFrame, name: str, machinery: Machinery) -> bt.feed.DataB
 
 
 def run_backtest(config: RunConfig, data: MarketData | None = None, *,
-                 machinery: Machinery = "lean", timeout: float | None = None) -> BacktestResult:
+                 machinery: Machinery = "lean", timeout: float | None = None, twin: bool = True,
+                 twin_folder: Path | None = None) -> BacktestResult:
     """Run one backtest and return its result (not yet saved; see ``BacktestResult.save``).
 
     ``config``: what to run (strategy, params, period, cash, broker, data source). ``data``:
@@ -112,7 +121,9 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *,
     load from ``config.data``). ``machinery``: ``lean`` (default: ``LeanCerebro``, ``ArrayFeed``,
     the ``CashStockBroker``, daily returns from the strategy's ledger) or ``stock`` (backtrader's
     own ``Cerebro``, ``PandasData``, ``BackBroker`` and ``TimeReturn`` analyzer: the reference the lean one is
-    tested to equal exactly, and timed against in ``bench/``). ``timeout``: seconds the replay
+    tested to equal exactly, and timed against in ``bench/``). ``twin``: also run the no-rotation
+    twin (``engine.twin``) on the same sessions: ``returns["twin"]`` and the ``twin_*`` metrics;
+    ``twin_folder``: save each distinct twin there once and reuse it (sweeps). ``timeout``: seconds the replay
     may take (default: no limit), else a :class:`UserError`. Raises :class:`UserError` for user
     mistakes, and for a user's strategy code that fails (its own line named, see
     ``core.user_code``).
@@ -165,6 +176,8 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *,
         result.warnings.append(f"the run ends on {end.date()}, where {data.ended_by}'s data ends "
                                f"(the other symbols go on to {data.latest_end.date()})")
     result.manifest["warnings"] = result.warnings
+    if twin:
+        _add_twin(result, data, machinery, twin_folder)
     return result
 
 
@@ -180,6 +193,31 @@ def _replay(cerebro: bt.Cerebro, strategy: str) -> bt.Strategy:
         if failure is None:
             raise
         raise failure from None
+
+
+def _add_twin(result: BacktestResult, data: MarketData, machinery: Machinery, folder: Path | None) -> None:
+    """Run (or reuse) the twin of ``result``'s resolved config; add its returns and metrics."""
+    config = result.config
+    tc = twin_config(config)
+    if tc.short_hash() == config.short_hash():  # a fixed mix is its own twin
+        returns = result.returns["strategy"]
+    else:
+        def run(twin: RunConfig, md: MarketData, save_to: Path | None) -> pd.Series:
+            res = run_backtest(twin, md, machinery=machinery, twin=False)
+            if save_to is not None:
+                res.save(save_to.parent, name=save_to.name)
+            return res.returns["strategy"]
+
+        returns = twin_returns(config, data, run, folder)
+    aligned = returns.reindex(result.returns.index).fillna(0.0)
+    aligned.iloc[0] = 0.0
+    result.returns["twin"] = aligned.to_numpy()
+    weights = dict(tc.params.weights)
+    cash = cash_returns_for(result.metrics["risk_free"], result.returns.index)
+    result.metrics.update(twin_metrics(result.metrics, result.returns["twin"], cash, weights))
+    result.metrics.update(relative_risk(result.returns))  # now with the twin's tracking error and IR
+    result.manifest["twin"] = {"weights": weights, "id": tc.short_hash(), "strategy": tc.strategy,
+                               "params": tc.param_values()}
 
 
 def _collect(config, strat, window: MarketData, symbols, start, end, params) -> BacktestResult:

@@ -22,7 +22,7 @@ from strategies.schedule import period_end_mask
 def current_signal(config: RunConfig, today: dt.date | None = None) -> dict:
     """The latest target of ``config``'s strategy, with its reason and dates. ``today``: the date
     staleness is measured to (default: today, UTC)."""
-    result = run_backtest(config.model_copy(update={"end": None}))
+    result = run_backtest(config.model_copy(update={"end": None}), twin=False)
     last_data = pd.Timestamp(result.metrics["end"])
     decision = result.decisions.iloc[-1]
     today = today or dt.datetime.now(dt.UTC).date()

@@ -17,6 +17,9 @@
   (written to a hidden temp folder and renamed) and only its metrics travel back, so memory stays
   flat. ``resume=True`` skips variants whose folder is complete; stale temp folders of a killed
   sweep are removed. A failing variant is recorded with its error; the others go on.
+* **Twins**: each variant's no-rotation twin (``engine.twin``) is saved once per distinct twin
+  as ``<out>/twins/<id>/``, a reference row beside the variants; its returns are each variant's
+  ``twin`` column.
 * **Output**: ``<out>/sweep.csv`` (id, status, strategy, ``param.*``, metrics, error, run_dir),
   streamed a line per finished variant while the sweep runs, rewritten in variant order at the end.
 """
@@ -57,6 +60,8 @@ from strategies import get_strategy
 #: A hook run in the worker on each saved variant folder (e.g. a tearsheet writer); must pickle.
 AfterSave = Callable[[Path], Any]
 
+#: The sub-folder of a sweep holding its no-rotation twins (reference rows, one per distinct twin).
+TWINS = "twins"
 SWEEP_COLUMNS = ["cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar", "exposure", "turnover",
                  "trades", "switches", "rejected_orders", "final_equity"]
 
@@ -194,11 +199,12 @@ def _source(spec: str, cache_dir: str | None, offline: bool):
 
 
 def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = None,
-                timeout: float | None = None) -> dict:
+                timeout: float | None = None, twin_folder: str | None = None) -> dict:
     """Run one variant in whatever process this is; save it to ``run_dir``; return a small row.
 
     ``after_save``: called with the saved folder (e.g. to write a tearsheet). ``timeout``:
-    seconds the backtest may take (None: no limit). Never raises for a failing backtest (user
+    seconds the backtest may take (None: no limit); ``twin_folder``: where the sweep's no-rotation
+    twins are saved, each distinct one run once (``engine.twin``). Never raises for a failing backtest (user
     code's ``sys.exit()`` and ``KeyboardInterrupt`` included, and a backtest over its time):
     the row has ``status='failed'`` and the one-line error. A real Ctrl-C still stops the sweep.
     """
@@ -211,7 +217,8 @@ def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = N
         config = RunConfig(**config_doc)
         src = _source(config.data.source, config.data.cache_dir, config.data.offline)
         data = load_market_data(*data_needs(config, src.available()), src, macro_lag=config.data.macro_lag)
-        result = run_backtest(config, data, timeout=timeout)
+        result = run_backtest(config, data, timeout=timeout,
+                              twin_folder=Path(twin_folder) if twin_folder else None)
         result.save(target.parent, name=target.name)
         if after_save is not None:
             after_save(target)
@@ -288,7 +295,8 @@ def finished_ok(run_dir: Path) -> bool:
         head = (run_dir / "returns.csv").read_text().splitlines()
     except (OSError, ValueError):
         return False
-    return isinstance(metrics, dict) and "cagr" in metrics and len(head) > 1 and head[0] == "date,strategy,benchmark"
+    return (isinstance(metrics, dict) and "cagr" in metrics and len(head) > 1
+            and head[0] in ("date,strategy,benchmark", "date,strategy,benchmark,twin"))
 
 
 def locked(out: Path):
@@ -377,7 +385,9 @@ def _run_locked(variants: list[Variant], out: Path, o: SweepOptions) -> SweepRes
         if on_result:
             on_result(row)
     # absolute folders: a worker of a remote cluster may run in another working directory
-    jobs = [(v.config.to_dict(), str((folder / v.id).resolve()), after_save, o.timeout or None) for v in todo]
+    twins = str((out / TWINS).resolve())
+    jobs = [(v.config.to_dict(), str((folder / v.id).resolve()), after_save, o.timeout or None, twins)
+            for v in todo]
     order = {v.id: i for i, v in enumerate(variants)}
     try:
         for row in executor_map(executor, run_variant, jobs, workers, scheduler):

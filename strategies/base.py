@@ -6,6 +6,8 @@ What a subclass writes:
   bounded parameters;
 * ``needs(params)`` -> (tradable symbols, signal series) it reads;
 * ``warmup(params)`` -> sessions of history its signals need before the first decision;
+* optionally ``holdings(params)`` (what it may hold) or ``static_portfolio(params)`` (the
+  no-rotation twin it is measured against; default equal weights of its holdings);
 * ``setup()`` to build indicators, optionally ``observe()`` to update state on every bar;
 * ``targets()`` -> ``(weights, reason)``: symbol -> fraction of equity (sum <= 1) and why.
 
@@ -113,6 +115,21 @@ class RotationStrategy(bt.Strategy):
     def warmup(cls, params: RotationParams) -> int:
         """Sessions of history needed before the first decision."""
         return 0
+
+    @classmethod
+    def holdings(cls, params: RotationParams) -> list[str]:
+        """The symbols this configuration may hold (default: the tradables of ``needs``; a
+        strategy that trades on a price it never holds, e.g. RSP/SPY breadth, overrides it).
+        The cash asset is where unallocated weight waits, not a holding of the rotation."""
+        return list(dict.fromkeys(s.upper() for s in cls.needs(params)[0]))
+
+    @classmethod
+    def static_portfolio(cls, params: RotationParams) -> dict[str, float]:
+        """The no-rotation twin: the fixed weights this rotation moves around (symbol -> fraction
+        of equity). Default: equal weights of :meth:`holdings`. Its run (``engine.twin``) has the
+        same schedule, fills and costs, so the strategy's excess over it is what rotating adds."""
+        held = cls.holdings(params)
+        return {s: 1.0 / len(held) for s in held}
 
     def setup(self) -> None:
         """Build indicators (called once, from ``__init__``)."""

@@ -34,7 +34,7 @@ def test_a_real_runs_tables_are_written_as_pandas_writes_them(run, name):
 
 def test_the_saved_files_are_pandas_bytes(run, tmp_path):
     folder = run.save(tmp_path)
-    returns = run.returns[["strategy", "benchmark"]]
+    returns = run.returns[["strategy", "benchmark", "twin"]]
     returns = returns.set_axis(pd.Index(returns.index.strftime("%Y-%m-%d"), name="date"))
     assert (folder / "returns.csv").read_text() == _pandas(returns, True)
     assert (folder / "positions.csv").read_text() == _pandas(run.positions, False)

@@ -112,7 +112,7 @@ def test_same_config_twice_gives_byte_identical_files(tmp_path):
     dirs = [run_backtest(cfg).save(tmp_path, name=f"run{i}") for i in range(2)]
     for name in ("returns.csv", "metrics.json", "orders.csv", "positions.csv", "config.toml"):
         assert (dirs[0] / name).read_bytes() == (dirs[1] / name).read_bytes(), name
-    assert (dirs[0] / "returns.csv").read_text().splitlines()[0] == "date,strategy,benchmark"
+    assert (dirs[0] / "returns.csv").read_text().splitlines()[0] == "date,strategy,benchmark,twin"
 
 
 def test_run_directory_round_trip_and_never_overwritten(tmp_path):

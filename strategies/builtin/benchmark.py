@@ -32,6 +32,11 @@ class BuyAndHold(RotationStrategy):
     def needs(cls, params):
         return [params.symbol], []
 
+    @classmethod
+    def static_portfolio(cls, params):
+        """Itself: holding one symbol is the static portfolio."""
+        return {params.symbol.upper(): 1.0}
+
     def targets(self):
         return {self.cfg.symbol: 1.0}, f"hold {self.cfg.symbol}"
 
@@ -65,6 +70,11 @@ class FixedMix(RotationStrategy):
     @classmethod
     def needs(cls, params):
         return list(params.weights), []
+
+    @classmethod
+    def static_portfolio(cls, params):
+        """Itself: its fixed weights."""
+        return dict(params.weights)
 
     def targets(self):
         return dict(self.cfg.weights), "rebalance to fixed weights"

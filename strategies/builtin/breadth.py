@@ -47,6 +47,11 @@ class BreadthRotation(RotationStrategy):
     def warmup(cls, params):
         return params.trend
 
+    @classmethod
+    def holdings(cls, params):
+        """The two assets it switches between (RSP and SPY are only read for the signal)."""
+        return list(dict.fromkeys([params.broad_asset.upper(), params.narrow_asset.upper()]))
+
     def setup(self):
         p = self.cfg
         self._ratio = self.feed(p.equal_weight).close / self.feed(p.cap_weight).close

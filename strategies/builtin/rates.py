@@ -50,6 +50,11 @@ class RateRegime(RotationStrategy):
         return symbols, [params.rate_series]
 
     @classmethod
+    def holdings(cls, params):
+        """Small caps or the rising-rate asset (the large-cap confirmation is only read)."""
+        return list(dict.fromkeys([params.small_cap.upper(), params.rising_asset.upper()]))
+
+    @classmethod
     def warmup(cls, params):
         return max(params.lookback, params.confirm_window if params.confirm else 0)
 

@@ -52,6 +52,11 @@ class BreadthStreak(RotationStrategy):
         return [params.small_cap, params.default_asset], series
 
     @classmethod
+    def static_portfolio(cls, params):
+        """Its default holding: without a streak it owns ``default_asset`` all the time."""
+        return {params.default_asset.upper(): 1.0}
+
+    @classmethod
     def warmup(cls, params):
         return params.sessions + 1
 
