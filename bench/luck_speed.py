@@ -4,7 +4,9 @@
    PSR/DSR, 1,000 bootstrap draws for the intervals, SPA and MCS with 500 draws each), on a
    returns matrix built from the bundled data: each variant is IWM, SPY or QQQ's real daily
    total return, mixed with a variant-specific share of the others (so the variants are
-   correlated like a real grid). Goal: under 10 s on 2 cores.
+   correlated like a real grid), each with its no-rotation twin (IWM/SPY/QQQ equally): the
+   candidates, effective trials, DSRs and paired tests against the benchmark and the twins, the
+   SPA against both and the intervals over the twins included. Goal: under 10 s on 2 cores.
 2. A 16-variant sweep (process pool, 2 workers) timed without and with the statistics, side by
    side in one run. Goal: the statistics add at most 20%.
 
@@ -26,15 +28,19 @@ from research.bootstrap import block_length, bootstrap_intervals
 from research.luck import LuckSettings, luck_from_runs, luck_statistics
 from research.pbo import probability_of_backtest_overfitting
 from research.superiority import model_confidence_set, spa_pvalue
+from research.verdict import NullSettings, reference_nulls
 
 
-def real_returns_matrix(variants: int = 100, sessions: int = 6000) -> tuple[pd.DataFrame, pd.Series]:
+def real_returns_matrix(variants: int = 100, sessions: int = 6000) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """(variants' returns, SPY's, each variant's twin's: IWM/SPY/QQQ equally)."""
     md = load_market_data(["IWM", "SPY", "QQQ"])
     r = md.closes().pct_change().dropna().iloc[-sessions:]
     rng = np.random.default_rng(0)
     weights = rng.dirichlet([0.5, 0.5, 0.5], size=variants)  # each variant a different real mix
-    frame = pd.DataFrame(r.to_numpy() @ weights.T, index=r.index, columns=[f"v{i:03d}" for i in range(variants)])
-    return frame, r["SPY"]
+    ids = [f"v{i:03d}" for i in range(variants)]
+    frame = pd.DataFrame(r.to_numpy() @ weights.T, index=r.index, columns=ids)
+    twins = pd.DataFrame(np.repeat(r.mean(axis=1).to_numpy()[:, None], variants, axis=1), index=r.index, columns=ids)
+    return frame, r["SPY"], twins
 
 
 def timed(label: str, fn):
@@ -46,7 +52,7 @@ def timed(label: str, fn):
 
 
 def statistics_alone() -> float:
-    returns, bench = real_returns_matrix()
+    returns, bench, twins = real_returns_matrix()
     n, k = returns.shape
     print(f"statistics for {k} variants x {n} sessions ({returns.index[0].date()} .. {returns.index[-1].date()}):")
     r, b = returns.to_numpy(), bench.to_numpy()
@@ -55,7 +61,15 @@ def statistics_alone() -> float:
     timed("bootstrap intervals, 1,000 draws", lambda: bootstrap_intervals(r, b, 0.02, block=length))
     timed("SPA, 500 draws", lambda: spa_pvalue(r, b, length, 500))
     timed("MCS at 10%, 500 draws", lambda: model_confidence_set(r, list(returns.columns), length, 0.1, 500))
-    _, total = timed("all of it (luck_statistics)", lambda: luck_statistics(returns, bench, 0.02, "SPY"))
+    cash = np.zeros_like(r)
+    timed("vs benchmark and twins (verdict)", lambda: reference_nulls(
+        r, cash, b, twins.to_numpy(), NullSettings(length, 1000, 500, 0.9, 1)))
+    meta = {c: {"strategy": "relative_momentum", "trades": 100, "switches": 50,
+                "twin_weights": {"IWM": 1 / 3, "SPY": 1 / 3, "QQQ": 1 / 3}} for c in returns.columns}
+    report, total = timed("all of it (luck_statistics)",
+                          lambda: luck_statistics(returns, bench, 0.02, "SPY", twins=twins, meta=meta))
+    print(f"  ({report.answer.n_effective:.1f} effective trials among {len(report.answer.candidates)} candidates, "
+          f"{len(report.answer.excluded)} clones collapsed)")
     return total
 
 

@@ -243,20 +243,38 @@ def print_walkforward(out: Console, doc: dict) -> None:
 
 
 def print_luck(out: Console, luck) -> None:
-    """The overfitting statistics under a ranked table: PBO in words, the best's DSR, SPA, MCS."""
+    """The statistics under a ranked table: the verdict, candidates and effective trials, PBO in
+    words, the best's DSRs against the benchmark and the twin, SPA, MCS."""
     d = luck.to_dict()
+    if d.get("verdict"):
+        out.print(d["verdict"], markup=False)
+        out.print(_candidates_line(d), markup=False)
     out.print(luck.sentence, markup=False)
     best = d["variants"][d["best"]]
     if d["pbo"] is not None:
         detail = d["pbo_detail"]
         out.print(f"PBO {d['pbo']:.0%} ({detail['splits']:,} splits of {d['pbo_blocks']} blocks); "
                   f"out-of-sample loss in {detail['prob_oos_loss']:.0%} of splits", markup=False)
-    out.print(f"best by Sharpe {d['best']}: P(true Sharpe > 0) deflated for {d['n_trials']} trials (DSR) "
-              f"{best['dsr']:.2f}, P(Sharpe > {d['benchmark']}'s) {best['psr_benchmark']:.2f}, Sharpe "
-              f"{d['interval']:.0%} interval [{best['sharpe_ci'][0]:.2f}, {best['sharpe_ci'][1]:.2f}]", markup=False)
-    out.print(f"SPA p-value {d['spa_pvalue']:.2f} for 'some variant beats {d['benchmark']}'; model confidence set "
-              f"at {d['mcs_size']:.0%}: {len(d['mcs'])} of {d['n_trials']} variants "
+    out.print(f"best by Sharpe {d['best']}: deflated ratio of its excess over {d['benchmark']} (DSR) "
+              f"{num(best.get('dsr_vs_benchmark'))}, over its twin {num(best.get('dsr_vs_twin'))}; "
+              f"P(Sharpe not above {d['benchmark']}'s) {num(best.get('sharpe_diff_pvalue'))}; absolute DSR "
+              f"(Sharpe over cash) {num(best.get('dsr'))}; Sharpe {d['interval']:.0%} interval "
+              f"[{best['sharpe_ci'][0]:.2f}, {best['sharpe_ci'][1]:.2f}]", markup=False)
+    twin = f", vs twins {num(d.get('spa_pvalue_twin'))}" if d.get("spa_pvalue_twin") is not None else ""
+    out.print(f"SPA p-value vs {d['benchmark']} {num(d['spa_pvalue'])}{twin}; model confidence set "
+              f"at {d['mcs_size']:.0%}: {len(d['mcs'])} of {d.get('n_candidates', d['n_trials'])} candidates "
               f"(window {d['window'][0]} .. {d['window'][1]}, seed {d['seed']})", markup=False)
+
+
+def _candidates_line(d: dict) -> str:
+    """``24 variants: 18 candidates, 6 excluded (4 never rotated, 2 benchmarks); 5.3 effective trials``."""
+    kinds: dict[str, int] = {}
+    for reason in d["excluded"].values():
+        kind = reason.split(" (")[0].split(":")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    why = ", ".join(f"{n} {k}" for k, n in kinds.items())
+    return (f"{d['n_trials']} variants: {d['n_candidates']} candidates, {len(d['excluded'])} excluded"
+            f"{f' ({why})' if why else ''}; {d['n_effective']:.1f} effective trials (stats.json: excluded, clusters)")
 
 
 def timing_table(strategy: str, summary: dict) -> Table:

@@ -378,7 +378,31 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
         whisker_rows=WHISKER_ROWS, page_rows=PAGE_ROWS, **_line_figures(data),
         holdings_chart=holdings_panels(data.runs, data.labels), holdings_panels=HOLDINGS_PANELS,
         when_and_why=comparison_html([Path(p) for p in data.table["run_dir"]], data.labels,
-                                     data.rank_by))
+                                     data.rank_by),
+        references=reference_rows(data))
+
+
+def reference_rows(data: ComparisonData) -> list[dict]:
+    """The reference rows under the table (never candidates): the benchmark and each distinct
+    no-rotation twin, with CAGR, Sharpe and max drawdown over the first run's window that has them."""
+    first = data.runs[0].metrics
+    rows = [{"label": f"benchmark {data.benchmark} (buy and hold)", "cagr": first.get("benchmark_cagr"),
+             "sharpe": first.get("benchmark_sharpe"), "max_drawdown": first.get("benchmark_max_drawdown"),
+             "window": f"{first['start']} .. {first['end']}"}]
+    seen = set()
+    for r in data.runs:
+        weights = r.metrics.get("twin_weights")
+        key = tuple(sorted((weights or {}).items()))
+        if not weights or key in seen or r.config.strategy in ("buy_and_hold", "fixed_mix"):
+            continue
+        seen.add(key)
+        shown = " / ".join(f"{s} {w:.0%}" for s, w in weights.items())
+        rows.append({"label": f"no-rotation twin: {shown} (same schedule, fills, costs)",
+                     "cagr": r.metrics.get("twin_cagr"), "sharpe": r.metrics.get("twin_sharpe"),
+                     "max_drawdown": r.metrics.get("twin_max_drawdown"),
+                     "window": f"{r.metrics['start']} .. {r.metrics['end']}"})
+    formats = (("cagr", "pct"), ("sharpe", "num"), ("max_drawdown", "pct"))
+    return [{**row, **{k: number(row[k], f) for k, f in formats}} for row in rows]
 
 
 def write_comparison(run_dirs: list[str | Path], out: str | Path, rank_by: str = "sharpe",

@@ -91,3 +91,20 @@ def bootstrap_intervals(returns: np.ndarray, benchmark: np.ndarray, risk_free: n
 
     return BootstrapIntervals(cagr=interval(cagr), sharpe=interval(sharpe), excess_cagr=interval(excess_cagr),
                               block_length=length, reps=reps, seed=seed, size=size)
+
+
+def excess_cagr_intervals(returns: np.ndarray, reference: np.ndarray, reps: int = 1000, size: float = 0.90,
+                          seed: int = 20240716, block: float | None = None) -> np.ndarray:
+    """Percentile intervals (columns x [low, high]) of each column's CAGR minus its own
+    reference's (``reference``: sessions x columns, e.g. each variant's no-rotation twin), both
+    resampled with the same stationary-bootstrap blocks (Politis & Romano 1994)."""
+    r = np.asarray(returns, dtype=float)
+    ref = np.asarray(reference, dtype=float)
+    n, k = r.shape
+    length = block if block is not None else block_length(np.column_stack([r, ref]))
+    bs = StationaryBootstrap(length, np.arange(n), seed=np.random.default_rng(seed))
+    counts = np.array([np.bincount(data[0], minlength=n) for data, _ in bs.bootstrap(reps)], dtype=float)
+    sums = counts @ np.column_stack([np.log1p(r), np.log1p(ref)])
+    diff = np.exp(sums[:, :k] * PERIODS / n) - np.exp(sums[:, k:] * PERIODS / n)
+    alpha = (1.0 - size) / 2.0
+    return np.quantile(diff, [alpha, 1.0 - alpha], axis=0).T

@@ -8,6 +8,15 @@ Sharpe, DSR with the number of trials and the variance of their Sharpe ratios
 (``research.bootstrap``). Per set: PBO by CSCV (``research.pbo``), Hansen's SPA p-value and the
 Model Confidence Set (``research.superiority``). Every draw is seeded; the seed, block length and
 replication counts are recorded, so serial, process and Dask sweeps give identical numbers.
+
+The multiple-testing figures are about *candidates* only (``research.trials``: benchmarks and
+twins are reference rows; never-traded or never-rotating variants and clones are excluded, each
+with its reason in ``excluded``), count the *effective* number of trials, and answer the user's
+question against the benchmark and against each variant's no-rotation twin
+(``research.verdict``: ``dsr_vs_benchmark``, ``dsr_vs_twin``, ``sharpe_diff_pvalue``,
+``spa_pvalue``, ``spa_pvalue_twin``, ``verdict``). The per-variant ``dsr`` is the DSR of the
+Sharpe ratio over cash ("absolute"), deflated by the effective trials; only the selected
+variant's is shown.
 """
 
 from __future__ import annotations
@@ -23,17 +32,21 @@ from core.atomic import write_text_atomic
 from core.errors import UserError
 from engine.cash_rate import run_cash_returns
 from engine.results import BacktestResult
+from engine.twin import describe_twin
 from research.bootstrap import block_length, bootstrap_intervals
 from research.pbo import probability_of_backtest_overfitting
-from research.sharpe import deflated_sharpe, probabilistic_sharpe, sharpe_moments
-from research.superiority import mcs_method, model_confidence_set, spa_pvalue
+from research.sharpe import probabilistic_sharpe, sharpe_moments
+from research.superiority import mcs_method, model_confidence_set
+from research.trials import exclusions
+from research.verdict import DEFINITIONS, Answer, NullSettings, answer
 
 DEFAULT_SEED = 20240716  # the signal date of the July 2024 streak
 PERIODS = 252
 #: Per-variant columns added to sweep.csv and --json.
 #: A risk-free input: daily cash returns (frame by variant id, or one series), or annual decimals.
 RiskFreeInput = pd.DataFrame | pd.Series | dict[str, float] | float
-VARIANT_COLUMNS = ("psr", "psr_benchmark", "dsr", "sharpe_ci", "cagr_ci", "excess_ci", "in_mcs")
+VARIANT_COLUMNS = ("psr", "psr_benchmark", "dsr", "sharpe_ci", "cagr_ci", "excess_ci", "in_mcs",
+                   "dsr_vs_benchmark", "dsr_vs_twin", "sharpe_diff_pvalue", "excess_twin_ci", "excluded")
 
 
 @dataclass
@@ -67,6 +80,9 @@ class LuckReport:
     best: str
     notes: list[str] = field(default_factory=list)
     mcs_method: str = "R"  # the MCS statistic: R (pairwise range) or max (research.superiority)
+    answer: Answer | None = None
+    risk_free: dict | str | None = None  # the runs' cash rate ({series, lag}, {constant}) or "mixed"
+    twin: dict | None = None  # the twins' weights: {"weights": ...} or {"by_variant": ...}
 
     @property
     def sentence(self) -> str:
@@ -87,7 +103,16 @@ class LuckReport:
                 "mcs": self.mcs, "mcs_size": self.settings.mcs_size, "mcs_method": self.mcs_method, "best": self.best, "variants": self.variants,
                 "seed": self.settings.seed, "block_length": self.block_length, "bootstrap_reps": self.settings.reps,
                 "test_reps": self.settings.test_reps, "interval": self.settings.size, "sentence": self.sentence,
-                "notes": self.notes}
+                "notes": self.notes, **self._answer_keys()}
+
+    def _answer_keys(self) -> dict:
+        a = self.answer
+        if a is None:
+            return {}
+        return {"risk_free": self.risk_free, "n_candidates": len(a.candidates), "n_effective": a.n_effective,
+                "clusters": a.clusters, "excluded": a.excluded, "twin": self.twin, "spa_pvalue_twin": a.spa_pvalue_twin,
+                "dsr_absolute": a.dsr_absolute, "verdict": a.verdict,
+                "definitions": DEFINITIONS}
 
 
 def cash_matrix(risk_free: RiskFreeInput, returns: pd.DataFrame) -> np.ndarray:
@@ -105,11 +130,15 @@ def cash_matrix(risk_free: RiskFreeInput, returns: pd.DataFrame) -> np.ndarray:
 
 
 def luck_statistics(returns: pd.DataFrame, benchmark: pd.Series, risk_free: RiskFreeInput = 0.0,
-                    benchmark_name: str = "benchmark", settings: LuckSettings | None = None) -> LuckReport:
+                    benchmark_name: str = "benchmark", settings: LuckSettings | None = None,
+                    twins: pd.DataFrame | None = None, meta: dict[str, dict] | None = None) -> LuckReport:
     """The statistics for ``returns`` (sessions x variant ids, daily simple returns, one common
     window) against ``benchmark`` (daily returns on the same sessions). ``risk_free``: daily cash
     returns (a frame by variant id, or one series), or annual decimals (see :func:`cash_matrix`),
-    as each run's metrics used."""
+    as each run's metrics used. ``twins``: each variant's no-rotation twin's daily returns (same
+    ids; None: the twin figures are left out). ``meta``: per id the run's ``strategy``,
+    ``trades``, ``switches``, ``label`` and ``twin_weights`` (to tell candidates from reference
+    rows, see ``research.trials.exclusions``)."""
     s = settings or LuckSettings()
     returns = returns[sorted(returns.columns, key=str)]  # one canonical order: numbers never depend on input order
     ids = [str(c) for c in returns.columns]
@@ -119,35 +148,71 @@ def luck_statistics(returns: pd.DataFrame, benchmark: pd.Series, risk_free: Risk
     if n < 3 or k < 1:
         raise UserError(f"{k} variant(s) over {n} sessions is too little for statistics", "use a longer common window")
     rf = cash_matrix(risk_free, returns)
+    tw = None if twins is None else twins.reindex(index=returns.index, columns=ids).to_numpy(dtype=float)
     moments = [sharpe_moments(r[:, j] - rf[:, j]) for j in range(k)]
     sharpe = np.array([m[0] for m in moments])
-    bench_sr = sharpe_moments(b - rf.mean(axis=1))[0]
-    sr_var = float(np.var(sharpe, ddof=1)) if k > 1 else 0.0
     length = block_length(np.column_stack([r, b]))
-    boot = bootstrap_intervals(r, b, rf, reps=s.reps, size=s.size, seed=s.seed, block=length)
-    mcs = model_confidence_set(r, ids, length, s.mcs_size, s.test_reps, s.seed) if k > 1 else ids
-    variants = {}
-    for j, vid in enumerate(ids):
-        sr, skew, kurt, _ = moments[j]
-        variants[vid] = {
-            "sharpe_per_session": sr, "skew": skew, "kurtosis": kurt,
-            "psr": probabilistic_sharpe(sr, 0.0, n, skew, kurt),
-            "psr_benchmark": probabilistic_sharpe(sr, bench_sr, n, skew, kurt),
-            "dsr": deflated_sharpe(sr, n, skew, kurt, sr_var, k) if k > 1 else probabilistic_sharpe(sr, 0.0, n, skew, kurt),
-            "sharpe_ci": boot.sharpe[j].tolist(), "cagr_ci": boot.cagr[j].tolist(), "excess_ci": boot.excess_cagr[j].tolist(),
-            "in_mcs": vid in mcs,
-        }
-    notes, pbo = [], None
-    if k < 2:
-        notes.append("PBO needs at least 2 variants")
-    elif n < 2 * s.blocks:
-        notes.append(f"PBO needs at least {2 * s.blocks} sessions for {s.blocks} blocks")
-    else:
-        pbo = probability_of_backtest_overfitting(r - rf, s.blocks).to_dict()
+    excluded = exclusions(r, ids, meta)
+    candidates = [vid for vid in ids if vid not in excluded] or ids
+    ans = answer(r, rf, b, tw, ids, excluded, sharpe, NullSettings(length, s.reps, s.test_reps, s.size, s.seed),
+                 benchmark_name, _twin_name(candidates, meta))
+    cand = [ids.index(c) for c in ans.candidates] or list(range(k))
+    variants = _variants(r, b, rf, moments, ans, s, length)
+    mcs = model_confidence_set(r[:, cand], [ids[j] for j in cand], length, s.mcs_size, s.test_reps, s.seed) \
+        if len(cand) > 1 else [ids[j] for j in cand]
+    for vid in ids:
+        variants[vid]["in_mcs"] = vid in mcs
+    notes, pbo = _pbo(r[:, cand] - rf[:, cand], n, s)
     return LuckReport(n_trials=k, window=(str(returns.index[0].date()), str(returns.index[-1].date())), sessions=n,
                       benchmark=benchmark_name, settings=s, block_length=length, variants=variants, pbo=pbo,
-                      spa_pvalue=spa_pvalue(r, b, length, s.test_reps, s.seed), mcs=mcs,
-                      best=ids[int(np.argmax(sharpe))], notes=notes, mcs_method=mcs_method(r) if k > 1 else "R")
+                      spa_pvalue=ans.spa_pvalue, mcs=mcs, best=ans.best or ids[int(np.argmax(sharpe))], notes=notes,
+                      mcs_method=mcs_method(r[:, cand]) if len(cand) > 1 else "R", answer=ans,
+                      twin=_twin_doc(candidates, meta))
+
+
+def _variants(r: np.ndarray, b: np.ndarray, rf: np.ndarray, moments: list, ans: Answer, s: LuckSettings,
+              length: float) -> dict[str, dict]:
+    """Per variant: Sharpe moments, PSR against 0 and the benchmark's Sharpe, intervals, and the
+    answer's figures (None for excluded variants)."""
+    n = len(r)
+    bench_sr = sharpe_moments(b - rf.mean(axis=1))[0]
+    boot = bootstrap_intervals(r, b, rf, reps=s.reps, size=s.size, seed=s.seed, block=length)
+    out = {}
+    for j, vid in enumerate(ans.per_variant):  # in the order of the columns
+        sr, skew, kurt, _ = moments[j]
+        per = ans.per_variant[vid]
+        out[vid] = {"sharpe_per_session": sr, "skew": skew, "kurtosis": kurt,
+                    "psr": probabilistic_sharpe(sr, 0.0, n, skew, kurt),
+                    "psr_benchmark": probabilistic_sharpe(sr, bench_sr, n, skew, kurt),
+                    "dsr": per["dsr_absolute"], **per,
+                    "sharpe_ci": boot.sharpe[j].tolist(), "cagr_ci": boot.cagr[j].tolist(),
+                    "excess_ci": boot.excess_cagr[j].tolist(), "excluded": ans.excluded.get(vid)}
+    return out
+
+
+def _pbo(excess: np.ndarray, n: int, s: LuckSettings) -> tuple[list[str], dict | None]:
+    if excess.shape[1] < 2:
+        return ["PBO needs at least 2 candidate variants"], None
+    if n < 2 * s.blocks:
+        return [f"PBO needs at least {2 * s.blocks} sessions for {s.blocks} blocks"], None
+    return [], probability_of_backtest_overfitting(excess, s.blocks).to_dict()
+
+
+def _twin_doc(ids: list[str], meta: dict[str, dict] | None) -> dict | None:
+    """The candidates' twins' weights: one set for all, or per variant where they differ."""
+    weights = {vid: (meta or {}).get(vid, {}).get("twin_weights") for vid in ids}
+    known = {vid: w for vid, w in weights.items() if w}
+    if not known:
+        return None
+    distinct = {json.dumps(w, sort_keys=True) for w in known.values()}
+    return {"weights": next(iter(known.values()))} if len(distinct) == 1 else {"weights": None, "by_variant": known}
+
+
+def _twin_name(ids: list[str], meta: dict[str, dict] | None) -> str | None:
+    doc = _twin_doc(ids, meta)
+    if doc is None:
+        return None
+    return describe_twin(doc["weights"]) if doc["weights"] else "each variant's own static portfolio"
 
 
 def common_window(runs: list[BacktestResult]) -> tuple[pd.DataFrame, pd.Series, str]:
@@ -174,7 +239,28 @@ def luck_from_results(runs: list[BacktestResult], settings: LuckSettings | None 
     """:func:`luck_statistics` of already loaded runs, on the sessions they share."""
     returns, bench, name = common_window(runs)
     rf = pd.DataFrame({r.run_dir.name: run_cash_returns(r.metrics, returns.index) for r in runs})
-    return luck_statistics(returns, bench, rf, name, settings)
+    twins = None
+    if all("twin" in r.returns for r in runs):
+        twins = pd.DataFrame({r.run_dir.name: r.returns["twin"].reindex(returns.index) for r in runs})
+    meta = {r.run_dir.name: {"strategy": r.config.strategy, "trades": r.metrics.get("trades"),
+                             "switches": r.metrics.get("switches"), "twin_weights": r.metrics.get("twin_weights"),
+                             "label": _label(r)} for r in runs}
+    report = luck_statistics(returns, bench, rf, name, settings, twins, meta)
+    specs = {json.dumps(r.metrics.get("risk_free"), sort_keys=True) for r in runs}
+    report.risk_free = json.loads(specs.pop()) if len(specs) == 1 else "mixed"
+    if twins is None:
+        report.notes.append("some runs were saved without twin returns: the twin figures are left out")
+    return report
+
+
+def _label(run: BacktestResult) -> str:
+    """``buy_and_hold SPY``, ``fixed_mix IWM:0.5 SPY:0.5`` or the strategy name."""
+    p = run.config.params
+    if run.config.strategy == "buy_and_hold":
+        return f"buy_and_hold {p.symbol}"
+    if run.config.strategy == "fixed_mix":
+        return "fixed_mix " + " ".join(f"{s}:{w:g}" for s, w in p.weights.items())
+    return run.config.strategy
 
 
 def write_stats(report: LuckReport, folder: str | Path) -> Path:
