@@ -83,7 +83,10 @@ def test_relative_risk_recomputed_with_numpy(run_dir):
     mr, mb = _monthly(r, returns.index), _monthly(b, returns.index)
     assert metrics["up_capture"] == pytest.approx(_capture(mr, mb, True), rel=1e-9)
     assert metrics["down_capture"] == pytest.approx(_capture(mr, mb, False), rel=1e-9)
-    assert "tracking_error_twin" not in metrics  # no twin column in this run: no twin figures
+    twin = r - returns["twin"].to_numpy()  # the run's saved no-rotation twin
+    te_twin = np.sqrt(((twin - twin.mean()) ** 2).sum() / (len(twin) - 1) * 252)
+    assert metrics["tracking_error_twin"] == pytest.approx(te_twin, rel=1e-9)
+    assert metrics["information_ratio_twin"] == pytest.approx(twin.mean() * 252 / te_twin, rel=1e-9)
 
 
 def test_twin_figures_only_where_there_is_a_twin(run_dir):
