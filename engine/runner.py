@@ -199,7 +199,7 @@ def _add_twin(result: BacktestResult, data: MarketData, machinery: Machinery, fo
     """Run (or reuse) the twin of ``result``'s resolved config; add its returns and metrics."""
     config = result.config
     tc = twin_config(config)
-    if tc.short_hash() == config.short_hash():  # a fixed mix is its own twin
+    if config.twin is None and get_strategy(config.strategy).cls.static:  # a benchmark is its own twin
         returns = result.returns["strategy"]
     else:
         def run(twin: RunConfig, md: MarketData, save_to: Path | None) -> pd.Series:

@@ -73,6 +73,27 @@ def deflated_ratio(excess: np.ndarray, sr_variance: float, n_trials: float) -> f
     return deflated_sharpe(sr, n, skew, kurt, sr_variance, trials)
 
 
+def deflated_ratios(excess: np.ndarray, sr_variance: float, n_trials: float) -> np.ndarray:
+    """:func:`deflated_ratio` of every column of ``excess`` at once (the same formulas with numpy:
+    sample Sharpe, biased skewness and kurtosis as ``research.sharpe.sharpe_moments``); NaN for
+    a constant column."""
+    x = np.asarray(excess, dtype=float)
+    n = x.shape[0]
+    mean = x.mean(axis=0)
+    dev = x - mean
+    dev2 = dev * dev
+    m2 = dev2.mean(axis=0)
+    sd = np.sqrt(m2 * n / (n - 1))
+    safe = np.where(m2 > 0, m2, 1.0)
+    sr = np.where(sd > 0, mean / np.where(sd > 0, sd, 1.0), 0.0)
+    skew = (dev2 * dev).mean(axis=0) / safe**1.5
+    kurt = (dev2 * dev2).mean(axis=0) / safe**2
+    hurdle = deflation_hurdle(sr_variance, n_trials) if round(n_trials) >= 2 and sr_variance > 0 else 0.0
+    denominator = 1.0 - skew * sr + (kurt - 1.0) / 4.0 * sr**2
+    z = (sr - hurdle) * math.sqrt(n - 1) / np.sqrt(np.where(denominator > 0, denominator, np.nan))
+    return np.where(m2 > 0, stats.norm.cdf(z), np.nan)
+
+
 def deflation_hurdle(sr_variance: float, n_trials: float) -> float:
     """SR0: the per-session ratio the best of ``n_trials`` unskilled trials would show."""
     return expected_max_sharpe(sr_variance, int(round(n_trials)))

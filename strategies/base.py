@@ -103,6 +103,9 @@ class RotationStrategy(bt.Strategy):
     #: False for tools that are not rotation rules (the walk-forward's replay): runnable by name,
     #: but not listed by `smallcap strategies` nor covered by the per-strategy test matrices.
     listed: ClassVar[bool] = True
+    #: True for a strategy that holds its static portfolio (benchmarks): it is its own no-rotation
+    #: twin, so no second run is made for it.
+    static: ClassVar[bool] = False
     Params: ClassVar[type[RotationParams]] = RotationParams
 
     # ----- what subclasses provide --------------------------------------------------------------

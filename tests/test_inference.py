@@ -157,3 +157,15 @@ def test_buy_and_hold_qqq_is_not_rotation_skill_against_its_twin(tmp_path):
     assert report["n_candidates"] == 2 and report["best"] != qqq.run_dir.name
     assert report["variants"][qqq.run_dir.name]["dsr_vs_twin"] is None
     assert report["risk_free"] == {"series": "DTB3", "lag": 1} and report["twin"]["weights"] is not None
+
+
+def test_the_vectorised_dsr_equals_the_one_series_formula():
+    from research.nulls import deflated_ratio, deflated_ratios
+
+    x = np.random.default_rng(2).standard_t(5, (1500, 6)) * 0.01 + np.linspace(-2e-4, 8e-4, 6)
+    x[:, 5] = 0.0  # a constant column has no ratio
+    for var, trials in ((0.0, 1), (2e-4, 4.4), (5e-4, 12)):
+        many = deflated_ratios(x, var, trials)
+        one = [deflated_ratio(x[:, j], var, trials) for j in range(6)]
+        np.testing.assert_allclose(many[:5], one[:5], rtol=1e-10)
+        assert np.isnan(many[5]) and np.isnan(one[5])

@@ -223,5 +223,6 @@ def test_quick_spa_equals_arch_spa():
         ours.compute()
         theirs.compute()
         np.testing.assert_allclose(ours._loss_diff_var, theirs._loss_diff_var, rtol=1e-10)
+        np.testing.assert_allclose(ours._simulated_vals, theirs._simulated_vals, rtol=0, atol=1e-15)
         assert dict(ours.pvalues) == pytest.approx(dict(theirs.pvalues), abs=1e-12)
     assert theirs.pvalues["consistent"] < 0.05  # the planted edge is found

@@ -56,11 +56,12 @@ def test_holding_one_asset_is_not_rotation_against_its_twin():
     assert result.metrics["excess_cagr_twin"] == 0.0
 
 
-def test_a_fixed_mix_is_its_own_twin_without_a_second_run(monkeypatch):
-    import engine.twin as twin_module
+@pytest.mark.parametrize("strategy", ["fixed_mix", "buy_and_hold"])
+def test_a_benchmark_is_its_own_twin_without_a_second_run(monkeypatch, strategy):
+    import engine.runner as runner
 
-    monkeypatch.setattr(twin_module, "twin_returns", lambda *a, **k: pytest.fail("ran a twin"))
-    result = run_backtest(RunConfig(strategy="fixed_mix", **WINDOW))
+    monkeypatch.setattr(runner, "twin_returns", lambda *a, **k: pytest.fail("ran a twin"))
+    result = run_backtest(RunConfig(strategy=strategy, **WINDOW))
     assert result.returns["twin"].equals(result.returns["strategy"])
 
 

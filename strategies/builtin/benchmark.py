@@ -25,6 +25,7 @@ class BuyAndHold(RotationStrategy):
     """
 
     name = "buy_and_hold"
+    static = True
     summary = "hold one symbol for the whole period (benchmark)"
     Params = BuyAndHoldParams
 
@@ -64,6 +65,7 @@ class FixedMix(RotationStrategy):
     """
 
     name = "fixed_mix"
+    static = True
     summary = "fixed weights rebalanced on a schedule (benchmark)"
     Params = FixedMixParams
 
