@@ -11,12 +11,12 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 @pytest.mark.slow
 def test_readme_strategy_table_is_current():
-    from reports.markdown import demo_table
+    from tools.readme_table import demo_table
 
     text = README.read_text()
     start, end = "<!-- strategy-table:start -->\n", "<!-- strategy-table:end -->"
     shown = text[text.index(start) + len(start):text.index(end)].strip()
-    assert shown == demo_table().strip(), "run: python -m reports.markdown and paste between the markers"
+    assert shown == demo_table().strip(), "run: python -m tools.readme_table and paste between the markers"
 
 
 def test_readme_names_the_two_commands_first():
@@ -27,12 +27,12 @@ def test_readme_names_the_two_commands_first():
 
 @pytest.mark.slow
 def test_readme_july_2024_section_is_what_the_commands_report():
-    from reports.july2024 import july_2024_section
+    from tools.readme_july2024 import july_2024_section
 
     text = README.read_text()
     start, end = "<!-- july-2024:start -->\n", "<!-- july-2024:end -->"
     shown = text[text.index(start) + len(start):text.index(end)].strip()
-    assert shown == july_2024_section().strip(), "run: python -m reports.july2024 and paste between the markers"
+    assert shown == july_2024_section().strip(), "run: python -m tools.readme_july2024 and paste between the markers"
 
 
 def test_july_2024_numbers_match_the_cli(cli):

@@ -1,4 +1,5 @@
-"""Markdown tables of saved results (for the README and notes): generated, never typed by hand."""
+"""The README's strategy table (``python -m tools.readme_table``): every variant of
+``examples/demo.toml`` run on the bundled data, generated, never typed by hand."""
 
 from __future__ import annotations
 
