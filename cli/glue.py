@@ -2,7 +2,7 @@
 
 Kept out of the command modules (``cli.*_cmds``) so the commands stay thin and notebooks/tests can call the same path.
 This module may import every layer (engine, research, reports): it is where they meet. The
-statistics (``research``: arch, scipy; 1.6 s to import) and the pages (``reports``: plotly,
+statistics (``research``: arch, scipy; slow to import) and the pages (``reports``: plotly,
 quantstats) load inside the functions that use them, so `smallcap strategies` or
 `backtest --no-report` do not pay for them.
 """
@@ -25,7 +25,7 @@ from engine.results import (
 )
 from engine.runner import run_backtest
 from reports.index import write_index
-from strategies import get_strategy, load_strategy_file
+from strategies import load_strategy_file, user_strategy
 
 
 def build_config(strategy: str | None, params: dict[str, str], symbols: str | None, start: str | None,
@@ -48,12 +48,13 @@ def build_config(strategy: str | None, params: dict[str, str], symbols: str | No
     if not doc.get("strategy"):
         raise UserError("no strategy given", "name one, e.g. `smallcap backtest relative_momentum`; list them with `smallcap strategies`")
     doc["params"] = {**doc.get("params", {}), **params}
+    if doc.get("strategy_file"):
+        load_strategy_file(doc["strategy_file"])
+    spec = user_strategy(doc["strategy"])  # the walk-forward's replay tool is not for users
     if symbols is not None:
         if not [x for x in symbols.split(",") if x.strip()]:
             raise UserError("--symbols is empty", "name the risk assets, e.g. --symbols IWM,SPY,QQQ")
-        if doc.get("strategy_file"):
-            load_strategy_file(doc["strategy_file"])
-        if "assets" not in get_strategy(doc["strategy"]).cls.Params.model_fields:
+        if "assets" not in spec.cls.Params.model_fields:
             raise UserError(f"strategy '{doc['strategy']}' has no `assets` parameter for --symbols",
                             "set its symbol parameters with --param (see `smallcap strategies NAME`)")
         doc["params"]["assets"] = symbols

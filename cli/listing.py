@@ -1,7 +1,7 @@
 """What `smallcap strategies` shows, kept in the user cache so listing needs no engine.
 
 Listing the strategies means importing every strategy module, and with them backtrader and
-pandas (about 0.8 s), to read names, parameters and data needs that change only when code,
+pandas (most of the command's time), to read names, parameters and data needs that change only when code,
 bundled data or installed packages change. So the documents are saved as JSON in the user
 cache (``$SMALLCAP_CACHE_DIR``) under a fingerprint of what they derive from:
 
@@ -104,10 +104,10 @@ def strategy_docs(name: str | None = None, strategy_file: str | None = None) -> 
         docs = _cached_docs()
     if name is None:
         return [d for d in docs if d["listed"]]
-    found = [d for d in docs if d["name"] == name]
+    found = [d for d in docs if d["name"] == name and d["listed"]]
     if not found:
-        from strategies import get_strategy
+        from strategies import user_strategy
 
-        spec = get_strategy(name)  # raises the unknown-name error
+        spec = user_strategy(name)  # raises the unknown-name error (tools are not for users)
         return [d for d in _plain(build_docs()) if d["name"] == spec.name]
     return found

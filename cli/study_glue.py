@@ -32,7 +32,7 @@ from engine.sweep import (
     write_sweep_csv,
 )
 from reports.index import write_index
-from strategies import load_strategy_file
+from strategies import load_strategy_file, user_strategy
 
 if TYPE_CHECKING:
     from research.timing import TimingSummary
@@ -65,6 +65,8 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
             v.model_copy(update={"strategy_file": path}) if v.strategy in names else v for v in exp.variants]})
     exp = with_overrides(exp, overrides)
     variants, note = common_start(expand(exp, max_variants))
+    for name in sorted({v.config.strategy for v in variants}):
+        user_strategy(name)  # tools such as replay_targets are not for users
     if out:
         folder = Path(out)
     else:  # each sweep its own folder, as backtests: name, UTC time and a hash of its variants
@@ -145,6 +147,7 @@ def timing_from_cli(strategy: str, params: dict[str, str], start: str | None, en
     path = str(Path(strategy_file).expanduser().resolve()) if strategy_file else None
     if path:
         load_strategy_file(path)
+    user_strategy(strategy)
     defaults = {**{k: v for k, v in (("start", start), ("end", end)) if v}, **(overrides or {})}
     exp, schedule, n = timing_experiment(strategy, params, defaults, tranches, path)
     folder = Path(out) if out else fresh_folder(f"timing-{strategy}")

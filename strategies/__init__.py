@@ -21,6 +21,7 @@ _EXPORTS = {
     "sleeve_decisions": "strategies.schedule",
     "register": "strategies.registry",
     "get_strategy": "strategies.registry",
+    "user_strategy": "strategies.registry",
     "all_strategies": "strategies.registry",
     "load_strategy_file": "strategies.registry",
     "StrategySpec": "strategies.registry",

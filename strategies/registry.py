@@ -243,12 +243,27 @@ def _inline_table(value: str) -> Any:
 
 
 def get_strategy(name: str) -> StrategySpec:
-    """The registered strategy ``name``; a UserError with a suggestion if there is none."""
+    """The registered strategy ``name``, tools such as ``replay_targets`` included (the engine
+    runs and reloads what the tools wrote); a UserError suggesting a listed name if there is
+    none. What a user names goes through :func:`user_strategy` instead."""
     _load_all()
     if name not in _REGISTRY:
-        listed = [n for n, c in _REGISTRY.items() if c.listed]  # tools such as replay_targets: never
-        raise UserError(f"unknown strategy '{name}'", did_you_mean(name, listed))
+        raise _unknown(name)
     return StrategySpec(name, _REGISTRY[name])
+
+
+def user_strategy(name: str) -> StrategySpec:
+    """The strategy a user names on the command line or in a config or experiment file: a
+    listed one. Tools such as ``replay_targets`` are unknown here, as any unregistered name."""
+    _load_all()
+    if name not in _REGISTRY or not _REGISTRY[name].listed:
+        raise _unknown(name)
+    return StrategySpec(name, _REGISTRY[name])
+
+
+def _unknown(name: str) -> UserError:
+    listed = [n for n, c in _REGISTRY.items() if c.listed]
+    return UserError(f"unknown strategy '{name}'", did_you_mean(name, listed))
 
 
 def all_strategies(include_unlisted: bool = False) -> list[StrategySpec]:

@@ -37,3 +37,25 @@ def test_the_families_hold_the_commands_named_in_the_layout():
                           "cli.event_cmds": ("streaks", "events")}.items():
         for name in names:
             assert where[name] == module, name
+
+
+def test_the_replay_tool_is_hidden_from_users(cli, tmp_path):
+    """``replay_targets`` (the walk-forward's out-of-sample path) is never listed, suggested or
+    run from a command; the engine still runs and reloads it (tests/test_walkforward.py)."""
+    from conftest import assert_one_line_error
+
+    listing = cli("strategies", "--json")
+    assert listing.code == 0 and "replay_targets" not in listing.stdout
+    for args in (("backtest", "replay_targets", "--no-report", "--out", str(tmp_path)),
+                 ("strategies", "replay_targets"),
+                 ("signal", "replay_targets"),
+                 ("timing", "replay_targets", "--out", str(tmp_path / "t")),
+                 ("sweep", "--strategy", "replay_targets", "--grid", "tolerance=0.01,0.02",
+                  "--out", str(tmp_path / "s"))):
+        r = cli(*args)
+        assert_one_line_error(r, "unknown strategy 'replay_targets'")
+        assert "replay_targets" not in r.stderr.split("valid:")[-1], args
+    near = cli("backtest", "replay_target", "--no-report", "--out", str(tmp_path))
+    assert_one_line_error(near, "unknown strategy")
+    assert "replay_targets" not in near.stderr
+    assert not list(tmp_path.glob("*replay*"))
