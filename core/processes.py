@@ -1,11 +1,21 @@
 """Process helpers: is a process still there (to tell a live writer's temporary folder from a dead
-one's), and the C library, for the few calls Python does not wrap."""
+one's), the C library for the few calls Python does not wrap, and peak memory.
+
+``resource`` is POSIX-only: without it (Windows) the package still imports and the peak memory
+is unknown (``core.locks`` does the same for ``fcntl``).
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None  # type: ignore[assignment]
 
 
 def pid_alive(pid: int) -> bool:
@@ -38,3 +48,11 @@ def libc():
         return ctypes.CDLL("libc.so.6", use_errno=True)
     except OSError:
         return None
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory in MB, or None where the system does not say."""
+    if resource is None:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)

@@ -32,7 +32,6 @@ import itertools
 import json
 import math
 import os
-import resource
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ from core.atomic import write_text_atomic, writing
 from core.deadline import OverTime, over_time_error
 from core.errors import UserError
 from core.locks import folder_lock, lock_holder
-from core.processes import libc
+from core.processes import libc, peak_rss_mb
 from core.user_code import describe, really_interrupted
 from engine.config import RunConfig, format_validation_error, make_run_config, read_toml
 from engine.data.market import load_market_data
@@ -231,7 +230,7 @@ def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = N
         message = exc.one_line() if isinstance(exc, UserError) else describe(exc)
         row.update(status="failed", error=message.replace("\n", " "))
     _release_free_memory()
-    row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row["peak_rss_mb"] = peak_rss_mb()
     return row
 
 
@@ -245,7 +244,7 @@ def _release_free_memory() -> None:
     cerebro, strategy and lines refer to each other), give the freed heap pages back to the
     system (glibc's ``malloc_trim``), and after the first variant move everything alive - the
     modules, the loaded data - out of the collector's sight (``gc.freeze``), so each collection
-    scans only the last variant's objects (about 4 ms).
+    scans only the last variant's objects.
 
     Without it a worker's resident memory creeps up by a fifth over its first ~50 variants
     (cycles waiting for a full collection, and fragmented free heap), which reads as a leak on a
