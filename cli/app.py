@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(signal.SIGTERM, _terminate)
         signal.signal(signal.SIGINT, _terminate)
         # pydantic looks for plug-ins (observability hooks) by reading every installed package's
-        # entry points, 20 ms per start; the CLI has no use for them. Set the variable to an
+        # entry points at every start; the CLI has no use for them. Set the variable to an
         # empty value to load them anyway.
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
     code = _run_noting(argv)
@@ -108,7 +108,8 @@ def app_for(args: list[str]) -> typer.Typer:
     as ``data``), an app holding only that command; otherwise the whole app.
 
     typer turns every registered command into a click command, with a pydantic validator per
-    option, before it parses anything: 50 ms for the whole app, 10 ms for one command. Help,
+    option, before it parses anything; one command costs a fraction of the whole app
+    (``bench/cli_latency.py``). Help,
     errors and behaviour are the same (``tests/test_cli_startup.py`` compares them)."""
     name = args[0] if args else None
     chosen = [info for info in app.registered_commands if info.name == name]
@@ -166,8 +167,8 @@ def _run(argv: list[str] | None) -> int:
 
 
 def _exit_now(code: int) -> None:
-    """End the process without the interpreter's teardown of every module and object (about 0.4 s
-    after a backtest, freeing pandas, pyarrow and backtrader state nobody reads again): the
+    """End the process without the interpreter's teardown of every module and object (after a
+    backtest, a visible share of its time spent freeing pandas, pyarrow and backtrader state nobody reads again): the
     atexit handlers run (logging, multiprocessing, Dask), the standard streams are flushed, and
     the process exits with ``code``. Every file the command wrote is closed by then. With
     another thread still running, it exits the ordinary way (which waits for that thread)."""

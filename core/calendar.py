@@ -1,7 +1,7 @@
 """NYSE sessions from the ``exchange-calendars`` library, kept as a table of dates.
 
-Building the library's NYSE calendar costs about 0.6 s (import and holiday rules), more than
-the rest of a backtest's start-up. So the sessions it yields, from ``CALENDAR_START`` to its
+Building the library's NYSE calendar (import and holiday rules) costs more than the rest of a
+backtest's start-up. So the sessions it yields, from ``CALENDAR_START`` to its
 horizon (a year ahead of the day it is built), are saved once as a small ``.npy`` table in the
 user cache (``$SMALLCAP_CACHE_DIR``), named by the library's version, and rebuilt when the
 version changes, the table is older than ``MAX_AGE_DAYS`` (so the horizon keeps a year ahead),

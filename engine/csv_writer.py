@@ -1,8 +1,8 @@
-"""CSV text of a run's tables, byte for byte what ``DataFrame.to_csv`` writes, in a third of the time.
+"""CSV text of a run's tables, byte for byte what ``DataFrame.to_csv`` writes, faster.
 
-A saved run writes three 6,000-row tables (returns, equity, positions); ``to_csv`` spends about
-25 ms on each formatting floats through its generic machinery, a tenth of a command-line
-backtest. Python's own ``repr`` of a float is the shortest string that reads back to the same
+A saved run writes three 6,000-row tables (returns, equity, positions); ``to_csv`` formats their
+floats through its generic machinery, a visible share of a command-line backtest
+(``bench/`` measures it). Python's own ``repr`` of a float is the shortest string that reads back to the same
 number, which is also what pandas writes, so the rows can be joined directly.
 
 The fast path takes the columns a run has: float64 (``NaN`` written as an empty field, as

@@ -1,7 +1,7 @@
 """Warm Dask workers: import what a backtest needs before the first variant arrives.
 
 A Dask worker is a fresh process: the first variant it gets would otherwise pay for importing
-pandas, backtrader, the strategies and the runner, and for the NYSE session table (about 1.5 s),
+pandas, backtrader, the strategies and the runner, and for the NYSE session table,
 while the process pool's forked workers inherit all of it from the driver. The sweep registers
 :class:`WarmWorker` with its client, so every worker - those already connected and any that
 join later, on this machine or another - runs :func:`warm` once when it starts. For workers

@@ -4,7 +4,8 @@ What we pass and fix, versus calling quantstats naively:
 
 * the benchmark is the run's own saved benchmark returns, named by its symbol (a ticker string
   would make quantstats download); dates are plain (no timezone); 252 periods a year;
-  ``match_dates=True`` explicitly; the evaluated window is shown in the settings block;
+  ``match_dates=False`` (the two series already share the run's sessions: no trimming to the
+  first non-zero return); the evaluated window is shown in the settings block;
 * the risk-free rate is the run's (``metrics.json`` ``risk_free``: by default the 3-month T-bill,
   bundled DTB3, per session; quantstats' own table gets its mean over the run as an annual
   decimal, validated), named in the settings block;

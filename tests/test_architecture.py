@@ -58,12 +58,14 @@ def test_contracts_would_catch_an_upward_import(tmp_path, layer, forbidden):
 
 
 def test_a_sweep_worker_backtest_does_not_import_reports():
-    """(quantstats itself still pulls matplotlib in for metrics; that is issue 17's to remove.)"""
+    """A variant run by a sweep worker loads no page machinery: no reports, research or cli, and
+    none of the libraries the pages draw with (quantstats, matplotlib, plotly)."""
     code = ("import sys; from engine.sweep import run_variant; import tempfile, os; "
             "d = tempfile.mkdtemp(); "
             "row = run_variant({'strategy': 'buy_and_hold', 'start': '2024-01-02', 'end': '2024-03-28'}, "
             "os.path.join(d, 'v')); assert row['status'] == 'done', row; "
-            "print(','.join(m for m in ('reports', 'research', 'cli', 'jinja2', 'typer') if m in sys.modules))")
+            "print(','.join(m for m in ('reports', 'research', 'cli', 'jinja2', 'typer', 'quantstats', "
+            "'matplotlib', 'plotly') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == ""

@@ -82,7 +82,7 @@ def test_an_unwritable_cache_still_gives_sessions(tmp_path, monkeypatch):
 
 def test_a_backtest_process_loads_only_what_it_needs(tmp_path):
     """`smallcap backtest --no-report`: no quantstats, yfinance, plotly, scipy or arch, and with the
-    session table cached, no exchange-calendars (together about 3 s of imports)."""
+    session table cached, no exchange-calendars (together most of its start-up)."""
     env = {**os.environ, "SMALLCAP_CACHE_DIR": str(tmp_path / "cache")}
     code = ("import sys; from cli.app import _run; sys.argv = ['smallcap', 'backtest', 'buy_and_hold', "
             f"'--start', '2015-01-02', '--end', '2015-06-30', '--no-report', '--out', {str(tmp_path / 'runs')!r}]\n"

@@ -32,7 +32,7 @@ def _strategies_process(cache, *args):
 
 def test_strategies_listing_is_cached_and_then_needs_no_engine(tmp_path):
     """The first listing imports the strategies (backtrader, pandas) and saves the documents; the
-    next prints the same from the cache without them (0.4 s instead of about 1.3 s)."""
+    next prints the same from the cache without them."""
     for args in ((), ("--json",), ("relative_momentum",)):
         cold = _strategies_process(tmp_path / "cache", *args)
         warm = _strategies_process(tmp_path / "cache", *args)
@@ -63,7 +63,7 @@ def test_an_unknown_strategy_name_still_gets_the_did_you_mean(cli):
 
 
 def test_a_command_is_parsed_by_an_app_of_that_command_alone_with_the_same_help_and_errors():
-    """`_run` hands typer only the named command (building all of them costs 40 ms per start);
+    """`_run` hands typer only the named command (building all of them slows every start);
     its help, and its usage errors, must read exactly as through the whole app."""
     from typer.testing import CliRunner
 

@@ -57,21 +57,39 @@ def _files(out, variant_id):
     return {name: (folder / name).read_bytes() for name in ("returns.csv", "metrics.json", "orders.csv")}
 
 
-@pytest.mark.slow
-def test_identical_results_serial_process_and_dask_localcluster(tmp_path):
+@pytest.fixture(scope="module")
+def serial_sweep(tmp_path_factory):
+    """Four short variants run serially in this process: what every executor must reproduce."""
     variants = expand(_grid(lookback=[63, 126], top_n=[1, 2]))
-    outs = {}
-    for executor in ("serial", "process", "dask"):
-        outs[executor] = tmp_path / executor
-        result = run_sweep(variants, outs[executor], executor=executor, workers=2)
-        assert [r["status"] for r in result.rows] == ["done"] * 4, result.rows
-    pids = {r["pid"] for r in run_sweep(variants, tmp_path / "pids", executor="process", workers=2).rows}
-    assert os.getpid() not in pids and len(pids) == 2  # really ran in two worker processes
+    out = tmp_path_factory.mktemp("serial")
+    result = run_sweep(variants, out, executor="serial")
+    assert [r["status"] for r in result.rows] == ["done"] * 4, result.rows
+    return variants, out
+
+
+def _same_as_serial(serial_sweep, out) -> None:
+    variants, serial_out = serial_sweep
     for v in variants:
-        serial = _files(outs["serial"], v.id)
-        assert _files(outs["process"], v.id) == serial
-        assert _files(outs["dask"], v.id) == serial
-    assert (outs["serial"] / "sweep.csv").read_bytes() == (outs["dask"] / "sweep.csv").read_bytes()
+        assert _files(out, v.id) == _files(serial_out, v.id)
+    assert (serial_out / "sweep.csv").read_bytes() == (out / "sweep.csv").read_bytes()
+
+
+@pytest.mark.slow
+def test_identical_results_serial_and_process(tmp_path, serial_sweep):
+    variants = serial_sweep[0]
+    result = run_sweep(variants, tmp_path / "process", executor="process", workers=2)
+    assert [r["status"] for r in result.rows] == ["done"] * 4, result.rows
+    assert os.getpid() not in {r["pid"] for r in result.rows}
+    assert len({r["pid"] for r in result.rows}) == 2  # really ran in two worker processes
+    _same_as_serial(serial_sweep, tmp_path / "process")
+
+
+@pytest.mark.slow
+def test_identical_results_serial_and_dask_localcluster(tmp_path, serial_sweep):
+    pytest.importorskip("distributed")  # the optional extra: `pip install -e '.[distributed]'`
+    result = run_sweep(serial_sweep[0], tmp_path / "dask", executor="dask", workers=2)
+    assert [r["status"] for r in result.rows] == ["done"] * 4, result.rows
+    _same_as_serial(serial_sweep, tmp_path / "dask")
 
 
 def test_a_failing_variant_is_reported_and_the_rest_complete(tmp_path):
