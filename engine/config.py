@@ -27,6 +27,7 @@ from pydantic import (
 from core import texts
 from core.errors import UserError, did_you_mean
 from core.symbols import Symbol
+from engine.data.sources import normalize_source_spec
 from strategies import RotationParams, get_strategy, load_strategy_file
 
 #: Cash kept aside when orders fill at the next open (the open may gap above the signal close).
@@ -66,12 +67,7 @@ class DataConfig(_Model):
     @field_validator("source")
     @classmethod
     def _source(cls, v: str) -> str:
-        v = v.strip()
-        if v.startswith("csv:") and not v[4:].strip():
-            raise ValueError("csv: names no folder (write csv:DIR)")
-        if v not in ("bundled", "yahoo") and not v.startswith("csv:"):
-            raise ValueError(f"unknown data source '{v}' (use bundled, yahoo or csv:DIR)")
-        return v
+        return normalize_source_spec(v)  # the one grammar: engine.data.sources
     macro_lag: int = Field(1, ge=0, le=5, description=texts.MACRO_LAG)
 
 

@@ -1,31 +1,19 @@
-"""What every data source delivers: :class:`RawSeries`, the :class:`Source` interface, and the
-CSV-file source behind ``bundled`` and ``csv:DIR`` (the Yahoo source builds on both)."""
+"""The CSV-file source behind ``bundled`` and ``csv:DIR`` (the Yahoo source builds on both).
+
+The interface it implements, and how a source is named and opened, are
+``engine.data.sources``."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-from core.errors import DataError, UserError, did_you_mean
+from core.errors import DataError, UserError
 from engine.data.catalog import bundled_files
 from engine.data.parsed_cache import entry_path, load_entry, save_entry
 from engine.data.readers import read_series_csv
-from engine.data.validate import ValidationReport, validate_series
-
-
-@dataclass
-class RawSeries:
-    """One validated series as a source delivered it (not yet adjusted or aligned)."""
-
-    symbol: str
-    kind: str
-    frame: pd.DataFrame
-    origin: str  # file path or 'yahoo:TICKER'
-    sha256: str
-    report: ValidationReport
+from engine.data.sources import RawSeries, Source, SourceOptions
+from engine.data.validate import validate_series
 
 
 def sha256_file(path: Path) -> str:
@@ -47,24 +35,6 @@ def content_digest(path: Path) -> str:
         known = (key, sha256_file(path))
         _DIGESTS[str(path)] = known
     return known[1]
-
-
-class Source:
-    """Base class: ``name`` is how the user spells the source (``bundled``, ``csv:DIR``...)."""
-
-    name = "source"
-
-    def available(self) -> dict[str, str]:
-        """Symbol -> kind for everything this source can deliver."""
-        raise NotImplementedError
-
-    def load(self, symbol: str) -> RawSeries:
-        """The validated raw series for ``symbol``; :class:`UserError` if unknown."""
-        raise NotImplementedError
-
-    def _unknown(self, symbol: str) -> UserError:
-        return UserError(f"unknown symbol '{symbol}' in data source {self.name}",
-                         did_you_mean(symbol, self.available()))
 
 
 class CsvFilesSource(Source):
@@ -127,3 +97,13 @@ def csv_dir_source(directory: str | Path) -> CsvFilesSource:
     if not files:
         raise UserError(f"no .csv files in '{root}'", "name one file per symbol, e.g. IWM.csv")
     return CsvFilesSource(f"csv:{root}", files)
+
+
+def open_bundled(argument: str = "", options: SourceOptions | None = None) -> CsvFilesSource:
+    """Opener of ``bundled`` (see ``engine.data.sources.SOURCES``; it takes no argument)."""
+    return bundled_source()
+
+
+def open_csv_dir(argument: str, options: SourceOptions | None = None) -> CsvFilesSource:
+    """Opener of ``csv:DIR``: the folder ``argument``."""
+    return csv_dir_source(argument)

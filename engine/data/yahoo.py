@@ -36,8 +36,9 @@ import pandas as pd
 from core.cache import user_cache_dir
 from core.errors import DataError, UserError
 from engine.data.catalog import YAHOO_TICKERS, bundled_files
-from engine.data.files import RawSeries, Source, bundled_source, sha256_file
+from engine.data.files import bundled_source, sha256_file
 from engine.data.readers import normalize_header
+from engine.data.sources import RawSeries, Source, SourceOptions
 from engine.data.validate import validate_series
 from engine.data.yahoo_net import (
     YahooLog,
@@ -295,3 +296,10 @@ class YahooSource(Source):
                         sha256_file(self.path(symbol)), report)
         self._loaded[symbol] = raw
         return raw
+
+
+def open_yahoo(argument: str = "", options: SourceOptions | None = None) -> YahooSource:
+    """Opener of ``yahoo`` (see ``engine.data.sources.SOURCES``): ``options`` give the cache
+    folder and offline mode."""
+    options = options or SourceOptions()
+    return YahooSource(cache_dir=options.cache_dir, offline=options.offline)
