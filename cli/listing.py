@@ -1,17 +1,21 @@
-"""What `smallcap strategies` shows, kept in the user cache so listing needs no engine.
+"""What `smallcap strategies` shows, kept in the disk cache so listing needs no engine.
 
 Listing the strategies means importing every strategy module, and with them backtrader and
-pandas (most of the command's time), to read names, parameters and data needs that change only when code,
-bundled data or installed packages change. So the documents are saved as JSON in the user
-cache (``$SMALLCAP_CACHE_DIR``) under a fingerprint of what they derive from:
+pandas (most of the command's time), to read names, parameters and data needs that change only
+when code, bundled data or installed packages change. So the documents are saved as JSON in the
+disk cache (``core.cache``: the one policy for keys, folder and pruning) under a fingerprint of
+what they derive from:
 
 * every ``.py`` file of this project's packages (path, size, modification time);
 * the bundled data's checksum list (the window each strategy's data allows);
 * each folder on ``sys.path`` but the first (the script's or the current folder): installing
   or removing a package, which can add strategies through the ``smallcap.strategies`` entry
-  points, changes its folder's modification time.
+  points, changes its folder's modification time;
+* the versions of numpy, pandas, pydantic and this project (``core.cache``).
 
-A different fingerprint rebuilds the documents; a user's ``--strategy-file`` is never cached.
+An entry also records the files of the installed plug-ins that registered strategies (size,
+modification time): a plug-in edited in place misses too. A user's ``--strategy-file`` is never
+cached.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from core.cache import user_cache_dir
+from core.cache import DiskCache
 
 PACKAGES = ("core", "strategies", "engine", "cli")
-PREFIX = "strategies-"
+#: The cache of listings (``$SMALLCAP_CACHE_DIR/strategies/``).
+LISTING_CACHE = DiskCache("strategies", ".json", libraries=("pydantic",))
 
 
 def fingerprint() -> str:
@@ -68,24 +73,55 @@ def _plain(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return json.loads(json.dumps(docs, default=str))
 
 
+def _plugin_files() -> list[str]:
+    """The ``.py`` files of the installed packages (not this project's, not a user's strategy
+    file) whose strategies are registered: what an in-place edit of a plug-in changes."""
+    from strategies import all_strategies
+
+    files: set[str] = set()
+    for spec in all_strategies(include_unlisted=True):
+        top = spec.cls.__module__.partition(".")[0]
+        origin = getattr(sys.modules.get(top), "__file__", None)
+        if top in PACKAGES or not origin or top.startswith("smallcap_user_"):  # a --strategy-file
+            continue
+        origin_path = Path(origin)
+        found = origin_path.parent.rglob("*.py") if origin_path.name == "__init__.py" else [origin_path]
+        files.update(str(p) for p in found)
+    return sorted(files)
+
+
+def _stats(files: list[str]) -> list[list[Any]]:
+    out = []
+    for name in files:
+        try:
+            st = os.stat(name)
+        except OSError:
+            out.append([name, None, None])
+        else:
+            out.append([name, st.st_size, st.st_mtime_ns])
+    return out
+
+
+def _read_current(path: Path) -> list[dict[str, Any]]:
+    entry = json.loads(path.read_text())
+    try:
+        plugins, docs = entry["plugins"], entry["docs"]
+        current = _stats([name for name, _, _ in plugins])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path.name}: not a listing") from exc
+    if current != plugins:
+        raise ValueError("a plug-in changed since the listing was saved")
+    return docs
+
+
 def _cached_docs() -> list[dict[str, Any]]:
-    folder = user_cache_dir()
-    path = folder / f"{PREFIX}{fingerprint()}.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        pass
+    path = LISTING_CACHE.path(fingerprint(), label="strategies")
+    docs = LISTING_CACHE.read(path, _read_current)
+    if docs is not None:
+        return docs
     docs = _plain(build_docs())
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(docs))
-        os.replace(tmp, path)
-        for old in folder.glob(f"{PREFIX}*.json"):  # documents of earlier code
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a read-only cache: the documents were built for this call
+    entry = json.dumps({"plugins": _stats(_plugin_files()), "docs": docs})
+    LISTING_CACHE.write(path, lambda tmp: tmp.write_text(entry))  # skipped when read-only
     return docs
 
 

@@ -1,31 +1,31 @@
 """NYSE sessions from the ``exchange-calendars`` library, kept as a table of dates.
 
 Building the library's NYSE calendar (import and holiday rules) costs more than the rest of a
-backtest's start-up. So the sessions it yields, from ``CALENDAR_START`` to its
-horizon (a year ahead of the day it is built), are saved once as a small ``.npy`` table in the
-user cache (``$SMALLCAP_CACHE_DIR``), named by the library's version, and rebuilt when the
-version changes, the table is older than ``MAX_AGE_DAYS`` (so the horizon keeps a year ahead),
-or the file is unreadable. Where the cache cannot be written, the table lives in the process.
+backtest's start-up. So the sessions it yields, from ``CALENDAR_START`` to its horizon (a year
+ahead of the day it is built), are saved as a small ``.npy`` table in the disk cache
+(``core.cache``: keyed by the library's version and those of numpy, pandas and this project),
+and built again each calendar month (so the horizon keeps a year ahead), or when the table is
+unreadable. Where the cache cannot be written, the table lives in the process.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import warnings
 from functools import lru_cache
-from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from core.cache import user_cache_dir
+from core.cache import DiskCache
 
 #: Earliest date the session calendar is built from (the oldest bundled series start in 1987).
 CALENDAR_START = "1985-01-02"
-#: A saved session table is rebuilt after this many days (the library's horizon is a year ahead).
-MAX_AGE_DAYS = 30
+#: The cache of session tables (one per library version and month built).
+SESSIONS_CACHE = DiskCache("calendar", ".npy", libraries=("exchange-calendars",),
+                           max_age_days=62, max_entries=12)
 
 
 def _build() -> np.ndarray:
@@ -39,30 +39,30 @@ def _build() -> np.ndarray:
     return sessions.to_numpy().astype("datetime64[D]").astype(np.int64)
 
 
+def _month() -> str:
+    """The month the table is built in (a new month builds a new table)."""
+    return dt.date.today().strftime("%Y-%m")
+
+
 def table_path() -> str:
-    """The cached table's file: named by the library version and the calendar start."""
-    return str(user_cache_dir() / f"nyse-sessions-{CALENDAR_START}-xcals-{version('exchange-calendars')}.npy")
+    """The cached table's file: keyed by the calendar start, the month and the versions."""
+    return str(SESSIONS_CACHE.path(CALENDAR_START, _month(), label="nyse-sessions"))
+
+
+def _read(path: Path) -> np.ndarray:
+    days = np.load(path, allow_pickle=False)
+    if days.dtype != np.int64 or days.ndim != 1 or len(days) < 2 or not (np.diff(days) > 0).all():
+        raise ValueError(f"{path.name}: not an ordered table of sessions")
+    return days
 
 
 @lru_cache(maxsize=1)
 def _days() -> np.ndarray:
-    path = table_path()
-    try:
-        age = (dt.datetime.now().timestamp() - os.path.getmtime(path)) / 86_400
-        if age <= MAX_AGE_DAYS:
-            days = np.load(path, allow_pickle=False)
-            if days.dtype == np.int64 and days.ndim == 1 and len(days) > 1 and (np.diff(days) > 0).all():
-                return days
-    except (OSError, ValueError):
-        pass  # missing or unreadable: build it
-    days = _build()
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp.npy"
-        np.save(tmp, days, allow_pickle=False)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache: keep the table in this process
+    path = Path(table_path())
+    days = SESSIONS_CACHE.read(path, _read)
+    if days is None:  # missing or unreadable: build it
+        days = _build()
+        SESSIONS_CACHE.write(path, lambda tmp: np.save(tmp, days, allow_pickle=False))
     return days
 
 

@@ -12,9 +12,8 @@ fast: pandas, backtrader and quantstats load only when a function that needs the
 
 from __future__ import annotations
 
+from core import __version__
 from core.lazy import lazy_exports
-
-__version__ = "0.1.0"
 
 _EXPORTS = {
     "UserError": "core.errors",

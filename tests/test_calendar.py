@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -50,7 +49,7 @@ def test_ranges_outside_the_table_and_times_of_day(fresh_cache):
     assert len(calendar.nyse_sessions("2200-01-01", "2201-01-01")) == 0
 
 
-def test_a_corrupt_or_stale_table_is_rebuilt(fresh_cache):
+def test_a_corrupt_or_stale_table_is_rebuilt(fresh_cache, monkeypatch):
     calendar.nyse_sessions("2020-01-01", "2020-12-31")
     path = calendar.table_path()
     good = np.load(path)
@@ -58,11 +57,12 @@ def test_a_corrupt_or_stale_table_is_rebuilt(fresh_cache):
     calendar._days.cache_clear()
     assert list(calendar.nyse_sessions("2020-01-01", "2020-01-10")) == list(_library_sessions("2020-01-01", "2020-01-10"))
     assert (np.load(path) == good).all()
-    np.save(path, good[:10])  # a short table, but written 40 days ago: rebuilt
-    old = time.time() - 40 * 86_400
-    os.utime(path, (old, old))
+    np.save(path, good[:10])  # a short table, but from last month: a new month builds a new one
+    monkeypatch.setattr(calendar, "_month", lambda: "2999-12")
     calendar._days.cache_clear()
     assert len(calendar.nyse_sessions("2020-01-01", "2020-12-31")) == 253
+    assert calendar.table_path() != path and (np.load(calendar.table_path()) == good).all()
+    path = calendar.table_path()
     with open(path, "wb") as f:
         f.write(b"not numpy")
     calendar._days.cache_clear()

@@ -38,7 +38,7 @@ def test_strategies_listing_is_cached_and_then_needs_no_engine(tmp_path):
         warm = _strategies_process(tmp_path / "cache", *args)
         assert cold.stdout == warm.stdout and "relative_momentum" in warm.stdout
         assert warm.stderr.strip().endswith("LOADED:"), warm.stderr
-    assert len(list((tmp_path / "cache").glob("strategies-*.json"))) == 1
+    assert len(list((tmp_path / "cache" / "strategies").glob("*.json"))) == 1
 
 
 def test_the_listing_fingerprint_follows_installed_packages(tmp_path, monkeypatch):

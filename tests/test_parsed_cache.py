@@ -11,7 +11,7 @@ import engine.data.files as files_module
 from core.errors import DataError
 from engine.data.catalog import bundled_files
 from engine.data.files import CsvFilesSource, bundled_source
-from engine.data.parsed_cache import FOLDER
+from engine.data.parsed_cache import SERIES_CACHE
 from engine.data.readers import read_series_csv
 from engine.data.validate import validate_series
 
@@ -23,7 +23,7 @@ ROWS = ["date,open,high,low,close,adj_close,volume",
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("SMALLCAP_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache" / FOLDER
+    return tmp_path / "cache" / SERIES_CACHE.name
 
 
 def _refuse_reading(monkeypatch):
@@ -49,13 +49,14 @@ def test_every_bundled_series_comes_back_from_the_cache_exactly_as_read(cache, m
         assert (cached[s].kind, cached[s].sha256, cached[s].origin) == (fresh[s].kind, fresh[s].sha256, fresh[s].origin)
 
 
-def test_a_changed_file_is_read_again_and_replaces_its_entry(cache, tmp_path):
+def test_a_changed_file_is_read_again_under_a_new_entry(cache, tmp_path):
     path = write_csv(tmp_path / "data" / "ABC.csv", "\n".join(ROWS) + "\n")
     source = lambda: CsvFilesSource("csv", {"ABC": (path, None)})  # noqa: E731
     assert source().load("ABC").frame["close"].iloc[-1] == 10.9
     write_csv(path, "\n".join([*ROWS[:-1], "2024-01-05,10.8,11,10,10.7,10.7,100"]) + "\n")
     assert source().load("ABC").frame["close"].iloc[-1] == 10.7
-    assert len(list(cache.glob("*.npz"))) == 1  # one entry per path
+    # the old entry stays until pruned (another checkout may still have the old file)
+    assert len(list(cache.glob("*.npz"))) == 2
 
 
 def test_a_rule_setting_is_part_of_the_key(cache, tmp_path, monkeypatch):
@@ -98,7 +99,7 @@ def test_entries_of_files_long_gone_are_removed(cache, tmp_path):
     import os
     import time
 
-    from engine.data.parsed_cache import MAX_AGE_DAYS
+    MAX_AGE_DAYS = SERIES_CACHE.max_age_days  # noqa: N806 - the policy's setting
 
     old = write_csv(tmp_path / "data" / "OLD.csv", "\n".join(ROWS) + "\n")
     CsvFilesSource("csv", {"OLD": (old, None)}).load("OLD")

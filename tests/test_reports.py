@@ -308,57 +308,6 @@ def test_long_tables_are_paginated_and_sort_every_row(many):
     assert errors == []
 
 
-def test_compiled_templates_are_reused_and_recompiled_when_the_template_changes(tmp_path):
-    import jinja2
-
-    from reports._render import _CompiledTemplates
-
-    templates, cache = tmp_path / "templates", tmp_path / "cache"
-    templates.mkdir()
-    cache.mkdir()
-    (templates / "t.html").write_text("{{ x }} one")
-
-    def render():
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), bytecode_cache=_CompiledTemplates(str(cache)))
-        return env.get_template("t.html").render(x=1)
-
-    assert render() == "1 one" and len(list(cache.iterdir())) == 1
-    compiled = []
-    original = jinja2.Environment.compile
-    jinja2.Environment.compile = lambda self, *a, **k: (compiled.append(1), original(self, *a, **k))[1]
-    try:
-        assert render() == "1 one" and compiled == []  # read back, not compiled
-        (templates / "t.html").write_text("{{ x }} two")
-        assert render() == "1 two" and compiled == [1]
-    finally:
-        jinja2.Environment.compile = original
-
-
-def test_pages_render_when_the_template_cache_cannot_be_written(tmp_path, monkeypatch):
-    import jinja2
-
-    from reports import _render
-
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    monkeypatch.setenv("SMALLCAP_CACHE_DIR", str(blocker))
-    assert _render._bytecode_cache() is None  # no folder: no cache
-
-    def refuse(self, bucket):
-        raise PermissionError("read-only cache")
-
-    monkeypatch.setenv("SMALLCAP_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "dump_bytecode", refuse)
-    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "load_bytecode", refuse)
-    _render.environment.cache_clear()
-    try:
-        html = _render.environment().get_template("index.html").render(folder="runs-here", runs=[], pages=[],
-                                                                       generated="now")
-        assert "runs-here" in html
-    finally:
-        _render.environment.cache_clear()
-
-
 # ----- quantstats stand-ins (reports.quicker_qs), each against the function it replaces ----------
 @pytest.fixture(scope="module")
 def long_returns():

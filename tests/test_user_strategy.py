@@ -95,3 +95,33 @@ def test_an_installed_package_adds_a_strategy_through_an_entry_point(tmp_path):
                          env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert '"name": "small_cap_trend"' in out.stdout and '"name": "relative_momentum"' in out.stdout
+
+
+def test_a_plugin_edited_in_place_is_listed_afresh(tmp_path):
+    """The listing cache notices an installed plug-in edited in place (its folder's modification
+    time unchanged): the entry records the plug-in's files."""
+    site = tmp_path / "site"
+    site.mkdir()
+    module = site / "acme_rotation.py"
+    shutil.copy(EXAMPLE, module)
+    dist = site / "acme_rotation-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-rotation\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[smallcap.strategies]\nacme = acme_rotation\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]),
+           "SMALLCAP_CACHE_DIR": str(tmp_path / "cache")}
+
+    def listing() -> str:
+        out = subprocess.run([sys.executable, "-m", "cli.app", "strategies", "--json"],
+                             capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    first = listing()
+    assert '"name": "small_cap_trend"' in first and listing() == first  # built, then cached
+    folder = os.stat(site)
+    text = module.read_text()
+    assert '"small_cap_trend", ' in text
+    module.write_text(text.replace('"small_cap_trend", ', '"small_cap_trend_v2", '))
+    os.utime(site, ns=(folder.st_atime_ns, folder.st_mtime_ns))  # an edit, not an install
+    assert '"name": "small_cap_trend_v2"' in listing()
