@@ -10,10 +10,12 @@ worker (the rest here, in order). :meth:`FigureWorker.fill` then puts each SVG i
 marker. Figures are drawn by the same functions with the same arguments, so the page is the
 same (``tests/test_reports.py`` compares it byte for byte with a page drawn in one process).
 
-The worker is used only where a second core is free: in the main process of a machine with
-two or more cores, and where ``fork`` exists (not on Windows; a Dask or pool worker draws in
-its own process, its siblings already use the cores). A worker that dies is replaced by
-drawing its figures here.
+The worker is opt-in (``SMALLCAP_FIGURE_WORKER=1``, or ``write_tearsheet(..., parallel=True)``):
+on a loaded machine a second process made pages slower, not faster (``bench/tearsheet_speed.py``
+measures both ways). Even when asked for, it is used only where a second core can help: in the
+main process of a machine with two or more cores, and where ``fork`` exists (not on Windows; a
+Dask or pool worker draws in its own process, its siblings already use the cores). A worker that
+dies is replaced by drawing its figures here.
 """
 
 from __future__ import annotations
@@ -34,10 +36,21 @@ def second_core_free() -> bool:
             and multiprocessing.parent_process() is None)
 
 
+#: Environment variable that turns the figure worker on (``1``); off by default.
+WORKER_ENV = "SMALLCAP_FIGURE_WORKER"
+
+
+def asked_for() -> bool:
+    """Whether the user turned the worker on (``SMALLCAP_FIGURE_WORKER=1``) and it can help
+    here (:func:`second_core_free`)."""
+    return os.environ.get(WORKER_ENV, "").strip() == "1" and second_core_free()
+
+
 def figure_worker(wanted: bool | None = None) -> FigureWorker | contextlib.nullcontext:
-    """A :class:`FigureWorker` when ``wanted`` (default: :func:`second_core_free`) and the process
-    can be started; otherwise a null context (``as worker`` gives None: draw here)."""
-    if not (second_core_free() if wanted is None else wanted):
+    """A :class:`FigureWorker` when ``wanted`` (default: :func:`asked_for`, off unless the
+    environment turns it on) and the process can be started; otherwise a null context
+    (``as worker`` gives None: draw here)."""
+    if not (asked_for() if wanted is None else wanted):
         return contextlib.nullcontext()
     try:
         return FigureWorker()

@@ -191,8 +191,8 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None, *, pa
 
     ``output``: another file to write instead (default ``run_dir/tearsheet.html``). Written to a
     temporary file and renamed, so a reader never sees half a page. ``parallel``: draw half the
-    figures in a forked second process (``reports.figure_worker``; default: where a second
-    core is free); the page is the same either way.
+    figures in a forked second process (``reports.figure_worker``; default: off, unless
+    ``SMALLCAP_FIGURE_WORKER=1``); the page is the same either way.
     """
     run = BacktestResult.load(run_dir)
     _prepare_matplotlib()

@@ -417,6 +417,20 @@ def test_the_figure_worker_is_used_only_where_a_second_core_is_free(monkeypatch)
     assert fw.second_core_free() is True
 
 
+def test_the_figure_worker_is_off_unless_asked_for(monkeypatch):
+    import contextlib
+
+    import reports.figure_worker as fw
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.delenv(fw.WORKER_ENV, raising=False)
+    assert fw.asked_for() is False and isinstance(fw.figure_worker(), contextlib.nullcontext)
+    monkeypatch.setenv(fw.WORKER_ENV, "1")
+    assert fw.asked_for() is True
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert fw.asked_for() is False  # asked for, but no second core to help
+
+
 
 def test_a_figure_worker_that_cannot_start_means_drawing_here(runs, tmp_path, monkeypatch):
     import reports.figure_worker as fw
