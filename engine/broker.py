@@ -14,6 +14,9 @@
 ``CashStockBroker`` is backtrader's ``BackBroker`` minus per-bar bookkeeping that is always zero
 for cash stock accounts (credit interest, futures cash adjustment): the same fills and the
 same values to the last bit (``tests/test_feeds.py`` compares it with the stock broker).
+
+The backtrader private names the broker relies on are registered (and checked) in
+``strategies.bt_private``.
 """
 
 from __future__ import annotations

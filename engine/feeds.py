@@ -9,7 +9,8 @@ It produces the same bars as ``PandasData`` (same ``datetime`` numbers, same val
 Stepping is lean too: every bar is a whole daily bar, so ``advance`` only moves the line
 buffers' index, skipping backtrader's per-bar copy of each field into ``tick_*`` attributes
 (which exist for bars built from live ticks); the broker then reads the bar itself, the same
-prices. ``advance_peek`` reads the next date straight from the buffer.
+prices. ``advance_peek`` reads the next date straight from the buffer. The backtrader private
+names this relies on are registered (and checked) in ``strategies.bt_private``.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ index) and there are no timers, writers or cheat-on-open, each of those question
 answer: every feed advances on every date, in order. ``LeanCerebro`` then moves the line buffers
 of all feeds in one pass and calls the broker and the strategy exactly as backtrader does, in
 the same order (``tests/test_feeds.py`` compares every result with backtrader's own machinery
-bit for bit). Anything else runs backtrader's loop unchanged.
+bit for bit). Anything else runs backtrader's loop unchanged. The backtrader private names this
+relies on are registered (and checked) in ``strategies.bt_private``.
 """
 
 from __future__ import annotations

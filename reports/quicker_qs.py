@@ -17,7 +17,8 @@ drawdown or one call at a time. :func:`quicker_quantstats` swaps, for the durati
 
 Each stand-in falls back to quantstats' own function outside the case it handles, and
 ``tests/test_reports.py`` compares whole pages (figures included) with quantstats' own path,
-and each stand-in with the function it replaces.
+and each stand-in with the function it replaces. quantstats' private names, and the lock that
+makes the swap safe with pages on several threads, are ``reports.qs_private``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import contextlib
 
 import numpy as np
 import pandas as pd
+
+from reports import qs_private
 
 #: quantstats' figures: the template placeholder each fills, and the ``quantstats.plots`` function
 #: that draws it (``quantstats.reports.html`` draws every one, whether the template shows it or not).
@@ -62,7 +65,7 @@ def remembering_drawdown_details(original):
     """``quantstats.stats.drawdown_details`` that works out each drawdown series once: the html
     report asks for the strategy's three times (the drawdown table, the summary, the periods
     chart), a Python loop over every drawdown each time. Same input, same (copied) table."""
-    from quantstats._compat import safe_concat
+    safe_concat = qs_private.safe_concat
 
     seen: dict[tuple, pd.DataFrame] = {}
 
@@ -142,9 +145,7 @@ def quick_safe_resample(original, comp):
 
     def safe_resample(data, freq, func_name=None, **kwargs):
         if func_name is comp and not kwargs and isinstance(data, pd.Series) and data.dtype == np.float64:
-            from quantstats._compat import get_frequency_alias
-
-            return data.add(1).resample(get_frequency_alias(freq)).prod() - 1
+            return data.add(1).resample(qs_private.frequency_alias(freq)).prod() - 1
         return original(data, freq, func_name, **kwargs)
 
     return safe_resample
@@ -165,22 +166,19 @@ def quick_prepare_benchmark(original):
 
 @contextlib.contextmanager
 def quicker_quantstats(template: str):
-    """For the block, the stand-ins of the module docstring. The page is the same
-    (``tests/test_reports.py`` compares it with and without)."""
+    """For the block, the stand-ins of the module docstring, under ``qs_private.PAGE_LOCK``. The
+    page is the same (``tests/test_reports.py`` compares it with and without)."""
     import quantstats as qs
-    import quantstats._plotting.core as qs_plot_core
 
+    core = qs_private.plotting_core()
+    preparer, preparer_name = qs_private.benchmark_preparer()
     replaced = [(qs.plots, name, lambda *args, **kwargs: None) for name in skipped_figures(template)]
     replaced.append((qs.utils, "group_returns", group_returns))
-    replaced.append((qs.stats, "drawdown_details", remembering_drawdown_details(qs.stats.drawdown_details)))
+    replaced.append((qs.stats, "drawdown_details",
+                     remembering_drawdown_details(qs.stats.drawdown_details)))
     replaced.append((qs.stats, "remove_outliers", quick_remove_outliers(qs.stats.remove_outliers)))
-    replaced.append((qs.utils, "_prepare_benchmark", quick_prepare_benchmark(qs.utils._prepare_benchmark)))
-    replaced.append((qs_plot_core, "safe_resample", quick_safe_resample(qs_plot_core.safe_resample, qs.stats.comp)))
-    saved = [(module, name, getattr(module, name)) for module, name, _ in replaced]
-    try:
-        for module, name, fn in replaced:
-            setattr(module, name, fn)
+    replaced.append((preparer, preparer_name,
+                     quick_prepare_benchmark(getattr(preparer, preparer_name))))
+    replaced.append((core, "safe_resample", quick_safe_resample(core.safe_resample, qs.stats.comp)))
+    with qs_private.swapped(replaced):
         yield
-    finally:
-        for module, name, fn in saved:
-            setattr(module, name, fn)

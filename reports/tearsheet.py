@@ -33,6 +33,7 @@ import pandas as pd
 
 from core.atomic import discard, write_failure
 from engine.results import BacktestResult
+from reports import qs_private
 from reports._render import environment, number
 from reports.figure_worker import figure_worker
 from reports.holdings import run_weights, weights_svg
@@ -194,6 +195,11 @@ def write_tearsheet(run_dir: str | Path, output: str | Path | None = None, *, pa
     figures in a forked second process (``reports.figure_worker``; default: off, unless
     ``SMALLCAP_FIGURE_WORKER=1``); the page is the same either way.
     """
+    with qs_private.PAGE_LOCK:  # quantstats' stand-ins and pyplot's figures are process-global
+        return _write_tearsheet(run_dir, output, parallel)
+
+
+def _write_tearsheet(run_dir: str | Path, output: str | Path | None, parallel: bool | None) -> Path:
     run = BacktestResult.load(run_dir)
     _prepare_matplotlib()
     import matplotlib.pyplot as plt

@@ -32,6 +32,7 @@ import backtrader as bt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.symbols import Symbol
+from strategies.bt_private import feed_name
 from strategies.schedule import MAX_OFFSET, Schedule
 
 __all__ = ["RotationParams", "RotationStrategy", "RunContext", "Ledger", "Schedule", "Symbol"]
@@ -160,7 +161,7 @@ class RotationStrategy(bt.Strategy):
         self.run_ctx: RunContext = self.p.run
         self.ledger = Ledger()
         self.tradables, _ = self.all_symbols(self.cfg)
-        self.feeds = {d._name: d for d in self.datas}
+        self.feeds = {feed_name(d): d for d in self.datas}
         self._trade_datas = [self.feeds[s] for s in self.tradables]
         self._warmup = self.warmup(self.cfg)
         self._decided_once = False
@@ -316,7 +317,7 @@ class RotationStrategy(bt.Strategy):
         if order.status in (order.Submitted, order.Accepted, order.Partial):
             return
         row: dict[str, Any] = {
-            "created": _date(order.created.dt), "symbol": order.data._name,
+            "created": _date(order.created.dt), "symbol": feed_name(order.data),
             "side": "buy" if order.isbuy() else "sell", "status": order.getstatusname().lower(),
         }
         if order.status == order.Completed:
@@ -334,7 +335,7 @@ class RotationStrategy(bt.Strategy):
     def notify_trade(self, trade: bt.Trade) -> None:
         if trade.isclosed:
             self.ledger.trades.append({
-                "symbol": trade.data._name, "opened": _date(trade.dtopen), "closed": _date(trade.dtclose),
+                "symbol": feed_name(trade.data), "opened": _date(trade.dtopen), "closed": _date(trade.dtclose),
                 "sessions": trade.barlen, "pnl": trade.pnl, "pnl_net": trade.pnlcomm,
             })
 

@@ -471,3 +471,38 @@ def test_drawdown_table_equals_quantstats(long_returns):
     assert drawdown_table(series(0.0, 0.0, 0.0)) is None and drawdown_table(series(0.0, -0.1, np.nan, 0.0)) is None
     frame = pd.concat(real, axis=1, keys=["a", "b"]).dropna()
     pd.testing.assert_frame_equal(quick(frame), original(frame), check_exact=True)
+
+
+# ----- pages on threads (reports.qs_private.PAGE_LOCK) -------------------------------------------
+def test_two_pages_on_two_threads_equal_their_serial_renders(runs, tmp_path, monkeypatch):
+    """quantstats' stand-ins swap module functions and pyplot keeps global figures: two
+    tearsheets drawn at once on two threads (as on one Dask worker) must come out as drawn one
+    after the other."""
+    import threading
+
+    import matplotlib
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "smallcap-test")
+    pair = [runs[1][0], runs[1][3]]
+    serial = [write_tearsheet(r, tmp_path / f"serial-{i}.html", parallel=False).read_text()
+              for i, r in enumerate(pair)]
+    assert serial[0] != serial[1]
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def draw(i: int) -> None:
+        try:
+            start.wait()
+            write_tearsheet(pair[i], tmp_path / f"thread-{i}.html", parallel=False)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=draw, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert errors == []
+    for i in range(2):
+        assert (tmp_path / f"thread-{i}.html").read_text() == serial[i]
