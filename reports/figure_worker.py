@@ -1,9 +1,9 @@
 """A second process that draws a tearsheet's figures while this one computes and draws the rest.
 
-Drawing is most of a tearsheet's time (about 2 s of 3 for 25 years: eleven SVG figures), and
+Drawing is most of a tearsheet's time (eleven SVG figures for 25 years), and
 quantstats draws them one after the other through pyplot's global state, so threads cannot share
 the work. :class:`FigureWorker` forks the process once it has loaded quantstats and matplotlib,
-so the worker starts in a few milliseconds with the same libraries, fonts and settings. While
+so the worker starts at once with the same libraries, fonts and settings. While
 ``quantstats.reports.html`` runs, :meth:`FigureWorker.deferring` stands in for the figure
 functions: each call writes a marker where its SVG goes, and every other call is drawn by the
 worker (the rest here, in order). :meth:`FigureWorker.fill` then puts each SVG in place of its
