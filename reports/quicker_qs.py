@@ -55,7 +55,7 @@ def shown_figures(template: str) -> list[str]:
 
 def group_returns(returns, groupby, compounded: bool = False):
     """``quantstats.utils.group_returns`` in one grouped product instead of a Python call per group
-    (``groupby(...).apply(comp)``: 300 calls for 25 years of months, a tenth of a tearsheet)."""
+    (``groupby(...).apply(comp)``: 300 calls for 25 years of months)."""
     if compounded:
         return returns.add(1).groupby(groupby).prod() - 1
     return returns.groupby(groupby).sum()
