@@ -25,7 +25,7 @@ from engine.results import (
 )
 from engine.runner import run_backtest
 from reports.index import write_index
-from strategies import load_strategy_file, user_strategy
+from strategies import get_strategy, load_strategy_file, user_strategy
 
 
 def build_config(strategy: str | None, params: dict[str, str], symbols: str | None, start: str | None,

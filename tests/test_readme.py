@@ -51,10 +51,10 @@ def test_july_2024_numbers_match_the_cli(cli):
 
 @pytest.mark.slow
 def test_readme_gem_block_is_what_the_example_gives():
-    from reports.gem_readme import gem_section
+    from tools.readme_gem import gem_section
 
     text = README.read_text()
     start, end = "<!-- gem:start -->\n", "<!-- gem:end -->"
     shown = text[text.index(start) + len(start):text.index(end)].strip()
-    hint = "run: python -m reports.gem_readme and paste between the markers"
+    hint = "run: python -m tools.readme_gem and paste between the markers"
     assert shown == gem_section().strip(), hint
