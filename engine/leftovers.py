@@ -10,7 +10,10 @@ BOOKKEEPING = frozenset({"experiment.json", "sweep.csv"})  # rewritten by a re-r
 
 def _lock_held(folder: Path) -> bool:
     """True while a sweep holds ``folder/.lock`` (it is running: not a leftover)."""
-    import fcntl
+    try:
+        import fcntl
+    except ImportError:  # no POSIX locks (Windows): no sweep can hold one
+        return False
 
     lock = folder / ".lock"
     if not lock.exists():

@@ -17,7 +17,6 @@ read its returns.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.locks import waiting_lock
 from engine.config import RunConfig, make_run_config
 from engine.data.market import MarketData
 from strategies import get_strategy
@@ -84,12 +84,8 @@ def _fingerprint(data: MarketData, symbols: list[str]) -> str:
 @contextmanager
 def _locked(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with waiting_lock(path):  # core.locks: runs unlocked where there are no POSIX locks
+        yield
 
 
 #: Runs a twin config on market data and returns its saved or unsaved result's strategy returns

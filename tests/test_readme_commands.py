@@ -78,7 +78,7 @@ def test_quick_readme_commands_run_as_written(cli, tmp_path, monkeypatch):
 
 
 def test_the_strategy_list_is_the_registrys():
-    from reports.markdown import strategy_list
+    from tools.readme_table import strategy_list
 
     text = README.read_text()
     start, end = "<!-- strategy-list:start -->\n", "<!-- strategy-list:end -->"
