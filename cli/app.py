@@ -23,7 +23,7 @@ from typing import Annotated
 
 import typer
 
-from cli import backtest_cmds, event_cmds, regime_cmds, study_cmds
+from cli import backtest_cmds, cost_cmds, event_cmds, regime_cmds, study_cmds
 from cli.data_cmds import data_app
 from cli.options import err, out
 from cli.runs_cmds import runs_app
@@ -57,6 +57,7 @@ _add_family(backtest_cmds.commands)
 _add_family(study_cmds.commands)
 _add_family(event_cmds.commands)
 _add_family(regime_cmds.commands)
+_add_family(cost_cmds.commands)
 app.add_typer(data_app, name="data")
 app.add_typer(runs_app, name="runs")
 

@@ -20,6 +20,7 @@ from cli.options import (
     CommissionMinOpt,
     CommissionPerShareOpt,
     ConfigOpt,
+    CostsOpt,
     FillOpt,
     FractionalOpt,
     JsonOpt,
@@ -77,7 +78,7 @@ def strategies_cmd(
 @commands.command("backtest")
 def backtest_cmd(
     strategy: StrategyArg = None, param: ParamOpt = None, symbols: _Symbols = None,
-    start: _Start = None, end: _End = None, cash: CashOpt = None,
+    start: _Start = None, end: _End = None, cash: CashOpt = None, costs: CostsOpt = None,
     commission_bps: CommissionBpsOpt = None, commission_per_share: CommissionPerShareOpt = None,
     commission_min: CommissionMinOpt = None, slippage_bps: SlippageBpsOpt = None,
     fill: FillOpt = None, fractional: FractionalOpt = None, cash_buffer: CashBufferOpt = None,
@@ -97,7 +98,7 @@ def backtest_cmd(
     from cli.present import print_run
 
     broker = broker_fields(commission_bps, commission_per_share, commission_min, slippage_bps, fill,
-                           fractional, cash_buffer)
+                           fractional, cash_buffer, costs)
     what = "running the backtest" + ("" if no_report else " and writing its tearsheet")
     with busy(what, as_json):
         result = backtest_from_cli(
@@ -122,6 +123,10 @@ def signal_cmd(
     data: Annotated[str | None, Opt(
         "--data", help="bundled (default), yahoo (refreshed first), or csv:DIR")] = None,
     strategy_file: StrategyFileOpt = None,
+    costs: CostsOpt = None, commission_bps: CommissionBpsOpt = None,
+    commission_per_share: CommissionPerShareOpt = None, commission_min: CommissionMinOpt = None,
+    slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
+    cash_buffer: CashBufferOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What the strategy would hold at the next session, given the data up to the last one.
@@ -135,8 +140,10 @@ def signal_cmd(
     from cli.present import print_signal
     from engine.signal import current_signal
 
-    cfg = build_config(strategy, parse_assignments(param or []), None, None, None, None, {}, None,
-                       None, data, config, strategy_file)
+    broker = broker_fields(commission_bps, commission_per_share, commission_min, slippage_bps, fill,
+                           fractional, cash_buffer, costs)
+    cfg = build_config(strategy, parse_assignments(param or []), None, None, None, None, broker,
+                       None, None, data, config, strategy_file)
     with busy("running the strategy over its history", as_json):
         doc = current_signal(cfg)
     if as_json:

@@ -127,9 +127,10 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
         notice(note)
     write_index(folder.parent)
     rows = [{"label": rec["label"], "run_dir": str(rec["run_dir"]), "window": rec["window"],
-             "own_window": rec["own_window"],
+             "own_window": rec["own_window"], "costs": rec["costs"],
              "metrics": {k: rec[k] for k in ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar",
-                                             "exposure", "turnover", "trades", "switches")},
+                                             "exposure", "turnover", "trades", "switches",
+                                             "breakeven_bps")},
              **(luck.variants.get(Path(rec["run_dir"]).name, {}) if luck else {})}
             for rec in data.table.to_dict("records")]
     return page, luck, rows

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from cli.fit import WordConsole
 from core import texts
+from core.errors import UserError, did_you_mean
 
 # emoji=False: a ":name:" in a strategy's reason or a path is text, not an emoji code
 out = WordConsole(emoji=False)
@@ -74,11 +75,18 @@ def open_data_source(data: str, cache_dir: str | None, offline: bool):
 # the run options of `backtest`, which `walkforward` and `timing` take too (over an experiment's
 # [defaults]); None = not given
 CashOpt = Annotated[float | None, typer.Option(help="starting cash (default 100000)")]
+CostsOpt = Annotated[str | None, typer.Option(
+    "--costs", help="default: realistic costs for liquid US ETFs and stocks (2 bps slippage per "
+                    "side, no commission); none: frictionless. The cost options below override "
+                    "single costs")]
 CommissionBpsOpt = Annotated[float | None, typer.Option(
-    help="commission in basis points of traded value")]
-CommissionPerShareOpt = Annotated[float | None, typer.Option(help="commission per share")]
-CommissionMinOpt = Annotated[float | None, typer.Option(help="minimum commission per order")]
-SlippageBpsOpt = Annotated[float | None, typer.Option(help="slippage in basis points")]
+    help="commission in basis points of traded value (default 0)")]
+CommissionPerShareOpt = Annotated[float | None, typer.Option(
+    help="commission per share (default 0)")]
+CommissionMinOpt = Annotated[float | None, typer.Option(
+    help="minimum commission per order (default 0)")]
+SlippageBpsOpt = Annotated[float | None, typer.Option(
+    help="slippage per side, basis points of traded value, charged on every fill (default 2)")]
 FractionalOpt = Annotated[bool | None, typer.Option(
     "--fractional/--whole-shares", help="allow fractional shares")]
 CashBufferOpt = Annotated[float | None, typer.Option(
@@ -93,8 +101,17 @@ RunDataOpt = Annotated[str | None, typer.Option(
 def broker_fields(commission_bps: float | None = None, commission_per_share: float | None = None,
                   commission_min: float | None = None, slippage_bps: float | None = None,
                   fill: str | None = None, fractional: bool | None = None,
-                  cash_buffer: float | None = None) -> dict:
-    """The broker options as ``BrokerConfig`` fields (None where not given)."""
-    return {"commission_bps": commission_bps, "commission_per_share": commission_per_share,
-            "commission_min": commission_min, "slippage_bps": slippage_bps, "fill": fill,
-            "fractional": fractional, "cash_buffer": cash_buffer}
+                  cash_buffer: float | None = None, costs: str | None = None) -> dict:
+    """The broker options as ``BrokerConfig`` fields (None where not given). ``costs``: a
+    ``--costs`` preset (``engine.config.COST_PRESETS``: default, none) setting every cost field
+    the single options leave unset; an unknown one is a one-line UserError."""
+    from engine.config import COST_PRESETS
+
+    fields = {"commission_bps": commission_bps, "commission_per_share": commission_per_share,
+              "commission_min": commission_min, "slippage_bps": slippage_bps, "fill": fill,
+              "fractional": fractional, "cash_buffer": cash_buffer}
+    if costs is not None:
+        if costs not in COST_PRESETS:
+            raise UserError(f"--costs '{costs}' is not a cost preset", did_you_mean(costs, COST_PRESETS))
+        fields.update({k: v for k, v in COST_PRESETS[costs].items() if fields[k] is None})
+    return fields

@@ -164,10 +164,14 @@ def run_table(result) -> Table:
 
 
 def print_run(out: Console, err: Console, result) -> None:
-    """``backtest``: table, risk-free source, warnings and where the files are."""
+    """``backtest``: table, risk-free source, costs and turnover, warnings and where the files
+    are."""
+    from engine.metrics import cost_summary
+
     m = result.metrics
     out.print(run_table(result))
     out.print(f"risk-free: {m['risk_free_source']}, mean {m['risk_free_rate']:.2%} a year", markup=False)
+    out.print(f"costs: {cost_summary(result.config.broker.describe_costs(), m)}", markup=False)
     if "twin_weights" in m:
         from engine.twin import describe_twin
 
@@ -212,6 +216,9 @@ def print_sweep(out: Console, summary: dict, name: str, grid_keys: set[str], luc
     out.print(sweep_table(name, summary["ranked"][:5], done, summary["rank_by"], grid_keys))
     if luck:
         print_luck(out, luck)
+    out.print(f"costs: {' | '.join(summary['costs'])}; sweep.csv has each variant's turnover "
+              "(bought plus sold value per year over mean equity, two-sided), cost_bps and "
+              "breakeven_bps (approximate)", markup=False)
     ran, failed = done - summary["skipped"], len(summary["failed"])
     out.print(f"{ran} variant{'s' if ran != 1 else ''} run, {summary['skipped']} resumed, "
               f"{failed} failed; table: {summary['sweep_csv']}", markup=False)
@@ -238,6 +245,7 @@ def print_walkforward(out: Console, doc: dict) -> None:
     for line in walkforward_lines(doc):
         out.print(line, markup=False)
     out.print(f"out-of-sample run: {doc['oos_run_dir']}", markup=False)
+    out.print(f"costs: {doc['costs']}", markup=False)
     if doc.get("page"):
         out.print(f"page: {doc['page']}", markup=False)
 

@@ -19,6 +19,7 @@ from cli.options import (
     CommissionBpsOpt,
     CommissionMinOpt,
     CommissionPerShareOpt,
+    CostsOpt,
     ExecutorOpt,
     ExperimentArg,
     FillOpt,
@@ -75,7 +76,10 @@ def sweep_cmd(
     param: GridParamOpt = None, start: GridStartOpt = None, end: GridEndOpt = None,
     strategy_file: StrategyFileOpt = None, self_contained: SelfContainedOpt = False,
     max_variants: _MaxVariants = 100_000, timeout: VariantTimeoutOpt = VARIANT_TIMEOUT,
-    as_json: JsonOpt = False,
+    costs: CostsOpt = None, commission_bps: CommissionBpsOpt = None,
+    commission_per_share: CommissionPerShareOpt = None, commission_min: CommissionMinOpt = None,
+    slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
+    cash_buffer: CashBufferOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Run many variants (an experiment file or a quick --grid) and compare them on one page.
 
@@ -83,16 +87,18 @@ def sweep_cmd(
       smallcap sweep examples/momentum_grid.toml --workers 2
       smallcap sweep --strategy relative_momentum --grid lookback=63,126,252
     """
+    from cli import study_glue as glue
     from cli.present import print_sweep
-    from cli.study_glue import check_executor, finish_sweep, grid_keys, prepare_sweep, sweep_summary
     from engine.sweep import claim_folder
     from reports.tearsheet import write_tearsheet
 
-    check_executor(executor, workers, scheduler)  # before any work or progress bar
-    exp, variants, folder, note = prepare_sweep(
+    glue.check_executor(executor, workers, scheduler)  # before any work or progress bar
+    broker = broker_fields(commission_bps, commission_per_share, commission_min, slippage_bps, fill,
+                           fractional, cash_buffer, costs)
+    exp, variants, folder, note = glue.prepare_sweep(
         experiment, strategy, parse_grid(grid or []), parse_assignments(param or []),
         parse_date(start, "--start"), parse_date(end, "--end"), out_dir, rank_by, strategy_file,
-        max_variants)
+        max_variants, overrides=glue.run_overrides(broker=broker))
     claim_folder(folder, variants, force)  # a folder holding another sweep is refused before work
     if note and not as_json:
         err.print(note, markup=False)
@@ -101,13 +107,13 @@ def sweep_cmd(
                           scheduler=scheduler, resume=resume, force=force, timeout=timeout,
                           after_save=write_tearsheet if tearsheets else None)
     with busy("overfitting statistics (PBO, DSR, SPA, MCS, bootstrap intervals)", as_json):
-        page, luck = finish_sweep(result, exp, rank_by, report=not no_report,
-                                  self_contained=self_contained)
-    summary = sweep_summary(result, rank_by, page, luck, note)
+        page, luck = glue.finish_sweep(result, exp, rank_by, report=not no_report,
+                                       self_contained=self_contained)
+    summary = glue.sweep_summary(result, rank_by, page, luck, note)
     if as_json:
         print_json(summary)
     else:
-        print_sweep(out, summary, exp.name, grid_keys(exp), luck)
+        print_sweep(out, summary, exp.name, glue.grid_keys(exp), luck)
     if result.failed:
         raise typer.Exit(1)
 
@@ -123,14 +129,14 @@ def walkforward_cmd(
         help="metric that picks the variant on each train window: sharpe, sortino, cagr, "
              "calmar, max_drawdown, volatility, total_return")] = "sharpe",
     strategy: GridStrategyOpt = None, grid: GridOpt = None, param: GridParamOpt = None,
-    start: GridStartOpt = None, end: GridEndOpt = None,
-    executor: ExecutorOpt = "process", workers: WorkersOpt = None,
-    timeout: VariantTimeoutOpt = VARIANT_TIMEOUT,
+    start: GridStartOpt = None, end: GridEndOpt = None, executor: ExecutorOpt = "process",
+    workers: WorkersOpt = None, timeout: VariantTimeoutOpt = VARIANT_TIMEOUT,
     out_dir: Annotated[str | None, Opt(
         "--out", help="folder (default runs/walkforward-<name>-<UTC time>)")] = None,
     no_report: Annotated[bool, Opt(
         "--no-report", help="skip the page and the out-of-sample tearsheet")] = False,
-    strategy_file: StrategyFileOpt = None, cash: CashOpt = None, commission_bps: CommissionBpsOpt = None,
+    strategy_file: StrategyFileOpt = None, cash: CashOpt = None, costs: CostsOpt = None,
+    commission_bps: CommissionBpsOpt = None,
     commission_per_share: CommissionPerShareOpt = None, commission_min: CommissionMinOpt = None,
     slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
     cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None, risk_free: RiskFreeOpt = None,
@@ -150,7 +156,7 @@ def walkforward_cmd(
     from cli.study_glue import run_overrides, walkforward_from_cli
 
     overrides = run_overrides(cash, broker_fields(commission_bps, commission_per_share, commission_min,
-                                                  slippage_bps, fill, fractional, cash_buffer),
+                                                  slippage_bps, fill, fractional, cash_buffer, costs),
                               benchmark, risk_free, data, macro_lag)
     with busy("walk-forward: variants, folds, out-of-sample run", as_json):
         doc = walkforward_from_cli(
@@ -179,7 +185,7 @@ def timing_cmd(
     out_dir: Annotated[str | None, Opt(
         "--out", help="folder (default runs/timing-<strategy>-<UTC time>)")] = None,
     strategy_file: StrategyFileOpt = None,
-    cash: CashOpt = None, commission_bps: CommissionBpsOpt = None,
+    cash: CashOpt = None, costs: CostsOpt = None, commission_bps: CommissionBpsOpt = None,
     commission_per_share: CommissionPerShareOpt = None, commission_min: CommissionMinOpt = None,
     slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
     cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None, risk_free: RiskFreeOpt = None,
@@ -197,7 +203,7 @@ def timing_cmd(
     from cli.study_glue import run_overrides, timing_from_cli
 
     overrides = run_overrides(cash, broker_fields(commission_bps, commission_per_share, commission_min,
-                                                  slippage_bps, fill, fractional, cash_buffer),
+                                                  slippage_bps, fill, fractional, cash_buffer, costs),
                               benchmark, risk_free, data, macro_lag)
     with busy("running every rebalance offset", as_json):
         summary, page, folder = timing_from_cli(
@@ -208,4 +214,5 @@ def timing_cmd(
         print_json({**summary.to_dict(), "out": str(folder), "page": str(page)})
         return
     out.print(timing_table(strategy, summary.to_dict()))
+    out.print(f"costs: {summary.costs}", markup=False)
     out.print(f"page: {page}", markup=False)

@@ -16,7 +16,7 @@ from core.errors import UserError
 from engine.cash_rate import run_cash_returns
 from engine.config import make_run_config
 from engine.executors import check_scheduler_address
-from engine.metrics import check_rank_metric, rank
+from engine.metrics import check_rank_metric, cost_summary, rank
 from engine.results import ensure_writable, fresh_folder
 from engine.runner import run_backtest
 from engine.sweep import (
@@ -96,6 +96,7 @@ def sweep_summary(result: SweepResult, rank_by: str, page: Path | None, luck: An
             "failed": [{"id": r["id"], "error": r["error"]} for r in result.failed],
             "comparison": str(page) if page else None, "rank_by": rank_by, "common_start": note,
             "statistics": luck.to_dict() if luck else None,
+            "costs": sorted({r["config"].broker.describe_trading() for r in result.rows}),
             "ranked": [{"id": r["id"], "strategy": r["config"].strategy,
                         "params": r["config"].param_values(), "metrics": r["metrics"],
                         **(r.get("statistics") or {})} for r in ranked]}
@@ -232,7 +233,8 @@ def _replay_and_score(plan, exp: Experiment, variants: list[Variant], folder: Pa
         (v.config.param_values() for v in variants if v.id == summary["best_in_hindsight"]["id"]), {})
     doc = {"name": exp.name, "select": plan.select, **windows, "benchmark": base.benchmark, "variants": len(variants), "folds": plan.folds_dict(),
            "varying": varying_parameters([v.config.param_values() for v in variants]),
-           "oos_run_dir": str(oos_dir), "efficiency": summary["efficiency"], "summary": summary, "out": str(folder)}
+           "oos_run_dir": str(oos_dir), "efficiency": summary["efficiency"], "summary": summary, "out": str(folder),
+           "costs": cost_summary(oos.config.broker.describe_trading(), oos.metrics)}
     if report:
         span = oos.returns.loc[plan.folds[0].test_start:].index
         page = write_walkforward_page(doc, oos.returns["strategy"].loc[span[0]:],

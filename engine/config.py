@@ -38,16 +38,78 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+#: Default slippage per side, basis points of traded value: the all-in cost of trading liquid US
+#: ETFs and large stocks at this tool's sizes (see :class:`BrokerConfig`).
+DEFAULT_SLIPPAGE_BPS = 2.0
+#: Broker fields that cost money; ``--costs none`` sets every one of them to zero.
+COST_FIELDS = ("commission_bps", "commission_per_share", "commission_min", "slippage_bps")
+#: The cost presets of ``--costs``: ``default`` (realistic, the defaults below) and ``none``.
+COST_PRESETS: dict[str, dict[str, float]] = {
+    "default": {"commission_bps": 0.0, "commission_per_share": 0.0, "commission_min": 0.0,
+                "slippage_bps": DEFAULT_SLIPPAGE_BPS},
+    "none": dict.fromkeys(COST_FIELDS, 0.0),
+}
+
+
 class BrokerConfig(_Model):
-    """Costs and fills. Defaults: no costs, whole shares, fill at the next session's open."""
+    """Costs and fills. Defaults: realistic costs (2 bps slippage per side, no commission), whole
+    shares, fill at the next session's open.
+
+    Why 2 bps per side, all-in: the bundled rules trade liquid US ETFs (IWM, SPY, QQQ, SHY...) and
+    mega-cap stocks in orders of about $100,000. What such an order pays is half the quoted spread
+    plus its market impact. The quoted spread of these ETFs is one cent, today 0.2-0.5 bps of a
+    $200-600 price (half of it paid per side), and it was 1-2.5 bps when IWM and SPY traded at
+    $40-120 after decimalisation (2001); an order far below the displayed size at the touch and
+    the opening auction's volume moves the price by a fraction of that. 2 bps per side covers the
+    older, wider spreads of the bundled history; today's are lower. Commission is zero, as at most
+    US retail brokers since October 2019 (Schwab, TD Ameritrade, E*Trade, Fidelity, Interactive
+    Brokers' Lite plan). ``--costs none`` (:data:`COST_PRESETS`) gives frictionless runs;
+    ``smallcap costs`` shows what any other level does to a rule.
+
+    Slippage is charged as a cost on every fill, at ``slippage_bps`` of the traded value; the fill
+    price stays the reference price (the fill session's open, or with close fills the decision
+    session's close), so no bar's range can cancel it.
+    """
 
     commission_bps: float = Field(0.0, ge=0, le=1000, description="commission, basis points of traded value")
     commission_per_share: float = Field(0.0, ge=0, description="commission per share traded, currency")
     commission_min: float = Field(0.0, ge=0, description="minimum commission per order, currency")
-    slippage_bps: float = Field(0.0, ge=0, le=1000, description="slippage against the fill price, basis points")
+    slippage_bps: float = Field(
+        DEFAULT_SLIPPAGE_BPS, ge=0, le=1000,
+        description="slippage per side: half-spread plus impact, basis points of traded value, "
+                    "charged on every fill (default 2)")
     fill: Literal["open", "close"] = Field("open", description=texts.FILL)
     fractional: bool = Field(False, description="allow fractional shares (default whole shares)")
     cash_buffer: float | None = Field(None, ge=0, lt=0.5, description="fraction of equity kept in cash; default 1% with open fills, 0 with close fills")
+
+    @property
+    def cost_per_side_bps(self) -> float:
+        """Slippage plus commission in bps of traded value (per-share and minimum fees aside)."""
+        return self.slippage_bps + self.commission_bps
+
+    @property
+    def frictionless(self) -> bool:
+        """True when no cost is charged (``--costs none``)."""
+        return all(getattr(self, k) == 0 for k in COST_FIELDS)
+
+    def describe_costs(self) -> str:
+        """The costs in words, e.g. ``2 bps slippage per side, no commission`` (on results)."""
+        if self.frictionless:
+            return "no costs (frictionless)"
+        slippage = f"{self.slippage_bps:g} bps slippage per side"
+        parts = [slippage if self.slippage_bps else "no slippage"]
+        fees = [f"{self.commission_bps:g} bps" if self.commission_bps else "",
+                f"${self.commission_per_share:g}/share" if self.commission_per_share else "",
+                f"min ${self.commission_min:g}/order" if self.commission_min else ""]
+        fees = [f for f in fees if f]
+        parts.append(f"commission {' + '.join(fees)}" if fees else "no commission")
+        return ", ".join(parts)
+
+    def describe_trading(self) -> str:
+        """Costs and fill timing in words, e.g. ``2 bps slippage per side, no commission;
+        next-open fills`` (what must match for runs to be compared as like for like)."""
+        fill = "next-open fills" if self.fill == "open" else "same-close fills"
+        return f"{self.describe_costs()}; {fill}"
 
     @property
     def effective_cash_buffer(self) -> float:

@@ -6,7 +6,10 @@ Conventions: returns are daily simple returns; the risk-free rate is per session
 daily cash returns (``engine.cash_rate``: the 3-month T-bill, each session's known rate), or a
 constant annual decimal converted to a per-session rate as quantstats does; drawdowns are negative fractions; ``exposure`` is the
 share of sessions with a position in a risk asset (the cash asset does not count); ``turnover`` is
-traded value per year as a multiple of average equity; ``trades`` counts filled orders.
+traded value per year as a multiple of average equity (bought plus sold: two-sided);
+``costs_paid`` is commission plus slippage per year as a fraction of average equity;
+``breakeven_bps`` the approximate cost per side at which the run would fall to the benchmark
+(:func:`approx_breakeven_bps`); ``trades`` counts filled orders.
 """
 
 from __future__ import annotations
@@ -182,3 +185,35 @@ def returns_metrics(returns: np.ndarray, risk_free_rate: RiskFree = 0.0) -> dict
             "sortino": excess.mean() / downside * np.sqrt(PERIODS_PER_YEAR) if downside > 0 else None,
             "cagr": cagr, "calmar": cagr / abs(max_dd) if max_dd < 0 else None, "max_drawdown": max_dd,
             "volatility": float(np.std(r, ddof=1) * np.sqrt(PERIODS_PER_YEAR)), "total_return": float(growth[-1] - 1.0)}
+
+
+def approx_breakeven_bps(cagr: float | None, reference_cagr: float | None, turnover: float | None,
+                         cost_bps: float) -> float | None:
+    """Approximate breakeven cost per side, basis points, from one run: where its growth would
+    fall to the reference's (the benchmark's, or the twin's). A cost ``c`` per side takes about
+    ``turnover x c`` of log growth a year (turnover: bought plus sold value per year over mean
+    equity, two-sided), so the breakeven is the run's own cost per side ``cost_bps`` plus its
+    log-growth lead ``ln(1 + cagr) - ln(1 + reference_cagr)`` over its turnover. None when there
+    is no lead before costs or no trading. An approximation (it ignores how costs shift later
+    trades and sizes): ``research.costs.cost_study`` finds the breakeven by rerunning."""
+    if cagr is None or reference_cagr is None or not turnover:
+        return None
+    lead = math.log1p(cagr) - math.log1p(reference_cagr)
+    breakeven = cost_bps + lead / turnover * 10_000.0
+    return breakeven if breakeven > 0 else None
+
+
+#: Turnover in words, wherever it is shown beside a cost.
+TURNOVER_MEANING = "bought plus sold value per year over mean equity, two-sided"
+
+
+def cost_summary(costs: str, metrics: dict) -> str:
+    """One line on what trading cost a run: ``costs`` in words (``BrokerConfig.describe_costs``),
+    what it paid a year (``costs_paid``: commission plus slippage over mean equity, when the
+    run recorded it) and its turnover, defined."""
+    parts = [costs]
+    if metrics.get("costs_paid") is not None:
+        parts.append(f"paid {metrics['costs_paid']:.2%} of equity a year")
+    if metrics.get("turnover") is not None:
+        parts.append(f"turnover {metrics['turnover']:.2f}x a year ({TURNOVER_MEANING})")
+    return "; ".join(parts)

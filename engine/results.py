@@ -11,7 +11,8 @@ A run directory (``runs/<UTC timestamp>-<strategy>-<config hash>/``) holds:
                     the twins' own runs)
 ``equity.csv``      ``date,equity,cash``
 ``trades.csv``      closed round trips: symbol, opened, closed, sessions, pnl, pnl_net
-``orders.csv``      every order: created, date, symbol, side, status, size, price, value, commission
+``orders.csv``      every order: created, date, symbol, side, status, size, price, value,
+                    commission, slippage (the two costs the broker charged, currency)
 ``positions.csv``   ``date,symbol,size,price,value`` for each held position each session
 ``decisions.csv``   ``date,targets,reason,weights``: what the strategy wanted and why (weights as
                     JSON with full precision; ``targets`` rounded for reading)

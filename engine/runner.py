@@ -32,6 +32,8 @@ from engine.data.sources import open_source
 from engine.feeds import ArrayFeed, date_numbers, dates_from_numbers, series_frame
 from engine.lean_cerebro import LeanCerebro
 from engine.metrics import (
+    MIN_SESSIONS_ANNUALISED,
+    approx_breakeven_bps,
     compute_metrics,
     short_window_warning,
     trade_and_relative_metrics,
@@ -163,6 +165,8 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *,
                      decision_days={float(n): s for n, s in zip(nums.tolist(), sleeves, strict=True) if s},
                      cash_buffer=config.broker.effective_cash_buffer, fractional=config.broker.fractional,
                      cost_rate=cost_rate(config.broker), per_share=config.broker.commission_per_share,
+                     slippage_bps=config.broker.slippage_bps,
+                     commission_min=config.broker.commission_min,
                      fill=config.broker.fill)
     cerebro.addstrategy(spec.cls, config=params, run=ctx)
     if machinery == "stock":
@@ -248,7 +252,7 @@ def _collect(config, strat, window: MarketData, symbols, start, end, params) -> 
     positions["value"] = positions["size"] * px
 
     orders = pd.DataFrame(ledger.orders, columns=["created", "date", "symbol", "side", "status", "size",
-                                                  "price", "value", "commission"])
+                                                  "price", "value", "commission", "slippage"])
     filled = orders[orders["status"] == "completed"]
     trades = pd.DataFrame(ledger.trades, columns=["symbol", "opened", "closed", "sessions", "pnl", "pnl_net"])
     decisions = pd.DataFrame(ledger.decisions, columns=["date", "targets", "reason", "weights"])
@@ -266,6 +270,12 @@ def _collect(config, strat, window: MarketData, symbols, start, end, params) -> 
     metrics["risk_free"] = rf_spec
     metrics["risk_free_source"] = describe(rf_spec)
     metrics.update(trade_and_relative_metrics(returns, trades))
+    years = len(returns) / metrics["periods_per_year"]
+    paid = float(filled["commission"].sum() + filled["slippage"].sum())
+    annual = len(returns) >= MIN_SESSIONS_ANNUALISED  # commission + slippage a year / mean equity
+    metrics["costs_paid"] = paid / float(equity["equity"].mean()) / years if annual else None
+    metrics["breakeven_bps"] = approx_breakeven_bps(metrics["cagr"], metrics["benchmark_cagr"],
+                                                    metrics["turnover"], config.broker.cost_per_side_bps)
     if short := short_window_warning(len(returns)):
         warnings_.append(short)
     metrics["benchmark"] = config.benchmark

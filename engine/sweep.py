@@ -20,7 +20,8 @@
 * **Twins**: each variant's no-rotation twin (``engine.twin``) is saved once per distinct twin
   as ``<out>/twins/<id>/``, a reference row beside the variants; its returns are each variant's
   ``twin`` column.
-* **Output**: ``<out>/sweep.csv`` (id, status, strategy, ``param.*``, metrics, error, run_dir),
+* **Output**: ``<out>/sweep.csv`` (id, status, strategy, ``param.*``, metrics, ``cost_bps`` and
+  ``breakeven_bps`` (approximate, :data:`COST_COLUMNS`), error, run_dir),
   streamed a line per finished variant while the sweep runs, rewritten in variant order at the end.
 """
 
@@ -52,6 +53,7 @@ from engine.config import RunConfig, format_validation_error, make_run_config, r
 from engine.data.market import load_market_data
 from engine.data.sources import open_source
 from engine.executors import EXECUTORS, executor_map, plan_workers
+from engine.metrics import approx_breakeven_bps
 from engine.results import is_complete_run, remove_stale_temp
 from engine.runner import data_needs, run_backtest
 from strategies import get_strategy
@@ -63,6 +65,10 @@ AfterSave = Callable[[Path], Any]
 TWINS = "twins"
 SWEEP_COLUMNS = ["cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar", "exposure", "turnover",
                  "trades", "switches", "rejected_orders", "final_equity"]
+#: Cost columns of sweep.csv beside the metrics: the variant's cost per side (slippage plus
+#: commission, bps) and its approximate breakeven cost per side against the benchmark
+#: (``engine.metrics.approx_breakeven_bps``: lead before costs / turnover; an approximation).
+COST_COLUMNS = ["cost_bps", "breakeven_bps"]
 
 
 class VariantSpec(BaseModel):
@@ -414,6 +420,11 @@ def _sweep_record(r: dict, keys: list[str], extra: dict | None = None) -> dict:
     rec.update({f"param.{k}": _cell(values.get(k)) for k in keys})
     metrics = r.get("metrics") or {}
     rec.update({m: metrics.get(m) for m in SWEEP_COLUMNS})
+    cost = r["config"].broker.cost_per_side_bps
+    rec["cost_bps"] = cost
+    done = r["status"] == "done"
+    rec["breakeven_bps"] = approx_breakeven_bps(metrics.get("cagr"), metrics.get("benchmark_cagr"),
+                                                metrics.get("turnover"), cost) if done else None
     for key, value in (extra or {}).items():
         if isinstance(value, list | tuple) and len(value) == 2:
             rec[f"{key}_low"], rec[f"{key}_high"] = value
@@ -445,7 +456,8 @@ class SweepCsvStream:
 
     def __init__(self, path: Path, variants: list[Variant]) -> None:
         self.keys = _param_keys(v.config for v in variants)
-        columns = ["id", "status", "strategy", *(f"param.{k}" for k in self.keys), *SWEEP_COLUMNS, "error", "run_dir"]
+        columns = ["id", "status", "strategy", *(f"param.{k}" for k in self.keys), *SWEEP_COLUMNS,
+                   *COST_COLUMNS, "error", "run_dir"]
         self.handle = open(path, "w", newline="")  # noqa: SIM115 - closed by close()
         self.writer = csv.DictWriter(self.handle, columns, lineterminator="\n", extrasaction="ignore")
         self.writer.writeheader()

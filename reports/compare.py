@@ -31,6 +31,7 @@ from engine.metrics import (
     ANNUALISED,
     LOWER_IS_BETTER,
     MIN_SESSIONS_ANNUALISED,
+    approx_breakeven_bps,
     check_rank_metric,
     rank,
     returns_metrics,
@@ -47,7 +48,14 @@ METRIC_COLUMNS = [
     ("CAGR", "cagr", "pct"), ("Vol", "volatility", "pct"), ("Sharpe", "sharpe", "num"), ("Sortino", "sortino", "num"),
     ("Max DD", "max_drawdown", "pct"), ("Calmar", "calmar", "num"), ("Exposure", "exposure", "pct"),
     ("Turnover", "turnover", "num"), ("Trades", "trades", "int"), ("Switches", "switches", "int"),
+    ("Breakeven bps (approx.)", "breakeven_bps", "num"),
 ]
+#: What the turnover and breakeven columns mean (their header tooltips and the page's note).
+TURNOVER_MEANING = ("turnover: bought plus sold value per year, as a multiple of mean equity "
+                    "(two-sided)")
+BREAKEVEN_MEANING = ("breakeven (approx.): the cost per side, bps, at which the lead over the "
+                     "benchmark would be gone: the run's cost plus its log-growth lead a year over "
+                     "its turnover; `smallcap costs` finds it by rerunning")
 MAX_POINTS = 1500  # per chart line; longer histories are thinned to weekly points
 
 
@@ -211,8 +219,12 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
                         "data": used + (f" (starts with {data['limited_by']})" if data.get("limited_by") else ""),
                         "window": f"{r.metrics['start']} .. {r.metrics['end']}",
                         "own_window": getattr(r, "own_window", f"{r.metrics['start']} .. {r.metrics['end']}"),
+                        "costs": r.config.broker.describe_trading(),
                         **{f"param.{k}": values.get(k) for k in sorted(values)},
-                        **{k: r.metrics.get(k) for _, k, _ in METRIC_COLUMNS}})
+                        **{k: r.metrics.get(k) for _, k, _ in METRIC_COLUMNS},
+                        "breakeven_bps": r.metrics.get("breakeven_bps", approx_breakeven_bps(
+                            r.metrics.get("cagr"), r.metrics.get("benchmark_cagr"),
+                            r.metrics.get("turnover"), r.config.broker.cost_per_side_bps))})
     strat = pd.DataFrame({label: r.returns["strategy"] for r, label in zip(runs, labels, strict=True)})
     bench = pd.DataFrame({label: r.returns["benchmark"] for r, label in zip(runs, labels, strict=True)})
     growth = (1 + strat).cumprod()
@@ -290,7 +302,7 @@ def _table_rows(data: ComparisonData, out: Path) -> list[dict]:
         tearsheet = run_dir / "tearsheet.html"
         rows.append({
             "name": run_dir.name, "label": rec["label"], "strategy": rec["strategy"], "data": rec["data"],
-            "window": rec["window"],
+            "window": rec["window"], "costs": rec["costs"],
             "link": os.path.relpath(tearsheet if tearsheet.exists() else run_dir, out),
             "params": {k.removeprefix("param."): "" if _missing(v) else str(v)
                        for k, v in rec.items() if k.startswith("param.")},
@@ -371,6 +383,7 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
     return environment().get_template("compare.html").render(
         luck=luck, **extra, plotly_script=plotly_script(out / "comparison.html", self_contained),
         title=title, runs=data.runs, period=period, period_warning=period_warning, notes=data.notes,
+        turnover_meaning=TURNOVER_MEANING, breakeven_meaning=BREAKEVEN_MEANING,
         benchmark=data.benchmark,
         rank_by=data.rank_by, generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         param_columns=params, metric_columns=METRIC_COLUMNS, rows=_table_rows(data, out), years=years,

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from core.atomic import discard, write_failure
+from engine.metrics import cost_summary
 from engine.results import BacktestResult
 from reports import qs_private
 from reports._render import environment, number
@@ -45,10 +46,16 @@ TEMPLATE = Path(__file__).parent / "templates" / "quantstats_tearsheet.html"
 METRIC_ROWS = [  # label, metrics.json key, format
     ("CAGR", "cagr", "pct"), ("Volatility (ann.)", "volatility", "pct"), ("Sharpe", "sharpe", "num"),
     ("Sortino", "sortino", "num"), ("Max drawdown", "max_drawdown", "pct"), ("Calmar", "calmar", "num"),
-    ("Exposure", "exposure", "pct"), ("Turnover / year", "turnover", "num"), ("Trades (fills)", "trades", "int"),
+    ("Exposure", "exposure", "pct"), ("Turnover / year (two-sided)", "turnover", "num"),
+    ("Costs paid / year", "costs_paid", "pct"), ("Trades (fills)", "trades", "int"),
     ("Switches", "switches", "int"), ("Rejected orders", "rejected_orders", "int"),
     ("Benchmark CAGR", "benchmark_cagr", "pct"), ("Final equity", "final_equity", "money"),
 ]
+
+
+def costs_line(run: BacktestResult) -> str:
+    """The run's costs, what it paid a year and its turnover, in one line."""
+    return cost_summary(run.config.broker.describe_costs(), run.metrics)
 
 
 @lru_cache(maxsize=1)
@@ -237,7 +244,8 @@ def _write_tearsheet(run_dir: str | Path, output: str | Path | None, parallel: b
         parts = environment().get_template("tearsheet_parts.html").module
         table, years = monthly_table(returns["strategy"])
         html = (html.replace("<!--SMALLCAP:SETTINGS-->",
-                             str(parts.settings(run.config.to_dict(), run.manifest, run.metrics, metric_rows(run.metrics))))
+                             str(parts.settings(run.config.to_dict(), run.manifest, run.metrics,
+                                                metric_rows(run.metrics), costs_line(run))))
                 .replace("<!--SMALLCAP:MONTHLY_TABLE-->", str(parts.monthly(table, years)))
                 .replace("<!--SMALLCAP:WHEN_AND_WHY-->", when_and_why_html(run_dir, bench_name))
                 .replace("\ufe6a", "%"))

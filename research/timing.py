@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import UserError
+from engine.metrics import cost_summary
 from engine.sweep import Experiment, SweepResult, VariantSpec
 from strategies import get_strategy
 from strategies.schedule import MAX_OFFSET, PERIOD_SESSIONS
@@ -61,10 +62,11 @@ class TimingSummary:
     offsets: list[dict]  # one per offset: offset, run id, metrics
     tranched: dict  # run id and metrics
     spread: dict  # metric -> min, max, std, range
+    costs: str = ""  # the runs' costs and fills, what the tranched run paid, its turnover
 
     def to_dict(self) -> dict:
         return {"schedule": self.schedule, "tranches": self.tranches, "offsets": self.offsets,
-                "tranched": self.tranched, "spread": self.spread}
+                "tranched": self.tranched, "spread": self.spread, "costs": self.costs}
 
 
 def timing_summary(result: SweepResult, schedule: str, tranches: int) -> TimingSummary:
@@ -82,5 +84,6 @@ def timing_summary(result: SweepResult, schedule: str, tranches: int) -> TimingS
         values = np.array([o[m] for o in offsets if o[m] is not None], dtype=float)
         spread[m] = {"min": float(values.min()), "max": float(values.max()), "std": float(values.std(ddof=1)),
                      "range": float(values.max() - values.min()), "tranched": tranched["metrics"].get(m)}
+    costs = cost_summary(tranched["config"].broker.describe_trading(), tranched["metrics"])
     return TimingSummary(schedule, tranches, offsets, {"id": tranched["id"], **{m: tranched["metrics"].get(m) for m in METRICS}},
-                         spread)
+                         spread, costs=f"{costs} (the tranched run; every offset has the same costs)")

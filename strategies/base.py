@@ -74,6 +74,8 @@ class RunContext:
     cash_buffer: float = 0.0
     fractional: bool = False
     cost_rate: float = 0.0  # commission + slippage as a fraction of traded value (for sizing)
+    slippage_bps: float = 0.0  # slippage charged per fill, bps of its value (orders.csv splits it)
+    commission_min: float = 0.0  # minimum commission per order, currency (for sizing)
     per_share: float = 0.0
     fill: str = "open"  # open: fills at the next session's open; close: at the decision close
 
@@ -302,16 +304,29 @@ class RotationStrategy(bt.Strategy):
                 self.close(data)
             else:
                 self.sell(data, size=-delta)
-            cash += -delta * price * (1 - ctx.cost_rate) - ctx.per_share * -delta
-        need = sum(delta * price * (1 + ctx.cost_rate) + ctx.per_share * delta for _, delta, price, _ in buys)
+            cash += -delta * price - self._fill_cost(-delta, price)
+        need = sum(delta * price + self._fill_cost(delta, price) for _, delta, price, _ in buys)
         room = max(cash, 0.0) * (1 - 1e-12)  # a hair below the cash: float sums must not overdraw
-        scale = 1.0 if need <= room else room / need
+        scale = 1.0
+        if need > room:  # scale the buys down; each may still pay the minimum commission in full
+            variable = sum(delta * price * (1 + ctx.cost_rate) + ctx.per_share * delta
+                           for _, delta, price, _ in buys)
+            scale = max(room - len(buys) * ctx.commission_min, 0.0) / variable
         for data, delta, _, _ in buys:
             size = delta * scale
             if not ctx.fractional:
                 size = math.floor(size + 1e-9)
             if size > 0:
                 self.buy(data, size=size)
+
+    def _fill_cost(self, shares: float, price: float) -> float:
+        """What the broker will charge for filling ``shares`` at ``price`` (engine.broker's
+        CostModel): commission (bps + per share, at least the minimum) plus slippage."""
+        ctx = self.run_ctx
+        value = shares * price
+        slippage = value * ctx.slippage_bps / 10_000.0
+        commission = value * ctx.cost_rate - slippage + ctx.per_share * shares
+        return max(commission, ctx.commission_min) + slippage
 
     def notify_order(self, order: bt.Order) -> None:
         if order.status in (order.Submitted, order.Accepted, order.Partial):
@@ -321,15 +336,19 @@ class RotationStrategy(bt.Strategy):
             "side": "buy" if order.isbuy() else "sell", "status": order.getstatusname().lower(),
         }
         if order.status == order.Completed:
+            value = abs(order.executed.size) * order.executed.price
+            # the broker charged it with the commission (the same expression as engine.broker's)
+            shares, price = abs(order.executed.size), order.executed.price
+            slippage = shares * price * self.run_ctx.slippage_bps / 10_000.0
             row.update(date=_date(order.executed.dt), size=order.executed.size, price=order.executed.price,
-                       value=abs(order.executed.size) * order.executed.price, commission=order.executed.comm)
+                       value=value, commission=order.executed.comm - slippage, slippage=slippage)
         else:
             self.ledger.rejected += 1
             self._retry = self._retry or (order.isbuy() and order.status == order.Margin)
             # the price the fill was attempted at: this session's open, or the decision close
             price = order.created.price if self.run_ctx.fill == "close" else order.data.open[0]
             row.update(date=self.today, size=order.created.size, price=price,
-                       value=abs(order.created.size) * price, commission=0.0)
+                       value=abs(order.created.size) * price, commission=0.0, slippage=0.0)
         self.ledger.orders.append(row)
 
     def notify_trade(self, trade: bt.Trade) -> None:

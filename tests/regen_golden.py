@@ -1,10 +1,12 @@
 """Regenerate the golden files on purpose (`make golden`); review the diff in the commit.
 
-* ``golden/strategies.json``: each strategy with default parameters on 2005-2024, default broker:
-  CAGR, Sharpe, max drawdown, filled orders and a sha256 of the order list.
+* ``golden/strategies.json``: each strategy with default parameters on 2005-2024, default broker
+  (with its realistic default costs: 2 bps slippage per side): CAGR, Sharpe, max drawdown, filled
+  orders and a sha256 of the order list.
 * ``golden/regression.json`` (in the style of LEAN's regression algorithms): each strategy in
   three broker modes on 2015-2020 - next-open whole shares with 5 bp commission and 5 bp
-  slippage, next-open fractional without costs, close fills fractional with costs - pinning the
+  slippage, next-open fractional frictionless (every cost set to zero explicitly), close fills
+  fractional with costs - pinning the
   final equity, every statistic and a sha256 of orders.csv.
 """
 
@@ -21,7 +23,8 @@ PERIOD = {"start": "2005-01-03", "end": "2024-12-31"}
 REGRESSION_PERIOD = {"start": "2015-01-02", "end": "2020-12-31"}
 MODES = {
     "open-whole-costs": {"commission_bps": 5.0, "slippage_bps": 5.0},
-    "open-fractional": {"fractional": True},
+    "open-fractional": {"fractional": True, "commission_bps": 0.0, "commission_per_share": 0.0,
+                        "commission_min": 0.0, "slippage_bps": 0.0},  # frictionless: said so
     "close-fractional-costs": {"fill": "close", "fractional": True, "commission_bps": 5.0, "slippage_bps": 5.0},
 }
 PINNED_METRICS = ("final_equity", "total_return", "cagr", "volatility", "sharpe", "sortino", "max_drawdown",

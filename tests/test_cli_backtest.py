@@ -29,6 +29,7 @@ BAD = {
     "unknown symbol": (["backtest", "buy_and_hold", "-p", "symbol=XYZ"], "unknown symbol 'XYZ'"),
     "negative cash": (["backtest", "buy_and_hold", "--cash", "-5"], "cash"),
     "negative costs": (["backtest", "buy_and_hold", "--commission-bps", "-1"], "commission_bps"),
+    "unknown cost preset": (["backtest", "buy_and_hold", "--costs", "nonee"], "did you mean 'none'"),
     "bad fill": (["backtest", "buy_and_hold", "--fill", "noon"], "fill"),
     "bad date": (["backtest", "buy_and_hold", "--start", "2020-02-30"], "not a date"),
     "not key=value": (["backtest", "buy_and_hold", "-p", "symbol"], "key=value"),

@@ -19,7 +19,8 @@ from engine.window_activity import ACTIVITY, activity_on
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
-    a = run_backtest(RunConfig(strategy="relative_momentum", start="2003-01-02", end="2008-12-31")).save(root)
+    a = run_backtest(RunConfig(strategy="relative_momentum", start="2003-01-02", end="2008-12-31",
+                               broker={"slippage_bps": 0.0})).save(root)  # no costs, said so
     b = run_backtest(RunConfig(strategy="rate_regime", start="2005-01-03", end="2010-12-31",
                                broker={"fill": "close", "commission_bps": 5.0}, risk_free=0.01)).save(root)
     return root, a, b
@@ -76,7 +77,8 @@ def test_the_table_title_names_the_window_and_notes_name_what_differs(cli, two_r
 
 def test_runs_alike_get_no_note(cli, two_runs, tmp_path):
     root, a, _ = two_runs
-    c = run_backtest(RunConfig(strategy="buy_and_hold", start="2003-01-02", end="2008-12-31")).save(root / "more")
+    c = run_backtest(RunConfig(strategy="buy_and_hold", start="2003-01-02", end="2008-12-31",
+                               broker={"slippage_bps": 0.0})).save(root / "more")
     r = cli("compare", str(a), str(c), "--out", str(tmp_path / "c"))
     assert r.code == 0, r.stderr
     assert "note:" not in r.stderr and "(their common window)" not in " ".join(r.stdout.split())

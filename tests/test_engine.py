@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.config import RunConfig
+from engine.config import COST_PRESETS, RunConfig
 from engine.data import load_market_data
 from engine.results import BacktestResult
 from engine.runner import run_backtest
 
-EXACT = {"fill": "close", "fractional": True}
+EXACT = {"fill": "close", "fractional": True, **COST_PRESETS["none"]}  # frictionless: said so
 
 
 def _adj_close(bundled, symbol: str) -> pd.Series:
@@ -102,7 +102,8 @@ def test_open_fills_use_the_next_sessions_open_with_slippage(bundled):
     assert r.metrics["rejected_orders"] == len(refused) >= 1 and r.warnings
     assert filled["status"] == "completed" and filled["date"] > filled["created"]
     bar = bars.loc[filled["date"]]
-    assert filled["price"] == pytest.approx(min(bar["open"] * 1.001, bar["high"]), rel=1e-12)
+    assert filled["price"] == pytest.approx(bar["open"], rel=1e-12)  # the open: slippage is charged
+    assert filled["slippage"] == pytest.approx(filled["value"] * 0.001, rel=1e-12)
     equity = r.equity.loc[filled["created"], "equity"]
     assert filled["size"] == int(equity * 0.99 / bars.loc[filled["created"], "close"])
 

@@ -73,7 +73,8 @@ def test_comparison_links_every_run_and_shows_saved_metrics(runs):
         row = html[html.index(f'data-run="{d.name}"'):]
         row = row[:row.index("</tr>")]
         for _, key, fmt in METRIC_COLUMNS:
-            assert f'data-key="{key}" data-value="{metrics[key]}"' in row, key
+            value = "" if metrics[key] is None else metrics[key]  # a missing value is empty
+            assert f'data-key="{key}" data-value="{value}"' in row, key
             assert f">{number(metrics[key], fmt)}</td>" in row
     assert (page.parent.parent / "plotly.min.js").stat().st_size > 1_000_000 and page.stat().st_size < 1_500_000
     assert not re.search(r'<script[^>]+src="https?:', html)

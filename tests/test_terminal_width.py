@@ -19,6 +19,7 @@ COMMANDS = [
     ["events", "fomc-cuts", "--target", "IWM", "--versus", "SPY", "--context", "IWM,SPY,QQQ"],
     ["events", "fomc-first-cuts", "--no-overlap"],
     ["signal", "rate_regime"],
+    ["costs", "breadth_streak", "--start", "2019-01-02", "--end", "2020-12-31", "--no-report"],
 ]
 
 
@@ -31,7 +32,7 @@ def _check(stdout: str) -> None:
 
 @pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: " ".join(a[:3]))
 def test_command_output_fits_80_columns(cli, tmp_path, argv):
-    extra = ["--out", str(tmp_path)] if argv[0] == "backtest" else []
+    extra = ["--out", str(tmp_path)] if argv[0] in ("backtest", "costs") else []
     r = cli(*argv, *extra)
     assert r.code == 0, r.stderr
     _check(r.stdout)
