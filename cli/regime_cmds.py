@@ -34,12 +34,12 @@ def regimes_cmd(
             min=0,
             max=2520,
             help="Fed on hold after this many sessions without a target change "
-            "(0: never; 126 = about six months)",
+            "(0: never)",
         ),
     ] = 126,
     as_json: JsonOpt = False,
 ) -> None:
-    """Returns split by regime: Fed policy, rate expectations, volatility, small-cap leadership.
+    """Returns split by regime: Fed policy, rate expectations, volatility, leadership.
 
     Per regime: share of sessions, separate spells, CAGR and Sharpe of the strategy, benchmark
     and no-rotation twin, excess over the benchmark with a 90% bootstrap interval, hit rate and

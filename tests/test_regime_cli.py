@@ -85,3 +85,11 @@ def test_mistakes_are_one_line_errors(cli, run_dirs, tmp_path):
         cli("regimes", run_dirs[0], "--regimes", str(tmp_path / "no.csv")), "no.csv"
     )
     assert cli("regimes", run_dirs[0], "--hold-sessions", "-1").code == 2
+
+
+def test_no_token_is_broken_at_80_columns(cli, monkeypatch, run_dirs):
+    """The tables and the rules in words keep every token whole at 80 columns (issue 23)."""
+    from test_broken_tokens import _check_tokens
+
+    _check_tokens(cli, monkeypatch, ["regimes", *run_dirs])
+    _check_tokens(cli, monkeypatch, ["attribution", *run_dirs])
