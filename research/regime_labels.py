@@ -13,7 +13,8 @@ or a user's own file. Every label of a session uses only data published by that 
 * **volatility**: VIX (FRED VIXCLS) ``high`` above 20, ``low`` at or below 20 (a fixed level,
   not a trailing median).
 * **leadership**: ``small`` when the IWM/SPY total-return ratio is above its 200-session
-  average, ``large`` when at or below it.
+  average, ``large`` when at or below it, as of the previous close: the ratio at a session's
+  own close moves with that session's return, which would sort returns by themselves.
 * a user's file ``date,label``: as-of, each label in force from its date until the next row.
 
 Sessions without a label (before the first FOMC change, warm-up of a window, after the data)
@@ -57,7 +58,8 @@ RULES = {
     "volatility": f"VIX (VIXCLS) high above {VIX_LEVEL:g}, low at or below {VIX_LEVEL:g} (a fixed "
     "level, not a trailing median); VIX used {lag} session(s) after its date",
     "leadership": f"IWM/SPY total-return ratio above (small) or at/below (large) its "
-    f"{LEADERSHIP_WINDOW}-session average, at each close",
+    f"{LEADERSHIP_WINDOW}-session average at the previous close (a session's own return never "
+    "decides its label)",
 }
 
 
@@ -165,7 +167,8 @@ def builtin_labels(
             "fed_policy": fed_policy_labels(sessions, data.changes, lag, hold_sessions),
             "rate_expectations": rate_expectation_labels(dgs2).reindex(sessions),
             "volatility": volatility_labels(vix).reindex(sessions),
-            "leadership": leadership_labels(prices["IWM"], prices["SPY"]).reindex(sessions),
+            # at the previous close: a session's own return never decides its label
+            "leadership": leadership_labels(prices["IWM"], prices["SPY"]).shift(1).reindex(sessions),
         },
         index=sessions,
     )
