@@ -168,7 +168,9 @@ def builtin_labels(
             "rate_expectations": rate_expectation_labels(dgs2).reindex(sessions),
             "volatility": volatility_labels(vix).reindex(sessions),
             # at the previous close: a session's own return never decides its label
-            "leadership": leadership_labels(prices["IWM"], prices["SPY"]).shift(1).reindex(sessions),
+            "leadership": leadership_labels(prices["IWM"], prices["SPY"])
+            .shift(1)
+            .reindex(sessions),
         },
         index=sessions,
     )
