@@ -45,7 +45,7 @@ def test_regimes_json_has_the_issue_shape_and_tables_fit(cli, run_dirs):
         "share",
     ):
         assert key in easing
-    assert "twin_cagr" not in easing  # no twin saved with this run: omitted, not invented
+    assert easing["twin_cagr"] is not None and "twin_excess_cagr" in easing
     assert sum(s["sessions"] for s in doc["fed_policy"].values()) == 756
     both = json.loads(cli("regimes", *run_dirs, "--json").stdout)
     assert set(both) == set(run_dirs)
@@ -93,3 +93,19 @@ def test_no_token_is_broken_at_80_columns(cli, monkeypatch, run_dirs):
 
     _check_tokens(cli, monkeypatch, ["regimes", *run_dirs])
     _check_tokens(cli, monkeypatch, ["attribution", *run_dirs])
+
+
+def test_a_run_saved_without_a_twin_omits_the_twin_figures(cli, run_dirs, tmp_path):
+    """Runs saved before the no-rotation twin existed: twin figures left out, not invented."""
+    import shutil
+
+    import pandas as pd
+
+    old = tmp_path / "old-run"
+    shutil.copytree(run_dirs[0], old)
+    returns = pd.read_csv(old / "returns.csv")
+    returns[["date", "strategy", "benchmark"]].to_csv(old / "returns.csv", index=False)
+    doc = json.loads(cli("regimes", str(old), "--json").stdout)
+    assert all("twin_cagr" not in s for labels in doc.values() for s in labels.values())
+    r = cli("regimes", str(old))
+    assert r.code == 0 and "twin figures omitted" in r.stdout
