@@ -46,7 +46,6 @@ def print_regimes(console: Console, run_dir: str, report: dict) -> None:
     ret = new_table(f"returns by regime, {start} .. {end} (annualised)")
     for col in [
         "regime",
-        "share",
         "spells",
         "CAGR",
         "bench",
@@ -58,6 +57,7 @@ def print_regimes(console: Console, run_dir: str, report: dict) -> None:
     risk = new_table("risk by regime (Sharpe over the 3-month T-bill)")
     for col in [
         "regime",
+        "share",
         "sessions",
         "Sharpe",
         "bench",
@@ -69,7 +69,6 @@ def print_regimes(console: Console, run_dir: str, report: dict) -> None:
     for regime, s in _rows(report):
         ret.add_row(
             regime,
-            _p(s["share"]),
             str(s["spells"]),
             _p(s["cagr"]),
             _p(s["benchmark_cagr"]),
@@ -79,6 +78,7 @@ def print_regimes(console: Console, run_dir: str, report: dict) -> None:
         )
         risk.add_row(
             regime,
+            _p(s["share"]),
             str(s["sessions"]),
             _n(s["sharpe"]),
             _n(s["benchmark_sharpe"]),
