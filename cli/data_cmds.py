@@ -33,7 +33,7 @@ def data_list(data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: Of
 def data_show(symbol: Annotated[str, typer.Argument(help="e.g. IWM, RUT, DGS2")],
               start: Annotated[str | None, typer.Option(help="first date, YYYY-MM-DD")] = None,
               end: Annotated[str | None, typer.Option(help="last date, YYYY-MM-DD")] = None,
-              rows: Annotated[int, typer.Option(help="rows to print at each end (tables only)")] = 5,
+              rows: Annotated[int, typer.Option(min=0, help="rows to print at each end (tables only)")] = 5,
               data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
               as_json: JsonOpt = False) -> None:
     """Show one series as backtests see it (ETF prices total-return adjusted)."""

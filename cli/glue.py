@@ -39,6 +39,10 @@ def build_config(strategy: str | None, params: dict[str, str], symbols: str | No
     strategy's typed parameter model. ``strategy_file`` loads a user's strategy module first.
     """
     doc: dict[str, Any] = dict(read_toml(config_file)) if config_file else {}
+    for key in ("params", "broker", "data"):  # merged with the options below: tables only
+        if key in doc and not isinstance(doc[key], dict):
+            raise UserError(f"{config_file}: '{key}' must be a table, got {doc[key]!r}",
+                            f"write it as [{key}] followed by key = value lines")
     if strategy_file:
         doc["strategy_file"] = str(Path(strategy_file).expanduser().resolve())
     if strategy:

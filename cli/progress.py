@@ -52,7 +52,7 @@ def variant_bar(title: str, total: int, quiet: bool = False) -> Iterator[Callabl
         yield tick
 
 
-def note(text: str) -> None:
+def warn(text: str) -> None:
     """Print a warning line on stderr (above a bar or spinner, if one runs)."""
     err.print(f"warning: {text}", markup=False, highlight=False)
 
@@ -66,7 +66,7 @@ def run_variants(variants: list[Variant], folder: Path, title: str, quiet: bool 
 
     try:
         with variant_bar(title, len(variants), quiet) as tick:
-            return run_sweep(variants, folder, on_result=tick, on_note=None if quiet else note, **options)
+            return run_sweep(variants, folder, on_result=tick, on_note=None if quiet else warn, **options)
     except KeyboardInterrupt:
         err.print(f"interrupted: finished variants are in {folder}/sweep.csv; continue with "
                   f"--out {folder} --resume", markup=False)

@@ -46,7 +46,7 @@ from cli.options import (
 )
 from cli.parse import parse_assignments, parse_date, parse_grid
 from cli.present import print_json
-from cli.progress import busy, note, run_variants
+from cli.progress import busy, run_variants, warn
 
 commands = typer.Typer()
 
@@ -98,7 +98,8 @@ def sweep_cmd(
     exp, variants, folder, note = glue.prepare_sweep(
         experiment, strategy, parse_grid(grid or []), parse_assignments(param or []),
         parse_date(start, "--start"), parse_date(end, "--end"), out_dir, rank_by, strategy_file,
-        max_variants, overrides=glue.run_overrides(broker=broker))
+        max_variants, overrides=glue.run_overrides(broker=broker),
+        on_note=None if as_json else warn)
     claim_folder(folder, variants, force)  # a folder holding another sweep is refused before work
     if note and not as_json:
         err.print(note, markup=False)
@@ -163,7 +164,7 @@ def walkforward_cmd(
             experiment, strategy, parse_grid(grid or []), parse_assignments(param or []),
             parse_date(start, "--start"), parse_date(end, "--end"), out_dir, train, test, select,
             anchored, strategy_file, report=not no_report, overrides=overrides, executor=executor,
-            workers=workers, timeout=timeout, on_note=None if as_json else note)
+            workers=workers, timeout=timeout, on_note=None if as_json else warn)
     if as_json:
         print_json(doc)
         return
@@ -209,7 +210,7 @@ def timing_cmd(
         summary, page, folder = timing_from_cli(
             strategy, parse_assignments(param or []), parse_date(start, "--start"),
             parse_date(end, "--end"), tranches, out_dir, strategy_file, overrides=overrides,
-            executor=executor, workers=workers, timeout=timeout, on_note=None if as_json else note)
+            executor=executor, workers=workers, timeout=timeout, on_note=None if as_json else warn)
     if as_json:
         print_json({**summary.to_dict(), "out": str(folder), "page": str(page)})
         return

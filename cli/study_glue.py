@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,8 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
                   params: dict[str, str], start: str | None, end: str | None, out: str | None,
                   rank_by: str = "sharpe", strategy_file: str | None = None,
                   max_variants: int = MAX_VARIANTS, overrides: dict[str, Any] | None = None,
-                  kind: str = "sweep") -> tuple[Experiment, list[Variant], Path, str | None]:
+                  kind: str = "sweep", on_note: Callable[[str], None] | None = None,
+                  ) -> tuple[Experiment, list[Variant], Path, str | None]:
     """(experiment, expanded variants, output folder) from a TOML file or the --strategy/--grid
     shortcut (without ``out``: ``runs/<kind>-<name>-<UTC time>-<hash>``). Everything a user can
     get wrong (``rank_by`` too) is checked here, before any work.
@@ -64,7 +66,8 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
         exp = exp.model_copy(update={"variants": [
             v.model_copy(update={"strategy_file": path}) if v.strategy in names else v for v in exp.variants]})
     exp = with_overrides(exp, overrides)
-    variants, note = common_start(expand(exp, max_variants))
+    announce = (lambda n: on_note(f"building {n:,} variants (about {n / 5000:.0f} s)")) if on_note else None
+    variants, note = common_start(expand(exp, max_variants, announce))
     for name in sorted({v.config.strategy for v in variants}):
         user_strategy(name)  # tools such as replay_targets are not for users
     if out:

@@ -10,6 +10,7 @@ error (on a read-only mount the unlink fails too).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 from collections.abc import Iterator
@@ -18,14 +19,18 @@ from pathlib import Path
 
 from core.errors import UserError
 
-#: The hint of every write failure.
-WRITE_HINT = "free some disk space, or write elsewhere (--out, --html)"
+#: The hint of a write failure, by its cause.
+HINTS = {errno.ENOSPC: "free some disk space, or write elsewhere (--out, --html)",
+         errno.EDQUOT: "free some disk space, or write elsewhere (--out, --html)",
+         errno.EEXIST: "a file is in the way of a folder on that path: choose another path",
+         errno.ENOTDIR: "a file is in the way of a folder on that path: choose another path"}
+OTHER_HINT = "write elsewhere (--out, --html), or check the folder's permissions"
 
 
 def write_failure(exc: OSError, what: str, where: str | Path) -> UserError:
     """The one-line error for ``exc`` raised while writing ``what`` to ``where``."""
     reason = exc.strerror or type(exc).__name__
-    return UserError(f"could not write {what} to {where}: {reason}", WRITE_HINT)
+    return UserError(f"could not write {what} to {where}: {reason}", HINTS.get(exc.errno or 0, OTHER_HINT))
 
 
 def discard(path: Path) -> None:

@@ -172,6 +172,8 @@ class RunConfig(_Model):
         if data.get("strategy_file"):
             load_strategy_file(data["strategy_file"])
         spec = get_strategy(data["strategy"])
+        if not isinstance(data.get("params") or {}, dict | RotationParams):
+            raise ValueError(f"params must be a table of key = value, got {data['params']!r}")
         return {**data, "params": spec.validate_params(data.get("params") or {})}
 
     @model_validator(mode="after")

@@ -155,8 +155,11 @@ class BacktestResult:
         if missing_keys:
             raise ValueError(f"metrics.json lacks {', '.join(missing_keys)}")
         returns = frame("returns", True)
-        if list(returns.columns) not in (list(RETURN_COLUMNS[:2]), list(RETURN_COLUMNS)) or returns.isna().any().any():
+        if list(returns.columns) not in (list(RETURN_COLUMNS[:2]), list(RETURN_COLUMNS)) or \
+                returns.isna().any().any() or not all(pd.api.types.is_float_dtype(t) for t in returns.dtypes):
             raise ValueError("returns.csv is not date,strategy,benchmark[,twin] with a number in every row")
+        if not returns.index.is_monotonic_increasing or not returns.index.is_unique:
+            raise ValueError("returns.csv has its dates out of order or repeated")
         return cls(config=load_run_config(run_dir / "config.toml"), returns=returns,
                    equity=frame("equity", True), trades=frame("trades", False), orders=frame("orders", False),
                    positions=frame("positions", False), decisions=frame("decisions", False),

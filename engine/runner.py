@@ -147,6 +147,7 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *,
               [s for s in needed_series if s not in data.series and s not in data.prices]
     if missing:
         raise UserError(f"market data lacks {', '.join(missing)}", "load them with load_market_data(...)")
+    _check_yields(spec.cls, params, data)
     warmup = spec.cls.warmup(params)
     i0, i1 = _session_range(data, config, warmup)
     window = data.window(data.sessions[max(0, i0 - warmup)], data.sessions[i1])
@@ -183,6 +184,15 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *,
     if twin:
         _add_twin(result, data, machinery, twin_folder)
     return result
+
+
+def _check_yields(cls: type, params, data: MarketData) -> None:
+    """A strategy's yield parameters (``yield_params``) must name a yield, not a price read as one."""
+    for name in cls.yield_params:
+        symbol = getattr(params, name)
+        if symbol in data.prices:
+            raise UserError(f"{name}={symbol} is a price series, not a yield in percent",
+                            f"{name} takes a yield from the macro data, e.g. DGS2 or DGS10 (see `smallcap data list`)")
 
 
 def _replay(cerebro: bt.Cerebro, strategy: str) -> bt.Strategy:
@@ -294,11 +304,34 @@ def _refusal_warning(orders: pd.DataFrame, window: MarketData, config: RunConfig
         bars, created = window.prices.get(o.symbol), pd.Timestamp(o.created)
         if bars is not None and created in bars.index:
             gaps.append((o.price / bars.at[created, "close"] - 1.0, o.symbol, o.date))
+    cost = _costliest(refused, config)
+    if cost is not None and cost[0] > max([g[0] for g in gaps if config.broker.fill == "open"] + [0.0]):
+        share, fee, value, symbol, day = cost
+        return (what + f": the order's costs left too little cash (largest: {symbol} on {day}, {fee:,.2f} on an "
+                f"order of {value:,.2f}, {share:.1%}, more than the {config.broker.effective_cash_buffer:.0%} cash "
+                "buffer); each was resized and resent the next session (see orders.csv; lower --commission-min, "
+                "--commission-bps, --commission-per-share or --slippage-bps, or raise --cash-buffer)")
     if config.broker.fill == "open" and gaps:
         gap, symbol, day = max(gaps)
         what += (f": the open gapped above the close the buy was sized at (largest: {symbol} {gap:+.2%} on {day}, "
                  f"more than the {config.broker.effective_cash_buffer:.0%} cash buffer)")
     return what + "; each was resized and resent the next session (see orders.csv; --cash-buffer 0.02 or --fill close avoid it)"
+
+
+def _costliest(refused: pd.DataFrame, config: RunConfig) -> tuple[float, float, float, str, str] | None:
+    """(cost as a share of the order, cost, order value, symbol, date) of the refused order whose
+    commission and slippage take the largest share of it, when costs exceed the cash buffer."""
+    b = config.broker
+    worst = None
+    for o in refused.itertuples():
+        value = abs(float(o.size) * float(o.price))
+        if value <= 0:
+            continue
+        fee = max(b.commission_min, value * b.commission_bps / 1e4 + abs(float(o.size)) * b.commission_per_share)
+        fee += value * b.slippage_bps / 1e4
+        if worst is None or fee / value > worst[0]:
+            worst = (fee / value, fee, value, str(o.symbol), str(o.date))
+    return worst if worst and worst[0] > b.effective_cash_buffer else None
 
 
 def _risk_free(config: RunConfig, sessions: pd.DatetimeIndex) -> tuple[pd.Series, dict]:

@@ -65,7 +65,6 @@ def write_event_page(study: EventStudy, out: str | Path, notes: list[str] | None
     wherever it is copied, and nothing else is dropped beside it); return the path. ``notes``:
     lines shown above the tables (dates moved, episodes left out)."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     p = study.params
     title, subtitle = _title(p)
     columns, extra = _extra(study)

@@ -44,7 +44,7 @@ def timing_experiment(strategy: str, params: dict[str, Any], defaults: dict[str,
                                                    if k not in ("rebalance_offset", "tranches")})
     schedule = base.rebalance
     offsets = offsets_for(schedule)
-    n = tranches or (5 if schedule == "weekly" else 4)
+    n = tranches if tranches is not None else (5 if schedule == "weekly" else 4)
     if not 2 <= n <= min(12, PERIOD_SESSIONS[schedule]):
         raise UserError(f"--tranches {n} is not between 2 and {min(12, PERIOD_SESSIONS[schedule])}", "e.g. --tranches 4")
     variants = [VariantSpec(strategy=strategy, strategy_file=strategy_file, params=dict(params),

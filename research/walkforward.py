@@ -93,9 +93,9 @@ class Fold:
 def make_folds(sessions: pd.DatetimeIndex, train: int, test: int, anchored: bool = False) -> list[tuple[int, int, int, int]]:
     """(train first, train last, test first, test last) positions in ``sessions``; test windows tile
     everything after the first train window (the last one may be shorter)."""
-    if len(sessions) < train + 1:
-        raise UserError(f"{len(sessions)} common sessions are fewer than the train window ({train}) plus one",
-                        "shorten --train or widen the period")
+    if len(sessions) < train + test:
+        raise UserError(f"{len(sessions)} common sessions are fewer than the train window ({train}) plus the "
+                        f"test window ({test})", "shorten --train or --test, or widen the period")
     folds = []
     start = train
     while start < len(sessions):

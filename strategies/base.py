@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import backtrader as bt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.errors import UserError
 from core.symbols import Symbol
 from strategies.bt_private import feed_name
 from strategies.schedule import MAX_OFFSET, Schedule
@@ -110,6 +111,8 @@ class RotationStrategy(bt.Strategy):
     #: twin, so no second run is made for it.
     static: ClassVar[bool] = False
     Params: ClassVar[type[RotationParams]] = RotationParams
+    #: parameters that name a yield (a macro series in percent, DGS2): a price there is refused.
+    yield_params: ClassVar[tuple[str, ...]] = ()
 
     # ----- what subclasses provide --------------------------------------------------------------
     @classmethod
@@ -272,6 +275,11 @@ class RotationStrategy(bt.Strategy):
         unknown = set(out) - set(self.tradables)
         if unknown:
             raise ValueError(f"{self.name}: target for symbols not loaded: {sorted(unknown)}")
+        odd = sorted(s for s, w in out.items() if not math.isfinite(w))
+        if odd:  # NaN passes every comparison below and would trade nothing, silently
+            raise UserError(f"strategy '{self.name}' gave {odd[0]} a target weight of {out[odd[0]]} on {self.today}",
+                            "targets() must return finite weights (a NaN often comes from an indicator "
+                            "without enough history: check the warm-up)")
         total = sum(out.values())
         if any(w < 0 for w in out.values()) or total > 1 + 1e-9:
             raise ValueError(f"{self.name}: weights must be >= 0 and sum to <= 1, got {out}")

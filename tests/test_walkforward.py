@@ -23,7 +23,7 @@ CLOSE = ["--executor", "serial"]
 
 
 @pytest.mark.parametrize("n, train, test, anchored", [(100, 30, 20, False), (100, 30, 20, True), (101, 7, 13, False),
-                                                       (50, 49, 5, False), (1000, 252, 63, True)])
+                                                       (60, 49, 5, False), (1000, 252, 63, True)])
 def test_test_windows_tile_the_period_without_gap_or_overlap(n, train, test, anchored):
     sessions = nyse_sessions("2000-01-03", "2010-12-31")[:n]
     folds = make_folds(sessions, train, test, anchored)

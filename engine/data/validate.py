@@ -2,7 +2,7 @@
 
 Rules (each error names the file or symbol, the line or date, and the rule):
 
-* dates sorted ascending and unique;
+* dates sorted ascending and unique, none after today (UTC, a day's grace);
 * no NaN or infinite values;
 * prices > 0 (price and index series); volume >= 0;
 * high >= max(open, close) and low <= min(open, close);
@@ -14,6 +14,7 @@ Rules (each error names the file or symbol, the line or date, and the rule):
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 
@@ -81,6 +82,10 @@ def validate_series(frame: pd.DataFrame, name: str, kind: str,
             fail(back + 1, "date earlier than the row before", "dates sorted ascending", "sort the rows by date")
         if dup is not None:
             fail(dup + 1, "duplicate date", "unique dates", "remove the repeated row")
+    tomorrow = np.datetime64(dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1))
+    future = _first(dates > tomorrow)
+    if future is not None:  # a typo in a year, or a file of forecasts: never history
+        fail(future, "dated after today", "no rows from the future", "fix the date, or remove the row")
     cols = [c for c in KIND_COLUMNS[kind] if c in frame.columns]
     values = frame[cols].to_numpy(dtype=float)
     bad = _first(~np.isfinite(values).all(axis=1))

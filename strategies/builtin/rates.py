@@ -41,6 +41,7 @@ class RateRegime(RotationStrategy):
     """
 
     name = "rate_regime"
+    yield_params = ("rate_series",)
     summary = "IWM when the 2-year yield falls >= threshold over lookback, else SPY/cash"
     Params = RateRegimeParams
 
