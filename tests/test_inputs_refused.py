@@ -24,6 +24,7 @@ from strategies.builtin.momentum import RelativeMomentum
 class NanMomentum(RelativeMomentum):
     """Relative momentum whose weights turn NaN after a while."""
     name = "nan_momentum"
+    listed = False  # a test's strategy: not in the golden matrices
 
     def targets(self):
         weights, why = super().targets()
