@@ -221,7 +221,8 @@ def _dask_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None, s
     except ImportError:
         raise UserError("the dask executor needs dask.distributed", "pip install 'smallcap-rotation[distributed]'") from None
     cluster = None
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)  # its failures reach us as values
+    for name in ("distributed", "asyncio"):  # their failures reach us as values; on Ctrl-C, closing
+        logging.getLogger(name).setLevel(logging.CRITICAL)  # comms leave unretrieved futures
     if scheduler:
         check_scheduler_address(scheduler)
         client = _connect(scheduler)
