@@ -46,7 +46,7 @@ def test_every_page_writer_fails_in_one_line_and_leaves_no_temp_file(tmp_path, r
     _one_line(o, "write", reason)
     o = smallcap_in_namespace(["streaks", "--start", "2015-01-02", "--end", "2015-12-31",
                                "--html", str(target / "streaks.html")], **mounts)
-    _one_line(o, "could not write the event-study page", reason)
+    _one_line(o, "could not write the streaks page", reason)
     assert _hidden(target) == []
 
 
