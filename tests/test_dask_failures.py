@@ -30,7 +30,7 @@ from strategies.builtin.momentum import RelativeMomentum
 class Slowish(RelativeMomentum):
     """Relative momentum that takes its time when lookback is above 90 (forever above 200)."""
     name = "slowish_momentum"
-    listed = False  # a test's strategy: not in the golden matrices
+    # a test's strategy: the golden matrices leave out strategies from users' files
 
     def targets(self):
         if self.cfg.lookback > 200:

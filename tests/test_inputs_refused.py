@@ -24,7 +24,7 @@ from strategies.builtin.momentum import RelativeMomentum
 class NanMomentum(RelativeMomentum):
     """Relative momentum whose weights turn NaN after a while."""
     name = "nan_momentum"
-    listed = False  # a test's strategy: not in the golden matrices
+    # a test's strategy: the golden matrices leave out strategies from users' files
 
     def targets(self):
         weights, why = super().targets()
