@@ -116,8 +116,8 @@ def test_a_returns_csv_with_a_non_number_is_one_line_for_compare_and_redone_on_r
 def test_a_refusal_caused_by_costs_names_the_costs(cli, tmp_path):
     r = cli("backtest", "relative_momentum", *SHORT, "--commission-min", "50000", "--out", str(tmp_path), "--json")
     assert r.code == 0, r.stderr
-    warning = [w for w in json.loads(r.stdout)["warnings"] if "refused" in w][0]
-    assert "costs left too little cash" in warning and "50,000.00" in warning and "gapped" not in warning
+    refusals = [w for w in json.loads(r.stdout)["warnings"] if "refused" in w]
+    assert all("costs left too little cash" in w and "50,000.00" in w and "gapped" not in w for w in refusals)
 
 
 def test_control_characters_in_arguments_are_escaped(cli, tmp_path):
