@@ -47,7 +47,9 @@ def annual_yield(sessions: pd.DatetimeIndex, lag_sessions: int = DEFAULT_MACRO_L
     return (values.fillna(first) / 100.0).rename(CASH_SERIES)
 
 
-def daily_cash_returns(sessions: pd.DatetimeIndex, lag_sessions: int = DEFAULT_MACRO_LAG) -> pd.Series:
+def daily_cash_returns(
+    sessions: pd.DatetimeIndex, lag_sessions: int = DEFAULT_MACRO_LAG
+) -> pd.Series:
     """Daily simple return of cash (3-month T-bill, DTB3) on each of ``sessions``.
 
     ``sessions``: the run's session dates; ``lag_sessions``: sessions after its date that a DTB3
@@ -72,8 +74,9 @@ def risk_free_spec(constant: float | None, lag_sessions: int) -> dict[str, Any]:
     return {"series": CASH_SERIES, "lag": int(lag_sessions)}
 
 
-def cash_returns_for(spec: dict[str, Any] | None, sessions: pd.DatetimeIndex,
-                     fallback_annual: float = 0.0) -> pd.Series:
+def cash_returns_for(
+    spec: dict[str, Any] | None, sessions: pd.DatetimeIndex, fallback_annual: float = 0.0
+) -> pd.Series:
     """The per-session cash returns a run used, rebuilt from its recorded ``spec`` (see
     :func:`risk_free_spec`) on ``sessions``. Runs saved before the cash rate was recorded
     (``spec`` None) get their constant ``fallback_annual`` (their ``risk_free_rate``)."""
@@ -86,7 +89,9 @@ def cash_returns_for(spec: dict[str, Any] | None, sessions: pd.DatetimeIndex,
 
 def run_cash_returns(metrics: dict[str, Any], sessions: pd.DatetimeIndex) -> pd.Series:
     """The per-session cash returns of a saved run (its ``metrics.json``) on ``sessions``."""
-    return cash_returns_for(metrics.get("risk_free"), sessions, float(metrics.get("risk_free_rate", 0.0)))
+    return cash_returns_for(
+        metrics.get("risk_free"), sessions, float(metrics.get("risk_free_rate", 0.0))
+    )
 
 
 def describe(spec: dict[str, Any], mean_annual: float | None = None) -> str:
@@ -95,8 +100,10 @@ def describe(spec: dict[str, Any], mean_annual: float | None = None) -> str:
         return f"constant {float(spec['constant']):.2%} a year (--risk-free)"
     mean = f"; mean {mean_annual:.2%} a year" if mean_annual is not None else ""
     lag = int(spec.get("lag", DEFAULT_MACRO_LAG))
-    return (f"3-month T-bill (bundled {spec.get('series', CASH_SERIES)}, as-of, lag {lag} "
-            f"session{'s' if lag != 1 else ''}{mean})")
+    return (
+        f"3-month T-bill (bundled {spec.get('series', CASH_SERIES)}, as-of, lag {lag} "
+        f"session{'s' if lag != 1 else ''}{mean})"
+    )
 
 
 def annualised(daily: pd.Series | np.ndarray) -> float:

@@ -52,10 +52,16 @@ def twin_config(config: RunConfig) -> RunConfig:
     Pass a config whose ``start``/``end`` are resolved (``BacktestResult.config``) so the twin
     is measured on the same sessions."""
     p = config.params
-    params: dict = {"weights": twin_weights(config), "rebalance": p.rebalance, "tolerance": p.tolerance}
+    params: dict = {
+        "weights": twin_weights(config),
+        "rebalance": p.rebalance,
+        "tolerance": p.tolerance,
+    }
     if p.rebalance in MAX_OFFSET:
         params["rebalance_offset"] = p.rebalance_offset
-    fields = config.model_dump(exclude={"strategy", "strategy_file", "params", "twin"}, exclude_none=True)
+    fields = config.model_dump(
+        exclude={"strategy", "strategy_file", "params", "twin"}, exclude_none=True
+    )
     return make_run_config(**fields, strategy=TWIN_STRATEGY, params=params)
 
 
@@ -93,7 +99,9 @@ def _locked(path: Path):
 TwinRunner = Callable[[RunConfig, MarketData, Path | None], pd.Series]
 
 
-def twin_returns(config: RunConfig, data: MarketData, run: TwinRunner, folder: Path | None = None) -> pd.Series:
+def twin_returns(
+    config: RunConfig, data: MarketData, run: TwinRunner, folder: Path | None = None
+) -> pd.Series:
     """Daily returns of ``twin_config(config)`` (a resolved config) on ``data``, by ``run``:
     once per process for each distinct twin and data, and once per ``folder`` when given (saved
     there as ``<twin id>/``, reused by every later caller, whichever process)."""

@@ -155,7 +155,7 @@ def luck_statistics(returns: pd.DataFrame, benchmark: pd.Series, risk_free: Risk
     excluded = exclusions(r, ids, meta)
     candidates = [vid for vid in ids if vid not in excluded] or ids
     ans = answer(r, rf, b, tw, ids, excluded, sharpe, NullSettings(length, s.reps, s.test_reps, s.size, s.seed),
-                 benchmark_name, _twin_name(candidates, meta))
+                 benchmark_name, _twin_names(ids, meta), _paid_costs(ids, meta))
     cand = [ids.index(c) for c in ans.candidates] or list(range(k))
     variants = _variants(r, b, rf, moments, ans, s, length)
     mcs = model_confidence_set(r[:, cand], [ids[j] for j in cand], length, s.mcs_size, s.test_reps, s.seed) \
@@ -208,11 +208,15 @@ def _twin_doc(ids: list[str], meta: dict[str, dict] | None) -> dict | None:
     return {"weights": next(iter(known.values()))} if len(distinct) == 1 else {"weights": None, "by_variant": known}
 
 
-def _twin_name(ids: list[str], meta: dict[str, dict] | None) -> str | None:
-    doc = _twin_doc(ids, meta)
-    if doc is None:
-        return None
-    return describe_twin(doc["weights"]) if doc["weights"] else "each variant's own static portfolio"
+def _twin_names(ids: list[str], meta: dict[str, dict] | None) -> dict[str, str] | None:
+    """Each variant's twin in words (``IWM/SPY/QQQ equally``), where the runs recorded one."""
+    names = {vid: describe_twin(w) for vid in ids if (w := (meta or {}).get(vid, {}).get("twin_weights"))}
+    return names or None
+
+
+def _paid_costs(ids: list[str], meta: dict[str, dict] | None) -> bool:
+    """False only when every run says it paid no commission or slippage (unknown: True)."""
+    return any((meta or {}).get(vid, {}).get("costs", True) for vid in ids)
 
 
 def common_window(runs: list[BacktestResult]) -> tuple[pd.DataFrame, pd.Series, str]:
@@ -244,6 +248,7 @@ def luck_from_results(runs: list[BacktestResult], settings: LuckSettings | None 
         twins = pd.DataFrame({r.run_dir.name: r.returns["twin"].reindex(returns.index) for r in runs})
     meta = {r.run_dir.name: {"strategy": r.config.strategy, "trades": r.metrics.get("trades"),
                              "switches": r.metrics.get("switches"), "twin_weights": r.metrics.get("twin_weights"),
+                             "costs": _costs(r),
                              "label": _label(r)} for r in runs}
     report = luck_statistics(returns, bench, rf, name, settings, twins, meta)
     specs = {json.dumps(r.metrics.get("risk_free"), sort_keys=True) for r in runs}
@@ -251,6 +256,12 @@ def luck_from_results(runs: list[BacktestResult], settings: LuckSettings | None 
     if twins is None:
         report.notes.append("some runs were saved without twin returns: the twin figures are left out")
     return report
+
+
+def _costs(run: BacktestResult) -> bool:
+    """Whether the run's broker charged anything (commission of any kind, or slippage)."""
+    b = run.config.broker
+    return any(x > 0 for x in (b.commission_bps, b.commission_per_share, b.commission_min, b.slippage_bps))
 
 
 def _label(run: BacktestResult) -> str:

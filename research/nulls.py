@@ -88,7 +88,9 @@ def deflated_ratios(excess: np.ndarray, sr_variance: float, n_trials: float) -> 
     sr = np.where(sd > 0, mean / np.where(sd > 0, sd, 1.0), 0.0)
     skew = (dev2 * dev).mean(axis=0) / safe**1.5
     kurt = (dev2 * dev2).mean(axis=0) / safe**2
-    hurdle = deflation_hurdle(sr_variance, n_trials) if round(n_trials) >= 2 and sr_variance > 0 else 0.0
+    hurdle = (
+        deflation_hurdle(sr_variance, n_trials) if round(n_trials) >= 2 and sr_variance > 0 else 0.0
+    )
     denominator = 1.0 - skew * sr + (kurt - 1.0) / 4.0 * sr**2
     z = (sr - hurdle) * math.sqrt(n - 1) / np.sqrt(np.where(denominator > 0, denominator, np.nan))
     return np.where(m2 > 0, stats.norm.cdf(z), np.nan)
@@ -99,8 +101,9 @@ def deflation_hurdle(sr_variance: float, n_trials: float) -> float:
     return expected_max_sharpe(sr_variance, int(round(n_trials)))
 
 
-def spa_vs_reference(returns: np.ndarray, reference: np.ndarray, block: float, reps: int,
-                     seed: int) -> float | None:
+def spa_vs_reference(
+    returns: np.ndarray, reference: np.ndarray, block: float, reps: int, seed: int
+) -> float | None:
     """Hansen's SPA consistent p-value of "no variant beats its reference": ``returns`` sessions
     x variants, ``reference`` the same shape (each variant's own twin) or one column (the
     benchmark). Losses: minus the excess over the reference; the reference's loss: 0."""
@@ -109,10 +112,17 @@ def spa_vs_reference(returns: np.ndarray, reference: np.ndarray, block: float, r
     if ref.ndim == 1:
         ref = ref[:, None]
     excess = r - ref
-    excess = excess[:, excess.std(axis=0) > 0]  # a variant equal to its reference adds nothing to test
+    # a variant equal to its reference adds nothing to test
+    excess = excess[:, excess.std(axis=0) > 0]
     if excess.shape[1] == 0:
         return None
-    spa = QuickSPA(np.zeros(len(r)), -excess, block_size=max(1, round(block)), reps=reps,
-                   bootstrap="stationary", seed=np.random.default_rng(seed))
+    spa = QuickSPA(
+        np.zeros(len(r)),
+        -excess,
+        block_size=max(1, round(block)),
+        reps=reps,
+        bootstrap="stationary",
+        seed=np.random.default_rng(seed),
+    )
     spa.compute()
     return float(spa.pvalues["consistent"])

@@ -52,8 +52,9 @@ class Clusters:
         return list(out.values())
 
 
-def collapse_clones(returns: np.ndarray, ids: list[str],
-                    threshold: float = CLONE_CORRELATION) -> tuple[list[int], dict[str, str]]:
+def collapse_clones(
+    returns: np.ndarray, ids: list[str], threshold: float = CLONE_CORRELATION
+) -> tuple[list[int], dict[str, str]]:
     """(columns kept, {dropped id: why, naming the kept id it duplicates}). A column is a clone
     of an earlier kept one when their daily returns are identical or correlated above
     ``threshold``."""
@@ -67,14 +68,18 @@ def collapse_clones(returns: np.ndarray, ids: list[str],
                 clones[ids[j]] = f"clone of {ids[i]} (identical daily returns): one trial"
                 break
             if corr[i, j] > threshold:
-                clones[ids[j]] = f"clone of {ids[i]} (correlation {corr[i, j]:.4f} > {threshold}): one trial"
+                clones[ids[j]] = (
+                    f"clone of {ids[i]} (correlation {corr[i, j]:.4f} > {threshold}): one trial"
+                )
                 break
         else:
             kept.append(j)
     return kept, clones
 
 
-def exclusions(returns: np.ndarray, ids: list[str], meta: dict[str, dict] | None = None) -> dict[str, str]:
+def exclusions(
+    returns: np.ndarray, ids: list[str], meta: dict[str, dict] | None = None
+) -> dict[str, str]:
     """{variant id: why it is not a candidate}: benchmarks (reference rows), variants that never
     traded or never rotated, and clones (see the module docstring). ``meta``: per id the run's
     ``strategy``, ``trades``, ``switches`` and a ``label`` (runs' metrics); without it only
@@ -84,12 +89,16 @@ def exclusions(returns: np.ndarray, ids: list[str], meta: dict[str, dict] | None
     for j, vid in enumerate(ids):
         m = (meta or {}).get(vid, {})
         if m.get("strategy") in REFERENCE_STRATEGIES:
-            out[vid] = f"benchmark ({m.get('label') or m['strategy']}): a reference row, not a candidate"
+            out[vid] = (
+                f"benchmark ({m.get('label') or m['strategy']}): a reference row, not a candidate"
+            )
         elif m.get("trades") == 0 or not np.any(r[:, j]):
             out[vid] = "never traded: flat returns"
         elif m.get("switches") is not None and m["switches"] <= 1:
-            out[vid] = ("never rotated: held the same assets from its first trade on "
-                        "(a static portfolio, not a rotation)")
+            out[vid] = (
+                "never rotated: held the same assets from its first trade on "
+                "(a static portfolio, not a rotation)"
+            )
     rest = [j for j, vid in enumerate(ids) if vid not in out]
     _, clones = collapse_clones(r[:, rest], [ids[j] for j in rest])
     return {**out, **clones}

@@ -39,20 +39,22 @@ SPA_LEVEL = 0.05
 
 #: Every term the statistics show, defined where it appears (stats.json ``definitions``, the page).
 DEFINITIONS = {
-    "candidate": "a variant that rotates: not a benchmark or twin (reference rows), not a clone, and it traded",
-    "n_effective": "effectively independent trials among the candidates: Li & Ji (2005) eigenvalue count "
-                   "of the correlations of their returns in excess of the benchmark",
-    "dsr_vs_benchmark": "Deflated Sharpe Ratio of the daily return minus the benchmark's (information "
-                        "ratio form): probability the true ratio is above what the best of n_effective "
-                        "unskilled trials would show (Bailey & Lopez de Prado 2014)",
+    "candidate": "a variant that rotates: not a benchmark or twin (reference rows), not a "
+    "clone, and it traded",
+    "n_effective": "effectively independent trials among the candidates: Li & Ji (2005) "
+    "eigenvalue count of the correlations of their returns in excess of the benchmark",
+    "dsr_vs_benchmark": "Deflated Sharpe Ratio of the daily return minus the benchmark's "
+    "(information ratio form): probability the true ratio is above what the best of "
+    "n_effective unskilled trials would show (Bailey & Lopez de Prado 2014)",
     "dsr_vs_twin": "the same for the daily return minus the no-rotation twin's: what rotating adds",
-    "dsr": "absolute: DSR of the Sharpe ratio over cash (the 3-month T-bill); any long-only equity "
-           "exposure tends to pass it, so it is shown for the selected variant only",
-    "sharpe_diff_pvalue": "one-sided p-value of 'Sharpe not above the benchmark's' (Jobson-Korkie with "
-                          "Memmel's correction; Sharpe over cash, per session)",
-    "spa_pvalue": "Hansen's SPA p-value of 'no candidate beats the benchmark' (losses: minus the daily "
-                  "excess over the benchmark)",
-    "spa_pvalue_twin": "the same with each candidate's loss minus its daily excess over its own twin",
+    "dsr": "absolute: DSR of the Sharpe ratio over cash (the 3-month T-bill); any long-only "
+    "equity exposure tends to pass it, so it is shown for the selected variant only",
+    "sharpe_diff_pvalue": "one-sided p-value of 'Sharpe not above the benchmark's' "
+    "(Jobson-Korkie with Memmel's correction; Sharpe over cash, per session)",
+    "spa_pvalue": "Hansen's SPA p-value of 'no candidate beats the benchmark' (losses: minus "
+    "the daily excess over the benchmark)",
+    "spa_pvalue_twin": "the same with each candidate's loss minus its daily excess over its "
+    "own twin",
     "excess_twin_ci": "bootstrap interval of CAGR minus the twin's CAGR (a year, net of costs)",
     "sharpe": "annualised: per-session mean excess over cash / standard deviation x sqrt(252)",
     "turnover": "two-sided: bought plus sold value per year, as a multiple of average equity",
@@ -76,20 +78,25 @@ def _ratio_variance(active: np.ndarray, clusters: Clusters) -> float:
 
 
 def trial_structure(returns: np.ndarray, benchmark: np.ndarray) -> tuple[float, Clusters]:
-    """(effective number of trials, clusters) of the candidates' returns in excess of the benchmark."""
+    """(effective number of trials, clusters) of the candidates' returns in excess of the
+    benchmark."""
     corr = correlation(np.asarray(returns) - np.asarray(benchmark)[:, None])
     n_eff = effective_trials(corr)
     return n_eff, cluster(corr, max(1, int(round(n_eff))))
 
 
-def _per_reference(r: np.ndarray, cash: np.ndarray, ref: np.ndarray, clusters: Clusters,
-                   n_eff: float) -> tuple[list[float], list[float]]:
+def _per_reference(
+    r: np.ndarray, cash: np.ndarray, ref: np.ndarray, clusters: Clusters, n_eff: float
+) -> tuple[list[float], list[float]]:
     """Per candidate: deflated ratio of ``r - ref`` and paired Sharpe p-value against ``ref``."""
     ref2 = ref if ref.ndim == 2 else np.repeat(ref[:, None], r.shape[1], axis=1)
     active = r - ref2
     var = _ratio_variance(active, clusters)
     dsr = deflated_ratios(active, var, n_eff).tolist()
-    paired = [sharpe_difference_pvalue(r[:, j] - cash[:, j], ref2[:, j] - cash[:, j]) for j in range(r.shape[1])]
+    paired = [
+        sharpe_difference_pvalue(r[:, j] - cash[:, j], ref2[:, j] - cash[:, j])
+        for j in range(r.shape[1])
+    ]
     return dsr, paired
 
 
@@ -105,18 +112,27 @@ class NullSettings:
     seed: int
 
 
-def reference_nulls(r: np.ndarray, cash: np.ndarray, benchmark: np.ndarray, twins: np.ndarray | None,
-                    s: NullSettings) -> dict:
+def reference_nulls(
+    r: np.ndarray,
+    cash: np.ndarray,
+    benchmark: np.ndarray,
+    twins: np.ndarray | None,
+    s: NullSettings,
+) -> dict:
     """Every figure against the benchmark and the twins for candidates ``r`` (sessions x k), with
     ``cash`` (sessions x k per-session cash returns) and ``twins`` (sessions x k, or None for
     runs saved without them): ``n_effective``, ``clusters`` (labels), per-candidate lists, and
     the two SPA p-values."""
     n_eff, clusters = trial_structure(r, benchmark)
     out: dict = {"n_effective": n_eff, "labels": clusters.labels, "n_clusters": clusters.n}
-    out["dsr_vs_benchmark"], out["sharpe_diff_pvalue"] = _per_reference(r, cash, benchmark, clusters, n_eff)
+    out["dsr_vs_benchmark"], out["sharpe_diff_pvalue"] = _per_reference(
+        r, cash, benchmark, clusters, n_eff
+    )
     out["spa_pvalue"] = spa_vs_reference(r, benchmark, s.block, s.test_reps, s.seed)
     if twins is not None:
-        out["dsr_vs_twin"], out["sharpe_diff_pvalue_twin"] = _per_reference(r, cash, twins, clusters, n_eff)
+        out["dsr_vs_twin"], out["sharpe_diff_pvalue_twin"] = _per_reference(
+            r, cash, twins, clusters, n_eff
+        )
         out["spa_pvalue_twin"] = spa_vs_reference(r, twins, s.block, s.test_reps, s.seed)
         out["excess_twin_ci"] = excess_cagr_intervals(r, twins, s.reps, s.size, s.seed, s.block)
     sharpe_var = _ratio_variance(r - cash, clusters)
@@ -138,18 +154,33 @@ def _num(x: float | None) -> str:
     return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.2f}"
 
 
-def verdict_sentence(best: str, benchmark: str, twin_name: str | None, n_candidates: int, n_eff: float,
-                     against_benchmark: tuple[float | None, float | None, float | None],
-                     against_twin: tuple[float | None, float | None, float | None] | None) -> str:
+def verdict_sentence(
+    best: str,
+    benchmark: str,
+    twin_name: str | None,
+    n_candidates: int,
+    n_eff: float,
+    against_benchmark: tuple[float | None, float | None, float | None],
+    against_twin: tuple[float | None, float | None, float | None] | None,
+    costs: bool = True,
+) -> str:
     """The one-sentence answer. ``against_*``: the best variant's (DSR, SPA p-value of the set,
-    excess CAGR) against the benchmark and against its twin."""
+    excess CAGR) against the benchmark and against its twin; ``costs``: whether the runs paid
+    any (else the sentence says they are before costs)."""
     if n_candidates == 0:
-        return "No candidate variants: every variant was a benchmark, a clone or never traded or rotated."
+        return ("No candidate variants: every variant was a benchmark, a clone, or never traded "
+                "or rotated.")
     trials = f"{n_eff:.0f} effective trial{'s' if round(n_eff) != 1 else ''}"
-    text = (f"Net of costs, with {n_candidates} candidate{'s' if n_candidates != 1 else ''} ({trials}): "
-            f"against {benchmark} the best variant, {best}, {_clause(*against_benchmark)}")
+    text = (
+        f"{'Net of costs' if costs else 'Before costs (the runs set none)'}, with "
+        f"{n_candidates} candidate{'s' if n_candidates != 1 else ''} "
+        f"({trials}): "
+        f"against {benchmark} the best variant, {best}, {_clause(*against_benchmark)}"
+    )
     if against_twin is None or twin_name is None:
-        return text + "; no twin returns were saved with these runs, so not rotating is not compared."
+        return (
+            text + "; no twin returns were saved with these runs, so not rotating is not compared."
+        )
     return text + f"; against not rotating (holding {twin_name}) it {_clause(*against_twin)}."
 
 
@@ -169,20 +200,48 @@ class Answer:
     verdict: str
 
 
-_PER_VARIANT = ("dsr_vs_benchmark", "dsr_vs_twin", "sharpe_diff_pvalue", "sharpe_diff_pvalue_twin", "dsr_absolute")
+_PER_VARIANT = (
+    "dsr_vs_benchmark",
+    "dsr_vs_twin",
+    "sharpe_diff_pvalue",
+    "sharpe_diff_pvalue_twin",
+    "dsr_absolute",
+)
 
 
-def answer(r: np.ndarray, cash: np.ndarray, benchmark: np.ndarray, twins: np.ndarray | None, ids: list[str],
-           excluded: dict[str, str], sharpe: np.ndarray, s: NullSettings, benchmark_name: str,
-           twin_name: str | None) -> Answer:
+def answer(
+    r: np.ndarray,
+    cash: np.ndarray,
+    benchmark: np.ndarray,
+    twins: np.ndarray | None,
+    ids: list[str],
+    excluded: dict[str, str],
+    sharpe: np.ndarray,
+    s: NullSettings,
+    benchmark_name: str,
+    twin_name: str | dict[str, str] | None,
+    costs: bool = True,
+) -> Answer:
     """Everything against the benchmark and the twins for the variants of ``ids`` not in
-    ``excluded`` (the candidates); the best candidate by ``sharpe`` (per variant, over cash)."""
+    ``excluded`` (the candidates); the best candidate by ``sharpe`` (per variant, over cash).
+    ``twin_name``: the twins in words (one for all, or by variant id); ``costs``: whether the
+    runs paid any (for the verdict's wording)."""
     cand = [j for j, vid in enumerate(ids) if vid not in excluded]
     names = [ids[j] for j in cand]
     per: dict[str, dict] = {vid: dict.fromkeys((*_PER_VARIANT, "excess_twin_ci")) for vid in ids}
     if not cand:
-        return Answer([], excluded, 0.0, [], per, None, None, None, None,
-                      verdict_sentence("", benchmark_name, twin_name, 0, 0.0, (None, None, None), None))
+        return Answer(
+            [],
+            excluded,
+            0.0,
+            [],
+            per,
+            None,
+            None,
+            None,
+            None,
+            verdict_sentence("", benchmark_name, None, 0, 0.0, (None, None, None), None),
+        )
     twin_c = twins[:, cand] if twins is not None else None
     nulls = reference_nulls(r[:, cand], cash[:, cand], benchmark, twin_c, s)
     for i, vid in enumerate(names):
@@ -198,11 +257,29 @@ def answer(r: np.ndarray, cash: np.ndarray, benchmark: np.ndarray, twins: np.nda
     if twin_c is not None:
         excess_t = growth - np.prod(1.0 + twin_c[:, best_i]) ** (252 / n)
         twin_part = (per[best]["dsr_vs_twin"], nulls.get("spa_pvalue_twin"), float(excess_t))
-    sentence = verdict_sentence(best, benchmark_name, twin_name, len(cand), nulls["n_effective"],
-                                (per[best]["dsr_vs_benchmark"], nulls["spa_pvalue"], float(excess_b)), twin_part)
+    sentence = verdict_sentence(
+        best,
+        benchmark_name,
+        twin_name.get(best) if isinstance(twin_name, dict) else twin_name,
+        len(cand),
+        nulls["n_effective"],
+        (per[best]["dsr_vs_benchmark"], nulls["spa_pvalue"], float(excess_b)),
+        twin_part,
+        costs,
+    )
     clusters = Clusters(nulls["labels"], nulls["n_clusters"]).members(names)
-    return Answer(names, excluded, float(nulls["n_effective"]), clusters, per, nulls["spa_pvalue"],
-                  nulls.get("spa_pvalue_twin"), best, per[best]["dsr_absolute"], sentence)
+    return Answer(
+        names,
+        excluded,
+        float(nulls["n_effective"]),
+        clusters,
+        per,
+        nulls["spa_pvalue"],
+        nulls.get("spa_pvalue_twin"),
+        best,
+        per[best]["dsr_absolute"],
+        sentence,
+    )
 
 
 def _clean(x: float | None) -> float | None:

@@ -1,6 +1,6 @@
-"""Known truths for the answer to "does the rotation beat not rotating, after costs and the search?":
-simulated markets without rotation skill and with a planted edge, clone grids, a paired Sharpe
-test checked against a direct bootstrap, and buy-and-hold QQQ against its own twin."""
+"""Known truths for the answer to "does the rotation beat not rotating, after costs and the
+search?": simulated markets without rotation skill and with a planted edge, clone grids, a
+paired Sharpe test checked against a direct bootstrap, and buy-and-hold QQQ against its own twin."""
 
 from __future__ import annotations
 
@@ -44,7 +44,18 @@ def _answer(variants: dict[str, np.ndarray], benchmark: np.ndarray, twin: np.nda
     cash = np.zeros_like(r)
     twins = np.repeat(twin[:, None], len(ids), axis=1)
     sharpe = r.mean(axis=0) / r.std(axis=0, ddof=1)
-    return answer(r, cash, benchmark, twins, ids, exclusions(r, ids, meta), sharpe, SETTINGS, "SPY", "A/B/C equally")
+    return answer(
+        r,
+        cash,
+        benchmark,
+        twins,
+        ids,
+        exclusions(r, ids, meta),
+        sharpe,
+        SETTINGS,
+        "SPY",
+        "A/B/C equally",
+    )
 
 
 @pytest.mark.slow
@@ -69,14 +80,19 @@ def test_a_planted_rotation_edge_is_found():
     that reads the signal is the best variant and beats the twin beyond luck."""
     rng = np.random.default_rng(11)
     assets = _market(3, drift=0.0002)
-    regime = np.repeat(rng.random(N // 21 + 1) < 0.5, 21)[:N]  # month-long regimes, known a day ahead
+    regime = np.repeat(rng.random(N // 21 + 1) < 0.5, 21)[
+        :N
+    ]  # month-long regimes, known a day ahead
     assets[:, 0] += np.where(regime, 0.0015, -0.0010)
     variants = _momentum_grid(assets)
     variants["regime-rule"] = np.where(regime, assets[:, 0], assets[:, 1])
     a = _answer(variants, assets[:, 1], assets.mean(axis=1))
     assert a.best == "regime-rule"
     assert a.per_variant["regime-rule"]["dsr_vs_twin"] >= 0.95 and a.spa_pvalue_twin <= 0.05
-    assert "against not rotating (holding A/B/C equally) it has an edge distinguishable from luck" in a.verdict
+    assert (
+        "against not rotating (holding A/B/C equally) it has an edge distinguishable from luck"
+        in a.verdict
+    )
 
 
 def test_ten_clones_are_one_trial_each():
@@ -89,31 +105,52 @@ def test_ten_clones_are_one_trial_each():
     assets[:, 0] = rng.normal(0.0002, 0.003, N)
     rules = {}
     for k, lookback in zip((1, 3, 5), (10, 63, 252), strict=True):
-        pair = assets[:, k:k + 2]
+        pair = assets[:, k : k + 2]
         score = pd.DataFrame(np.log1p(pair)).rolling(lookback).sum().shift(1).fillna(0.0).to_numpy()
         rules[f"rule{k}"] = pair[np.arange(N), np.argmax(score, axis=1)]
     names = list(rules)
-    clones = {f"x{i}": rules[names[i % 3]] + (rng.normal(0, 1e-5, N) if i % 2 else 0.0) for i in range(10)}
+    clones = {
+        f"x{i}": rules[names[i % 3]] + (rng.normal(0, 1e-5, N) if i % 2 else 0.0) for i in range(10)
+    }
     twin = assets[:, 1:].mean(axis=1)
     three = _answer(rules, assets[:, 0], twin)
     thirteen = _answer({**rules, **clones}, assets[:, 0], twin)
     assert 3 <= thirteen.n_effective <= 5 and 3 <= three.n_effective <= 5
-    assert sorted(thirteen.candidates) == names and all("clone of rule" in thirteen.excluded[c] for c in clones)
+    assert sorted(thirteen.candidates) == names and all(
+        "clone of rule" in thirteen.excluded[c] for c in clones
+    )
     for key in ("dsr_vs_benchmark", "dsr_vs_twin"):
-        assert thirteen.per_variant[thirteen.best][key] == pytest.approx(three.per_variant[three.best][key], abs=0.02)
+        assert thirteen.per_variant[thirteen.best][key] == pytest.approx(
+            three.per_variant[three.best][key], abs=0.02
+        )
 
 
 def test_benchmarks_and_static_variants_are_reference_rows():
     assets = _market(1)
     grid = _momentum_grid(assets)
-    variants = {"rule": grid["top1-21"], "spy": assets[:, 0], "static": assets[:, 1], "flat": np.zeros(N)}
-    meta = {"rule": {"strategy": "relative_momentum", "trades": 90, "switches": 80},
-            "spy": {"strategy": "buy_and_hold", "trades": 1, "switches": 1, "label": "buy_and_hold SPY"},
-            "static": {"strategy": "breadth_streak", "trades": 1, "switches": 1}, "flat": {"strategy": "x", "trades": 0}}
+    variants = {
+        "rule": grid["top1-21"],
+        "spy": assets[:, 0],
+        "static": assets[:, 1],
+        "flat": np.zeros(N),
+    }
+    meta = {
+        "rule": {"strategy": "relative_momentum", "trades": 90, "switches": 80},
+        "spy": {
+            "strategy": "buy_and_hold",
+            "trades": 1,
+            "switches": 1,
+            "label": "buy_and_hold SPY",
+        },
+        "static": {"strategy": "breadth_streak", "trades": 1, "switches": 1},
+        "flat": {"strategy": "x", "trades": 0},
+    }
     a = _answer(variants, assets[:, 0], assets.mean(axis=1), meta)
     assert a.candidates == ["rule"]
     assert a.excluded["spy"].startswith("benchmark (buy_and_hold SPY)")
-    assert a.excluded["static"].startswith("never rotated") and a.excluded["flat"].startswith("never traded")
+    assert a.excluded["static"].startswith("never rotated") and a.excluded["flat"].startswith(
+        "never traded"
+    )
 
 
 def test_the_paired_sharpe_test_matches_a_direct_bootstrap():
@@ -147,16 +184,26 @@ def test_buy_and_hold_qqq_is_not_rotation_skill_against_its_twin(tmp_path):
     from research.luck import luck_from_results
 
     window = {"start": "2010-01-04", "end": "2020-12-31"}
-    runs = [BacktestResult.load(run_backtest(RunConfig(strategy=name, params=params, **window)).save(tmp_path))
-            for name, params in (("buy_and_hold", {"symbol": "QQQ"}), ("relative_momentum", {"lookback": 63}),
-                                 ("relative_momentum", {"lookback": 126}))]
+    runs = [
+        BacktestResult.load(
+            run_backtest(RunConfig(strategy=name, params=params, **window)).save(tmp_path)
+        )
+        for name, params in (
+            ("buy_and_hold", {"symbol": "QQQ"}),
+            ("relative_momentum", {"lookback": 63}),
+            ("relative_momentum", {"lookback": 126}),
+        )
+    ]
     qqq = runs[0]
     assert qqq.metrics["excess_cagr"] > 0.05 and qqq.metrics["excess_cagr_twin"] == 0.0
     report = luck_from_results(runs).to_dict()
     assert report["excluded"][qqq.run_dir.name].startswith("benchmark (buy_and_hold QQQ)")
     assert report["n_candidates"] == 2 and report["best"] != qqq.run_dir.name
     assert report["variants"][qqq.run_dir.name]["dsr_vs_twin"] is None
-    assert report["risk_free"] == {"series": "DTB3", "lag": 1} and report["twin"]["weights"] is not None
+    assert (
+        report["risk_free"] == {"series": "DTB3", "lag": 1}
+        and report["twin"]["weights"] is not None
+    )
 
 
 def test_the_vectorised_dsr_equals_the_one_series_formula():
@@ -169,3 +216,13 @@ def test_the_vectorised_dsr_equals_the_one_series_formula():
         one = [deflated_ratio(x[:, j], var, trials) for j in range(6)]
         np.testing.assert_allclose(many[:5], one[:5], rtol=1e-10)
         assert np.isnan(many[5]) and np.isnan(one[5])
+
+
+def test_the_verdict_says_when_the_runs_paid_no_costs():
+    from research.verdict import verdict_sentence
+
+    args = ("v1", "SPY", "IWM/SPY equally", 4, 3.2, (0.4, 0.5, 0.01), (0.97, 0.02, 0.02))
+    assert verdict_sentence(*args).startswith("Net of costs, with 4 candidates (3 effective trials)")
+    frictionless = verdict_sentence(*args, costs=False)
+    assert frictionless.startswith("Before costs (the runs set none), with 4 candidates")
+    assert "against not rotating (holding IWM/SPY equally) it has an edge distinguishable" in frictionless
