@@ -52,7 +52,9 @@ def _sharpe(r: np.ndarray, cash: np.ndarray) -> float | None:
 
 
 def _max_drawdown(r: np.ndarray) -> float:
-    growth = np.cumprod(1.0 + r)
+    """Deepest fall of the chained growth from its peak, the start (1.0) included: a loss on the
+    label's first session is a drawdown too."""
+    growth = np.cumprod(np.concatenate([[1.0], 1.0 + r]))
     return float((growth / np.maximum.accumulate(growth) - 1.0).min())
 
 

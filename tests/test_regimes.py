@@ -155,7 +155,17 @@ def test_regime_figures_match_a_hand_computation():
     differ = mask & (r != b)
     assert got["hit_rate"] == pytest.approx(np.mean(r[differ] > b[differ]))
     growth = np.cumprod(1 + r[mask])
-    assert got["max_drawdown"] == pytest.approx((growth / np.maximum.accumulate(growth) - 1).min())
+    worst = min(0.0, *(g / max(1.0, growth[:i + 1].max()) - 1 for i, g in enumerate(growth)))
+    assert got["max_drawdown"] == pytest.approx(worst)
+
+
+def test_a_regimes_drawdown_counts_a_loss_on_its_first_session():
+    idx = pd.bdate_range("2020-01-01", periods=4)
+    r = np.array([-0.10, 0.05, 0.0, 0.0])
+    labels = pd.Series(["a", "a", "b", "b"], index=idx)
+    frame = pd.DataFrame({"strategy": r, "benchmark": np.zeros(4)}, index=idx)
+    got = regime_table(frame, labels, pd.Series(0.0, index=idx))["a"]
+    assert got["max_drawdown"] == pytest.approx(-0.10)
 
 
 def test_user_labels_are_as_of_and_bad_files_are_one_line_errors(tmp_path):
