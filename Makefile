@@ -55,7 +55,7 @@ bench-scale: $(VENV)/.installed-test  ## a 1,000-variant sweep, its statistics a
 golden: $(VENV)/.installed-test  ## rewrite tests/golden/strategies.json; review the diff before committing
 	$(PY) tests/regen_golden.py
 
-mutants: $(VENV)/.installed-test  ## plant ~40 single-line bugs one at a time; the fast tests must catch >= 90%
+mutants: $(VENV)/.installed-test  ## plant each single-line bug of tests/mutants.py in turn; the fast tests must catch >= 90%
 	$(PY) tests/mutants.py
 
 clean:

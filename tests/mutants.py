@@ -1,5 +1,6 @@
 """Mutation check: apply one behaviour-changing, single-line bug at a time to a copy of the code
-and see whether the fast tests catch it (``make mutants``; about 10-20 minutes on 2 cores).
+and see whether the fast tests catch it (``make mutants``: all of them, slow; ``python
+tests/mutants.py WORD``: those whose file or bug names WORD, e.g. ``research/``, ``PSR``).
 
 Prints one line per mutant (KILLED by which test, or SURVIVED) and the score. The list is written
 by hand from what a reviewer or an audit would plant: rule boundaries and signs, sizing, costs,
