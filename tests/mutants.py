@@ -90,7 +90,7 @@ MUTANTS = [
     ("strategies/base.py", "investable = value * (1.0 - ctx.cash_buffer)", "investable = value", "cash buffer ignored"),
     ("strategies/base.py", "out[cash_asset] = out.get(cash_asset, 0.0) + (1.0 - total)", "out[cash_asset] = out.get(cash_asset, 0.0) + 0.0", "cash asset never bought"),
     ("strategies/base.py", "if not first and now not in self.run_ctx.decision_days:", "if now not in self.run_ctx.decision_days:", "no decision on the first session"),
-    ("strategies/base.py", "cash += -delta * price * (1 - ctx.cost_rate) - ctx.per_share * -delta", "cash += 0.0", "buys not sized to sale proceeds"),
+    ("strategies/base.py", "cash += -delta * price - self._fill_cost(-delta, price)", "cash += 0.0", "buys not sized to sale proceeds"),
     ("strategies/schedule.py", "return days.to_period(freq) != nxt.to_period(freq)", "return days.to_period(freq) == nxt.to_period(freq)", "monthly/quarterly: every day but the last"),
     ("strategies/schedule.py", "return key(days) != key(nxt)", "return key(days) == key(nxt)", "weekly schedule inverted"),
     ("strategies/schedule.py", "decide = np.flatnonzero(_ends(days, pd.DatetimeIndex(nxt), schedule)) - offset", "decide = np.flatnonzero(_ends(days, pd.DatetimeIndex(nxt), schedule)) + offset", "rebalance offset in the wrong direction"),
