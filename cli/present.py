@@ -160,7 +160,25 @@ def run_table(result) -> Table:
             ("final equity", f"{m['final_equity']:,.2f}", "", "")]
     for row in rows:
         t.add_row(*(row if twin else row[:3]))
+    _relative_rows(t, m)
     return t
+
+
+def _relative_rows(t: Table, m: dict) -> None:
+    """``backtest``: closed trips and the risk against the benchmark (and twin) in the run table;
+    rows of keys an older run lacks are left out."""
+    if m.get("round_trips"):
+        t.add_row("win rate (closed trips)", f"{pct(m['win_rate'])} of {m['round_trips']}", "")
+    rows = [("beta", "beta", num), ("correlation", "correlation", num),
+            ("tracking error", "tracking_error", pct), ("information ratio", "information_ratio", num),
+            ("up capture (months)", "up_capture", pct), ("down capture (months)", "down_capture", pct)]
+    for label, key, fmt in rows:
+        if key in m:
+            t.add_row(f"{label} vs bench", fmt(m[key]), "")
+    for label, key, fmt in (("tracking error", "tracking_error_twin", pct),
+                            ("information ratio", "information_ratio_twin", num)):
+        if key in m:
+            t.add_row(f"{label} vs twin", fmt(m[key]), "")
 
 
 def print_run(out: Console, err: Console, result) -> None:

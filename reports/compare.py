@@ -11,8 +11,6 @@ tearsheet. Charts are plotly, loaded as ``reports.assets`` says (shared per runs
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 import json
 import os
 from dataclasses import dataclass, field
@@ -29,27 +27,41 @@ from engine.cash_rate import annualised, cash_returns_for, describe, risk_free_s
 from engine.data.market import DEFAULT_MACRO_LAG
 from engine.metrics import (
     ANNUALISED,
-    LOWER_IS_BETTER,
     MIN_SESSIONS_ANNUALISED,
     approx_breakeven_bps,
     check_rank_metric,
     rank,
     returns_metrics,
 )
+from engine.relative_risk import relative_risk
 from engine.results import BacktestResult
+from engine.trade_stats import trade_statistics
 from engine.window_activity import activity_on
 from reports._render import environment, number
 from reports.assets import plotly_script
 from reports.compare_notes import settings_notes
-from reports.compare_time import HOLDINGS_PANELS, holdings_panels
+from reports.compare_time import latest_run, time_panels
+from reports.param_heatmaps import parameter_heatmaps
 from reports.regime_parts import comparison_html
 
-METRIC_COLUMNS = [
-    ("CAGR", "cagr", "pct"), ("Vol", "volatility", "pct"), ("Sharpe", "sharpe", "num"), ("Sortino", "sortino", "num"),
-    ("Max DD", "max_drawdown", "pct"), ("Calmar", "calmar", "num"), ("Exposure", "exposure", "pct"),
-    ("Turnover", "turnover", "num"), ("Trades", "trades", "int"), ("Switches", "switches", "int"),
-    ("Breakeven bps (approx.)", "breakeven_bps", "num"),
+#: The metrics table: the key columns first (beside the sticky run column, then the luck columns
+#: PSR, DSR, MCS), the rest after them; parameters, data and window come last.
+KEY_COLUMNS = [("CAGR", "cagr", "pct"), ("Sharpe", "sharpe", "num"), ("Max DD", "max_drawdown", "pct")]
+METRIC_COLUMNS = KEY_COLUMNS + [
+    ("Vol", "volatility", "pct"), ("Sortino", "sortino", "num"), ("Calmar", "calmar", "num"),
+    ("Exposure", "exposure", "pct"), ("Turnover", "turnover", "num"), ("Trades", "trades", "int"),
+    ("Switches", "switches", "int"), ("Breakeven bps (approx.)", "breakeven_bps", "num"),
 ]
+#: The second table: closed round trips and risk against the benchmark (and the twin).
+RELATIVE_COLUMNS = [
+    ("Trips", "round_trips", "int"), ("Win rate", "win_rate", "pct"),
+    ("Avg hold (sessions)", "avg_hold_sessions", "num"), ("Profit factor", "profit_factor", "num"),
+    ("Beta", "beta", "num"), ("Corr.", "correlation", "num"), ("Tracking error", "tracking_error", "pct"),
+    ("Info. ratio", "information_ratio", "num"), ("Up capture", "up_capture", "pct"),
+    ("Down capture", "down_capture", "pct"),
+]
+TWIN_COLUMNS = [("TE vs twin", "tracking_error_twin", "pct"), ("IR vs twin", "information_ratio_twin", "num")]
+ALL_COLUMNS = METRIC_COLUMNS + RELATIVE_COLUMNS + TWIN_COLUMNS
 #: What the turnover and breakeven columns mean (their header tooltips and the page's note).
 TURNOVER_MEANING = ("turnover: bought plus sold value per year, as a multiple of mean equity "
                     "(two-sided)")
@@ -142,6 +154,18 @@ class ComparisonData:
         return sorted({k for keys in self.varying.values() for k in keys})
 
 
+def _trips_within(r: BacktestResult, index: pd.DatetimeIndex) -> pd.DataFrame:
+    """The run's closed round trips opened and closed inside the window ``index``."""
+    try:
+        trades = pd.read_csv(Path(r.run_dir) / "trades.csv")
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    if not len(trades):
+        return trades
+    first, last = str(index[0].date()), str(index[-1].date())
+    return trades[(trades["opened"] >= first) & (trades["closed"] <= last)]
+
+
 def _on_window(r: BacktestResult, index: pd.DatetimeIndex, cash: np.ndarray) -> None:
     """Every figure of ``r``'s row on the window ``index`` with the comparison's one cash rate
     ``cash`` (per-session returns): returns, return metrics and trading activity
@@ -163,6 +187,7 @@ def _on_window(r: BacktestResult, index: pd.DatetimeIndex, cash: np.ndarray) -> 
          "benchmark_max_drawdown": bench["max_drawdown"]}
     if m["cagr"] is not None and m["benchmark_cagr"] is not None:
         m["excess_cagr"] = m["cagr"] - m["benchmark_cagr"]
+    m.update(relative_risk(r.returns), **trade_statistics(_trips_within(r, index)))
     if len(index) < MIN_SESSIONS_ANNUALISED:
         m.update(dict.fromkeys(ANNUALISED))
     r.metrics = m
@@ -221,7 +246,7 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
                         "own_window": getattr(r, "own_window", f"{r.metrics['start']} .. {r.metrics['end']}"),
                         "costs": r.config.broker.describe_trading(),
                         **{f"param.{k}": values.get(k) for k in sorted(values)},
-                        **{k: r.metrics.get(k) for _, k, _ in METRIC_COLUMNS},
+                        **{k: r.metrics.get(k) for _, k, _ in ALL_COLUMNS},
                         "breakeven_bps": r.metrics.get("breakeven_bps", approx_breakeven_bps(
                             r.metrics.get("cagr"), r.metrics.get("benchmark_cagr"),
                             r.metrics.get("turnover"), r.config.broker.cost_per_side_bps))})
@@ -258,8 +283,6 @@ DASHES = ["solid", "dash"]
 #: in its tearsheet. Confidence whiskers: the best 50.
 SHOWN_SERIES = 20
 WHISKER_ROWS = 50
-#: Parameter-pair heatmaps drawn at most (pairs of the first varying parameters).
-MAX_HEATMAPS = 3
 
 
 def line_style(i: int) -> dict:
@@ -306,9 +329,9 @@ def _table_rows(data: ComparisonData, out: Path) -> list[dict]:
             "link": os.path.relpath(tearsheet if tearsheet.exists() else run_dir, out),
             "params": {k.removeprefix("param."): "" if _missing(v) else str(v)
                        for k, v in rec.items() if k.startswith("param.")},
-            "raw": {k: None if _missing(rec[k]) else rec[k] for _, k, _ in METRIC_COLUMNS},
-            "shown": {k: number(None if _missing(rec[k]) else rec[k], f) for _, k, f in METRIC_COLUMNS},
-            "sign": {k: ("neg" if not _missing(rec[k]) and rec[k] < 0 else "") for _, k, _ in METRIC_COLUMNS},
+            "raw": {k: None if _missing(rec[k]) else rec[k] for _, k, _ in ALL_COLUMNS},
+            "shown": {k: number(None if _missing(rec[k]) else rec[k], f) for _, k, f in ALL_COLUMNS},
+            "sign": {k: ("neg" if not _missing(rec[k]) and rec[k] < 0 else "") for _, k, _ in ALL_COLUMNS},
         })
     return rows
 
@@ -364,7 +387,7 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
                       luck: dict | None = None, self_contained: bool = False) -> str:
     """The comparison page's HTML for ``data`` (links relative to the folder ``out``); ``luck``:
     the overfitting statistics (``stats.json`` as a dict) to show, if any."""
-    years = list(data.yearly.index)
+    years = sorted(data.yearly.index, reverse=True)  # newest first: in view without scrolling
     yearly = [(label, [_year_cell(data.yearly[label].get(y)) for y in years]) for label in data.labels]
     assets = list(data.holdings.columns)
     rotation = []
@@ -373,7 +396,7 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
         cells = [_share(share.get(a, 0.0)) for a in assets] + [_share(max(0.0, 1.0 - float(share.sum())))]
         rotation.append((label, cells, r.metrics.get("switches", 0)))
     params = data.param_columns
-    heatmaps = _heatmaps(data)
+    heatmaps = parameter_heatmaps(data, luck)
     period, period_warning = _period(data)
     extra = {}
     if luck:
@@ -385,14 +408,19 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
         title=title, runs=data.runs, period=period, period_warning=period_warning, notes=data.notes,
         turnover_meaning=TURNOVER_MEANING, breakeven_meaning=BREAKEVEN_MEANING,
         benchmark=data.benchmark,
-        rank_by=data.rank_by, generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        param_columns=params, metric_columns=METRIC_COLUMNS, rows=_table_rows(data, out), years=years,
-        yearly=yearly, assets=assets, rotation=rotation, heatmaps=heatmaps, shown_series=SHOWN_SERIES,
-        whisker_rows=WHISKER_ROWS, page_rows=PAGE_ROWS, **_line_figures(data),
-        holdings_chart=holdings_panels(data.runs, data.labels), holdings_panels=HOLDINGS_PANELS,
-        when_and_why=comparison_html([Path(p) for p in data.table["run_dir"]], data.labels,
-                                     data.rank_by),
+        rank_by=data.rank_by, latest=latest_run(data.runs), param_columns=params, metric_columns=METRIC_COLUMNS,
+        key_columns=len(KEY_COLUMNS), relative_columns=_relative_columns(data), rows=_table_rows(data, out),
+        years=years, yearly=yearly, assets=assets, rotation=rotation, heatmaps=heatmaps,
+        shown_series=SHOWN_SERIES, whisker_rows=WHISKER_ROWS, page_rows=PAGE_ROWS, **_line_figures(data),
+        **time_panels(data), when_and_why=comparison_html([Path(p) for p in data.table["run_dir"]],
+                                                           data.labels, data.rank_by),
         references=reference_rows(data))
+
+
+def _relative_columns(data: ComparisonData) -> list[tuple[str, str, str]]:
+    """The second table's columns: the twin's only when some run has a twin."""
+    has_twin = any(k in r.metrics for r in data.runs for _, k, _ in TWIN_COLUMNS)
+    return RELATIVE_COLUMNS + (TWIN_COLUMNS if has_twin else [])
 
 
 def reference_rows(data: ComparisonData) -> list[dict]:
@@ -451,48 +479,3 @@ def _share(v: float) -> dict:
 
 #: Rows per page of the page's tables (the rest a click away; sorting sorts every row).
 PAGE_ROWS = 50
-
-
-def _heatmaps(data: ComparisonData) -> list[dict]:
-    """For a single strategy with two or more varying parameters: a heatmap of the ranking metric
-    for each pair of its first varying parameters (at most :data:`MAX_HEATMAPS`), each cell the
-    best value over the other parameters. ``[{"axes", "best_of", "html"}]``."""
-    if len(data.varying) != 1:
-        return []
-    params = next(iter(data.varying.values()))
-    pairs = list(itertools.combinations(params, 2))[:MAX_HEATMAPS]
-    return [{"axes": pair, "best_of": [p for p in params if p not in pair],
-             "html": _heatmap(data, list(pair), f"heatmap{i}")} for i, pair in enumerate(pairs)]
-
-
-def _heatmap(data: ComparisonData, axes: list[str], div_id: str = "heatmap") -> str:
-    metric = data.rank_by
-    reverse = metric in LOWER_IS_BETTER
-    cells: dict[tuple, float] = {}
-    for rec in data.table.to_dict("records"):
-        v = rec[metric]
-        if _missing(v):
-            continue
-        key = (rec[f"param.{axes[0]}"], rec[f"param.{axes[1]}"])
-        if key not in cells or (v < cells[key] if reverse else v > cells[key]):
-            cells[key] = v  # the best over the other parameters
-    records = data.table.to_dict("records")
-    xs = sorted({rec[f"param.{axes[0]}"] for rec in records}, key=_sort_key)
-    ys = sorted({rec[f"param.{axes[1]}"] for rec in records}, key=_sort_key)
-    z = [[cells.get((x, y)) for x in xs] for y in ys]
-    # diverging around the benchmark's value of the metric (or the median when it has none), so
-    # colour says "better or worse than just holding the benchmark", not the spread of the grid
-    reference = data.runs[0].metrics.get(f"benchmark_{metric}")
-    values = [v for row in z for v in row if v is not None]
-    middle = float(reference) if reference is not None else float(np.median(values))
-    fig = go.Figure(go.Heatmap(z=z, x=[str(x) for x in xs], y=[str(y) for y in ys], colorscale="RdBu",
-                               reversescale=reverse, zmid=middle,
-                               texttemplate="%{z:.3f}" if len(xs) * len(ys) <= 400 else None,
-                               colorbar={"title": f"{metric}<br>(mid: {'benchmark ' if reference is not None else 'median '}{middle:.3f})"}))
-    fig.update_xaxes(title=axes[0], type="category")
-    fig.update_yaxes(title=axes[1], type="category")
-    return fig_html(fig, div_id)
-
-
-def _sort_key(v):
-    return (0, v, "") if isinstance(v, int | float) else (1, 0, str(v))

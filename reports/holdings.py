@@ -10,16 +10,16 @@ page that wants it (the regimes page draws it under its regime bands).
 
 from __future__ import annotations
 
-from io import StringIO
-
 import numpy as np
 import pandas as pd
 
+from reports.svg import finish_svg
+
 #: The column of the uninvested remainder.
 CASH = "cash"
-#: Longer histories are drawn from the last session of each week (a 25-year run: ~1,300 points
-#: per asset instead of ~6,300); the weights of every session are in the frame.
-MAX_POINTS = 1500
+#: Points drawn per asset at most: a chart is 600-1,200 pixels wide, so a 25-year run (~6,300
+#: sessions) is drawn from every 11th session and the last (the frame keeps every session).
+MAX_POINTS = 600
 #: Tableau 10, as the comparison page's curves; cash is grey.
 COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
           "#9c755f"]
@@ -62,12 +62,13 @@ def run_weights(run) -> pd.DataFrame:
 
 
 def drawn_points(weights: pd.DataFrame) -> pd.DataFrame:
-    """The rows drawn: every session, or the last session of each week beyond
-    :data:`MAX_POINTS` sessions."""
+    """The rows drawn: every session up to :data:`MAX_POINTS`, else every k-th session from the
+    first and the last one (k the smallest stride that fits)."""
     if len(weights) <= MAX_POINTS:
         return weights
-    week = weights.index.to_period("W-FRI")
-    return weights[~week.duplicated(keep="last")]
+    step = -(-len(weights) // (MAX_POINTS - 1))
+    rows = np.unique(np.append(np.arange(0, len(weights), step), len(weights) - 1))
+    return weights.iloc[rows]
 
 
 def colors_for(columns: list[str]) -> list[str]:
@@ -88,22 +89,16 @@ def weights_svg(weights: pd.DataFrame, title: str = "Holdings: share of equity")
 
     shown = drawn_points(weights).clip(lower=0.0)
     columns = list(shown.columns)
-    fig, ax = plt.subplots(figsize=(10, 3.6))
+    fig, ax = plt.subplots(figsize=(8, 3.8))
     ax.stackplot(shown.index, *(shown[c].to_numpy() * 100 for c in columns), labels=columns,
                  colors=colors_for(columns), linewidth=0)
     ax.set_ylim(0, max(100.0, float(shown.sum(axis=1).max()) * 100))
     ax.set_ylabel("% of equity")
     ax.set_title(title, fontweight="bold")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=min(len(columns), 6),
+              frameon=False, fontsize=9)
     ax.margins(x=0)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    fig.tight_layout()
-    buf = StringIO()
-    fig.savefig(buf, format="svg")
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return finish_svg(fig, ax)
 
 
 def weights_figure(panels: dict[str, pd.DataFrame]):

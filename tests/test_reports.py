@@ -219,8 +219,8 @@ def test_skipped_figures_are_exactly_those_the_template_lacks():
     from reports.tearsheet import TEMPLATE
 
     template = TEMPLATE.read_text()
-    assert skipped_figures(template) == ["monthly_heatmap", "rolling_beta", "yearly_returns"]
-    assert skipped_figures(template + "{{rolling_beta}}") == ["monthly_heatmap", "yearly_returns"]
+    assert skipped_figures(template) == ["drawdowns_periods", "monthly_heatmap", "rolling_beta", "yearly_returns"]
+    assert skipped_figures(template + "{{rolling_beta}}") == ["drawdowns_periods", "monthly_heatmap", "yearly_returns"]
     assert "returns" not in skipped_figures(template.replace("{{returns}}", ""))  # it also draws vol_returns
 
 
@@ -254,8 +254,9 @@ def many(tmp_path_factory):
     return dirs, write_comparison(dirs, out, rank_by="sharpe")
 
 
-def test_many_variants_draw_the_best_20_curves_and_pairwise_best_of_heatmaps(many):
-    from reports.compare import MAX_HEATMAPS, SHOWN_SERIES, comparison_data
+def test_many_variants_draw_the_best_20_curves_and_pairwise_median_heatmaps(many):
+    from reports.compare import SHOWN_SERIES, comparison_data
+    from reports.param_heatmaps import MAX_HEATMAPS
 
     dirs, page = many
     html = page.read_text()
@@ -269,15 +270,21 @@ def test_many_variants_draw_the_best_20_curves_and_pairwise_best_of_heatmaps(man
     assert f'"name":"{data.labels[SHOWN_SERIES]}"' not in html  # the 21st is in the tables only
     assert "Curves of the best 20 of 60 runs by sharpe" in html
     assert [f'id="heatmap{i}"' in html for i in range(MAX_HEATMAPS + 1)] == [True, True, True, False]
-    assert "Each cell: the best sharpe over top_n." in html  # absolute x lookback
-    # a cell is the best over the parameter left out
-    from reports.compare import _heatmaps
+    assert "Each cell: the median sharpe over top_n" in html  # absolute x lookback
+    # a cell is the median over the parameter left out (an in-sample best flatters it)
+    import numpy as np
 
-    maps = _heatmaps(data)
+    from reports.param_heatmaps import parameter_heatmaps
+
+    maps = parameter_heatmaps(data)
     assert [m["axes"] for m in maps] == [("absolute", "lookback"), ("absolute", "top_n"), ("lookback", "top_n")]
     table = data.table
-    best = table[(table["param.lookback"] == 63) & (table["param.top_n"] == 2)]["sharpe"].max()
-    assert f"{best}" in maps[2]["html"] or f"{best:.12g}"[:10] in maps[2]["html"]
+    cell = table[(table["param.lookback"] == 63) & (table["param.top_n"] == 2)]["sharpe"]
+    assert len(cell) == 2 and cell.iloc[0] != cell.iloc[1]
+    z = json.loads(maps[2]["html"].split('"z":', 1)[1].split("]]", 1)[0] + "]]")
+    xs = json.loads(maps[2]["html"].split('"x":', 1)[1].split("]", 1)[0] + "]")
+    ys = json.loads(maps[2]["html"].split('"y":', 1)[1].split("]", 1)[0] + "]")
+    assert z[ys.index("2")][xs.index("63")] == pytest.approx(float(np.median(cell)), rel=1e-12)
 
 
 @needs_browser

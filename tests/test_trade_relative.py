@@ -91,6 +91,7 @@ def test_relative_risk_recomputed_with_numpy(run_dir):
 
 def test_twin_figures_only_where_there_is_a_twin(run_dir):
     returns = pd.read_csv(run_dir / "returns.csv", index_col="date", parse_dates=True)
+    returns = returns[["strategy", "benchmark"]]
     twin = returns["benchmark"] * 0.5 + returns["strategy"] * 0.25
     out = relative_risk(returns.assign(twin=twin))
     active = returns["strategy"].to_numpy() - twin.to_numpy()
@@ -98,6 +99,7 @@ def test_twin_figures_only_where_there_is_a_twin(run_dir):
     assert out["tracking_error_twin"] == pytest.approx(te, rel=1e-9)
     assert out["information_ratio_twin"] == pytest.approx(active.mean() * 252 / te, rel=1e-9)
     assert out["beta"] == relative_risk(returns)["beta"]  # the benchmark figures do not move
+    assert "tracking_error_twin" not in relative_risk(returns)  # no twin, no twin figures
 
 
 def test_planted_relations():
@@ -116,3 +118,17 @@ def test_planted_relations():
     assert dn == 0.0 and up == pytest.approx(1.0)
     short = relative_risk(pd.DataFrame({"strategy": b[:40], "benchmark": b[:40] * 0.9}))
     assert short["tracking_error"] is None and short["beta"] is not None  # too short to annualise
+
+
+def test_the_terminal_table_shows_trips_and_relative_risk(cli, tmp_path):
+    result = cli("backtest", "relative_momentum", "--start", "2018-01-02", "--end", "2020-12-31",
+                 "--out", str(tmp_path), "--no-report")
+    assert result.code == 0, result.stderr
+    run_dir = next(p for p in tmp_path.iterdir() if p.is_dir())
+    m = json.loads((run_dir / "metrics.json").read_text())
+    lines = result.stdout.splitlines()
+    shown = {" ".join(line.split()[:-1]): line.split()[-1] for line in lines if "vs bench" in line}
+    assert shown["information ratio vs bench"] == f"{m['information_ratio']:.2f}"
+    assert shown["down capture (months) vs bench"] == f"{m['down_capture']:.2%}"
+    assert shown["beta vs bench"] == f"{m['beta']:.2f}"
+    assert f"{m['win_rate']:.2%} of {m['round_trips']}" in result.stdout
