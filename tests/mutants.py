@@ -274,7 +274,7 @@ MUTANTS = [
                                                         "tests/test_luck.py::test_a_planted_edge_is_found_and_trusted"]),
     ("research/walkforward.py", "    best = rank(list(returns.columns), select, lambda c: metrics[c])[0]",
      "    best = rank(list(returns.columns), select, lambda c: metrics[c])[-1]",
-     "walk-forward: the in-sample worst chosen", ["tests/test_walkforward.py"]),
+     "walk-forward: the in-sample worst chosen", [JUDGED, "tests/test_walkforward.py"]),
     ("research/luck.py", '"psr_benchmark": probabilistic_sharpe(sr, bench_sr, n, skew, kurt)',
      '"psr_benchmark": probabilistic_sharpe(sr, 0.0, n, skew, kurt)', "PSR against the benchmark computed against 0",
      [JUDGED]),

@@ -18,6 +18,7 @@ from research.luck import LuckSettings, luck_statistics
 from research.nulls import information_ratios
 from research.trials import Clusters
 from research.verdict import NullSettings, _ratio_variance, reference_nulls
+from research.walkforward import choose
 from strategies.schedule import PERIOD_SESSIONS, tranche_offsets
 
 
@@ -90,3 +91,15 @@ def test_the_psr_against_the_benchmark_uses_the_benchmarks_sharpe():
     report = luck_statistics(returns, bench, settings=LuckSettings(blocks=4, reps=50, test_reps=50))
     for v in report.variants.values():
         assert v["psr"] > 0.99 and v["psr_benchmark"] < 0.99
+
+
+@pytest.mark.parametrize("select", ["sharpe", "cagr", "max_drawdown"])
+def test_a_walk_forward_fold_chooses_its_in_sample_best(select):
+    """Two variants, one gaining 0.1% a session more with the same noise: it is chosen by every
+    criterion, and only the rows asked for are read."""
+    rng = np.random.default_rng(8)
+    noise = rng.normal(0.0, 0.01, 300)
+    frame = pd.DataFrame({"worse": noise, "better": noise + 0.001})
+    best, value = choose(frame, 0, 199, select, {})
+    assert best == "better" and value == pytest.approx(returns_metrics(frame["better"][:200].to_numpy(),
+                                                                       np.zeros(200))[select])
