@@ -139,6 +139,48 @@ def naive_backtrader(closes: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> f
     return float((1.0 + daily.iloc[LOOKBACK + 1:]).prod())
 
 
+def _engines(data, cfg, closes, frames) -> dict[str, Callable[[], float]]:
+    """Each engine timed, by name: ours (lean and stock machinery), a naive backtrader script,
+    bt and vectorbt where installed, and a numpy floor."""
+    engines: dict[str, Callable[[], float]] = {
+        "this engine": lambda: ours(data, cfg),
+        "this engine, stock machinery": lambda: ours(data, cfg, "stock"),
+        "naive backtrader": lambda: naive_backtrader(closes, frames),
+    }
+    if importlib.util.find_spec("bt"):
+        engines["bt (bt.run)"] = lambda: bt_run(closes)
+        engines["bt core (Backtest.run)"] = lambda: bt_run(closes, core_only=True)
+    if importlib.util.find_spec("vectorbt"):
+        engines["vectorbt"] = lambda: vectorbt_run(closes)
+    engines["numpy floor"] = lambda: numpy_floor(closes)
+    return engines
+
+
+def _profile(data, cfg) -> None:
+    """Print the top 25 functions of one run of this engine, by own time."""
+    prof = cProfile.Profile()
+    prof.enable()
+    ours(data, cfg)
+    prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(25)
+    print(buf.getvalue())
+
+
+def _growth_failures(growth: dict[str, float]) -> list[str]:
+    """The engines whose growth of 1 differs from this engine's (the stock machinery exactly,
+    the peers beyond TOLERANCE), each peer's difference printed."""
+    failures = [] if growth["this engine, stock machinery"] == growth["this engine"] else ["stock machinery"]
+    for name in growth:
+        if name in ("this engine", "this engine, stock machinery", "naive backtrader"):
+            continue
+        diff = abs(growth[name] / growth["this engine"] - 1.0)
+        print(f"growth vs {name}: relative difference {diff:.2e} ({'ok' if diff <= TOLERANCE else 'DIFFERS'})")
+        if diff > TOLERANCE:
+            failures.append(name)
+    return failures
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
@@ -151,17 +193,7 @@ def main() -> None:
     cfg = RunConfig(strategy="relative_momentum",
                     params={"assets": ASSETS, "lookback": LOOKBACK, "top_n": 1, "tolerance": 0.0},
                     broker={"fill": "close", "fractional": True, "cash_buffer": 0.0})
-    engines: dict[str, Callable[[], float]] = {
-        "this engine": lambda: ours(data, cfg),
-        "this engine, stock machinery": lambda: ours(data, cfg, "stock"),
-        "naive backtrader": lambda: naive_backtrader(closes, frames),
-    }
-    if importlib.util.find_spec("bt"):
-        engines["bt (bt.run)"] = lambda: bt_run(closes)
-        engines["bt core (Backtest.run)"] = lambda: bt_run(closes, core_only=True)
-    if importlib.util.find_spec("vectorbt"):
-        engines["vectorbt"] = lambda: vectorbt_run(closes)
-    engines["numpy floor"] = lambda: numpy_floor(closes)
+    engines = _engines(data, cfg, closes, frames)
     skipped = [name for name in ("bt", "vectorbt") if not importlib.util.find_spec(name)]
 
     growth = {name: fn() for name, fn in engines.items()}  # warm-up: imports, numba compilation
@@ -182,14 +214,7 @@ def main() -> None:
         print(f"{name:<30}{med[name]:>10.4f}{med[name] / base:>15.2f}x{growth[name]:>14.6f}")
     if skipped:
         print(f"skipped (not installed; pip install -e '.[bench]'): {', '.join(skipped)}")
-    failures = [] if growth["this engine, stock machinery"] == growth["this engine"] else ["stock machinery"]
-    for name in engines:
-        if name in ("this engine", "this engine, stock machinery", "naive backtrader"):
-            continue
-        diff = abs(growth[name] / growth["this engine"] - 1.0)
-        print(f"growth vs {name}: relative difference {diff:.2e} ({'ok' if diff <= TOLERANCE else 'DIFFERS'})")
-        if diff > TOLERANCE:
-            failures.append(name)
+    failures = _growth_failures(growth)
     print(f"stock machinery / lean: {med['this engine, stock machinery'] / base:.2f}x (identical growth: "
           f"{'yes' if 'stock machinery' not in failures else 'NO'})   "
           f"naive backtrader / this engine: {med['naive backtrader'] / base:.2f}x (goal >= 3x)")
@@ -197,13 +222,7 @@ def main() -> None:
         print(f"this engine / bt.run: {base / med['bt (bt.run)']:.2f} (goal <= 1)   "
               f"this engine / bt core: {base / med['bt core (Backtest.run)']:.2f}")
     if args.profile:
-        prof = cProfile.Profile()
-        prof.enable()
-        ours(data, cfg)
-        prof.disable()
-        buf = io.StringIO()
-        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(25)
-        print(buf.getvalue())
+        _profile(data, cfg)
     if failures:
         sys.exit(f"growth differs from this engine's: {', '.join(failures)}")
 

@@ -46,7 +46,7 @@ def timed(executor: str, vs, workers: int | None, root: Path, scheduler: str | N
     return elapsed, result.rows
 
 
-def main() -> None:  # noqa: PLR0915 - a script
+def main() -> None:  # a script
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--variants", type=int, default=24)
     ap.add_argument("--memory-variants", type=int, default=200)

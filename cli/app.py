@@ -75,7 +75,7 @@ def _root(version: Annotated[bool, typer.Option(
     """Backtest small-cap rotation strategies on real market history."""
 
 
-def _terminate(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+def _terminate(signum, frame) -> None:  # signal handler signature
     """Ctrl-C and SIGTERM: noted as real (``core.user_code``: not a strategy's own raise), then
     the usual KeyboardInterrupt."""
     from core.user_code import note_interrupt

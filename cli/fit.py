@@ -98,7 +98,7 @@ class WordConsole(Console):
     """A console whose plain-text lines (``print`` of strings with ``markup=False``) wrap at
     spaces only, never inside a word (rich folds a word longer than the line)."""
 
-    def print(self, *objects: Any, **options: Any) -> None:  # noqa: A003 - rich's method name
+    def print(self, *objects: Any, **options: Any) -> None:  # rich's method name
         plain = objects and all(isinstance(o, str) for o in objects) and options.get("markup") is False
         if plain and not options.get("soft_wrap"):
             objects = (wrapped(str(options.get("sep", " ")).join(objects), self.width),)

@@ -28,6 +28,28 @@ from reports.index import write_index
 from strategies import get_strategy, load_strategy_file, user_strategy
 
 
+def _config_doc(config_file: str | None, strategy_file: str | None) -> dict[str, Any]:
+    """The run file's values (tables checked to be tables) and the user's strategy file, if any."""
+    doc: dict[str, Any] = dict(read_toml(config_file)) if config_file else {}
+    for key in ("params", "broker", "data"):  # merged with the options below: tables only
+        if key in doc and not isinstance(doc[key], dict):
+            raise UserError(f"{config_file}: '{key}' must be a table, got {doc[key]!r}",
+                            f"write it as [{key}] followed by key = value lines")
+    if strategy_file:
+        doc["strategy_file"] = str(Path(strategy_file).expanduser().resolve())
+    return doc
+
+
+def _checked_symbols(symbols: str, spec: Any, strategy: str) -> str:
+    """``--symbols`` for a strategy with an ``assets`` parameter; otherwise a one-line error."""
+    if not [x for x in symbols.split(",") if x.strip()]:
+        raise UserError("--symbols is empty", "name the risk assets, e.g. --symbols IWM,SPY,QQQ")
+    if "assets" not in spec.cls.Params.model_fields:
+        raise UserError(f"strategy '{strategy}' has no `assets` parameter for --symbols",
+                        "set its symbol parameters with --param (see `smallcap strategies NAME`)")
+    return symbols
+
+
 def build_config(strategy: str | None, params: dict[str, str], symbols: str | None, start: str | None,
                  end: str | None, cash: float | None, broker: dict[str, Any], benchmark: str | None,
                  risk_free: float | None, data: str | None, config_file: str | None,
@@ -38,13 +60,7 @@ def build_config(strategy: str | None, params: dict[str, str], symbols: str | No
     ``params`` are raw ``key=value`` strings; they are validated once, with the file's, by the
     strategy's typed parameter model. ``strategy_file`` loads a user's strategy module first.
     """
-    doc: dict[str, Any] = dict(read_toml(config_file)) if config_file else {}
-    for key in ("params", "broker", "data"):  # merged with the options below: tables only
-        if key in doc and not isinstance(doc[key], dict):
-            raise UserError(f"{config_file}: '{key}' must be a table, got {doc[key]!r}",
-                            f"write it as [{key}] followed by key = value lines")
-    if strategy_file:
-        doc["strategy_file"] = str(Path(strategy_file).expanduser().resolve())
+    doc = _config_doc(config_file, strategy_file)
     if strategy:
         if doc.get("strategy") and doc["strategy"] != strategy:
             doc["params"] = {}
@@ -56,12 +72,7 @@ def build_config(strategy: str | None, params: dict[str, str], symbols: str | No
         load_strategy_file(doc["strategy_file"])
     spec = user_strategy(doc["strategy"])  # the walk-forward's replay tool is not for users
     if symbols is not None:
-        if not [x for x in symbols.split(",") if x.strip()]:
-            raise UserError("--symbols is empty", "name the risk assets, e.g. --symbols IWM,SPY,QQQ")
-        if "assets" not in spec.cls.Params.model_fields:
-            raise UserError(f"strategy '{doc['strategy']}' has no `assets` parameter for --symbols",
-                            "set its symbol parameters with --param (see `smallcap strategies NAME`)")
-        doc["params"]["assets"] = symbols
+        doc["params"]["assets"] = _checked_symbols(symbols, spec, doc["strategy"])
     for key, value in (("start", start), ("end", end), ("cash", cash), ("benchmark", benchmark),
                        ("risk_free", risk_free), ("twin", twin)):
         if value is not None:
@@ -91,7 +102,7 @@ def backtest_from_cli(*, out: str, report: bool, timeout: float | None = None,
     if report:
         try:
             write_tearsheet(run_dir)
-        except Exception as exc:  # noqa: BLE001 - the run is saved; say why the page is missing
+        except Exception as exc:  # the run is saved; say why the page is missing
             result.tearsheet_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
     write_index(Path(out))
     return result

@@ -24,7 +24,7 @@ from core.errors import UserError
 from core.user_code import user_frame
 
 
-class OverTime(BaseException):  # noqa: N818 - an interruption, like KeyboardInterrupt
+class OverTime(BaseException):  # an interruption, like KeyboardInterrupt
     """Raised into code that ran past its time limit."""
 
 
@@ -42,7 +42,7 @@ def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
 
 @contextmanager
 def _alarm(seconds: float) -> Iterator[None]:
-    def ring(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+    def ring(signum, frame) -> None:  # signal handler signature
         raise OverTime
 
     before = signal.signal(signal.SIGALRM, ring)

@@ -29,10 +29,10 @@ class WarmWorker(WorkerPlugin):
     name = "smallcap-warm"
     idempotent = True
 
-    def setup(self, worker) -> None:  # noqa: ARG002 - the plugin interface
+    def setup(self, worker) -> None:  # the plugin interface
         warm()
 
 
-def dask_setup(worker) -> None:  # noqa: ARG001 - called by `dask worker --preload engine.dask_warm`
+def dask_setup(worker) -> None:  # called by `dask worker --preload engine.dask_warm`
     """The ``--preload`` hook of ``dask worker``."""
     warm()

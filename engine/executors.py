@@ -52,7 +52,7 @@ def _die_with_parent(parent: int, folder: str | None = None) -> None:
             c.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C and stops the pool
 
-    def terminated(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+    def terminated(signum, frame) -> None:  # signal handler signature
         if folder:
             with contextlib.suppress(OSError):
                 Path(folder, f".term-{os.getpid()}").write_text(str(time.time_ns()))
@@ -195,7 +195,7 @@ def _connect(address: str):
     def connect() -> None:
         try:
             box["client"] = Client(address, timeout=f"{CONNECT_SECONDS}s")
-        except BaseException as exc:  # noqa: BLE001 - reported in one line below
+        except BaseException as exc:  # reported in one line below
             box["error"] = exc
 
     thread = threading.Thread(target=connect, daemon=True)
@@ -228,7 +228,7 @@ def _dask_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None, s
         client = _connect(scheduler)
         try:
             client.wait_for_workers(1, timeout=WORKERS_SECONDS)
-        except Exception:  # noqa: BLE001 - distributed raises TimeoutError or its own
+        except Exception:  # distributed raises TimeoutError or its own
             client.close()
             raise UserError(f"no Dask workers joined the scheduler at {scheduler} within {WORKERS_SECONDS} s",
                             f"start some with `dask worker {scheduler}`") from None
@@ -270,7 +270,7 @@ class _ClusterWatch:
             raise self.lost(left)
         try:
             workers = len(self.client.scheduler_info().get("workers", {}))
-        except Exception:  # noqa: BLE001 - the client is closing under us
+        except Exception:  # the client is closing under us
             raise self.lost(left) from None
         if workers:
             self.alone_since = None

@@ -292,7 +292,8 @@ class RotationStrategy(bt.Strategy):
         ctx = self.run_ctx
         value = self.broker.getvalue()
         investable = value * (1.0 - ctx.cash_buffer)
-        sells, buys = [], []
+        sells: list[tuple[Any, float, float, float]] = []
+        buys: list[tuple[Any, float, float, float]] = []
         for symbol, data in zip(self.tradables, self._trade_datas, strict=True):
             price = data.close[0]
             held = self.getposition(data).size
@@ -313,6 +314,12 @@ class RotationStrategy(bt.Strategy):
             else:
                 self.sell(data, size=-delta)
             cash += -delta * price - self._fill_cost(-delta, price)
+        self._place_buys(buys, cash)
+
+    def _place_buys(self, buys: list[tuple[Any, float, float, float]], cash: float) -> None:
+        """Send the buys (data, shares wanted, price, target shares), scaled down together when
+        ``cash`` (after the sells) cannot pay for all of them and their costs."""
+        ctx = self.run_ctx
         need = sum(delta * price + self._fill_cost(delta, price) for _, delta, price, _ in buys)
         room = max(cash, 0.0) * (1 - 1e-12)  # a hair below the cash: float sums must not overdraw
         scale = 1.0

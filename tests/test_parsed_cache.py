@@ -99,7 +99,7 @@ def test_entries_of_files_long_gone_are_removed(cache, tmp_path):
     import os
     import time
 
-    MAX_AGE_DAYS = SERIES_CACHE.max_age_days  # noqa: N806 - the policy's setting
+    MAX_AGE_DAYS = SERIES_CACHE.max_age_days  # the policy's setting
 
     old = write_csv(tmp_path / "data" / "OLD.csv", "\n".join(ROWS) + "\n")
     CsvFilesSource("csv", {"OLD": (old, None)}).load("OLD")

@@ -503,7 +503,7 @@ def test_two_pages_on_two_threads_equal_their_serial_renders(runs, tmp_path, mon
         try:
             start.wait()
             write_tearsheet(pair[i], tmp_path / f"thread-{i}.html", parallel=False)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=draw, args=(i,)) for i in range(2)]

@@ -124,6 +124,27 @@ def _info(raw: RawSeries) -> SeriesInfo:
                       raw.report.rows, list(raw.report.warnings))
 
 
+def _on_sessions(adj: pd.DataFrame, sessions: pd.DatetimeIndex) -> pd.DataFrame:
+    """Adjusted bars on ``sessions``; a tolerated missing session carries the last close, no volume."""
+    adj = adj.reindex(sessions)
+    if adj["close"].isna().any():
+        adj["close"] = adj["close"].ffill()
+        for col in ("open", "high", "low"):
+            adj[col] = adj[col].fillna(adj["close"])
+        adj["volume"] = adj["volume"].fillna(0.0)
+    return adj
+
+
+def _signal_values(raw: RawSeries, macro_lag: int) -> pd.Series:
+    """The values a signal series contributes: adjusted closes of a price, an index's close, or a
+    macro value published ``macro_lag`` sessions after its date."""
+    col = "close" if "close" in raw.frame.columns else "value"
+    if raw.kind == "price":
+        col = "adj_close"
+    values = raw.frame[col].astype(float)
+    return publish(values, macro_lag) if raw.kind == "macro" else values
+
+
 def load_market_data(symbols: Iterable[str], series: Iterable[str] = (), source: str | Source = "bundled",
                      *, cache_dir: str | None = None, offline: bool = False,
                      macro_lag: int = DEFAULT_MACRO_LAG) -> MarketData:
@@ -155,25 +176,12 @@ def load_market_data(symbols: Iterable[str], series: Iterable[str] = (), source:
     prices: dict[str, pd.DataFrame] = {}
     info: dict[str, SeriesInfo] = {}
     for s, raw in raws.items():
-        adj = adjust_total_return(raw.frame).reindex(sessions)
-        gaps = adj["close"].isna()
-        if gaps.any():  # a tolerated missing session: carry the last close, no volume
-            adj["close"] = adj["close"].ffill()
-            for col in ("open", "high", "low"):
-                adj[col] = adj[col].fillna(adj["close"])
-            adj["volume"] = adj["volume"].fillna(0.0)
-        prices[s] = adj
+        prices[s] = _on_sessions(adjust_total_return(raw.frame), sessions)
         info[s] = _info(raw)
     aligned: dict[str, pd.Series] = {}
     for s in series:
         raw = src.load(s)
-        col = "close" if "close" in raw.frame.columns else "value"
-        if raw.kind == "price":
-            col = "adj_close"
-        values = raw.frame[col].astype(float)
-        if raw.kind == "macro":
-            values = publish(values, macro_lag)
-        aligned[s] = align_asof(values, sessions).rename(s)
+        aligned[s] = align_asof(_signal_values(raw, macro_lag), sessions).rename(s)
         info[s] = _info(raw)
     ended_by = min(last, key=lambda s: last[s]) if len(set(last.values())) > 1 else None
     return MarketData(sessions, prices, aligned, info, src.name, limited_by if len(symbols) > 1 else None,

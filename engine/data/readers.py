@@ -64,7 +64,7 @@ def _read_clean(path: Path, kind: str | None) -> tuple[str, pd.DataFrame] | None
     """The fast path: ``(kind, frame)`` for a clean file, else None (the careful path decides)."""
     try:
         raw = pd.read_csv(path, keep_default_na=False, skipinitialspace=True)
-    except Exception:  # noqa: BLE001 - whatever it is, the careful path explains it
+    except Exception:  # whatever it is, the careful path explains it
         return None
     raw.columns = [normalize_header(c) for c in raw.columns]
     kind = kind or infer_kind(list(raw.columns))
@@ -90,9 +90,9 @@ def read_series_csv(path: Path, kind: str | None = None) -> tuple[str, pd.DataFr
     return _read_clean(path, kind) or _read_careful(path, kind)
 
 
-def _read_careful(path: Path, kind: str | None) -> tuple[str, pd.DataFrame]:
-    """The careful path: text first, then each date and number checked, errors naming the line."""
-    name = str(path)
+def _read_text(path: Path, name: str) -> pd.DataFrame:
+    """Every cell of ``path`` as text, headers normalised; a file that is not a CSV with a date
+    column is a :class:`DataError` naming the rule."""
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError:
@@ -108,6 +108,11 @@ def _read_careful(path: Path, kind: str | None) -> tuple[str, pd.DataFrame]:
     if "date" not in raw.columns:
         raise DataError(f"{name}: line 1: missing column 'date' (rule: a date column)",
                         f"header found: {', '.join(raw.columns)}")
+    return raw
+
+
+def _checked_layout(raw: pd.DataFrame, kind: str | None, name: str) -> str:
+    """The file's kind (given, else inferred from its header), its columns and rows checked."""
     if kind is None:
         kind = infer_kind(list(raw.columns))
         if kind is None:
@@ -120,6 +125,14 @@ def _read_careful(path: Path, kind: str | None) -> tuple[str, pd.DataFrame]:
                         f"header found: {', '.join(raw.columns)}")
     if len(raw) == 0:
         raise DataError(f"{name}: no data rows (rule: at least one row)", "the file has only a header")
+    return kind
+
+
+def _read_careful(path: Path, kind: str | None) -> tuple[str, pd.DataFrame]:
+    """The careful path: text first, then each date and number checked, errors naming the line."""
+    name = str(path)
+    raw = _read_text(path, name)
+    kind = _checked_layout(raw, kind, name)
     lines = np.arange(2, len(raw) + 2)
     try:
         dates = pd.to_datetime(raw["date"].str.strip(), format="ISO8601", errors="coerce")

@@ -60,8 +60,9 @@ def _first(mask: np.ndarray) -> int | None:
     return int(np.argmax(mask)) if mask.any() else None
 
 
-def validate_series(frame: pd.DataFrame, name: str, kind: str,
-                    max_missing: int = DEFAULT_MAX_MISSING) -> ValidationReport:
+def validate_series(  # noqa: C901 - the data rules read as one table, in the order checked
+    frame: pd.DataFrame, name: str, kind: str, max_missing: int = DEFAULT_MAX_MISSING,
+) -> ValidationReport:
     """Check ``frame`` (as returned by ``read_series_csv`` or the Yahoo source) against every rule.
 
     ``name`` is what errors point at (a file path or ``yahoo:IWM``); ``kind`` is

@@ -213,7 +213,7 @@ class YahooSource(Source):
             return None
         try:
             return pd.read_parquet(path)
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
+        except Exception as exc:  # pyarrow raises many types for a bad file
             raise DataError(f"the Yahoo cache file {path} is damaged ({type(exc).__name__})",
                             f"run `smallcap data fetch {symbol}` while online to fetch it again, or delete the file") from None
 

@@ -95,7 +95,7 @@ def call_with_deadline(fn: Callable[[], Any], seconds: float) -> tuple[str, Any,
     def target() -> None:
         try:
             box["value"] = fn()
-        except Exception as exc:  # noqa: BLE001 - handed back to the caller
+        except Exception as exc:  # handed back to the caller
             box["error"] = exc
 
     thread = threading.Thread(target=target, name="yahoo-download", daemon=True)
