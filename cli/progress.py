@@ -52,6 +52,13 @@ def variant_bar(title: str, total: int, quiet: bool = False) -> Iterator[Callabl
         yield tick
 
 
+def say(text: str | None, quiet: bool = False) -> None:
+    """Print ``text`` on stderr as it is (a note about the work to come), unless ``quiet`` (JSON
+    output) or there is nothing to say."""
+    if text and not quiet:
+        err.print(text, markup=False)
+
+
 def warn(text: str) -> None:
     """Print a warning line on stderr (above a bar or spinner, if one runs)."""
     err.print(f"warning: {text}", markup=False, highlight=False)

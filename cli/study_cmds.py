@@ -41,12 +41,11 @@ from cli.options import (
     VariantTimeoutOpt,
     WorkersOpt,
     broker_fields,
-    err,
     out,
 )
 from cli.parse import parse_assignments, parse_date, parse_grid
 from cli.present import print_json
-from cli.progress import busy, run_variants, warn
+from cli.progress import busy, run_variants, say, warn
 
 commands = typer.Typer()
 
@@ -101,8 +100,7 @@ def sweep_cmd(
         max_variants, overrides=glue.run_overrides(broker=broker),
         on_note=None if as_json else warn)
     claim_folder(folder, variants, force)  # a folder holding another sweep is refused before work
-    if note and not as_json:
-        err.print(note, markup=False)
+    say(note, quiet=as_json)
     result = run_variants(variants, folder, f"sweep {exp.name}: {len(variants)} variants "
                           f"[{executor}]", as_json, executor=executor, workers=workers,
                           scheduler=scheduler, resume=resume, force=force, timeout=timeout,
