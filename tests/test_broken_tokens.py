@@ -51,7 +51,7 @@ def _check_tokens(cli, monkeypatch, argv):
 
 @pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: " ".join(a[:3]))
 def test_no_token_is_broken_at_80_columns(cli, monkeypatch, tmp_path, argv):
-    extra = ["--out", str(tmp_path)] if argv[0] == "backtest" else []
+    extra = ["--out", str(tmp_path)] if argv[0] in ("backtest", "costs") else []
     _check_tokens(cli, monkeypatch, [*argv, *extra])
 
 

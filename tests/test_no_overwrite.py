@@ -20,6 +20,7 @@ def _commands(variants):
         "compare": ["compare", *variants],
         "walkforward": ["walkforward", *GRID, "--train", "1y", "--test", "6m"],
         "timing": ["timing", "relative_momentum", "-p", "rebalance=monthly", *COMMON, "--executor", "serial"],
+        "costs": ["costs", "breadth_streak", *COMMON],
     }
 
 
