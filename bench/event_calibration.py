@@ -25,9 +25,12 @@ def main() -> None:
             t0 = time.perf_counter()
             r = rejection_rates(model, args.series, args.seed, scaled=scaled)
             rates = "  ".join(f"+{h}: {v:5.1%}" for h, v in r["rejection"].items())
-            print(f"{model:5} {'scaled' if scaled else 'raw   '}  episodes {r['episodes_mean']:.0f} "
-                  f"({r['episodes_range'][0]}-{r['episodes_range'][1]})  rejects at 5%: {rates}  "
-                  f"[{time.perf_counter() - t0:.0f} s]", flush=True)
+            print(
+                f"{model:5} {'scaled' if scaled else 'raw   '}  episodes {r['episodes_mean']:.0f} "
+                f"({r['episodes_range'][0]}-{r['episodes_range'][1]})  rejects at 5%: {rates}  "
+                f"[{time.perf_counter() - t0:.0f} s]",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,9 @@ from research.superiority import model_confidence_set, spa_pvalue
 from research.verdict import NullSettings, reference_nulls
 
 
-def real_returns_matrix(variants: int = 100, sessions: int = 6000) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+def real_returns_matrix(
+    variants: int = 100, sessions: int = 6000
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     """(variants' returns, SPY's, each variant's twin's: IWM/SPY/QQQ equally)."""
     md = load_market_data(["IWM", "SPY", "QQQ"])
     r = md.closes().pct_change().dropna().iloc[-sessions:]
@@ -40,9 +42,12 @@ def real_returns_matrix(variants: int = 100, sessions: int = 6000) -> tuple[pd.D
     weights = rng.dirichlet([0.5, 0.5, 0.5], size=variants)  # each variant a different real mix
     ids = [f"v{i:03d}" for i in range(variants)]
     mixed = r.to_numpy() @ weights.T
-    mixed[rng.random(mixed.shape) < 0.05] = 0.0  # each out of the market on its own 5% of sessions: distinct
+    # each out of the market on its own 5% of sessions: distinct
+    mixed[rng.random(mixed.shape) < 0.05] = 0.0
     frame = pd.DataFrame(mixed, index=r.index, columns=ids)
-    twins = pd.DataFrame(np.repeat(r.mean(axis=1).to_numpy()[:, None], variants, axis=1), index=r.index, columns=ids)
+    twins = pd.DataFrame(
+        np.repeat(r.mean(axis=1).to_numpy()[:, None], variants, axis=1), index=r.index, columns=ids
+    )
     return frame, r["SPY"], twins
 
 
@@ -57,22 +62,40 @@ def timed(label: str, fn):
 def statistics_alone() -> float:
     returns, bench, twins = real_returns_matrix()
     n, k = returns.shape
-    print(f"statistics for {k} variants x {n} sessions ({returns.index[0].date()} .. {returns.index[-1].date()}):")
+    print(
+        f"statistics for {k} variants x {n} sessions ({returns.index[0].date()} .. "
+        f"{returns.index[-1].date()}):"
+    )
     r, b = returns.to_numpy(), bench.to_numpy()
     length, _ = timed("block length (Politis-White)", lambda: block_length(np.column_stack([r, b])))
     timed("PBO, 16 blocks (12,870 splits)", lambda: probability_of_backtest_overfitting(r, 16))
     timed("bootstrap intervals, 1,000 draws", lambda: bootstrap_intervals(r, b, 0.02, block=length))
     timed("SPA, 500 draws", lambda: spa_pvalue(r, b, length, 500))
-    timed("MCS at 10%, 500 draws", lambda: model_confidence_set(r, list(returns.columns), length, 0.1, 500))
+    timed(
+        "MCS at 10%, 500 draws",
+        lambda: model_confidence_set(r, list(returns.columns), length, 0.1, 500),
+    )
     cash = np.zeros_like(r)
     timed("vs benchmark and twins (verdict)", lambda: reference_nulls(
         r, cash, b, twins.to_numpy(), NullSettings(length, 1000, 500, 0.9, 1)))
-    meta = {c: {"strategy": "relative_momentum", "trades": 100, "switches": 50,
-                "twin_weights": {"IWM": 1 / 3, "SPY": 1 / 3, "QQQ": 1 / 3}} for c in returns.columns}
-    report, total = timed("all of it (luck_statistics)",
-                          lambda: luck_statistics(returns, bench, 0.02, "SPY", twins=twins, meta=meta))
-    print(f"  ({report.answer.n_effective:.1f} effective trials among {len(report.answer.candidates)} candidates, "
-          f"{len(report.answer.excluded)} clones collapsed)")
+    meta = {
+        c: {
+            "strategy": "relative_momentum",
+            "trades": 100,
+            "switches": 50,
+            "twin_weights": {"IWM": 1 / 3, "SPY": 1 / 3, "QQQ": 1 / 3},
+        }
+        for c in returns.columns
+    }
+    report, total = timed(
+        "all of it (luck_statistics)",
+        lambda: luck_statistics(returns, bench, 0.02, "SPY", twins=twins, meta=meta),
+    )
+    print(
+        f"  ({report.answer.n_effective:.1f} effective trials among "
+        f"{len(report.answer.candidates)} candidates, "
+        f"{len(report.answer.excluded)} clones collapsed)"
+    )
     return total
 
 
@@ -81,7 +104,8 @@ def sweep_with_and_without() -> tuple[float, float]:
     variants = expand(Experiment(name="bench", defaults={"start": "2005-01-03"},
                                  variants=[VariantSpec(strategy="relative_momentum", grid=grid)]))
     with tempfile.TemporaryDirectory() as tmp:
-        run_sweep(variants[:2], Path(tmp) / "warm", executor="process", workers=2)  # warm the imports
+        # warm the imports
+        run_sweep(variants[:2], Path(tmp) / "warm", executor="process", workers=2)
         t = time.perf_counter()
         result = run_sweep(variants, Path(tmp) / "s", executor="process", workers=2)
         sweep = time.perf_counter() - t

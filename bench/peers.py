@@ -93,7 +93,9 @@ def bt_run(closes: pd.DataFrame, *, core_only: bool = False) -> float:
 
     weights = one_hot(closes)
     strategy = bt.Strategy("momentum", [bt.algos.WeighTarget(weights), bt.algos.Rebalance()])
-    test = bt.Backtest(strategy, closes.iloc[LOOKBACK:], integer_positions=False, progress_bar=False)
+    test = bt.Backtest(
+        strategy, closes.iloc[LOOKBACK:], integer_positions=False, progress_bar=False
+    )
     if core_only:
         test.run()
     else:
@@ -106,8 +108,16 @@ def vectorbt_run(closes: pd.DataFrame) -> float:
     import vectorbt as vbt
 
     size = one_hot(closes).reindex(closes.index)
-    pf = vbt.Portfolio.from_orders(closes, size, size_type="targetpercent", group_by=True, cash_sharing=True,
-                                   call_seq="auto", init_cash=100_000.0, freq="1D")
+    pf = vbt.Portfolio.from_orders(
+        closes,
+        size,
+        size_type="targetpercent",
+        group_by=True,
+        cash_sharing=True,
+        call_seq="auto",
+        init_cash=100_000.0,
+        freq="1D",
+    )
     value = pf.value()
     return float(value.iloc[-1] / value.loc[closes.index[LOOKBACK]])
 
@@ -170,12 +180,19 @@ def _profile(data, cfg) -> None:
 def _growth_failures(growth: dict[str, float]) -> list[str]:
     """The engines whose growth of 1 differs from this engine's (the stock machinery exactly,
     the peers beyond TOLERANCE), each peer's difference printed."""
-    failures = [] if growth["this engine, stock machinery"] == growth["this engine"] else ["stock machinery"]
+    failures = (
+        []
+        if growth["this engine, stock machinery"] == growth["this engine"]
+        else ["stock machinery"]
+    )
     for name in growth:
         if name in ("this engine", "this engine, stock machinery", "naive backtrader"):
             continue
         diff = abs(growth[name] / growth["this engine"] - 1.0)
-        print(f"growth vs {name}: relative difference {diff:.2e} ({'ok' if diff <= TOLERANCE else 'DIFFERS'})")
+        print(
+            f"growth vs {name}: relative difference {diff:.2e} "
+            f"({'ok' if diff <= TOLERANCE else 'DIFFERS'})"
+        )
         if diff > TOLERANCE:
             failures.append(name)
     return failures
@@ -184,7 +201,9 @@ def _growth_failures(growth: dict[str, float]) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--profile", action="store_true", help="print the top functions of one run of this engine")
+    ap.add_argument(
+        "--profile", action="store_true", help="print the top functions of one run of this engine"
+    )
     args = ap.parse_args()
 
     data = load_market_data(ASSETS, ["DGS2"])
@@ -206,18 +225,23 @@ def main() -> None:
 
     med = {name: statistics.median(v) for name, v in times.items()}
     base = med["this engine"]
-    print(f"rule: monthly top-1 of {'/'.join(ASSETS)} by {LOOKBACK}-session return, close fills, fractional, "
-          f"no costs; {len(closes) - LOOKBACK} measured sessions "
-          f"({closes.index[LOOKBACK].date()} to {closes.index[-1].date()}), {args.repeats} interleaved rounds")
+    print(
+        f"rule: monthly top-1 of {'/'.join(ASSETS)} by {LOOKBACK}-session return, close fills, "
+        f"fractional, no costs; {len(closes) - LOOKBACK} measured sessions "
+        f"({closes.index[LOOKBACK].date()} to {closes.index[-1].date()}), {args.repeats} "
+        "interleaved rounds"
+    )
     print(f"{'engine':<30}{'median s':>10}{'vs this engine':>16}{'growth':>14}")
     for name in engines:
         print(f"{name:<30}{med[name]:>10.4f}{med[name] / base:>15.2f}x{growth[name]:>14.6f}")
     if skipped:
         print(f"skipped (not installed; pip install -e '.[bench]'): {', '.join(skipped)}")
     failures = _growth_failures(growth)
-    print(f"stock machinery / lean: {med['this engine, stock machinery'] / base:.2f}x (identical growth: "
-          f"{'yes' if 'stock machinery' not in failures else 'NO'})   "
-          f"naive backtrader / this engine: {med['naive backtrader'] / base:.2f}x (goal >= 3x)")
+    print(
+        f"stock machinery / lean: {med['this engine, stock machinery'] / base:.2f}x (identical "
+        f"growth: {'yes' if 'stock machinery' not in failures else 'NO'})   naive backtrader / "
+        f"this engine: {med['naive backtrader'] / base:.2f}x (goal >= 3x)"
+    )
     if "bt (bt.run)" in med:
         print(f"this engine / bt.run: {base / med['bt (bt.run)']:.2f} (goal <= 1)   "
               f"this engine / bt core: {base / med['bt core (Backtest.run)']:.2f}")

@@ -35,7 +35,8 @@ def main() -> None:
     shutil.rmtree(out, ignore_errors=True)
     csv_rows: list[tuple[int, int]] = []  # (finished so far, rows in sweep.csv then)
     finished = [0]
-    arrivals: list[tuple[int, float]] = []  # (worker pid, its peak RSS in MB), in the order variants finish
+    # (worker pid, its peak RSS in MB), in the order variants finish
+    arrivals: list[tuple[int, float]] = []
 
     def arrived(row: dict) -> None:
         finished[0] += 1
@@ -56,19 +57,27 @@ def main() -> None:
     elapsed = time.perf_counter() - t
     finished[0] = len(vs)
     failed = [r for r in result.rows if r["status"] != "done"]
-    print(f"{len(vs)} variants on 2 workers ({args.executor}): {elapsed:.0f} s = {len(vs) / elapsed * 60:.0f} variants/min"
-          f"{f', {len(failed)} failed' if failed else ''}")
+    print(
+        f"{len(vs)} variants on 2 workers ({args.executor}): {elapsed:.0f} s = "
+        f"{len(vs) / elapsed * 60:.0f} variants/min"
+        f"{f', {len(failed)} failed' if failed else ''}"
+    )
     per_worker: dict[int, list[float]] = defaultdict(list)
     for pid, rss in arrivals:
         per_worker[pid].append(rss)
     for pid, rss in sorted(per_worker.items()):
         tenth = rss[min(9, len(rss) - 1)]
-        print(f"worker {pid}: {len(rss)} variants, peak RSS after the 10th {tenth:.0f} MB, after the last "
-              f"{rss[-1]:.0f} MB ({rss[-1] / tenth - 1:+.1%})")
+        print(
+            f"worker {pid}: {len(rss)} variants, peak RSS after the 10th {tenth:.0f} MB, after the "
+            f"last {rss[-1]:.0f} MB ({rss[-1] / tenth - 1:+.1%})"
+        )
     streamed = [(n, rows) for n, rows in csv_rows if 0 < n < len(vs)]
     if streamed:
         n, rows = streamed[len(streamed) // 2]
-        print(f"sweep.csv while running: {rows} rows when {n} variants had finished (streams row by row)")
+        print(
+            f"sweep.csv while running: {rows} rows when {n} variants had finished (streams row by "
+            "row)"
+        )
 
     from reports.compare import comparison_data, write_comparison
     from research.luck import luck_from_results
@@ -81,7 +90,9 @@ def main() -> None:
     luck = luck_from_results(data.runs)
     stats = time.perf_counter() - t
     t = time.perf_counter()
-    page = write_comparison(done, out, rank_by="sharpe", title=f"Sweep {exp.name}", luck=luck.to_dict(), data=data)
+    page = write_comparison(
+        done, out, rank_by="sharpe", title=f"Sweep {exp.name}", luck=luck.to_dict(), data=data
+    )
     built = time.perf_counter() - t
     print(f"loading the {len(done)} runs {loaded:.1f} s; overfitting statistics {stats:.1f} s; "
           f"comparison page {built:.1f} s (goal < 10 s: {'met' if built < 10 else 'NOT met'}), "

@@ -33,13 +33,24 @@ def main() -> None:
         write_tearsheet(Path(tmp) / "warm" / "variants" / warm.rows[0]["id"])
         for label, hook in (("without tearsheets", None), ("with tearsheets", write_tearsheet)):
             t = time.perf_counter()
-            result = run_sweep(vs, Path(tmp) / f"sweep-{len(rates)}", executor="process", workers=2, after_save=hook)
+            result = run_sweep(
+                vs,
+                Path(tmp) / f"sweep-{len(rates)}",
+                executor="process",
+                workers=2,
+                after_save=hook,
+            )
             seconds = time.perf_counter() - t
             pages = len(list((Path(tmp) / f"sweep-{len(rates)}").glob("variants/*/tearsheet.html")))
             rates[label] = len(result.rows) / seconds * 60
-            print(f"{label:<20} {len(result.rows)} variants in {seconds:5.1f} s = {rates[label]:5.0f} variants/min "
-                  f"({pages} tearsheets)")
-    print(f"tearsheets cost {rates['without tearsheets'] / rates['with tearsheets']:.1f}x the sweep's time")
+            print(
+                f"{label:<20} {len(result.rows)} variants in {seconds:5.1f} s = "
+                f"{rates[label]:5.0f} variants/min ({pages} tearsheets)"
+            )
+    print(
+        f"tearsheets cost {rates['without tearsheets'] / rates['with tearsheets']:.1f}x the "
+        "sweep's time"
+    )
 
 
 if __name__ == "__main__":

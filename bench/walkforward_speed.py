@@ -23,18 +23,33 @@ PERIOD = ("2005-01-03", "2025-09-26")
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        _, warm, _, _ = prepare_sweep(None, "relative_momentum", {"lookback": ["63"]}, {}, *PERIOD, None)
+        _, warm, _, _ = prepare_sweep(
+            None, "relative_momentum", {"lookback": ["63"]}, {}, *PERIOD, None
+        )
         run_sweep(warm, root / "warm", executor="process", workers=2)  # warm the worker imports
         _, variants, _, _ = prepare_sweep(None, "relative_momentum", GRID, {}, *PERIOD, None)
         t = time.perf_counter()
         run_sweep(variants, root / "sweep", executor="process", workers=2)
         sweep = time.perf_counter() - t
         t = time.perf_counter()
-        doc = walkforward_from_cli(None, "relative_momentum", GRID, {}, *PERIOD, str(root / "wf"), "5y", "1y",
-                                   report=False, executor="process", workers=2)
+        doc = walkforward_from_cli(
+            None,
+            "relative_momentum",
+            GRID,
+            {},
+            *PERIOD,
+            str(root / "wf"),
+            "5y",
+            "1y",
+            report=False,
+            executor="process",
+            workers=2,
+        )
         wf = time.perf_counter() - t
-    print(f"16-variant sweep: {sweep:.2f} s; walk-forward with {len(doc['folds'])} folds: {wf:.2f} s "
-          f"({wf / sweep:.2f}x the sweep; goal <= 2x: {'met' if wf / sweep <= 2 else 'NOT met'})")
+    print(
+        f"16-variant sweep: {sweep:.2f} s; walk-forward with {len(doc['folds'])} folds: {wf:.2f} s "
+        f"({wf / sweep:.2f}x the sweep; goal <= 2x: {'met' if wf / sweep <= 2 else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

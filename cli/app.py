@@ -3,10 +3,10 @@
 Nothing here parses a command's options or prints its results. Each family lives in a module of
 its own, registered below with one line: ``cli.backtest_cmds`` (backtest, report, compare,
 signal, strategies), ``cli.study_cmds`` (sweep, walkforward, timing), ``cli.event_cmds``
-(streaks), ``cli.regime_cmds`` (regimes, attribution), and the groups ``cli.data_cmds`` (``smallcap data ...``) and ``cli.runs_cmds``
-(``smallcap runs ...``). Shared options and consoles are ``cli.options``; parsing ``cli.parse``;
-what commands call ``cli.glue`` and ``cli.study_glue``; tables ``cli.present``; spinners and
-progress bars ``cli.progress``.
+(streaks), ``cli.regime_cmds`` (regimes, attribution), and the groups ``cli.data_cmds`` (``smallcap
+data ...``) and ``cli.runs_cmds`` (``smallcap runs ...``). Shared options and consoles are
+``cli.options``; parsing ``cli.parse``; what commands call ``cli.glue`` and ``cli.study_glue``;
+tables ``cli.present``; spinners and progress bars ``cli.progress``.
 
 This module holds the entry point too: :func:`main` turns user errors into one line and exit
 code 2, and keeps start-up fast. Only typer and rich load at import; pandas, backtrader and
@@ -169,9 +169,10 @@ def _run(argv: list[str] | None) -> int:
 
 def _exit_now(code: int) -> None:
     """End the process without the interpreter's teardown of every module and object (after a
-    backtest, a visible share of its time spent freeing pandas, pyarrow and backtrader state nobody reads again): the
-    atexit handlers run (logging, multiprocessing, Dask), the standard streams are flushed, and
-    the process exits with ``code``. Every file the command wrote is closed by then. With
+    backtest, a visible share of its time spent freeing pandas, pyarrow and backtrader state nobody
+    reads again): the atexit handlers run (logging, multiprocessing, Dask), the standard streams are
+    flushed, and the process exits with ``code``. Every file the command wrote is closed by then.
+    With
     another thread still running, it exits the ordinary way (which waits for that thread)."""
     import atexit
     import contextlib

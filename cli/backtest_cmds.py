@@ -55,8 +55,13 @@ _End = Annotated[str | None, Opt(
 _Twin = Annotated[str | None, Opt(
     help="the no-rotation twin's weights, e.g. IWM=0.5,SPY=0.5 (default: the strategy's own)")]
 _RunsOut = Annotated[str, Opt("--out", help="parent folder of the run directory")]
-_Timeout = Annotated[float | None, Opt(
-    "--timeout", help="seconds the backtest may take, then it stops in one line (default: no limit)")]
+_Timeout = Annotated[
+    float | None,
+    Opt(
+        "--timeout",
+        help="seconds the backtest may take, then it stops in one line (default: no limit)",
+    ),
+]
 
 
 @commands.command("strategies")

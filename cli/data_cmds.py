@@ -12,7 +12,9 @@ from cli.parse import parse_date
 from cli.present import print_json, table
 from core.errors import UserError
 
-data_app = typer.Typer(help="What data there is, is it sound, refresh it from Yahoo.", no_args_is_help=True)
+data_app = typer.Typer(
+    help="What data there is, is it sound, refresh it from Yahoo.", no_args_is_help=True
+)
 
 
 @data_app.command("list")
@@ -25,23 +27,36 @@ def data_list(data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: Of
     if as_json:
         print_json(rows)
         return
-    out.print(table(f"data source: {data}", rows, ["symbol", "kind", "first", "last", "rows", "usable"]))
-    out.print("usable: when a value dated D can be used by a strategy (macro lag: backtest --macro-lag)", markup=False)
+    out.print(
+        table(f"data source: {data}", rows, ["symbol", "kind", "first", "last", "rows", "usable"])
+    )
+    out.print(
+        "usable: when a value dated D can be used by a strategy (macro lag: backtest --macro-lag)",
+        markup=False,
+    )
 
 
 @data_app.command("show")
-def data_show(symbol: Annotated[str, typer.Argument(help="e.g. IWM, RUT, DGS2")],
-              start: Annotated[str | None, typer.Option(help="first date, YYYY-MM-DD")] = None,
-              end: Annotated[str | None, typer.Option(help="last date, YYYY-MM-DD")] = None,
-              rows: Annotated[int, typer.Option(min=0, help="rows to print at each end (tables only)")] = 5,
-              data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
-              as_json: JsonOpt = False) -> None:
+def data_show(
+    symbol: Annotated[str, typer.Argument(help="e.g. IWM, RUT, DGS2")],
+    start: Annotated[str | None, typer.Option(help="first date, YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option(help="last date, YYYY-MM-DD")] = None,
+    rows: Annotated[int, typer.Option(min=0, help="rows to print at each end (tables only)")] = 5,
+    data: DataOpt = "bundled",
+    cache_dir: CacheOpt = None,
+    offline: OfflineOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
     """Show one series as backtests see it (ETF prices total-return adjusted)."""
     from cli.present import series_table
     from engine.data.summary import show_series
 
-    frame = show_series(_open(data, cache_dir, offline), symbol.upper(), parse_date(start, "--start"),
-                        parse_date(end, "--end"))
+    frame = show_series(
+        _open(data, cache_dir, offline),
+        symbol.upper(),
+        parse_date(start, "--start"),
+        parse_date(end, "--end"),
+    )
     if as_json:
         records = frame.reset_index()
         records["date"] = records["date"].dt.strftime("%Y-%m-%d")
@@ -51,13 +66,24 @@ def data_show(symbol: Annotated[str, typer.Argument(help="e.g. IWM, RUT, DGS2")]
 
 
 @data_app.command("returns")
-def data_returns(symbols: Annotated[list[str], typer.Argument(help="symbols, e.g. RUT IWM SPY RSP NVDA")],
-                 start: Annotated[str | None, typer.Option("--from", help="from the close of this session, YYYY-MM-DD")] = None,
-                 end: Annotated[str | None, typer.Option("--to", help="to the close of this session, YYYY-MM-DD")] = None,
-                 on: Annotated[str | None, typer.Option("--on", help="one session's return (from the previous close)")] = None,
-                 data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: OfflineOpt = False,
-                 as_json: JsonOpt = False) -> None:
-    """Returns over a period or on one session: ETFs and stocks total return, index levels price return.
+def data_returns(
+    symbols: Annotated[list[str], typer.Argument(help="symbols, e.g. RUT IWM SPY RSP NVDA")],
+    start: Annotated[
+        str | None, typer.Option("--from", help="from the close of this session, YYYY-MM-DD")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="to the close of this session, YYYY-MM-DD")
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="one session's return (from the previous close)")
+    ] = None,
+    data: DataOpt = "bundled",
+    cache_dir: CacheOpt = None,
+    offline: OfflineOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Returns over a period or on one session: ETFs and stocks total return, index levels price
+    return.
 
     Examples:
       smallcap data returns RUT IWM SPY --from 2024-07-09 --to 2024-07-16
@@ -72,8 +98,14 @@ def data_returns(symbols: Annotated[list[str], typer.Argument(help="symbols, e.g
         return
     for r in rows:
         r["return"] = f"{r['return']:+.2%}"
-    out.print(table("returns" + (f" on {on}" if on else f" from the close of {start} to the close of {end}"), rows,
-                    ["symbol", "return", "basis", "from_close", "to_close"]))
+    out.print(
+        table(
+            "returns"
+            + (f" on {on}" if on else f" from the close of {start} to the close of {end}"),
+            rows,
+            ["symbol", "return", "basis", "from_close", "to_close"],
+        )
+    )
 
 
 @data_app.command("verify")
@@ -89,18 +121,39 @@ def data_verify(data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: 
     else:
         for r in rows:
             r["status"] = "ok" if r["ok"] else "FAIL"
-        out.print(table(f"verify {data}", rows, ["symbol", "kind", "status", "rows", "first", "last",
-                                                  "missing_sessions", "message"]))
+        out.print(
+            table(
+                f"verify {data}",
+                rows,
+                [
+                    "symbol",
+                    "kind",
+                    "status",
+                    "rows",
+                    "first",
+                    "last",
+                    "missing_sessions",
+                    "message",
+                ],
+            )
+        )
         out.print(f"{len(rows) - len(bad)} of {len(rows)} series pass")
     if bad:
-        raise UserError(f"{len(bad)} series failed validation: {', '.join(r['symbol'] for r in bad)}",
-                        "see the table for the file, row and rule")
+        raise UserError(
+            f"{len(bad)} series failed validation: {', '.join(r['symbol'] for r in bad)}",
+            "see the table for the file, row and rule",
+        )
 
 
 @data_app.command("fetch")
-def data_fetch(symbols: Annotated[list[str], typer.Argument(help="Yahoo symbols, e.g. IWM SPY RUT")],
-               start: Annotated[str | None, typer.Option(help="earliest date to fetch (default 1990-01-01)")] = None,
-               cache_dir: CacheOpt = None, as_json: JsonOpt = False) -> None:
+def data_fetch(
+    symbols: Annotated[list[str], typer.Argument(help="Yahoo symbols, e.g. IWM SPY RUT")],
+    start: Annotated[
+        str | None, typer.Option(help="earliest date to fetch (default 1990-01-01)")
+    ] = None,
+    cache_dir: CacheOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Download (or refresh) symbols from Yahoo into the cache, fetching only what is missing."""
     from rich.progress import Progress
 
@@ -113,10 +166,19 @@ def data_fetch(symbols: Annotated[list[str], typer.Argument(help="Yahoo symbols,
         for s in symbols:
             progress.update(task, description=f"fetching {s.upper()}")
             frame = src.refresh(s, start=parse_date(start, "--start"))
-            done.append({"symbol": s.upper(), "first": str(frame.index[0].date()), "last": str(frame.index[-1].date()),
-                         "rows": len(frame), "path": str(src.path(s))})
+            done.append(
+                {
+                    "symbol": s.upper(),
+                    "first": str(frame.index[0].date()),
+                    "last": str(frame.index[-1].date()),
+                    "rows": len(frame),
+                    "path": str(src.path(s)),
+                }
+            )
             progress.advance(task)
     if as_json:
         print_json(done)
     else:
-        out.print(table(f"cache: {src.cache_dir}", done, ["symbol", "first", "last", "rows", "path"]))
+        out.print(
+            table(f"cache: {src.cache_dir}", done, ["symbol", "first", "last", "rows", "path"])
+        )

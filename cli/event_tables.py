@@ -28,8 +28,16 @@ def horizon_table(study, side: str) -> Table:
         t.add_column(c, justify="right", no_wrap=True)
     for h, row in study.summary["horizons"].items():
         ev, anyday = row[side], row[f"{side}_unconditional"]
-        t.add_row(f"+{h}", str(ev["n"]), _pct(ev["hit_rate"], False), _pct(ev["mean"]), _pct(ev["median"]),
-                  _pct(anyday["hit_rate"], False), _pct(anyday["mean"]), _pct(anyday["median"]))
+        t.add_row(
+            f"+{h}",
+            str(ev["n"]),
+            _pct(ev["hit_rate"], False),
+            _pct(ev["mean"]),
+            _pct(ev["median"]),
+            _pct(anyday["hit_rate"], False),
+            _pct(anyday["mean"]),
+            _pct(anyday["median"]),
+        )
     return t
 
 
@@ -46,16 +54,26 @@ def significance_table(study) -> Table:
             if sig["excess"] is None:
                 t.add_row(f"+{h}", study.params[side], "0", "n/a", "", "", "")
                 continue
-            t.add_row(f"+{h}", study.params[side], str(sig["n"]), _pct(sig["excess"]),
-                      f"{sig['ci'][0]:+.2%} .. {sig['ci'][1]:+.2%}", f"{sig['p_value']:.2f}", f"{sig['p_holm']:.2f}")
+            t.add_row(
+                f"+{h}",
+                study.params[side],
+                str(sig["n"]),
+                _pct(sig["excess"]),
+                f"{sig['ci'][0]:+.2%} .. {sig['ci'][1]:+.2%}",
+                f"{sig['p_value']:.2f}",
+                f"{sig['p_holm']:.2f}",
+            )
     return t
 
 
 def words(study) -> list[str]:
     """What the significance says, one line per horizon (terminal and page agree)."""
     target = study.params["target"]
-    return [f"{target} +{h}: {row['target_significance']['words']}"
-            for h, row in study.summary["horizons"].items() if row["target_significance"].get("words")]
+    return [
+        f"{target} +{h}: {row['target_significance']['words']}"
+        for h, row in study.summary["horizons"].items()
+        if row["target_significance"].get("words")
+    ]
 
 
 def episodes_table(study, title: str) -> Table:
@@ -78,7 +96,9 @@ def episodes_table(study, title: str) -> Table:
 def _describe(e) -> str:
     """The signal date (and, for a moved event, the date given) over its run or label."""
     if hasattr(e, "run_length"):
-        return f"{e.signal_date}\nrun {e.run_length}{'+' if e.run_ongoing else ''} {e.run_gain:+.1%}"
+        return (
+            f"{e.signal_date}\nrun {e.run_length}{'+' if e.run_ongoing else ''} {e.run_gain:+.1%}"
+        )
     moved = f" from {e.date[5:]}" if e.moved else ""
     return f"{e.signal_date}{moved}\n{e.label[:21]}"
 
@@ -88,20 +108,33 @@ def notes(study) -> list[str]:
     p = study.params
     lines = []
     if p.get("moved"):
-        moved = [f"{e.date} -> {e.signal_date}" for e in study.episodes if getattr(e, "moved", False)]
-        lines.append(f"{p['moved']} event date(s) were not sessions of {p['target']} and moved to the next "
-                     f"session: {', '.join(moved[:4])}{' ...' if len(moved) > 4 else ''}")
+        moved = [
+            f"{e.date} -> {e.signal_date}" for e in study.episodes if getattr(e, "moved", False)
+        ]
+        lines.append(
+            f"{p['moved']} event date(s) were not sessions of {p['target']} and moved to the next "
+            f"session: {', '.join(moved[:4])}{' ...' if len(moved) > 4 else ''}"
+        )
     if p.get("outside"):
-        lines.append(f"{p['outside']} event date(s) outside {p['target']}'s history {p['start']} .. {p['end']} "
-                     "are left out")
+        lines.append(
+            f"{p['outside']} event date(s) outside {p['target']}'s history {p['start']} .. "
+            f"{p['end']} are left out"
+        )
     if p.get("same_session"):
-        lines.append(f"{p['same_session']} event date(s) fell on the session of an earlier one and count once")
+        lines.append(
+            f"{p['same_session']} event date(s) fell on the session of an earlier one and count "
+            "once"
+        )
     longest = str(p["horizons"][-1])
     overlapping = sum(1 for e in study.episodes if e.overlaps.get(longest))
     if overlapping:
-        what = "left out of" if p.get("no_overlap") else "counted in (--no-overlap leaves them out of)"
-        lines.append(f"{overlapping} episode(s) start inside an earlier one's +{longest} window (* at each "
-                     f"horizon where they do): {what} that horizon's figures")
+        what = (
+            "left out of" if p.get("no_overlap") else "counted in (--no-overlap leaves them out of)"
+        )
+        lines.append(
+            f"{overlapping} episode(s) start inside an earlier one's +{longest} window (* at each "
+            f"horizon where they do): {what} that horizon's figures"
+        )
     return lines
 
 
@@ -120,8 +153,8 @@ def print_event_study(out, study, title: str) -> None:
 
 
 def context_table(study) -> Table:
-    """``--context``: each context symbol's return over the streak run / on the signal day (streaks),
-    or on the event session (events)."""
+    """``--context``: each context symbol's return over the streak run / on the signal day
+    (streaks), or on the event session (events)."""
     names = study.params["context"]
     events = study.params.get("kind") == "events"
     t = new_table("context: return on the event session" if events
@@ -130,8 +163,16 @@ def context_table(study) -> Table:
     for n in names:
         t.add_column(n, justify="right")
     for e in study.episodes:
-        cells = [("n/a" if n not in e.context else f"{e.context[n]['signal_day']:+.1%}" if events
-                  else f"{e.context[n]['run']:+.1%} / {e.context[n]['signal_day']:+.1%}") for n in names]
+        cells = [
+            (
+                "n/a"
+                if n not in e.context
+                else f"{e.context[n]['signal_day']:+.1%}"
+                if events
+                else f"{e.context[n]['run']:+.1%} / {e.context[n]['signal_day']:+.1%}"
+            )
+            for n in names
+        ]
         t.add_row(e.signal_date, *cells)
     return t
 
@@ -140,7 +181,10 @@ def streak_title(study) -> str:
     """The episodes table's title for a streak study."""
     p = study.params
     kind = "beating " + str(p["versus"]) if p.get("relative") else "up"
-    return f"{p['symbol']}: {p['sessions']} sessions in a row {kind} >= {p['min_gain']:.2%}, {p['start']} .. {p['end']}"
+    return (
+        f"{p['symbol']}: {p['sessions']} sessions in a row {kind} >= {p['min_gain']:.2%}, "
+        f"{p['start']} .. {p['end']}"
+    )
 
 
 def events_title(study) -> str:

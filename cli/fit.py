@@ -62,7 +62,12 @@ def fit_columns(table: Table, console: Console, width: int) -> Table:
     for (lo, hi), want, column in zip(spans[:n], wants, table.columns[:n], strict=True):
         extra = min(want, slack * want // max(1, sum(wants))) if slack > 0 else 0
         sized = copy.copy(column)
-        sized.width, sized.min_width, sized.max_width, sized.ratio = min(hi, lo + extra), None, None, None
+        sized.width, sized.min_width, sized.max_width, sized.ratio = (
+            min(hi, lo + extra),
+            None,
+            None,
+            None,
+        )
         fitted.columns.append(sized)
     dropped = [_plain(c.header) for c in table.columns[n:]]
     if dropped:
@@ -99,7 +104,9 @@ class WordConsole(Console):
     spaces only, never inside a word (rich folds a word longer than the line)."""
 
     def print(self, *objects: Any, **options: Any) -> None:  # rich's method name
-        plain = objects and all(isinstance(o, str) for o in objects) and options.get("markup") is False
+        plain = (
+            objects and all(isinstance(o, str) for o in objects) and options.get("markup") is False
+        )
         if plain and not options.get("soft_wrap"):
             objects = (wrapped(str(options.get("sep", " ")).join(objects), self.width),)
             options = {**options, "soft_wrap": True, "sep": " "}

@@ -1,8 +1,8 @@
 """What the commands call: merge options over a config file, run, save, report.
 
-Kept out of the command modules (``cli.*_cmds``) so the commands stay thin and notebooks/tests can call the same path.
-This module may import every layer (engine, research, reports): it is where they meet. The
-statistics (``research``: arch, scipy; slow to import) and the pages (``reports``: plotly,
+Kept out of the command modules (``cli.*_cmds``) so the commands stay thin and notebooks/tests can
+call the same path. This module may import every layer (engine, research, reports): it is where they
+meet. The statistics (``research``: arch, scipy; slow to import) and the pages (``reports``: plotly,
 quantstats) load inside the functions that use them, so `smallcap strategies` or
 `backtest --no-report` do not pay for them.
 """
@@ -50,11 +50,22 @@ def _checked_symbols(symbols: str, spec: Any, strategy: str) -> str:
     return symbols
 
 
-def build_config(strategy: str | None, params: dict[str, str], symbols: str | None, start: str | None,
-                 end: str | None, cash: float | None, broker: dict[str, Any], benchmark: str | None,
-                 risk_free: float | None, data: str | None, config_file: str | None,
-                 strategy_file: str | None = None, macro_lag: int | None = None,
-                 twin: dict[str, float] | None = None) -> RunConfig:
+def build_config(
+    strategy: str | None,
+    params: dict[str, str],
+    symbols: str | None,
+    start: str | None,
+    end: str | None,
+    cash: float | None,
+    broker: dict[str, Any],
+    benchmark: str | None,
+    risk_free: float | None,
+    data: str | None,
+    config_file: str | None,
+    strategy_file: str | None = None,
+    macro_lag: int | None = None,
+    twin: dict[str, float] | None = None,
+) -> RunConfig:
     """A validated RunConfig: the file's values, overridden by every option given.
 
     ``params`` are raw ``key=value`` strings; they are validated once, with the file's, by the
@@ -66,7 +77,11 @@ def build_config(strategy: str | None, params: dict[str, str], symbols: str | No
             doc["params"] = {}
         doc["strategy"] = strategy
     if not doc.get("strategy"):
-        raise UserError("no strategy given", "name one, e.g. `smallcap backtest relative_momentum`; list them with `smallcap strategies`")
+        raise UserError(
+            "no strategy given",
+            "name one, e.g. `smallcap backtest relative_momentum`; list them with `smallcap "
+            "strategies`",
+        )
     doc["params"] = {**doc.get("params", {}), **params}
     if doc.get("strategy_file"):
         load_strategy_file(doc["strategy_file"])
@@ -95,7 +110,9 @@ def backtest_from_cli(*, out: str, report: bool, timeout: float | None = None,
     ensure_writable(out)
     remove_stale_temp(Path(out))  # hidden temp folders of saves that were killed
     if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
-        raise UserError(f"--timeout must be a number of seconds, got {timeout}", "e.g. --timeout 60")
+        raise UserError(
+            f"--timeout must be a number of seconds, got {timeout}", "e.g. --timeout 60"
+        )
     result = run_backtest(config, timeout=timeout or None)
     run_dir = result.save(Path(out))
     result.tearsheet_error = None
@@ -103,7 +120,9 @@ def backtest_from_cli(*, out: str, report: bool, timeout: float | None = None,
         try:
             write_tearsheet(run_dir)
         except Exception as exc:  # the run is saved; say why the page is missing
-            result.tearsheet_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
+            result.tearsheet_error = (
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
+            )
     write_index(Path(out))
     return result
 
@@ -129,25 +148,54 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
     dirs = [Path(d) for d in run_dirs]
     bad = [str(d) for d in dirs if not is_complete_run(d)]
     if bad:
-        raise UserError(f"not a complete run directory: {bad[0]}", "pass folders written by `smallcap backtest`")
+        raise UserError(
+            f"not a complete run directory: {bad[0]}", "pass folders written by `smallcap backtest`"
+        )
     data = comparison_data(dirs, rank_by)
     folder = Path(out) if out else fresh_folder("compare")
     ensure_writable(folder)
     luck = luck_from_results(data.runs, settings) if len(dirs) > 1 else None
-    page = write_comparison(dirs, folder, rank_by=rank_by, title=title, luck=luck.to_dict() if luck else None, data=data,
-                            self_contained=self_contained)
+    page = write_comparison(
+        dirs,
+        folder,
+        rank_by=rank_by,
+        title=title,
+        luck=luck.to_dict() if luck else None,
+        data=data,
+        self_contained=self_contained,
+    )
     if luck:
         write_stats(luck, folder)
     for note in data.notes:
         notice(note)
     write_index(folder.parent)
-    rows = [{"label": rec["label"], "run_dir": str(rec["run_dir"]), "window": rec["window"],
-             "own_window": rec["own_window"], "costs": rec["costs"],
-             "metrics": {k: rec[k] for k in ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar",
-                                             "exposure", "turnover", "trades", "switches",
-                                             "breakeven_bps")},
-             **(luck.variants.get(Path(rec["run_dir"]).name, {}) if luck else {})}
-            for rec in data.table.to_dict("records")]
+    rows = [
+        {
+            "label": rec["label"],
+            "run_dir": str(rec["run_dir"]),
+            "window": rec["window"],
+            "own_window": rec["own_window"],
+            "costs": rec["costs"],
+            "metrics": {
+                k: rec[k]
+                for k in (
+                    "cagr",
+                    "volatility",
+                    "sharpe",
+                    "sortino",
+                    "max_drawdown",
+                    "calmar",
+                    "exposure",
+                    "turnover",
+                    "trades",
+                    "switches",
+                    "breakeven_bps",
+                )
+            },
+            **(luck.variants.get(Path(rec["run_dir"]).name, {}) if luck else {}),
+        }
+        for rec in data.table.to_dict("records")
+    ]
     return page, luck, rows
 
 

@@ -85,7 +85,9 @@ def _plugin_files() -> list[str]:
         if top in PACKAGES or not origin or top.startswith("smallcap_user_"):  # a --strategy-file
             continue
         origin_path = Path(origin)
-        found = origin_path.parent.rglob("*.py") if origin_path.name == "__init__.py" else [origin_path]
+        found = (
+            origin_path.parent.rglob("*.py") if origin_path.name == "__init__.py" else [origin_path]
+        )
         files.update(str(p) for p in found)
     return sorted(files)
 
@@ -125,7 +127,9 @@ def _cached_docs() -> list[dict[str, Any]]:
     return docs
 
 
-def strategy_docs(name: str | None = None, strategy_file: str | None = None) -> list[dict[str, Any]]:
+def strategy_docs(
+    name: str | None = None, strategy_file: str | None = None
+) -> list[dict[str, Any]]:
     """The documents of the listed strategies, or of the one named ``name`` (a one-element list).
 
     ``strategy_file``: a user's module of strategies, loaded first and never cached. An unknown

@@ -112,6 +112,8 @@ def broker_fields(commission_bps: float | None = None, commission_per_share: flo
               "fractional": fractional, "cash_buffer": cash_buffer}
     if costs is not None:
         if costs not in COST_PRESETS:
-            raise UserError(f"--costs '{costs}' is not a cost preset", did_you_mean(costs, COST_PRESETS))
+            raise UserError(
+                f"--costs '{costs}' is not a cost preset", did_you_mean(costs, COST_PRESETS)
+            )
         fields.update({k: v for k, v in COST_PRESETS[costs].items() if fields[k] is None})
     return fields

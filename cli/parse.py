@@ -12,7 +12,9 @@ import datetime as dt
 from core.errors import UserError
 
 
-def parse_assignments(pairs: list[str], option: str = "--param", example: str = "lookback=126") -> dict[str, str]:
+def parse_assignments(
+    pairs: list[str], option: str = "--param", example: str = "lookback=126"
+) -> dict[str, str]:
     """``["k=v", ...]`` -> ``{"k": "v"}`` (stripped); a malformed pair is a one-line UserError.
 
     ``option``/``example`` name the option and a valid value in the message.
@@ -29,7 +31,9 @@ def parse_assignments(pairs: list[str], option: str = "--param", example: str = 
 def parse_grid(pairs: list[str]) -> dict[str, list[str]]:
     """``--grid key=v1,v2`` options -> ``{"key": ["v1", "v2"]}`` (values validated later)."""
     grids = parse_assignments(pairs, "--grid", "lookback=63,126,252")
-    return {k: [v.strip() for v in _top_level_split(values) if v.strip()] for k, values in grids.items()}
+    return {
+        k: [v.strip() for v in _top_level_split(values) if v.strip()] for k, values in grids.items()
+    }
 
 
 def _top_level_split(text: str) -> list[str]:
@@ -56,9 +60,13 @@ def parse_weights(text: str | None, option: str = "--twin") -> dict[str, float] 
         try:
             out[symbol.strip().upper()] = float(weight)
         except ValueError:
-            raise UserError(f"{option} '{pair}' is not SYMBOL=WEIGHT", f"e.g. {option} IWM=0.5,SPY=0.5") from None
+            raise UserError(
+                f"{option} '{pair}' is not SYMBOL=WEIGHT", f"e.g. {option} IWM=0.5,SPY=0.5"
+            ) from None
         if not sep or not symbol.strip():
-            raise UserError(f"{option} '{pair}' is not SYMBOL=WEIGHT", f"e.g. {option} IWM=0.5,SPY=0.5")
+            raise UserError(
+                f"{option} '{pair}' is not SYMBOL=WEIGHT", f"e.g. {option} IWM=0.5,SPY=0.5"
+            )
     if not out:
         raise UserError(f"{option} is empty", f"e.g. {option} IWM=0.5,SPY=0.5")
     return out
@@ -71,12 +79,17 @@ def parse_date(text: str | None, option: str = "date") -> str | None:
     try:
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
-        raise UserError(f"{option} '{text}' is not a date", "write dates as YYYY-MM-DD, e.g. 2024-07-16") from None
+        raise UserError(
+            f"{option} '{text}' is not a date", "write dates as YYYY-MM-DD, e.g. 2024-07-16"
+        ) from None
 
 
 def parse_int_list(text: str, option: str, example: str, what: str = "whole numbers") -> list[int]:
-    """``"5,10,20"`` -> ``[5, 10, 20]``; anything else is a UserError naming ``option`` and ``what``."""
+    """``"5,10,20"`` -> ``[5, 10, 20]``; anything else is a UserError naming ``option`` and
+    ``what``."""
     try:
         return [int(h) for h in text.split(",") if h.strip()]
     except ValueError:
-        raise UserError(f"{option} '{text}' is not a list of {what}", f"e.g. {option} {example}") from None
+        raise UserError(
+            f"{option} '{text}' is not a list of {what}", f"e.g. {option} {example}"
+        ) from None

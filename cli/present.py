@@ -24,7 +24,9 @@ WIDTH = 80
 
 def new_table(title: str) -> Table:
     """A table in the house style (see :data:`WIDTH`)."""
-    return FittedTable(title=title, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), title_justify="left")
+    return FittedTable(
+        title=title, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), title_justify="left"
+    )
 
 
 def print_note(console: Console, message: str, prefix: str = "note: ") -> None:
@@ -68,14 +70,23 @@ def table(title: str, rows: list[dict], columns: list[str]) -> Table:
 
 def series_table(symbol: str, frame, rows: int) -> Table:
     """``data show``: the first and last ``rows`` rows of one series."""
-    shown = frame if len(frame) <= 2 * rows else frame.iloc[list(range(rows)) + list(range(-rows, 0))]
-    t = new_table(f"{symbol}: {len(frame)} rows, {frame.index[0].date()} .. {frame.index[-1].date()}")
+    shown = (
+        frame if len(frame) <= 2 * rows else frame.iloc[list(range(rows)) + list(range(-rows, 0))]
+    )
+    t = new_table(
+        f"{symbol}: {len(frame)} rows, {frame.index[0].date()} .. {frame.index[-1].date()}"
+    )
     t.add_column("date")
     for c in frame.columns:
         t.add_column(c, justify="right")
     for day, r in shown.iterrows():
-        t.add_row(day.date().isoformat(), *(f"{v:,.0f}" if c == "volume" else f"{v:,.4f}"
-                                            for c, v in zip(frame.columns, r.to_numpy(), strict=True)))
+        t.add_row(
+            day.date().isoformat(),
+            *(
+                f"{v:,.0f}" if c == "volume" else f"{v:,.4f}"
+                for c, v in zip(frame.columns, r.to_numpy(), strict=True)
+            ),
+        )
     return t
 
 
@@ -83,7 +94,9 @@ def data_line(data: dict) -> str:
     """``IWM SPY QQQ + DGS2; bundled window 2000-05-26 (IWM) .. 2025-09-26``."""
     w = data["window"]
     series = f" + {' '.join(data['series'])}" if data["series"] else ""
-    window = f"; bundled window {w['start']} ({w['limited_by']}) .. {w['end']}" if w["start"] else ""
+    window = (
+        f"; bundled window {w['start']} ({w['limited_by']}) .. {w['end']}" if w["start"] else ""
+    )
     ended = f" ({w['ended_by']})" if w.get("ended_by") else ""
     first = (f"; first start {w['first_start']} (after its {w['warmup']}-session warm-up)"
              if w.get("first_start") and w.get("warmup") else "")
@@ -115,15 +128,31 @@ def params_table(params: list[dict]) -> Table:
     t.add_column("type, unit, bounds", overflow="fold", max_width=18)
     t.add_column("meaning", overflow="fold", ratio=1)
     for p in params:
-        kind = ", ".join(x for x in (re.sub(r"\s*\|\s*", " | ", p["type"]), p["unit"], p["bounds"]) if x)
+        kind = ", ".join(
+            x for x in (re.sub(r"\s*\|\s*", " | ", p["type"]), p["unit"], p["bounds"]) if x
+        )
         t.add_row(p["name"], str(p["default"]), kind, p["meaning"])
     return t
 
 
 #: metrics.json keys that are fractions (shown as percentages, as in the backtest table).
-PERCENT_METRICS = frozenset({"cagr", "volatility", "max_drawdown", "exposure", "total_return", "excess_cagr",
-                             "benchmark_cagr", "benchmark_max_drawdown", "risk_free_rate", "win_rate",
-                             "tracking_error", "twin_cagr", "excess_cagr_twin"})
+PERCENT_METRICS = frozenset(
+    {
+        "cagr",
+        "volatility",
+        "max_drawdown",
+        "exposure",
+        "total_return",
+        "excess_cagr",
+        "benchmark_cagr",
+        "benchmark_max_drawdown",
+        "risk_free_rate",
+        "win_rate",
+        "tracking_error",
+        "twin_cagr",
+        "excess_cagr_twin",
+    }
+)
 MONEY_METRICS = frozenset({"final_equity"})
 
 
@@ -142,22 +171,32 @@ def metric_text(key: str, value: Any) -> str:
 def run_table(result) -> Table:
     """``backtest``: the run's metrics beside the benchmark's."""
     m = result.metrics
-    t = new_table(f"{result.config.strategy} {m['start']} .. {m['end']}  (benchmark {m['benchmark']})")
+    t = new_table(
+        f"{result.config.strategy} {m['start']} .. {m['end']}  (benchmark {m['benchmark']})"
+    )
     t.add_column("metric")
     t.add_column("strategy", justify="right")
     t.add_column("benchmark", justify="right")
     twin = "twin_cagr" in m
     if twin:
         t.add_column("twin", justify="right")
-    rows = [("CAGR", pct(m["cagr"]), pct(m["benchmark_cagr"]), pct(m.get("twin_cagr"))),
-            ("volatility", pct(m["volatility"]), "", ""),
-            ("Sharpe", num(m["sharpe"]), num(m["benchmark_sharpe"]), num(m.get("twin_sharpe"))),
-            ("Sortino", num(m["sortino"]), "", ""),
-            ("max drawdown", pct(m["max_drawdown"]), pct(m["benchmark_max_drawdown"]),
-             pct(m.get("twin_max_drawdown"))),
-            ("Calmar", num(m["calmar"]), "", ""), ("exposure", pct(m["exposure"]), "", ""),
-            ("turnover / yr", num(m["turnover"]), "", ""), ("trades (fills)", str(m["trades"]), "", ""),
-            ("final equity", f"{m['final_equity']:,.2f}", "", "")]
+    rows = [
+        ("CAGR", pct(m["cagr"]), pct(m["benchmark_cagr"]), pct(m.get("twin_cagr"))),
+        ("volatility", pct(m["volatility"]), "", ""),
+        ("Sharpe", num(m["sharpe"]), num(m["benchmark_sharpe"]), num(m.get("twin_sharpe"))),
+        ("Sortino", num(m["sortino"]), "", ""),
+        (
+            "max drawdown",
+            pct(m["max_drawdown"]),
+            pct(m["benchmark_max_drawdown"]),
+            pct(m.get("twin_max_drawdown")),
+        ),
+        ("Calmar", num(m["calmar"]), "", ""),
+        ("exposure", pct(m["exposure"]), "", ""),
+        ("turnover / yr", num(m["turnover"]), "", ""),
+        ("trades (fills)", str(m["trades"]), "", ""),
+        ("final equity", f"{m['final_equity']:,.2f}", "", ""),
+    ]
     for row in rows:
         t.add_row(*(row if twin else row[:3]))
     _relative_rows(t, m)
@@ -169,9 +208,14 @@ def _relative_rows(t: Table, m: dict) -> None:
     rows of keys an older run lacks are left out."""
     if m.get("round_trips"):
         t.add_row("win rate (closed trips)", f"{pct(m['win_rate'])} of {m['round_trips']}", "")
-    rows = [("beta", "beta", num), ("correlation", "correlation", num),
-            ("tracking error", "tracking_error", pct), ("information ratio", "information_ratio", num),
-            ("up capture (months)", "up_capture", pct), ("down capture (months)", "down_capture", pct)]
+    rows = [
+        ("beta", "beta", num),
+        ("correlation", "correlation", num),
+        ("tracking error", "tracking_error", pct),
+        ("information ratio", "information_ratio", num),
+        ("up capture (months)", "up_capture", pct),
+        ("down capture (months)", "down_capture", pct),
+    ]
     for label, key, fmt in rows:
         if key in m:
             t.add_row(f"{label} vs bench", fmt(m[key]), "")
@@ -188,18 +232,26 @@ def print_run(out: Console, err: Console, result) -> None:
 
     m = result.metrics
     out.print(run_table(result))
-    out.print(f"risk-free: {m['risk_free_source']}, mean {m['risk_free_rate']:.2%} a year", markup=False)
+    out.print(
+        f"risk-free: {m['risk_free_source']}, mean {m['risk_free_rate']:.2%} a year", markup=False
+    )
     out.print(f"costs: {cost_summary(result.config.broker.describe_costs(), m)}", markup=False)
     if "twin_weights" in m:
         from engine.twin import describe_twin
 
-        out.print(f"twin: not rotating, holding {describe_twin(m['twin_weights'])} with the same schedule, "
-                  f"fills and costs; CAGR over the twin {pct(m.get('excess_cagr_twin'))} a year, over "
-                  f"{m['benchmark']} {pct(m.get('excess_cagr'))}", markup=False)
+        out.print(
+            f"twin: not rotating, holding {describe_twin(m['twin_weights'])} with the same "
+            f"schedule, fills and costs; CAGR over the twin {pct(m.get('excess_cagr_twin'))} a "
+            f"year, over {m['benchmark']} {pct(m.get('excess_cagr'))}",
+            markup=False,
+        )
     for w in result.warnings:
         print_note(err, w, "warning: ")
     if result.tearsheet_error:
-        err.print(f"run saved to {result.run_dir} (tearsheet not written: {result.tearsheet_error})", markup=False)
+        err.print(
+            f"run saved to {result.run_dir} (tearsheet not written: {result.tearsheet_error})",
+            markup=False,
+        )
         return
     out.print(f"run saved to {result.run_dir}", markup=False)
     tearsheet = result.run_dir / "tearsheet.html" if result.run_dir else None
@@ -281,32 +333,48 @@ def print_luck(out: Console, luck) -> None:
         detail = d["pbo_detail"]
         out.print(f"PBO {d['pbo']:.0%} ({detail['splits']:,} splits of {d['pbo_blocks']} blocks); "
                   f"out-of-sample loss in {detail['prob_oos_loss']:.0%} of splits", markup=False)
-    out.print(f"best by Sharpe {d['best']}: deflated ratio of its excess over {d['benchmark']} (DSR) "
-              f"{num(best.get('dsr_vs_benchmark'))}, over its twin {num(best.get('dsr_vs_twin'))}; "
-              f"P(Sharpe not above {d['benchmark']}'s) {num(best.get('sharpe_diff_pvalue'))}; absolute DSR "
-              f"(Sharpe over cash) {num(best.get('dsr'))}; Sharpe {d['interval']:.0%} interval "
-              f"[{best['sharpe_ci'][0]:.2f}, {best['sharpe_ci'][1]:.2f}]", markup=False)
-    twin = f", vs twins {num(d.get('spa_pvalue_twin'))}" if d.get("spa_pvalue_twin") is not None else ""
-    out.print(f"SPA p-value vs {d['benchmark']} {num(d['spa_pvalue'])}{twin}; model confidence set "
-              f"at {d['mcs_size']:.0%}: {len(d['mcs'])} of {d.get('n_candidates', d['n_trials'])} candidates "
-              f"(window {d['window'][0]} .. {d['window'][1]}, seed {d['seed']})", markup=False)
+    out.print(
+        f"best by Sharpe {d['best']}: deflated ratio of its excess over {d['benchmark']} (DSR) "
+        f"{num(best.get('dsr_vs_benchmark'))}, over its twin {num(best.get('dsr_vs_twin'))}; "
+        f"P(Sharpe not above {d['benchmark']}'s) {num(best.get('sharpe_diff_pvalue'))}; absolute "
+        f"DSR (Sharpe over cash) {num(best.get('dsr'))}; Sharpe {d['interval']:.0%} interval "
+        f"[{best['sharpe_ci'][0]:.2f}, {best['sharpe_ci'][1]:.2f}]",
+        markup=False,
+    )
+    twin = (
+        f", vs twins {num(d.get('spa_pvalue_twin'))}"
+        if d.get("spa_pvalue_twin") is not None
+        else ""
+    )
+    out.print(
+        f"SPA p-value vs {d['benchmark']} {num(d['spa_pvalue'])}{twin}; model confidence set at "
+        f"{d['mcs_size']:.0%}: {len(d['mcs'])} of {d.get('n_candidates', d['n_trials'])} "
+        f"candidates (window {d['window'][0]} .. {d['window'][1]}, seed {d['seed']})",
+        markup=False,
+    )
 
 
 def _candidates_line(d: dict) -> str:
-    """``24 variants: 18 candidates, 6 excluded (4 never rotated, 2 benchmarks); 5.3 effective trials``."""
+    """``24 variants: 18 candidates, 6 excluded (4 never rotated, 2 benchmarks); 5.3 effective
+    trials``."""
     kinds: dict[str, int] = {}
     for reason in d["excluded"].values():
         kind = reason.split(" (")[0].split(":")[0]
         kinds[kind] = kinds.get(kind, 0) + 1
     why = ", ".join(f"{n} {k}" for k, n in kinds.items())
-    return (f"{d['n_trials']} variants: {d['n_candidates']} candidates, {len(d['excluded'])} excluded"
-            f"{f' ({why})' if why else ''}; {d['n_effective']:.1f} effective trials (stats.json: excluded, clusters)")
+    return (
+        f"{d['n_trials']} variants: {d['n_candidates']} candidates, {len(d['excluded'])} "
+        f"excluded{f' ({why})' if why else ''}; {d['n_effective']:.1f} effective trials "
+        "(stats.json: excluded, clusters)"
+    )
 
 
 def timing_table(strategy: str, summary: dict) -> Table:
     """``timing``: min, max, range and sd across offsets beside the tranched result."""
-    t = new_table(f"{strategy}: {summary['schedule']} rebalance at {len(summary['offsets'])} offsets vs "
-                    f"{summary['tranches']} tranches")
+    t = new_table(
+        f"{strategy}: {summary['schedule']} rebalance at {len(summary['offsets'])} offsets vs "
+        f"{summary['tranches']} tranches"
+    )
     for c in ("metric", "min", "max", "range", "sd", "tranched"):
         t.add_column(c, justify="left" if c == "metric" else "right")
     for metric, s in summary["spread"].items():
@@ -326,9 +394,15 @@ def folds_table(doc: dict) -> Table:
         t.add_column(c, justify="right" if c.startswith(("IS", "OOS")) else "left")
     varying = doc.get("varying") or []
     for fold in doc["folds"]:
-        label = ", ".join(f"{k}={fold['params'][k]}" for k in varying if k in fold["params"]) or fold["chosen"]
-        oos = f"short ({fold['test_sessions']})" if fold.get("short") and fold["out_of_sample"] is None \
+        label = (
+            ", ".join(f"{k}={fold['params'][k]}" for k in varying if k in fold["params"])
+            or fold["chosen"]
+        )
+        oos = (
+            f"short ({fold['test_sessions']})"
+            if fold.get("short") and fold["out_of_sample"] is None
             else f(fold["out_of_sample"])
+        )
         t.add_row(f"{fold['test_start']}\n{fold['test_end']}", label, f(fold["in_sample"]), oos)
     return t
 
@@ -336,14 +410,19 @@ def folds_table(doc: dict) -> Table:
 def walkforward_lines(doc: dict) -> list[str]:
     """``walkforward``: the summary under the folds table, in words."""
     s = doc["summary"]
-    lines = [f"out of sample: CAGR {pct(s['oos']['cagr']) or 'n/a'}, Sharpe {num(s['oos']['sharpe']) or 'n/a'}; "
-             f"in-sample CAGR of the chosen {pct(s['mean_in_sample_cagr']) or 'n/a'}",
-             s["efficiency_words"]]
+    lines = [
+        f"out of sample: CAGR {pct(s['oos']['cagr']) or 'n/a'}, "
+        f"Sharpe {num(s['oos']['sharpe']) or 'n/a'}; "
+        f"in-sample CAGR of the chosen {pct(s['mean_in_sample_cagr']) or 'n/a'}",
+        s["efficiency_words"],
+    ]
     if s["short_folds"]:
         lines.append(f"fold {', '.join(map(str, s['short_folds']))}: fewer than 63 test sessions, "
                      "no annualised figures")
     best = s["best_in_hindsight"]
-    named = ", ".join(f"{k}={v}" for k, v in (best.get("params") or {}).items() if k in (doc.get("varying") or []))
+    named = ", ".join(
+        f"{k}={v}" for k, v in (best.get("params") or {}).items() if k in (doc.get("varying") or [])
+    )
     lines.append(f"best in hindsight {named or best['id']}: CAGR {pct(best['cagr'])}; "
                  f"benchmark {doc['benchmark']}: CAGR {pct(s['benchmark']['cagr'])}")
     return lines
@@ -353,7 +432,11 @@ def compare_table(rows: list[dict], rank_by: str, common: bool = False) -> Table
     """``compare``: the runs best first by ``rank_by`` (fits 80 columns); the window in the
     title (``common``: the runs' own periods differ, this is the one they share)."""
     windows = sorted({r["window"] for r in rows})
-    on = f", {windows[0]}" + (" (their common window)" if common else "") if len(windows) == 1 else ""
+    on = (
+        f", {windows[0]}" + (" (their common window)" if common else "")
+        if len(windows) == 1
+        else ""
+    )
     t = new_table(f"{len(rows)} runs ranked by {rank_by}{on}")
     t.add_column("#", justify="right")
     t.add_column("run", overflow="fold")
@@ -374,5 +457,11 @@ def runs_table(rows: list[dict], root: str) -> Table:
     t.add_column("CAGR", justify="right", no_wrap=True)
     t.add_column("Sharpe", justify="right", no_wrap=True)
     for r in rows:
-        t.add_row(r["id"], r["kind"], f"{r['strategy']}\n{r['window']}".strip(), pct(r["cagr"]), num(r["sharpe"]))
+        t.add_row(
+            r["id"],
+            r["kind"],
+            f"{r['strategy']}\n{r['window']}".strip(),
+            pct(r["cagr"]),
+            num(r["sharpe"]),
+        )
     return t

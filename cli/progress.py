@@ -73,8 +73,13 @@ def run_variants(variants: list[Variant], folder: Path, title: str, quiet: bool 
 
     try:
         with variant_bar(title, len(variants), quiet) as tick:
-            return run_sweep(variants, folder, on_result=tick, on_note=None if quiet else warn, **options)
+            return run_sweep(
+                variants, folder, on_result=tick, on_note=None if quiet else warn, **options
+            )
     except KeyboardInterrupt:
-        err.print(f"interrupted: finished variants are in {folder}/sweep.csv; continue with "
-                  f"--out {folder} --resume", markup=False)
+        err.print(
+            f"interrupted: finished variants are in {folder}/sweep.csv; continue with --out "
+            f"{folder} --resume",
+            markup=False,
+        )
         raise typer.Exit(130) from None

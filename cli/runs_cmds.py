@@ -10,15 +10,26 @@ from cli.options import JsonOpt, RootOpt, out
 from cli.present import metric_text, print_json
 from core.errors import UserError
 
-runs_app = typer.Typer(help="Saved runs, sweeps and pages: list, show, open, remove, clean up.", invoke_without_command=True)
+runs_app = typer.Typer(
+    help="Saved runs, sweeps and pages: list, show, open, remove, clean up.",
+    invoke_without_command=True,
+)
 
 
 @runs_app.callback()
-def runs_list(ctx: typer.Context, root: RootOpt = "runs",
-              kind: Annotated[str | None, typer.Option(help="run, sweep, compare, walkforward or timing")] = None,
-              strategy: Annotated[str | None, typer.Option(help="only items whose strategy contains this")] = None,
-              as_json: JsonOpt = False) -> None:
-    """List what is saved under runs/ (newest first): id, kind, strategy, window, CAGR, Sharpe, created."""
+def runs_list(
+    ctx: typer.Context,
+    root: RootOpt = "runs",
+    kind: Annotated[
+        str | None, typer.Option(help="run, sweep, compare, walkforward or timing")
+    ] = None,
+    strategy: Annotated[
+        str | None, typer.Option(help="only items whose strategy contains this")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List what is saved under runs/ (newest first): id, kind, strategy, window, CAGR, Sharpe,
+    created."""
     if ctx.invoked_subcommand:
         return
     from cli.present import runs_table
@@ -32,8 +43,11 @@ def runs_list(ctx: typer.Context, root: RootOpt = "runs",
 
 
 @runs_app.command("show")
-def runs_show(run_id: Annotated[str, typer.Argument(help="folder name or a unique part of it")], root: RootOpt = "runs",
-              as_json: JsonOpt = False) -> None:
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="folder name or a unique part of it")],
+    root: RootOpt = "runs",
+    as_json: JsonOpt = False,
+) -> None:
     """One saved item: its files, settings and metrics."""
     import json as _json
     from pathlib import Path
@@ -59,7 +73,10 @@ def runs_show(run_id: Annotated[str, typer.Argument(help="folder name or a uniqu
 
 
 @runs_app.command("open")
-def runs_open(run_id: Annotated[str, typer.Argument(help="folder name or a unique part of it")], root: RootOpt = "runs") -> None:
+def runs_open(
+    run_id: Annotated[str, typer.Argument(help="folder name or a unique part of it")],
+    root: RootOpt = "runs",
+) -> None:
     """Open the item's page (tearsheet, comparison...) in the default browser."""
     import webbrowser
 
@@ -72,8 +89,11 @@ def runs_open(run_id: Annotated[str, typer.Argument(help="folder name or a uniqu
 
 
 @runs_app.command("rm")
-def runs_rm(run_ids: Annotated[list[str], typer.Argument(help="folder names or unique parts of them")], root: RootOpt = "runs",
-            yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False) -> None:
+def runs_rm(
+    run_ids: Annotated[list[str], typer.Argument(help="folder names or unique parts of them")],
+    root: RootOpt = "runs",
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+) -> None:
     """Delete saved items (asks first)."""
     from pathlib import Path
 
@@ -88,7 +108,10 @@ def runs_rm(run_ids: Annotated[list[str], typer.Argument(help="folder names or u
 
 
 @runs_app.command("gc")
-def runs_gc(root: RootOpt = "runs", yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False) -> None:
+def runs_gc(
+    root: RootOpt = "runs",
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+) -> None:
     """Remove half-written temporary folders left by killed runs, and empty folders (sweeps,
     walk-forwards that finished nothing); asks first."""
     from engine.leftovers import empty_folders
@@ -101,7 +124,11 @@ def runs_gc(root: RootOpt = "runs", yes: Annotated[bool, typer.Option("--yes", "
         return
     out.print(f"in {root}:", markup=False, soft_wrap=True)
     for p in stale:
-        out.print(f"  {p.relative_to(root) if p.is_relative_to(root) else p}", markup=False, soft_wrap=True)
+        out.print(
+            f"  {p.relative_to(root) if p.is_relative_to(root) else p}",
+            markup=False,
+            soft_wrap=True,
+        )
     _confirm(f"delete {len(stale)} leftover folder{'s' if len(stale) != 1 else ''}?", yes)
     _report(remove_paths(stale))
 
@@ -113,7 +140,10 @@ def _confirm(question: str, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise UserError("nothing deleted: no terminal to ask for confirmation", "pass --yes to delete without asking")
+        raise UserError(
+            "nothing deleted: no terminal to ask for confirmation",
+            "pass --yes to delete without asking",
+        )
     if not typer.confirm(question, default=False):
         raise typer.Exit(1)
 

@@ -138,8 +138,8 @@ def walkforward_cmd(
     commission_bps: CommissionBpsOpt = None,
     commission_per_share: CommissionPerShareOpt = None, commission_min: CommissionMinOpt = None,
     slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
-    cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None, risk_free: RiskFreeOpt = None,
-    data: RunDataOpt = None, macro_lag: MacroLagOpt = None,
+    cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None,
+    risk_free: RiskFreeOpt = None, data: RunDataOpt = None, macro_lag: MacroLagOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Walk-forward: choose a variant on each train window, hold it through the test window after.
@@ -154,9 +154,9 @@ def walkforward_cmd(
     from cli.present import print_walkforward
     from cli.study_glue import run_overrides, walkforward_from_cli
 
-    overrides = run_overrides(cash, broker_fields(commission_bps, commission_per_share, commission_min,
-                                                  slippage_bps, fill, fractional, cash_buffer, costs),
-                              benchmark, risk_free, data, macro_lag)
+    broker = broker_fields(commission_bps, commission_per_share, commission_min, slippage_bps,
+                           fill, fractional, cash_buffer, costs)
+    overrides = run_overrides(cash, broker, benchmark, risk_free, data, macro_lag)
     with busy("walk-forward: variants, folds, out-of-sample run", as_json):
         doc = walkforward_from_cli(
             experiment, strategy, parse_grid(grid or []), parse_assignments(param or []),
@@ -187,8 +187,8 @@ def timing_cmd(
     cash: CashOpt = None, costs: CostsOpt = None, commission_bps: CommissionBpsOpt = None,
     commission_per_share: CommissionPerShareOpt = None, commission_min: CommissionMinOpt = None,
     slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
-    cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None, risk_free: RiskFreeOpt = None,
-    data: RunDataOpt = None, macro_lag: MacroLagOpt = None,
+    cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None,
+    risk_free: RiskFreeOpt = None, data: RunDataOpt = None, macro_lag: MacroLagOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rebalance-timing luck: run the rule at every rebalance offset and tranched, show the spread.
@@ -201,9 +201,9 @@ def timing_cmd(
     from cli.present import timing_table
     from cli.study_glue import run_overrides, timing_from_cli
 
-    overrides = run_overrides(cash, broker_fields(commission_bps, commission_per_share, commission_min,
-                                                  slippage_bps, fill, fractional, cash_buffer, costs),
-                              benchmark, risk_free, data, macro_lag)
+    broker = broker_fields(commission_bps, commission_per_share, commission_min, slippage_bps,
+                           fill, fractional, cash_buffer, costs)
+    overrides = run_overrides(cash, broker, benchmark, risk_free, data, macro_lag)
     with busy("running every rebalance offset", as_json):
         summary, page, folder = timing_from_cli(
             strategy, parse_assignments(param or []), parse_date(start, "--start"),

@@ -52,21 +52,36 @@ def prepare_sweep(experiment: str | None, strategy: str | None, grids: dict[str,
     ``overrides``: run options given on the command line, over the experiment's defaults."""
     check_rank_metric(rank_by)
     if experiment and strategy:
-        raise UserError("give an experiment file or --strategy/--grid, not both", "see `smallcap sweep --help`")
+        raise UserError(
+            "give an experiment file or --strategy/--grid, not both", "see `smallcap sweep --help`"
+        )
     if experiment:
         exp = load_experiment(experiment)
     elif strategy:
         defaults = {k: v for k, v in (("start", start), ("end", end)) if v}
         exp = grid_experiment(strategy, grids, params, defaults)
     else:
-        raise UserError("no experiment given", "pass EXPERIMENT.toml, or --strategy NAME --grid key=v1,v2")
-    if strategy_file:  # the variants of strategies that file registers carry it (workers load it too)
+        raise UserError(
+            "no experiment given", "pass EXPERIMENT.toml, or --strategy NAME --grid key=v1,v2"
+        )
+    # the variants of strategies that file registers carry it (workers load it too)
+    if strategy_file:
         path = str(Path(strategy_file).expanduser().resolve())
         names = set(load_strategy_file(path))
-        exp = exp.model_copy(update={"variants": [
-            v.model_copy(update={"strategy_file": path}) if v.strategy in names else v for v in exp.variants]})
+        exp = exp.model_copy(
+            update={
+                "variants": [
+                    v.model_copy(update={"strategy_file": path}) if v.strategy in names else v
+                    for v in exp.variants
+                ]
+            }
+        )
     exp = with_overrides(exp, overrides)
-    announce = (lambda n: on_note(f"building {n:,} variants (about {n / 5000:.0f} s)")) if on_note else None
+    announce = (
+        (lambda n: on_note(f"building {n:,} variants (about {n / 5000:.0f} s)"))
+        if on_note
+        else None
+    )
     variants, note = common_start(expand(exp, max_variants, announce))
     for name in sorted({v.config.strategy for v in variants}):
         user_strategy(name)  # tools such as replay_targets are not for users
@@ -130,8 +145,15 @@ def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: boo
         for row in result.rows:
             row["statistics"] = columns.get(row["id"])
     if report and done:
-        page = write_comparison(done, result.out, rank_by=rank_by, title=f"Sweep {exp.name}",
-                                luck=luck.to_dict() if luck else None, data=data, self_contained=self_contained)
+        page = write_comparison(
+            done,
+            result.out,
+            rank_by=rank_by,
+            title=f"Sweep {exp.name}",
+            luck=luck.to_dict() if luck else None,
+            data=data,
+            self_contained=self_contained,
+        )
     write_index(result.out.parent)
     return page, luck
 
@@ -158,14 +180,21 @@ def timing_from_cli(strategy: str, params: dict[str, str], start: str | None, en
     ensure_writable(folder)
     result = run_sweep(expand(exp), folder, **sweep_options)
     summary = timing_summary(result, schedule, n)
-    page = write_timing_page(summary.to_dict(), folder / "variants", folder / "timing.html", strategy)
+    page = write_timing_page(
+        summary.to_dict(), folder / "variants", folder / "timing.html", strategy
+    )
     write_index(folder.parent)
     return summary, page, folder
 
 
-def run_overrides(cash: float | None = None, broker: dict[str, Any] | None = None,
-                  benchmark: str | None = None, risk_free: float | None = None, data: str | None = None,
-                  macro_lag: int | None = None) -> dict[str, Any]:
+def run_overrides(
+    cash: float | None = None,
+    broker: dict[str, Any] | None = None,
+    benchmark: str | None = None,
+    risk_free: float | None = None,
+    data: str | None = None,
+    macro_lag: int | None = None,
+) -> dict[str, Any]:
     """The run options a study command was given (as ``backtest`` takes them), as experiment
     defaults: only what was set; ``broker`` and ``data`` are merged into the experiment's own."""
     fields: dict[str, Any] = {k: v for k, v in (("cash", cash), ("benchmark", benchmark),
@@ -179,7 +208,8 @@ def run_overrides(cash: float | None = None, broker: dict[str, Any] | None = Non
 
 
 def with_overrides(exp: Experiment, overrides: dict[str, Any] | None) -> Experiment:
-    """``exp`` with the command line's run options over its ``[defaults]`` (broker and data merged)."""
+    """``exp`` with the command line's run options over its ``[defaults]`` (broker and data
+    merged)."""
     if not overrides:
         return exp
     defaults = dict(exp.defaults)
@@ -189,11 +219,23 @@ def with_overrides(exp: Experiment, overrides: dict[str, Any] | None) -> Experim
     return exp.model_copy(update={"defaults": defaults})
 
 
-def walkforward_from_cli(experiment: str | None, strategy: str | None, grids: dict[str, list[str]],
-                         params: dict[str, str], start: str | None, end: str | None, out: str | None,
-                         train: str, test: str, select: str = "sharpe", anchored: bool = False,
-                         strategy_file: str | None = None, report: bool = True,
-                         overrides: dict[str, Any] | None = None, **sweep_options: Any) -> dict:
+def walkforward_from_cli(
+    experiment: str | None,
+    strategy: str | None,
+    grids: dict[str, list[str]],
+    params: dict[str, str],
+    start: str | None,
+    end: str | None,
+    out: str | None,
+    train: str,
+    test: str,
+    select: str = "sharpe",
+    anchored: bool = False,
+    strategy_file: str | None = None,
+    report: bool = True,
+    overrides: dict[str, Any] | None = None,
+    **sweep_options: Any,
+) -> dict:
     """Walk-forward analysis (``research.walkforward``): run the variants once, choose per fold on
     the train window, replay the choices as one out-of-sample run; the --json document.
     ``overrides``: run options over the experiment's defaults (:func:`run_overrides`)."""
@@ -201,12 +243,28 @@ def walkforward_from_cli(experiment: str | None, strategy: str | None, grids: di
 
     check_select(select)
     train_n, test_n = parse_window(train, "--train"), parse_window(test, "--test")
-    exp, variants, folder, _ = prepare_sweep(experiment, strategy, grids, params, start, end, out, "sharpe",
-                                             strategy_file, overrides=overrides, kind="walkforward")
+    exp, variants, folder, _ = prepare_sweep(
+        experiment,
+        strategy,
+        grids,
+        params,
+        start,
+        end,
+        out,
+        "sharpe",
+        strategy_file,
+        overrides=overrides,
+        kind="walkforward",
+    )
     result = run_sweep(variants, folder, **sweep_options)
     if result.failed:
-        raise UserError(f"{len(result.failed)} variant(s) failed: {result.failed[0]['error']}", f"see {folder / 'sweep.csv'}")
-    plan = plan_walk_forward([folder / "variants" / v.id for v in variants], train_n, test_n, select, anchored)
+        raise UserError(
+            f"{len(result.failed)} variant(s) failed: {result.failed[0]['error']}",
+            f"see {folder / 'sweep.csv'}",
+        )
+    plan = plan_walk_forward(
+        [folder / "variants" / v.id for v in variants], train_n, test_n, select, anchored
+    )
     windows = {"train_sessions": train_n, "test_sessions": test_n, "anchored": anchored}
     doc = _replay_and_score(plan, exp, variants, folder, report, windows)
     (folder / "walkforward.json").write_text(json.dumps(doc, indent=2, default=float) + "\n")
@@ -224,26 +282,51 @@ def _replay_and_score(plan, exp: Experiment, variants: list[Variant], folder: Pa
 
     base = variants[0].config
     oos_config = make_run_config(
-        strategy="replay_targets", params={"targets": plan.targets, "label": plan.why, "tolerance": plan.tolerance},
-        start=plan.replay_start, end=plan.folds[-1].test_end, benchmark=base.benchmark, cash=base.cash,
-        risk_free=base.risk_free, broker=base.broker.model_dump(), data=base.data.model_dump())
+        strategy="replay_targets",
+        params={"targets": plan.targets, "label": plan.why, "tolerance": plan.tolerance},
+        start=plan.replay_start,
+        end=plan.folds[-1].test_end,
+        benchmark=base.benchmark,
+        cash=base.cash,
+        risk_free=base.risk_free,
+        broker=base.broker.model_dump(),
+        data=base.data.model_dump(),
+    )
     oos = run_backtest(oos_config)
     oos_dir = oos.save(folder / "oos", name="walkforward-oos")
     if report:
         write_tearsheet(oos_dir)
-    summary = score_folds(plan, oos.returns["strategy"], run_cash_returns(oos.metrics, oos.returns.index))
+    summary = score_folds(
+        plan, oos.returns["strategy"], run_cash_returns(oos.metrics, oos.returns.index)
+    )
     summary["best_in_hindsight"]["params"] = next(
-        (v.config.param_values() for v in variants if v.id == summary["best_in_hindsight"]["id"]), {})
-    doc = {"name": exp.name, "select": plan.select, **windows, "benchmark": base.benchmark, "variants": len(variants), "folds": plan.folds_dict(),
-           "varying": varying_parameters([v.config.param_values() for v in variants]),
-           "oos_run_dir": str(oos_dir), "efficiency": summary["efficiency"], "summary": summary, "out": str(folder),
-           "costs": cost_summary(oos.config.broker.describe_trading(), oos.metrics)}
+        (v.config.param_values() for v in variants if v.id == summary["best_in_hindsight"]["id"]),
+        {},
+    )
+    doc = {
+        "name": exp.name,
+        "select": plan.select,
+        **windows,
+        "benchmark": base.benchmark,
+        "variants": len(variants),
+        "folds": plan.folds_dict(),
+        "varying": varying_parameters([v.config.param_values() for v in variants]),
+        "oos_run_dir": str(oos_dir),
+        "efficiency": summary["efficiency"],
+        "summary": summary,
+        "out": str(folder),
+        "costs": cost_summary(oos.config.broker.describe_trading(), oos.metrics),
+    }
     if report:
         span = oos.returns.loc[plan.folds[0].test_start:].index
-        page = write_walkforward_page(doc, oos.returns["strategy"].loc[span[0]:],
-                                      plan.returns[summary["best_in_hindsight"]["id"]].loc[span[0]:span[-1]],
-                                      oos.returns["benchmark"].loc[span[0]:], folder / "walkforward.html",
-                                      f"Walk-forward: {exp.name}")
+        page = write_walkforward_page(
+            doc,
+            oos.returns["strategy"].loc[span[0] :],
+            plan.returns[summary["best_in_hindsight"]["id"]].loc[span[0] : span[-1]],
+            oos.returns["benchmark"].loc[span[0] :],
+            folder / "walkforward.html",
+            f"Walk-forward: {exp.name}",
+        )
         doc["page"] = str(page)
     return doc
 

@@ -30,7 +30,9 @@ OTHER_HINT = "write elsewhere (--out, --html), or check the folder's permissions
 def write_failure(exc: OSError, what: str, where: str | Path) -> UserError:
     """The one-line error for ``exc`` raised while writing ``what`` to ``where``."""
     reason = exc.strerror or type(exc).__name__
-    return UserError(f"could not write {what} to {where}: {reason}", HINTS.get(exc.errno or 0, OTHER_HINT))
+    return UserError(
+        f"could not write {what} to {where}: {reason}", HINTS.get(exc.errno or 0, OTHER_HINT)
+    )
 
 
 def discard(path: Path) -> None:

@@ -76,7 +76,9 @@ def nyse_sessions(start: pd.Timestamp | str, end: pd.Timestamp | str) -> pd.Date
     days = _days()
     lo = np.searchsorted(days, _day(start), side="left")
     hi = np.searchsorted(days, _day(end), side="right")
-    return pd.DatetimeIndex(days[lo:hi].astype("datetime64[D]").astype("datetime64[ns]"), name="date")
+    return pd.DatetimeIndex(
+        days[lo:hi].astype("datetime64[D]").astype("datetime64[ns]"), name="date"
+    )
 
 
 def last_calendar_session() -> pd.Timestamp:

@@ -29,7 +29,8 @@ class OverTime(BaseException):  # an interruption, like KeyboardInterrupt
 
 
 def over_time_error(what: str, seconds: float, where: str = "") -> UserError:
-    """The one line for ``what`` stopped after ``seconds`` (``where``: the user's line it was on)."""
+    """The one line for ``what`` stopped after ``seconds`` (``where``: the user's line it was
+    on)."""
     at = f" at {where}" if where else ""
     return UserError(f"{what} ran past its time limit of {seconds:g} s and was stopped{at}",
                      "raise --timeout, or look for a loop that never ends in the strategy")

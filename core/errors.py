@@ -28,8 +28,12 @@ def escape_controls(text: str) -> str:
     """``text`` with control characters (terminal escape sequences, carriage returns, bells)
     written as ``\\x1b``-style escapes, so an echoed argument cannot restyle or rewrite the
     terminal. Tabs stay; newlines become spaces."""
-    return "".join(c if c.isprintable() or c == "\t" else (" " if c == "\n" else c.encode("unicode_escape").decode())
-                   for c in text)
+    return "".join(
+        c
+        if c.isprintable() or c == "\t"
+        else (" " if c == "\n" else c.encode("unicode_escape").decode())
+        for c in text
+    )
 
 
 class DataError(UserError):

@@ -8,7 +8,8 @@ from typing import Any
 
 
 def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], Any]:
-    """A module-level ``__getattr__`` that imports ``exports[name]`` (a module path) on first use."""
+    """A module-level ``__getattr__`` that imports ``exports[name]`` (a module path) on first
+    use."""
 
     def __getattr__(name: str) -> Any:
         if name in exports:

@@ -20,8 +20,12 @@ from types import TracebackType
 from core.errors import UserError
 
 _TOOL = Path(__file__).resolve().parents[1]
-_LAYERS = tuple(str(_TOOL / layer) for layer in ("core", "engine", "strategies", "research", "reports", "cli"))
-_LIBRARIES = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+_LAYERS = tuple(
+    str(_TOOL / layer) for layer in ("core", "engine", "strategies", "research", "reports", "cli")
+)
+_LIBRARIES = tuple(
+    {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+)
 _interrupted = False
 
 
@@ -45,7 +49,8 @@ def _is_user_file(filename: str) -> bool:
 
 
 def user_frame(tb: TracebackType | None) -> str:
-    """``file, line N, in func: code`` of the innermost frame of user code in ``tb`` ('' if none)."""
+    """``file, line N, in func: code`` of the innermost frame of user code in ``tb`` ('' if
+    none)."""
     frames = [f for f in traceback.extract_tb(tb) if _is_user_file(f.filename)]
     if not frames:
         return ""
@@ -74,5 +79,6 @@ def strategy_failure(strategy: str, exc: BaseException) -> UserError | None:
         return None
     at = f" at {where}" if where else ""
     verb = "" if isinstance(exc, SystemExit | KeyboardInterrupt) else "failed: "
-    return UserError(f"strategy '{strategy}' {verb}{describe(exc)}{at}", "fix the strategy's code at that line")
-
+    return UserError(
+        f"strategy '{strategy}' {verb}{describe(exc)}{at}", "fix the strategy's code at that line"
+    )

@@ -91,7 +91,8 @@ class CashStockBroker(bt.brokers.BackBroker):
             if not size:
                 continue  # adds 0.0 to each sum
             close = data.close[0]
-            value = size * close  # stock-like with short cash: size x price; leverage and mult are 1
+            # stock-like with short cash: size x price; leverage and mult are 1
+            value = size * close
             pnl = size * (close - position.price) * 1.0
             pos_value += value
             unrealized += pnl
@@ -110,7 +111,9 @@ class CashStockBroker(bt.brokers.BackBroker):
         return self._valuelever if lever else self._value
 
 
-def configure_broker(cerebro: bt.Cerebro, cfg: BrokerConfig, cash: float, *, stock: bool = False) -> None:
+def configure_broker(
+    cerebro: bt.Cerebro, cfg: BrokerConfig, cash: float, *, stock: bool = False
+) -> None:
     """Give ``cerebro`` a broker with ``cash``, costs, slippage and fill timing: a
     :class:`CashStockBroker`, or with ``stock`` backtrader's own ``BackBroker``."""
     cerebro.broker = broker = bt.brokers.BackBroker() if stock else CashStockBroker()

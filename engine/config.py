@@ -1,4 +1,5 @@
-"""Run configuration: pydantic models with TOML load/save; invalid input becomes a one-line UserError.
+"""Run configuration: pydantic models with TOML load/save; invalid input becomes a one-line
+UserError.
 
 All fractions are decimals (0.01 = 1%), costs are in basis points (1 bp = 0.0001), money in the
 account currency, dates are ISO dates.
@@ -71,8 +72,12 @@ class BrokerConfig(_Model):
     session's close), so no bar's range can cancel it.
     """
 
-    commission_bps: float = Field(0.0, ge=0, le=1000, description="commission, basis points of traded value")
-    commission_per_share: float = Field(0.0, ge=0, description="commission per share traded, currency")
+    commission_bps: float = Field(
+        0.0, ge=0, le=1000, description="commission, basis points of traded value"
+    )
+    commission_per_share: float = Field(
+        0.0, ge=0, description="commission per share traded, currency"
+    )
     commission_min: float = Field(0.0, ge=0, description="minimum commission per order, currency")
     slippage_bps: float = Field(
         DEFAULT_SLIPPAGE_BPS, ge=0, le=1000,
@@ -80,7 +85,14 @@ class BrokerConfig(_Model):
                     "charged on every fill (default 2)")
     fill: Literal["open", "close"] = Field("open", description=texts.FILL)
     fractional: bool = Field(False, description="allow fractional shares (default whole shares)")
-    cash_buffer: float | None = Field(None, ge=0, lt=0.5, description="fraction of equity kept in cash; default 1% with open fills, 0 with close fills")
+    cash_buffer: float | None = Field(
+        None,
+        ge=0,
+        lt=0.5,
+        description=(
+            "fraction of equity kept in cash; default 1% with open fills, 0 with close fills"
+        ),
+    )
 
     @property
     def cost_per_side_bps(self) -> float:
@@ -113,7 +125,8 @@ class BrokerConfig(_Model):
 
     @property
     def effective_cash_buffer(self) -> float:
-        """The buffer actually used: the configured one, else 1% for open fills and 0 for close fills."""
+        """The buffer actually used: the configured one, else 1% for open fills and 0 for close
+        fills."""
         if self.cash_buffer is not None:
             return self.cash_buffer
         return DEFAULT_OPEN_FILL_BUFFER if self.fill == "open" else 0.0
@@ -142,16 +155,36 @@ class RunConfig(_Model):
     """
 
     strategy: str = Field(description="registered strategy name, see `smallcap strategies`")
-    strategy_file: str | None = Field(None, description="a user's Python file that registers the strategy")
+    strategy_file: str | None = Field(
+        None, description="a user's Python file that registers the strategy"
+    )
     params: SerializeAsAny[RotationParams] = Field(description="the strategy's parameters (typed)")
     benchmark: Symbol = Field("SPY", description="symbol whose total return is the benchmark")
-    start: dt.date | None = Field(None, description="first session measured (default: first possible)")
-    end: dt.date | None = Field(None, description="last session measured (default: last in the data)")
+    start: dt.date | None = Field(
+        None, description="first session measured (default: first possible)"
+    )
+    end: dt.date | None = Field(
+        None, description="last session measured (default: last in the data)"
+    )
     cash: float = Field(100_000.0, gt=0, description="starting cash")
-    risk_free: float | None = Field(None, ge=-0.05, le=0.25, description="constant annual risk-free rate as a decimal; default: the 3-month T-bill (bundled DTB3) known at each session, lagged by data.macro_lag")
+    risk_free: float | None = Field(
+        None,
+        ge=-0.05,
+        le=0.25,
+        description=(
+            "constant annual risk-free rate as a decimal; default: the 3-month T-bill (bundled "
+            "DTB3) known at each session, lagged by data.macro_lag"
+        ),
+    )
     broker: BrokerConfig = Field(default_factory=BrokerConfig)
     data: DataConfig = Field(default_factory=DataConfig)
-    twin: dict[str, float] | None = Field(None, description="the no-rotation twin's weights, symbol -> fraction of equity (default: the strategy's static portfolio, see engine.twin)")
+    twin: dict[str, float] | None = Field(
+        None,
+        description=(
+            "the no-rotation twin's weights, symbol -> fraction of equity (default: the strategy's "
+            "static portfolio, see engine.twin)"
+        ),
+    )
 
     @field_validator("twin")
     @classmethod
@@ -185,7 +218,8 @@ class RunConfig(_Model):
     def to_dict(self) -> dict[str, Any]:
         """JSON/TOML-ready dict (None values dropped, dates as ISO strings)."""
         doc = self.model_dump(mode="json", exclude_none=True)
-        doc["params"] = {k: v for k, v in doc.get("params", {}).items() if v is not None}  # TOML has no null
+        # TOML has no null
+        doc["params"] = {k: v for k, v in doc.get("params", {}).items() if v is not None}
         return doc
 
     def param_values(self) -> dict[str, Any]:
@@ -212,12 +246,19 @@ def format_validation_error(exc: ValidationError, what: str) -> UserError:
     if e["type"] == "extra_forbidden":
         field = str(e["loc"][-1])
         model = exc.title
-        fields = {"RunConfig": RunConfig, "BrokerConfig": BrokerConfig, "DataConfig": DataConfig}.get(model)
+        fields = {
+            "RunConfig": RunConfig,
+            "BrokerConfig": BrokerConfig,
+            "DataConfig": DataConfig,
+        }.get(model)
         hint = did_you_mean(field, fields.model_fields) if fields else "remove it"
         return UserError(f"unknown {what} key '{loc}'", hint)
     got = e.get("input")
     shown = f" (got {got!r})" if got is not None and not isinstance(got, dict) else ""
-    return UserError(f"invalid {what}: {loc}: {msg}{shown}", "see `smallcap backtest --help` for units and bounds")
+    return UserError(
+        f"invalid {what}: {loc}: {msg}{shown}",
+        "see `smallcap backtest --help` for units and bounds",
+    )
 
 
 def make_run_config(**fields: Any) -> RunConfig:
@@ -234,13 +275,20 @@ def read_toml(path: str | Path, what: str = "config file") -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise UserError(f"{what} '{path}' not found", "check the path (examples/ has samples)") from None
+        raise UserError(
+            f"{what} '{path}' not found", "check the path (examples/ has samples)"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: not valid TOML: {exc}", "check quotes and brackets") from None
     except UnicodeDecodeError:
-        raise UserError(f"{path}: not a text file", "pass a TOML file (examples/ has samples)") from None
+        raise UserError(
+            f"{path}: not a text file", "pass a TOML file (examples/ has samples)"
+        ) from None
     except OSError as exc:
-        raise UserError(f"{what} '{path}' cannot be read: {exc.strerror or exc}", "pass a TOML file (examples/ has samples)") from None
+        raise UserError(
+            f"{what} '{path}' cannot be read: {exc.strerror or exc}",
+            "pass a TOML file (examples/ has samples)",
+        ) from None
 
 
 def load_run_config(path: str | Path) -> RunConfig:

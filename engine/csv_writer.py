@@ -2,8 +2,8 @@
 
 A saved run writes three 6,000-row tables (returns, equity, positions); ``to_csv`` formats their
 floats through its generic machinery, a visible share of a command-line backtest
-(``bench/`` measures it). Python's own ``repr`` of a float is the shortest string that reads back to the same
-number, which is also what pandas writes, so the rows can be joined directly.
+(``bench/`` measures it). Python's own ``repr`` of a float is the shortest string that reads back to
+the same number, which is also what pandas writes, so the rows can be joined directly.
 
 The fast path takes the columns a run has: float64 (``NaN`` written as an empty field, as
 pandas does), int64, bool and text without a character that needs quoting. Anything else (a
@@ -38,7 +38,9 @@ def _column_text(values: pd.Series) -> list[str] | None:
         return list(map(str, values.to_numpy().tolist()))
     if pd.api.types.is_string_dtype(dtype) and not values.hasnans:
         cells = values.to_numpy(dtype=object)
-        if pd.api.types.infer_dtype(cells, skipna=False) == "string" and not _needs_quotes("\0".join(cells)):
+        if pd.api.types.infer_dtype(cells, skipna=False) == "string" and not _needs_quotes(
+            "\0".join(cells)
+        ):
             return cells.tolist()
     return None
 
@@ -59,9 +61,16 @@ def csv_text(frame: pd.DataFrame, index: bool) -> str:
     if index:
         names.insert(0, frame.index.name if frame.index.name is not None else "")
         columns.append(_column_text(frame.index.to_series()))
-    columns += [_column_text(frame[c]) for c in frame.columns] if frame.columns.is_unique else [None]
-    if any(c is None for c in columns) or not all(_plain_name(n) for n in names) or len(columns) < 2 \
-            or not len(frame):  # a lone empty field is quoted by pandas (a blank line would end the table)
+    columns += (
+        [_column_text(frame[c]) for c in frame.columns] if frame.columns.is_unique else [None]
+    )
+    # not len(frame): a lone empty field is quoted by pandas (a blank line would end the table)
+    if (
+        any(c is None for c in columns)
+        or not all(_plain_name(n) for n in names)
+        or len(columns) < 2
+        or not len(frame)
+    ):
         return frame.to_csv(index=index, lineterminator="\n")
     rows = [",".join(cells) for cells in zip(*columns, strict=True)]
     return "\n".join([",".join(names), *rows]) + "\n"

@@ -42,7 +42,7 @@ NO_WORKER_SECONDS = 60.0  # a Dask sweep without any worker for this long fails
 POLL_SECONDS = 0.2
 
 
-# ----- process pool ---------------------------------------------------------------------------------
+# ----- process pool -------------------------------------------------------------------------------
 def _die_with_parent(parent: int, folder: str | None = None) -> None:
     """Pool-worker initializer: end this worker when the driver process ends; a SIGTERM leaves
     the time it arrived in ``folder/.term-<pid>`` (see :func:`_first_terminated`) and ends it."""
@@ -104,7 +104,9 @@ def _first_terminated(folder: Path, processes: dict) -> set[int]:
 
 def _dead_workers(processes: dict, folder: Path) -> set[int]:
     """Process ids of the pool workers that broke the pool (killed, out of memory, SIGTERM)."""
-    killed = {pid for pid, proc in processes.items() if proc.exitcode not in (None, 0, -signal.SIGTERM)}
+    killed = {
+        pid for pid, proc in processes.items() if proc.exitcode not in (None, 0, -signal.SIGTERM)
+    }
     first = _first_terminated(folder, processes)
     return killed or first
 
@@ -114,10 +116,14 @@ def _process_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None
     folder = Path(jobs[0][1]).parent if jobs else Path(".")
     fruitless = 0  # pools in a row that broke with no variant to blame
     while pending:
-        pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=_die_with_parent,
-                                   initargs=(os.getpid(), str(folder)))
+        pool = ProcessPoolExecutor(
+            max_workers=workers or os.cpu_count(),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(), str(folder)),
+        )
         futures = {pool.submit(_run_marked, fn, *job): job for job in pending}
-        processes = dict(getattr(pool, "_processes", None) or {})  # to tell, later, which worker died
+        # to tell, later, which worker died
+        processes = dict(getattr(pool, "_processes", None) or {})
         broken = False
         try:
             for fut in futures_completed(futures):
@@ -140,7 +146,8 @@ def _process_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None
             [job for job in pending if job[1] in running]
         for job in pending:
             _running_marker(job).unlink(missing_ok=True)
-        for job in died:  # the variants the dead worker was running fail; the rest run on a new pool
+        # the variants the dead worker was running fail; the rest run on a new pool
+        for job in died:
             pending.remove(job)
             yield {"id": Path(job[1]).name, "status": "failed", "error": WORKER_DIED}
         fruitless = 0 if died else fruitless + 1
@@ -166,23 +173,31 @@ def plan_workers(requested: int | None, variants: int, executor: str,
         return requested
     cores = os.cpu_count() or 1
     if requested and requested > cores and on_note:
-        on_note(f"--workers {requested:,} is more than the {cores} cores here: workers will share them "
-                f"(at most {max(min(requested, variants), 1):,} start, one per variant)")
+        on_note(
+            f"--workers {requested:,} is more than the {cores} cores here: workers will share them "
+            f"(at most {max(min(requested, variants), 1):,} start, one per variant)"
+        )
     return max(1, min(requested or cores, variants))
 
 
-# ----- Dask -----------------------------------------------------------------------------------------
+# ----- Dask ---------------------------------------------------------------------------------------
 def check_scheduler_address(address: str) -> tuple[str, int]:
     """(host, port) of a ``tcp://host:port`` scheduler address that accepts a connection."""
     url = urlparse(address if "://" in address else f"tcp://{address}")
     if url.scheme not in ("tcp", "tls") or not url.hostname or url.port is None:
-        raise UserError(f"'{address}' is not a Dask scheduler address", "write tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786")
+        raise UserError(
+            f"'{address}' is not a Dask scheduler address",
+            "write tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786",
+        )
     try:
         with socket.create_connection((url.hostname, url.port), timeout=3):
             pass
     except OSError as exc:
-        raise UserError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}",
-                        "start one with `dask scheduler` (it listens on 8786), or omit --scheduler for a local cluster") from None
+        raise UserError(
+            f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}",
+            "start one with `dask scheduler` (it listens on 8786), or omit --scheduler for a "
+            "local cluster",
+        ) from None
     return url.hostname, url.port
 
 
@@ -203,9 +218,15 @@ def _connect(address: str):
     thread.join(CONNECT_SECONDS + 2)
     if "client" in box:
         return box["client"]
-    reason = "no answer" if thread.is_alive() else f"{type(box['error']).__name__}: {str(box['error'])[:120]}"
-    raise UserError(f"no Dask scheduler answered at {address} within {CONNECT_SECONDS} s ({reason})",
-                    "is it the dashboard port (8787)? the scheduler listens on 8786 by default")
+    reason = (
+        "no answer"
+        if thread.is_alive()
+        else f"{type(box['error']).__name__}: {str(box['error'])[:120]}"
+    )
+    raise UserError(
+        f"no Dask scheduler answered at {address} within {CONNECT_SECONDS} s ({reason})",
+        "is it the dashboard port (8787)? the scheduler listens on 8786 by default",
+    )
 
 
 def _ignore_sigint() -> bool:
@@ -215,11 +236,16 @@ def _ignore_sigint() -> bool:
     return True
 
 
-def _dask_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None, scheduler: str | None) -> Iterable[dict]:
+def _dask_map(
+    fn: Callable[..., dict], jobs: list[tuple], workers: int | None, scheduler: str | None
+) -> Iterable[dict]:
     try:
         from dask.distributed import LocalCluster, as_completed
     except ImportError:
-        raise UserError("the dask executor needs dask.distributed", "pip install 'smallcap-rotation[distributed]'") from None
+        raise UserError(
+            "the dask executor needs dask.distributed",
+            "pip install 'smallcap-rotation[distributed]'",
+        ) from None
     cluster = None
     for name in ("distributed", "asyncio"):  # their failures reach us as values; on Ctrl-C, closing
         logging.getLogger(name).setLevel(logging.CRITICAL)  # comms leave unretrieved futures
@@ -230,11 +256,18 @@ def _dask_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None, s
             client.wait_for_workers(1, timeout=WORKERS_SECONDS)
         except Exception:  # distributed raises TimeoutError or its own
             client.close()
-            raise UserError(f"no Dask workers joined the scheduler at {scheduler} within {WORKERS_SECONDS} s",
-                            f"start some with `dask worker {scheduler}`") from None
+            raise UserError(
+                f"no Dask workers joined the scheduler at {scheduler} within {WORKERS_SECONDS} s",
+                f"start some with `dask worker {scheduler}`",
+            ) from None
     else:
-        cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.CRITICAL)
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
         client = cluster.get_client()
         with contextlib.suppress(Exception):  # best effort: only quiets tracebacks on Ctrl-C
             client.run(_ignore_sigint)
@@ -245,7 +278,9 @@ def _dask_map(fn: Callable[..., dict], jobs: list[tuple], workers: int | None, s
         client.register_plugin(WarmWorker())  # every worker, and any that joins later, imports once
         futures = [client.submit(fn, *job, pure=False) for job in jobs]
         ids = {fut.key: Path(job[1]).name for fut, job in zip(futures, jobs, strict=True)}
-        yield from _collect_dask(client, as_completed(futures), ids, scheduler or "the local cluster")
+        yield from _collect_dask(
+            client, as_completed(futures), ids, scheduler or "the local cluster"
+        )
     finally:
         for fut in futures:
             fut.cancel()
@@ -262,8 +297,10 @@ class _ClusterWatch:
         self.client, self.where, self.alone_since = client, where, None
 
     def lost(self, left: int) -> UserError:
-        return UserError(f"lost the Dask scheduler at {self.where}; {left} variant(s) not run",
-                         "finished variants are kept: start the scheduler again and continue with --resume")
+        return UserError(
+            f"lost the Dask scheduler at {self.where}; {left} variant(s) not run",
+            "finished variants are kept: start the scheduler again and continue with --resume",
+        )
 
     def check(self, left: int) -> None:
         if self.client.status != "running":
@@ -277,8 +314,11 @@ class _ClusterWatch:
             return
         self.alone_since = self.alone_since or time.monotonic()
         if time.monotonic() - self.alone_since > NO_WORKER_SECONDS:
-            raise UserError(f"no Dask worker left at {self.where} for {NO_WORKER_SECONDS:g} s; {left} variant(s) "
-                            "not run", "finished variants are kept: start workers and continue with --resume")
+            raise UserError(
+                f"no Dask worker left at {self.where} for {NO_WORKER_SECONDS:g} s; {left} "
+                "variant(s) not run",
+                "finished variants are kept: start workers and continue with --resume",
+            )
 
 
 def _dask_row(fut, ids: dict, watch: _ClusterWatch, left: int) -> dict:
@@ -305,8 +345,13 @@ def _collect_dask(client, pending, ids: dict, where: str) -> Iterable[dict]:
             time.sleep(POLL_SECONDS)
 
 
-def executor_map(executor: str, fn: Callable[..., dict], jobs: list[tuple], workers: int | None = None,
-                 scheduler: str | None = None) -> Iterable[dict]:
+def executor_map(
+    executor: str,
+    fn: Callable[..., dict],
+    jobs: list[tuple],
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> Iterable[dict]:
     """Run ``fn(*job)`` for every job on ``executor``; yield each finished row as it arrives."""
     if executor == "serial":
         for job in jobs:

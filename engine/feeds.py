@@ -39,7 +39,8 @@ def dates_from_numbers(nums: np.ndarray) -> pd.DatetimeIndex:
 
 
 def series_frame(values: pd.Series) -> pd.DataFrame:
-    """An OHLCV frame whose open = high = low = close = ``values`` and volume 0 (index/macro feeds)."""
+    """An OHLCV frame whose open = high = low = close = ``values`` and volume 0 (index/macro
+    feeds)."""
     v = values.to_numpy(dtype=np.float64)
     return pd.DataFrame({"open": v, "high": v, "low": v, "close": v, "volume": np.zeros(len(v))},
                         index=values.index)
@@ -88,7 +89,8 @@ class ArrayFeed(bt.feed.DataBase):
         self.home()
         self._buffers = list(self.lines)
         self._dt = self.lines.datetime
-        self._preloaded = all(line.mode == line.UnBounded for line in self._buffers)  # not with exactbars
+        # not with exactbars
+        self._preloaded = all(line.mode == line.UnBounded for line in self._buffers)
 
     def advance(self, size: int = 1, datamaster=None, ticks: bool = True) -> None:
         """Move to the next bar (backtrader's ``advance`` without the ``tick_*`` copies, which

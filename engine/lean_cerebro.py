@@ -1,4 +1,5 @@
-"""``LeanCerebro``: backtrader's vectorized run loop, stepping feeds that share one calendar together.
+"""``LeanCerebro``: backtrader's vectorized run loop, stepping feeds that share one calendar
+together.
 
 Per session, backtrader's ``Cerebro._runonce`` asks every feed for its next date, takes the
 minimum, advances the feeds on that date, checks the timers twice, lets the broker work and then

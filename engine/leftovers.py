@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-BOOKKEEPING = frozenset({"experiment.json", "sweep.csv"})  # rewritten by a re-run; no result in them
+# rewritten by a re-run; no result in them
+BOOKKEEPING = frozenset({"experiment.json", "sweep.csv"})
 
 
 def _lock_held(folder: Path) -> bool:

@@ -4,11 +4,11 @@ imported to draw a tearsheet).
 
 Conventions: returns are daily simple returns; the risk-free rate is per session: a series of
 daily cash returns (``engine.cash_rate``: the 3-month T-bill, each session's known rate), or a
-constant annual decimal converted to a per-session rate as quantstats does; drawdowns are negative fractions; ``exposure`` is the
-share of sessions with a position in a risk asset (the cash asset does not count); ``turnover`` is
-traded value per year as a multiple of average equity (bought plus sold: two-sided);
-``costs_paid`` is commission plus slippage per year as a fraction of average equity;
-``breakeven_bps`` the approximate cost per side at which the run would fall to the benchmark
+constant annual decimal converted to a per-session rate as quantstats does; drawdowns are negative
+fractions; ``exposure`` is the share of sessions with a position in a risk asset (the cash asset
+does not count); ``turnover`` is traded value per year as a multiple of average equity (bought plus
+sold: two-sided); ``costs_paid`` is commission plus slippage per year as a fraction of average
+equity; ``breakeven_bps`` the approximate cost per side at which the run would fall to the benchmark
 (:func:`approx_breakeven_bps`); ``trades`` counts filled orders.
 """
 
@@ -33,11 +33,28 @@ ANNUALISED = ("cagr", "volatility", "sharpe", "sortino", "calmar", "turnover", "
               "benchmark_sharpe", "excess_cagr", "twin_cagr", "twin_sharpe", "excess_cagr_twin")
 
 #: Metrics a sweep or comparison can be ranked by (keys of metrics.json).
-RANKABLE = ("sharpe", "sortino", "cagr", "calmar", "total_return", "excess_cagr", "excess_cagr_twin",
-            "max_drawdown",
-            "volatility", "exposure", "turnover", "trades", "switches", "final_equity",
-            "information_ratio", "tracking_error", "up_capture", "down_capture", "win_rate",
-            "profit_factor")
+RANKABLE = (
+    "sharpe",
+    "sortino",
+    "cagr",
+    "calmar",
+    "total_return",
+    "excess_cagr",
+    "excess_cagr_twin",
+    "max_drawdown",
+    "volatility",
+    "exposure",
+    "turnover",
+    "trades",
+    "switches",
+    "final_equity",
+    "information_ratio",
+    "tracking_error",
+    "up_capture",
+    "down_capture",
+    "win_rate",
+    "profit_factor",
+)
 #: Where smaller is better. Every other metric ranks highest first; drawdowns are negative
 #: fractions, so the shallowest (closest to 0) ranks first.
 LOWER_IS_BETTER = frozenset({"volatility", "turnover", "trades", "switches", "rejected_orders",
@@ -77,9 +94,17 @@ def _f(x) -> float | None:
     return None if math.isnan(x) or math.isinf(x) else x
 
 
-def compute_metrics(returns: pd.Series, benchmark: pd.Series, equity: pd.Series, invested: pd.Series,
-                    traded_value: float, trades: int, rejected: int, switches: int,
-                    risk_free: RiskFree) -> dict:
+def compute_metrics(
+    returns: pd.Series,
+    benchmark: pd.Series,
+    equity: pd.Series,
+    invested: pd.Series,
+    traded_value: float,
+    trades: int,
+    rejected: int,
+    switches: int,
+    risk_free: RiskFree,
+) -> dict:
     """The metrics dict saved as ``metrics.json``.
 
     ``returns``/``benchmark``: daily simple returns on the same dates; ``equity``: account value
@@ -99,7 +124,10 @@ def compute_metrics(returns: pd.Series, benchmark: pd.Series, equity: pd.Series,
         "sessions": len(returns),
         "final_equity": _f(equity.iloc[-1]),
         "total_return": _f((1 + returns).prod() - 1),
-        **{k: _opt(own[k]) for k in ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar")},
+        **{
+            k: _opt(own[k])
+            for k in ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar")
+        },
         "exposure": _f(np.mean(invested.to_numpy())) if len(invested) else 0.0,
         "turnover": _f(traded_value / float(equity.mean()) / years) if years > 0 else None,
         "trades": int(trades),
@@ -108,7 +136,9 @@ def compute_metrics(returns: pd.Series, benchmark: pd.Series, equity: pd.Series,
         "benchmark_cagr": _opt(bench["cagr"]),
         "benchmark_sharpe": _opt(bench["sharpe"]),
         "benchmark_max_drawdown": _opt(bench["max_drawdown"]),
-        "risk_free_rate": _f((1.0 + float(np.mean(rf))) ** PERIODS_PER_YEAR - 1.0) if len(rf) else 0.0,
+        "risk_free_rate": _f((1.0 + float(np.mean(rf))) ** PERIODS_PER_YEAR - 1.0)
+        if len(rf)
+        else 0.0,
         "periods_per_year": PERIODS_PER_YEAR,
     }
     if m["cagr"] is not None and m["benchmark_cagr"] is not None:
@@ -125,14 +155,21 @@ def trade_and_relative_metrics(returns: pd.DataFrame, trades: pd.DataFrame) -> d
     return {**trade_statistics(trades), **relative_risk(returns)}
 
 
-def twin_metrics(metrics: dict, twin: pd.Series, risk_free: RiskFree, weights: dict[str, float]) -> dict:
+def twin_metrics(
+    metrics: dict, twin: pd.Series, risk_free: RiskFree, weights: dict[str, float]
+) -> dict:
     """The no-rotation twin's figures for metrics.json: its weights, CAGR, Sharpe (over the same
     per-session cash rate) and max drawdown, and the strategy's CAGR minus the twin's
     (``excess_cagr_twin``: what the rotation added a year, net of the same costs). ``metrics``:
     the strategy's metrics (for its CAGR and the window length)."""
     own = returns_metrics(twin.to_numpy(), daily_risk_free(risk_free, len(twin)))
-    out: dict = {"twin_weights": dict(weights), "twin_cagr": _opt(own["cagr"]), "twin_sharpe": _opt(own["sharpe"]),
-                 "twin_max_drawdown": _opt(own["max_drawdown"]), "twin_total_return": _opt(own["total_return"])}
+    out: dict = {
+        "twin_weights": dict(weights),
+        "twin_cagr": _opt(own["cagr"]),
+        "twin_sharpe": _opt(own["sharpe"]),
+        "twin_max_drawdown": _opt(own["max_drawdown"]),
+        "twin_total_return": _opt(own["total_return"]),
+    }
     if metrics.get("cagr") is not None and out["twin_cagr"] is not None:
         out["excess_cagr_twin"] = metrics["cagr"] - out["twin_cagr"]
     if len(twin) < MIN_SESSIONS_ANNUALISED:
@@ -144,13 +181,23 @@ def short_window_warning(sessions: int) -> str | None:
     """The warning for a window too short for annualised ratios, or None."""
     if sessions >= MIN_SESSIONS_ANNUALISED:
         return None
-    return (f"the window has only {sessions} sessions (< {MIN_SESSIONS_ANNUALISED}): CAGR, volatility, "
-            "Sharpe, Sortino, Calmar and turnover are not annualised from so little and are left empty; "
-            "use a longer period")
+    return (
+        f"the window has only {sessions} sessions (< {MIN_SESSIONS_ANNUALISED}): CAGR, volatility, "
+        "Sharpe, Sortino, Calmar and turnover are not annualised from so little and are left "
+        "empty; use a longer period"
+    )
 
 
 #: Metrics that can be computed from daily returns alone, on any window (walk-forward selection).
-RETURN_METRICS = ("sharpe", "sortino", "cagr", "calmar", "max_drawdown", "volatility", "total_return")
+RETURN_METRICS = (
+    "sharpe",
+    "sortino",
+    "cagr",
+    "calmar",
+    "max_drawdown",
+    "volatility",
+    "total_return",
+)
 
 
 def daily_risk_free(risk_free: RiskFree, sessions: int) -> np.ndarray:
@@ -181,10 +228,15 @@ def returns_metrics(returns: np.ndarray, risk_free_rate: RiskFree = 0.0) -> dict
     downside = float(np.sqrt(np.sum(excess[excess < 0] ** 2) / n))
     peak = np.maximum.accumulate(np.concatenate([[1.0], growth]))[1:]
     max_dd = float(np.min(growth / peak - 1.0))
-    return {"sharpe": excess.mean() / sd * np.sqrt(PERIODS_PER_YEAR) if sd > 0 else None,
-            "sortino": excess.mean() / downside * np.sqrt(PERIODS_PER_YEAR) if downside > 0 else None,
-            "cagr": cagr, "calmar": cagr / abs(max_dd) if max_dd < 0 else None, "max_drawdown": max_dd,
-            "volatility": float(np.std(r, ddof=1) * np.sqrt(PERIODS_PER_YEAR)), "total_return": float(growth[-1] - 1.0)}
+    return {
+        "sharpe": excess.mean() / sd * np.sqrt(PERIODS_PER_YEAR) if sd > 0 else None,
+        "sortino": excess.mean() / downside * np.sqrt(PERIODS_PER_YEAR) if downside > 0 else None,
+        "cagr": cagr,
+        "calmar": cagr / abs(max_dd) if max_dd < 0 else None,
+        "max_drawdown": max_dd,
+        "volatility": float(np.std(r, ddof=1) * np.sqrt(PERIODS_PER_YEAR)),
+        "total_return": float(growth[-1] - 1.0),
+    }
 
 
 def approx_breakeven_bps(cagr: float | None, reference_cagr: float | None, turnover: float | None,

@@ -104,12 +104,20 @@ class BacktestResult:
     def write_files(self, folder: Path) -> None:
         """Write every file of the run into ``folder`` (no atomicity; ``save`` provides it)."""
         (folder / "config.toml").write_text(_cash_comment(self.metrics) + self.config.to_toml())
-        (folder / "manifest.json").write_text(json.dumps(self.manifest, indent=2, sort_keys=True) + "\n")
-        _csv(self.returns[[c for c in RETURN_COLUMNS if c in self.returns]], folder / "returns.csv", index=True)
+        (folder / "manifest.json").write_text(
+            json.dumps(self.manifest, indent=2, sort_keys=True) + "\n"
+        )
+        _csv(
+            self.returns[[c for c in RETURN_COLUMNS if c in self.returns]],
+            folder / "returns.csv",
+            index=True,
+        )
         _csv(self.equity, folder / "equity.csv", index=True)
         for name in ("trades", "orders", "positions", "decisions"):
             _csv(getattr(self, name), folder / f"{name}.csv", index=False)
-        (folder / "metrics.json").write_text(json.dumps(self.metrics, indent=2, sort_keys=True) + "\n")
+        (folder / "metrics.json").write_text(
+            json.dumps(self.metrics, indent=2, sort_keys=True) + "\n"
+        )
 
     @classmethod
     def load(cls, run_dir: str | Path, tables: Collection[str] | None = None) -> BacktestResult:
@@ -125,16 +133,20 @@ class BacktestResult:
         except UserError:
             raise
         except (OSError, ValueError, KeyError, pd.errors.ParserError) as exc:
-            raise UserError(f"'{run_dir}' has a damaged file ({type(exc).__name__}: {str(exc)[:100]})",
-                            "run it again, or remove it with `smallcap runs rm`") from None
+            raise UserError(
+                f"'{run_dir}' has a damaged file ({type(exc).__name__}: {str(exc)[:100]})",
+                "run it again, or remove it with `smallcap runs rm`",
+            ) from None
 
     @classmethod
     def _load(cls, run_dir: Path, tables: tuple[str, ...]) -> BacktestResult:
         run_dir = Path(run_dir)
         missing = [f for f in FILES if not (run_dir / f).exists()]
         if missing:
-            raise UserError(f"'{run_dir}' is not a complete run directory (missing {', '.join(missing)})",
-                            "pass a folder written by `smallcap backtest`")
+            raise UserError(
+                f"'{run_dir}' is not a complete run directory (missing {', '.join(missing)})",
+                "pass a folder written by `smallcap backtest`",
+            )
 
         def frame(name: str, index: bool) -> pd.DataFrame:
             path = run_dir / f"{name}.csv"
@@ -142,7 +154,9 @@ class BacktestResult:
                 return pd.DataFrame()
             if index:
                 frame = pd.read_csv(path, index_col="date")
-                frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index, format="%Y-%m-%d"), name="date")
+                frame.index = pd.DatetimeIndex(
+                    pd.to_datetime(frame.index, format="%Y-%m-%d"), name="date"
+                )
                 return frame
             try:
                 return pd.read_csv(path)
@@ -151,20 +165,35 @@ class BacktestResult:
 
         manifest = json.loads((run_dir / "manifest.json").read_text())
         metrics = json.loads((run_dir / "metrics.json").read_text())
-        missing_keys = [k for k in ("start", "end", "cagr", "sharpe", "risk_free_rate") if k not in metrics]
+        missing_keys = [
+            k for k in ("start", "end", "cagr", "sharpe", "risk_free_rate") if k not in metrics
+        ]
         if missing_keys:
             raise ValueError(f"metrics.json lacks {', '.join(missing_keys)}")
         returns = frame("returns", True)
-        if list(returns.columns) not in (list(RETURN_COLUMNS[:2]), list(RETURN_COLUMNS)) or \
-                returns.isna().any().any() or not all(pd.api.types.is_float_dtype(t) for t in returns.dtypes):
-            raise ValueError("returns.csv is not date,strategy,benchmark[,twin] with a number in every row")
+        if (
+            list(returns.columns) not in (list(RETURN_COLUMNS[:2]), list(RETURN_COLUMNS))
+            or returns.isna().any().any()
+            or not all(pd.api.types.is_float_dtype(t) for t in returns.dtypes)
+        ):
+            raise ValueError(
+                "returns.csv is not date,strategy,benchmark[,twin] with a number in every row"
+            )
         if not returns.index.is_monotonic_increasing or not returns.index.is_unique:
             raise ValueError("returns.csv has its dates out of order or repeated")
-        return cls(config=load_run_config(run_dir / "config.toml"), returns=returns,
-                   equity=frame("equity", True), trades=frame("trades", False), orders=frame("orders", False),
-                   positions=frame("positions", False), decisions=frame("decisions", False),
-                   metrics=metrics, manifest=manifest,
-                   warnings=list(manifest.get("warnings", [])), run_dir=run_dir)
+        return cls(
+            config=load_run_config(run_dir / "config.toml"),
+            returns=returns,
+            equity=frame("equity", True),
+            trades=frame("trades", False),
+            orders=frame("orders", False),
+            positions=frame("positions", False),
+            decisions=frame("decisions", False),
+            metrics=metrics,
+            manifest=manifest,
+            warnings=list(manifest.get("warnings", [])),
+            run_dir=run_dir,
+        )
 
 
 def _cash_comment(metrics: dict) -> str:
@@ -173,15 +202,23 @@ def _cash_comment(metrics: dict) -> str:
     spec = metrics.get("risk_free")
     if not spec:
         return ""
-    what = (f"constant {spec['constant']} a year (risk_free)" if "constant" in spec else
-            f"3-month T-bill, bundled {spec['series']}, as-of with lag {spec['lag']} (data.macro_lag)")
+    what = (
+        f"constant {spec['constant']} a year (risk_free)"
+        if "constant" in spec
+        else f"3-month T-bill, bundled {spec['series']}, as-of with lag {spec['lag']} "
+        "(data.macro_lag)"
+    )
     return f"# cash rate (risk-free) used: {what}\n"
 
 
 def _csv(frame: pd.DataFrame, path: Path, index: bool) -> None:
     if index:  # the session dates as YYYY-MM-DD, in a column named date
         dates = pd.DatetimeIndex(frame.index)
-        text = np.datetime_as_string(dates.to_numpy(), unit="D") if dates.tz is None else dates.strftime("%Y-%m-%d")
+        text = (
+            np.datetime_as_string(dates.to_numpy(), unit="D")
+            if dates.tz is None
+            else dates.strftime("%Y-%m-%d")
+        )
         frame = frame.set_axis(pd.Index(text, dtype=object, name="date"))
     write_csv(frame, path, index=index)
 
@@ -227,7 +264,9 @@ def _remove_one(path: Path) -> str:
         errors.append(getattr(exc, "strerror", None) or str(exc))
 
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, **({"onexc": note} if sys.version_info >= (3, 12) else {"onerror": note}))
+        shutil.rmtree(
+            path, **({"onexc": note} if sys.version_info >= (3, 12) else {"onerror": note})
+        )
     else:
         try:
             path.unlink(missing_ok=True)
@@ -294,5 +333,8 @@ def fresh_folder(name: str, parent: str | Path = "runs", tail: str = "") -> Path
                 continue
             return folder
     except OSError as exc:
-        raise UserError(f"cannot write to {parent}: {exc.strerror or exc}", "pass --out a folder you can write to") from None
+        raise UserError(
+            f"cannot write to {parent}: {exc.strerror or exc}",
+            "pass --out a folder you can write to",
+        ) from None
     raise UserError(f"{parent} already holds 999 folders named {base}", "pass --out")

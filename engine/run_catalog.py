@@ -28,22 +28,41 @@ def item_kind(path: Path) -> str | None:
 def _kind(path: Path) -> str | None:
     if is_complete_run(path):
         return "run"
-    for name, kind in (("walkforward.json", "walkforward"), ("timing.html", "timing"), ("sweep.csv", "sweep"),
-                       ("experiment.json", "sweep"), ("comparison.html", "compare")):
+    for name, kind in (
+        ("walkforward.json", "walkforward"),
+        ("timing.html", "timing"),
+        ("sweep.csv", "sweep"),
+        ("experiment.json", "sweep"),
+        ("comparison.html", "compare"),
+    ):
         if (path / name).exists():
             return kind
     return None
 
 
 def _summary(path: Path, kind: str) -> dict:
-    row = {"id": path.name, "kind": kind, "path": str(path), "strategy": "", "window": "", "cagr": None,
-           "sharpe": None, "created": dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M")}
+    row = {
+        "id": path.name,
+        "kind": kind,
+        "path": str(path),
+        "strategy": "",
+        "window": "",
+        "cagr": None,
+        "sharpe": None,
+        "created": dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).strftime(
+            "%Y-%m-%d %H:%M"
+        ),
+    }
     try:
         if kind == "run":
             m = json.loads((path / "metrics.json").read_text())
             cfg = tomllib.loads((path / "config.toml").read_text())
-            row.update(strategy=cfg.get("strategy", ""), window=f"{m['start']} .. {m['end']}", cagr=m.get("cagr"),
-                       sharpe=m.get("sharpe"))
+            row.update(
+                strategy=cfg.get("strategy", ""),
+                window=f"{m['start']} .. {m['end']}",
+                cagr=m.get("cagr"),
+                sharpe=m.get("sharpe"),
+            )
         elif kind == "sweep" and (path / "sweep.csv").exists():
             lines = (path / "sweep.csv").read_text().splitlines()
             strategies = sorted({ln.split(",")[2] for ln in lines[1:] if ln.count(",") > 2})
@@ -51,21 +70,29 @@ def _summary(path: Path, kind: str) -> dict:
         elif kind == "walkforward":
             doc = json.loads((path / "walkforward.json").read_text())
             oos = doc["summary"]["oos"]
-            row.update(strategy=doc.get("name", ""), window=f"{doc['folds'][0]['test_start']} .. {doc['folds'][-1]['test_end']}",
-                       cagr=oos.get("cagr"), sharpe=oos.get("sharpe"))
+            row.update(
+                strategy=doc.get("name", ""),
+                window=f"{doc['folds'][0]['test_start']} .. {doc['folds'][-1]['test_end']}",
+                cagr=oos.get("cagr"),
+                sharpe=oos.get("sharpe"),
+            )
     except (OSError, ValueError, KeyError, IndexError):
         row["strategy"] = "(unreadable)"
     return row
 
 
-def list_runs(root: str | Path = "runs", kind: str | None = None, strategy: str | None = None) -> list[dict]:
+def list_runs(
+    root: str | Path = "runs", kind: str | None = None, strategy: str | None = None
+) -> list[dict]:
     """Every saved item directly under ``root`` (newest first), optionally of one ``kind`` or whose
     strategy contains ``strategy``. Hidden and unrecognised folders are skipped."""
     root = Path(root)
     if kind and kind not in KINDS:
         raise UserError(f"unknown kind '{kind}'", did_you_mean(kind, KINDS))
     if root.exists() and not root.is_dir():
-        raise UserError(f"--root {root} is a file, not a runs folder", "pass the folder that holds the runs")
+        raise UserError(
+            f"--root {root} is a file, not a runs folder", "pass the folder that holds the runs"
+        )
     if not root.is_dir():
         return []
     rows = []
@@ -81,15 +108,19 @@ def list_runs(root: str | Path = "runs", kind: str | None = None, strategy: str 
 
 
 def find_run(root: str | Path, run_id: str) -> dict:
-    """The item whose folder name is ``run_id`` or starts with it (unique); a UserError otherwise."""
+    """The item whose folder name is ``run_id`` or starts with it (unique); a UserError
+    otherwise."""
     rows = list_runs(root)
     exact = [r for r in rows if r["id"] == run_id]
     matches = exact or [r for r in rows if r["id"].startswith(run_id) or run_id in r["id"]]
     if not matches:
         raise UserError(f"no run '{run_id}' under {root}", "list them with `smallcap runs`")
     if len(matches) > 1:
-        raise UserError(f"'{run_id}' matches {len(matches)} items ({', '.join(r['id'] for r in matches[:3])}...)",
-                        "give more of the name")
+        raise UserError(
+            f"'{run_id}' matches {len(matches)} items "
+            f"({', '.join(r['id'] for r in matches[:3])}...)",
+            "give more of the name",
+        )
     return matches[0]
 
 
@@ -106,5 +137,7 @@ def removal_error(done: Removal) -> UserError:
     """The one line naming what :func:`engine.results.remove_paths` could not remove, and why."""
     names = "; ".join(f"{path} ({why})" for path, why in done.kept[:3])
     more = f" and {len(done.kept) - 3} more" if len(done.kept) > 3 else ""
-    return UserError(f"could not delete {len(done.kept)} of {len(done.kept) + len(done.removed)}: {names}{more}",
-                     "a sweep still running keeps its folder; for permissions, check who owns the folder")
+    return UserError(
+        f"could not delete {len(done.kept)} of {len(done.kept) + len(done.removed)}: {names}{more}",
+        "a sweep still running keeps its folder; for permissions, check who owns the folder",
+    )

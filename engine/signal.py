@@ -26,19 +26,32 @@ def current_signal(config: RunConfig, today: dt.date | None = None) -> dict:
     last_data = pd.Timestamp(result.metrics["end"])
     decision = result.decisions.iloc[-1]
     today = today or dt.datetime.now(dt.UTC).date()
-    after = nyse_sessions(last_data + pd.Timedelta(days=1), pd.Timestamp(today) + pd.Timedelta(days=120))
+    after = nyse_sessions(
+        last_data + pd.Timedelta(days=1), pd.Timestamp(today) + pd.Timedelta(days=120)
+    )
     missed = int((after <= pd.Timestamp(today)).sum())
     params = config.params
     ahead = after[after > last_data]
     marks = period_end_mask(ahead, params.rebalance, params.rebalance_offset) if len(ahead) else []
     upcoming = [d for d, m in zip(ahead, marks, strict=False) if m]
     return {
-        "strategy": config.strategy, "params": config.param_values(),
-        "target": json.loads(decision["weights"]), "targets": decision["targets"], "reason": decision["reason"],
-        "decided_on": decision["date"], "last_data": str(last_data.date()),
-        "stale_sessions": missed, "stale_days": (today - last_data.date()).days,
-        "next_decision": str(upcoming[0].date()) if upcoming else ("every session" if params.rebalance == "daily" else None),
-        "holding_now": {r["symbol"]: r["value"] for r in result.positions[result.positions["date"] == str(last_data.date())]
-                        .to_dict("records")},
+        "strategy": config.strategy,
+        "params": config.param_values(),
+        "target": json.loads(decision["weights"]),
+        "targets": decision["targets"],
+        "reason": decision["reason"],
+        "decided_on": decision["date"],
+        "last_data": str(last_data.date()),
+        "stale_sessions": missed,
+        "stale_days": (today - last_data.date()).days,
+        "next_decision": str(upcoming[0].date())
+        if upcoming
+        else ("every session" if params.rebalance == "daily" else None),
+        "holding_now": {
+            r["symbol"]: r["value"]
+            for r in result.positions[result.positions["date"] == str(last_data.date())].to_dict(
+                "records"
+            )
+        },
         "data_source": config.data.source,
     }

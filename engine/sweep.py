@@ -63,8 +63,20 @@ AfterSave = Callable[[Path], Any]
 
 #: The sub-folder of a sweep holding its no-rotation twins (reference rows, one per distinct twin).
 TWINS = "twins"
-SWEEP_COLUMNS = ["cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar", "exposure", "turnover",
-                 "trades", "switches", "rejected_orders", "final_equity"]
+SWEEP_COLUMNS = [
+    "cagr",
+    "volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "calmar",
+    "exposure",
+    "turnover",
+    "trades",
+    "switches",
+    "rejected_orders",
+    "final_equity",
+]
 #: Cost columns of sweep.csv beside the metrics: the variant's cost per side (slippage plus
 #: commission, bps) and its approximate breakeven cost per side against the benchmark
 #: (``engine.metrics.approx_breakeven_bps``: lead before costs / turnover; an approximation).
@@ -96,12 +108,17 @@ class Experiment(BaseModel):
     def _defaults(cls, v: dict[str, Any]) -> dict[str, Any]:
         for key in ("strategy", "params", "strategy_file", "grid"):
             if key in v:
-                raise ValueError(f"[defaults] cannot set '{key}': it belongs to each [[variants]] entry")
+                raise ValueError(
+                    f"[defaults] cannot set '{key}': it belongs to each [[variants]] entry"
+                )
         return v
 
     def size(self) -> int:
         """How many variants expansion makes (before removing duplicates)."""
-        return sum(math.prod(len(vals) for vals in spec.grid.values()) if spec.grid else 1 for spec in self.variants)
+        return sum(
+            math.prod(len(vals) for vals in spec.grid.values()) if spec.grid else 1
+            for spec in self.variants
+        )
 
 
 @dataclass(frozen=True)
@@ -150,13 +167,18 @@ def check_size(size: int, max_variants: int = MAX_VARIANTS, memory: int | None =
     """Refuse a grid of ``size`` variants above ``max_variants``, or whose variants would not fit
     in half the memory available now (``memory`` bytes; default: what the system says)."""
     if size > max_variants:
-        raise UserError(f"the experiment expands to {size:,} variants, more than {max_variants:,}",
-                        "narrow the grid, or pass --max-variants with a larger number if you mean it")
+        raise UserError(
+            f"the experiment expands to {size:,} variants, more than {max_variants:,}",
+            "narrow the grid, or pass --max-variants with a larger number if you mean it",
+        )
     memory = available_memory() if memory is None else memory
     if memory and size * VARIANT_BYTES > memory // 2:
-        raise UserError(f"the experiment expands to {size:,} variants, about {size * VARIANT_BYTES / 2**30:.1f} GB: "
-                        f"more than half the {memory / 2**30:.1f} GB of memory available",
-                        "narrow the grid, or split it into several sweeps")
+        raise UserError(
+            f"the experiment expands to {size:,} variants, "
+            f"about {size * VARIANT_BYTES / 2**30:.1f} GB: "
+            f"more than half the {memory / 2**30:.1f} GB of memory available",
+            "narrow the grid, or split it into several sweeps",
+        )
 
 
 def expand(experiment: Experiment, max_variants: int = MAX_VARIANTS,
@@ -173,7 +195,10 @@ def expand(experiment: Experiment, max_variants: int = MAX_VARIANTS,
     for spec in experiment.variants:
         for key, values in spec.grid.items():
             if not isinstance(values, list) or not values:
-                raise UserError(f"grid '{key}' of {spec.strategy} must be a non-empty list", "e.g. lookback = [63, 126]")
+                raise UserError(
+                    f"grid '{key}' of {spec.strategy} must be a non-empty list",
+                    "e.g. lookback = [63, 126]",
+                )
         keys = sorted(spec.grid)
         for combo in itertools.product(*(spec.grid[k] for k in keys)):
             params = {**spec.params, **dict(zip(keys, combo, strict=True))}
@@ -195,9 +220,15 @@ def common_start(variants: list[Variant]) -> tuple[list[Variant], str | None]:
         if v.config.start is None:
             cfg = v.config
             src = _source(cfg.data.source, cfg.data.cache_dir, cfg.data.offline)
-            md = load_market_data(*data_needs(cfg, src.available()), src, macro_lag=cfg.data.macro_lag)
+            md = load_market_data(
+                *data_needs(cfg, src.available()), src, macro_lag=cfg.data.macro_lag
+            )
             warm = get_strategy(cfg.strategy).cls.warmup(cfg.params)
-            firsts[v.id] = (md.sessions[min(warm, len(md.sessions) - 1)], warm, md.limited_by or cfg.benchmark)
+            firsts[v.id] = (
+                md.sessions[min(warm, len(md.sessions) - 1)],
+                warm,
+                md.limited_by or cfg.benchmark,
+            )
     if len({f[0] for f in firsts.values()}) <= 1:
         return variants, None
     latest = max(firsts, key=lambda i: firsts[i][0])
@@ -208,18 +239,26 @@ def common_start(variants: list[Variant]) -> tuple[list[Variant], str | None]:
             config = v.config.model_copy(update={"start": start.date()})
             v = Variant(config.short_hash(), config)
         out.append(v)
-    return out, (f"{len(firsts)} variants measured from {start.date()}, the latest first session after warm-up "
-                 f"({warm} sessions after {who}'s data starts); set start in the experiment to choose another")
+    return out, (
+        f"{len(firsts)} variants measured from {start.date()}, the latest first session after "
+        f"warm-up ({warm} sessions after {who}'s data starts); set start in the experiment to "
+        "choose another"
+    )
 
 
-def grid_experiment(strategy: str, grids: dict[str, list[Any]], params: dict[str, Any] | None = None,
-                    defaults: dict[str, Any] | None = None, name: str | None = None) -> Experiment:
+def grid_experiment(
+    strategy: str,
+    grids: dict[str, list[Any]],
+    params: dict[str, Any] | None = None,
+    defaults: dict[str, Any] | None = None,
+    name: str | None = None,
+) -> Experiment:
     """An experiment for the CLI shortcut ``smallcap sweep --strategy NAME --grid key=v1,v2``."""
     return Experiment(name=name or f"{strategy}-grid", defaults=defaults or {},
                       variants=[VariantSpec(strategy=strategy, params=params or {}, grid=grids)])
 
 
-# ----- worker side ---------------------------------------------------------------------------------
+# ----- worker side --------------------------------------------------------------------------------
 @lru_cache(maxsize=4)
 def _source(spec: str, cache_dir: str | None, offline: bool):
     """One data source per worker process: files are read and validated once, then reused."""
@@ -232,26 +271,31 @@ def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = N
 
     ``after_save``: called with the saved folder (e.g. to write a tearsheet). ``timeout``:
     seconds the backtest may take (None: no limit); ``twin_folder``: where the sweep's no-rotation
-    twins are saved, each distinct one run once (``engine.twin``). Never raises for a failing backtest (user
-    code's ``sys.exit()`` and ``KeyboardInterrupt`` included, and a backtest over its time):
-    the row has ``status='failed'`` and the one-line error. A real Ctrl-C still stops the sweep.
+    twins are saved, each distinct one run once (``engine.twin``). Never raises for a failing
+    backtest (user code's ``sys.exit()`` and ``KeyboardInterrupt`` included, and a backtest over its
+    time): the row has ``status='failed'`` and the one-line error. A real Ctrl-C still stops the
+    sweep.
     """
     target = Path(run_dir)
     row: dict[str, Any] = {"id": target.name, "pid": os.getpid()}
-    if finished_ok(target):  # a retry (Dask) of a variant already saved: keep it, never duplicate it
+    # a retry (Dask) of a variant already saved: keep it, never duplicate it
+    if finished_ok(target):
         row.update(status="done", metrics=json.loads((target / "metrics.json").read_text()))
         return row
     try:
         config = RunConfig(**config_doc)
         src = _source(config.data.source, config.data.cache_dir, config.data.offline)
-        data = load_market_data(*data_needs(config, src.available()), src, macro_lag=config.data.macro_lag)
+        data = load_market_data(
+            *data_needs(config, src.available()), src, macro_lag=config.data.macro_lag
+        )
         result = run_backtest(config, data, timeout=timeout,
                               twin_folder=Path(twin_folder) if twin_folder else None)
         result.save(target.parent, name=target.name)
         if after_save is not None:
             after_save(target)
         row.update(status="done", metrics=result.metrics)
-    except (Exception, SystemExit, KeyboardInterrupt, OverTime) as exc:  # recorded; the sweep goes on
+    # recorded; the sweep goes on
+    except (Exception, SystemExit, KeyboardInterrupt, OverTime) as exc:
         if isinstance(exc, KeyboardInterrupt) and really_interrupted():
             raise
         if isinstance(exc, OverTime):  # the limit struck just after the backtest, while saving
@@ -263,7 +307,8 @@ def run_variant(config_doc: dict, run_dir: str, after_save: AfterSave | None = N
     return row
 
 
-#: The sweep driver's process id (set by run_sweep); in it (the serial executor) memory is left alone.
+#: The sweep driver's process id (set by run_sweep); in it (the serial executor) memory is left
+#: alone.
 _DRIVER_PID: int | None = None
 _frozen = False
 
@@ -277,7 +322,8 @@ def _release_free_memory() -> None:
 
     Without it a worker's resident memory creeps up by a fifth over its first ~50 variants
     (cycles waiting for a full collection, and fragmented free heap), which reads as a leak on a
-    1,000-variant sweep; with it, it stays at the working set of one variant (``bench/sweep_1000.py``).
+    1,000-variant sweep; with it, it stays at the working set of one variant
+    (``bench/sweep_1000.py``).
     """
     global _frozen
     if os.getpid() == _DRIVER_PID:
@@ -291,7 +337,7 @@ def _release_free_memory() -> None:
         c.malloc_trim(0)
 
 
-# ----- driver side ---------------------------------------------------------------------------------
+# ----- driver side --------------------------------------------------------------------------------
 def claim_folder(out: Path, variants: list[Variant], force: bool = False) -> None:
     """Record which experiment ``out`` holds (``experiment.json``); refuse a folder that holds a
     different one unless ``force``. Nothing is deleted."""
@@ -308,10 +354,15 @@ def claim_folder(out: Path, variants: list[Variant], force: bool = False) -> Non
         except (OSError, ValueError):
             held = {"ids": None}
         if held.get("ids") != ids:
-            raise UserError(f"{out} holds another sweep ({len(held.get('ids') or [])} variants, "
-                            f"{held.get('name', '?')}); this one has {len(ids)} different variants",
-                            "pass a new --out (or none: each sweep gets its own folder), or --force to add to it")
-    write_text_atomic(marker, json.dumps({"ids": ids, "name": out.name}, indent=1) + "\n", "experiment.json")
+            raise UserError(
+                f"{out} holds another sweep ({len(held.get('ids') or [])} variants, "
+                f"{held.get('name', '?')}); this one has {len(ids)} different variants",
+                "pass a new --out (or none: each sweep gets its own folder), or --force to add to "
+                "it",
+            )
+    write_text_atomic(
+        marker, json.dumps({"ids": ids, "name": out.name}, indent=1) + "\n", "experiment.json"
+    )
 
 
 def finished_ok(run_dir: Path) -> bool:
@@ -323,7 +374,10 @@ def finished_ok(run_dir: Path) -> bool:
         returns = pd.read_csv(run_dir / "returns.csv", index_col="date")
     except (OSError, ValueError, pd.errors.ParserError):
         return False
-    numbers = all(pd.api.types.is_float_dtype(t) for t in returns.dtypes) and not returns.isna().any().any()
+    numbers = (
+        all(pd.api.types.is_float_dtype(t) for t in returns.dtypes)
+        and not returns.isna().any().any()
+    )
     return isinstance(metrics, dict) and "cagr" in metrics and len(returns) > 0 and numbers and \
         list(returns.columns[:2]) == ["strategy", "benchmark"] and returns.index.is_unique
 
@@ -334,7 +388,9 @@ def locked(out: Path):
     return folder_lock(out, f"another sweep is writing into {out}")
 
 
-def _pending(variants: list[Variant], folder: Path, resume: bool) -> tuple[list[Variant], list[Variant]]:
+def _pending(
+    variants: list[Variant], folder: Path, resume: bool
+) -> tuple[list[Variant], list[Variant]]:
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temp(folder)  # left by a killed worker mid-save: never a run
     done = [v for v in variants if finished_ok(folder / v.id)]
@@ -367,10 +423,20 @@ class SweepOptions:
     on_note: Callable[[str], None] | None = None
 
 
-def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "process", workers: int | None = None,
-              scheduler: str | None = None, resume: bool = False, after_save: AfterSave | None = None,
-              on_result: Callable[[dict], None] | None = None, force: bool = False,
-              timeout: float | None = VARIANT_TIMEOUT, on_note: Callable[[str], None] | None = None) -> SweepResult:
+def run_sweep(
+    variants: list[Variant],
+    out: str | Path,
+    *,
+    executor: str = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    after_save: AfterSave | None = None,
+    on_result: Callable[[dict], None] | None = None,
+    force: bool = False,
+    timeout: float | None = VARIANT_TIMEOUT,
+    on_note: Callable[[str], None] | None = None,
+) -> SweepResult:
     """Run ``variants`` into ``out/variants/<id>/`` and write ``out/sweep.csv``; return the rows.
 
     ``executor``: serial | process | dask; ``workers``: processes or Dask workers (default: all
@@ -390,8 +456,12 @@ def run_sweep(variants: list[Variant], out: str | Path, *, executor: str = "proc
     if workers is not None and workers < 1:
         raise UserError(f"--workers must be at least 1, got {workers}", "e.g. --workers 2")
     if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
-        raise UserError(f"--timeout must be a number of seconds (0: none), got {timeout}", "e.g. --timeout 600")
-    options = SweepOptions(executor, workers, scheduler, resume, after_save, on_result, force, timeout, on_note)
+        raise UserError(
+            f"--timeout must be a number of seconds (0: none), got {timeout}", "e.g. --timeout 600"
+        )
+    options = SweepOptions(
+        executor, workers, scheduler, resume, after_save, on_result, force, timeout, on_note
+    )
     out = Path(out)
     with locked(out):
         return _run_locked(variants, out, options)
@@ -408,15 +478,23 @@ def _run_locked(variants: list[Variant], out: Path, o: SweepOptions) -> SweepRes
     stream = SweepCsvStream(out / "sweep.csv", variants)
     for v in done:
         metrics = json.loads((folder / v.id / "metrics.json").read_text())
-        row = {"id": v.id, "status": "done", "metrics": metrics, "config": v.config, "resumed": True}
+        row = {
+            "id": v.id,
+            "status": "done",
+            "metrics": metrics,
+            "config": v.config,
+            "resumed": True,
+        }
         result.rows.append(row)
         stream.add(row)
         if on_result:
             on_result(row)
     # absolute folders: a worker of a remote cluster may run in another working directory
     twins = str((out / TWINS).resolve())
-    jobs = [(v.config.to_dict(), str((folder / v.id).resolve()), after_save, o.timeout or None, twins)
-            for v in todo]
+    jobs = [
+        (v.config.to_dict(), str((folder / v.id).resolve()), after_save, o.timeout or None, twins)
+        for v in todo
+    ]
     order = {v.id: i for i, v in enumerate(variants)}
     try:
         for row in executor_map(executor, run_variant, jobs, workers, scheduler):
@@ -460,7 +538,8 @@ def _sweep_record(r: dict, keys: list[str], extra: dict | None = None) -> dict:
 
 
 def write_sweep_csv(result: SweepResult, path: Path, extra: dict[str, dict] | None = None) -> Path:
-    """One row per variant: id, status, strategy, ``param.*``, metrics, error, run_dir (atomic write).
+    """One row per variant: id, status, strategy, ``param.*``, metrics, error, run_dir (atomic
+    write).
 
     ``extra``: more columns per variant id (e.g. the overfitting statistics); lists such as a
     confidence interval become ``<name>_low`` and ``<name>_high``.
@@ -483,12 +562,16 @@ class SweepCsvStream:
         columns = ["id", "status", "strategy", *(f"param.{k}" for k in self.keys), *SWEEP_COLUMNS,
                    *COST_COLUMNS, "error", "run_dir"]
         self.handle = open(path, "w", newline="")  # noqa: SIM115 - closed by close()
-        self.writer = csv.DictWriter(self.handle, columns, lineterminator="\n", extrasaction="ignore")
+        self.writer = csv.DictWriter(
+            self.handle, columns, lineterminator="\n", extrasaction="ignore"
+        )
         self.writer.writeheader()
         self.handle.flush()
 
     def add(self, row: dict) -> None:
-        self.writer.writerow({k: "" if v is None else v for k, v in _sweep_record(row, self.keys).items()})
+        self.writer.writerow(
+            {k: "" if v is None else v for k, v in _sweep_record(row, self.keys).items()}
+        )
         self.handle.flush()
 
     def close(self) -> None:

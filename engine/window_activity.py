@@ -37,7 +37,9 @@ def activity_on(run: BacktestResult, sessions: pd.DatetimeIndex) -> dict[str, fl
     traded = float(np.abs(filled["value"].to_numpy(dtype=float)).sum())
     return {
         "exposure": float(matrix.any(axis=1).mean()) if len(days) else 0.0,
-        "turnover": traded / float(equity.mean()) / years if years > 0 and equity.notna().all() else None,
+        "turnover": traded / float(equity.mean()) / years
+        if years > 0 and equity.notna().all()
+        else None,
         "trades": int(len(filled)),
         "switches": int((matrix[1:] != matrix[:-1]).any(axis=1).sum()) if len(symbols) else 0,
     }

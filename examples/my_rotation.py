@@ -4,14 +4,16 @@ from strategies import RotationParams, RotationStrategy, register
 
 
 class TrendParams(RotationParams):
-    lookback: int = Field(200, ge=5, le=756, description="trend window", json_schema_extra={"unit": "sessions"})
+    lookback: int = Field(200, ge=5, le=756, description="trend window",
+                          json_schema_extra={"unit": "sessions"})
 
 
 @register
 class SmallCapTrend(RotationStrategy):
     """Hold small caps while IWM is above its level `lookback` sessions ago, else SPY."""
 
-    name, summary, Params = "small_cap_trend", "IWM while its trailing return is positive, else SPY", TrendParams
+    name, summary = "small_cap_trend", "IWM while its trailing return is positive, else SPY"
+    Params = TrendParams
 
     @classmethod
     def needs(cls, params):
@@ -24,4 +26,5 @@ class SmallCapTrend(RotationStrategy):
     def targets(self):
         iwm, n = self.feed("IWM").close, self.cfg.lookback
         up = iwm[0] > iwm[-n]
-        return ({"IWM": 1.0} if up else {"SPY": 1.0}), f"IWM {'above' if up else 'below'} its level {n} sessions ago"
+        weights = {"IWM": 1.0} if up else {"SPY": 1.0}
+        return weights, f"IWM {'above' if up else 'below'} its level {n} sessions ago"

@@ -19,7 +19,8 @@ def environment() -> jinja2.Environment:
 
 
 def number(value, fmt: str = "num") -> str:
-    """Format a metric: ``pct`` (12.34%), ``num`` (0.56), ``int`` (12), ``money`` (1,234.56); blank for None."""
+    """Format a metric: ``pct`` (12.34%), ``num`` (0.56), ``int`` (12), ``money`` (1,234.56); blank
+    for None."""
     if value is None:
         return ""
     if fmt == "pct":

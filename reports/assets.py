@@ -54,6 +54,10 @@ def plotly_script(page: Path, self_contained: bool) -> Markup:
     rel = Path(os.path.relpath(shared, page.parent)).as_posix()
     note = (f"The charts need {rel}, shared by the pages of this runs folder, and it is not there "
             "(was the page copied alone?). Write a page that travels with --self-contained.")
-    return Markup(f'<script src="{rel}"></script>\n<script>if (!window.Plotly) {{ document.addEventListener('
-                  f'"DOMContentLoaded", function () {{ var p = document.createElement("p"); p.className = "warning"; '
-                  f'p.id = "missing-plotly"; p.textContent = {note!r}; document.body.prepend(p); }}); }}</script>')
+    return Markup(
+        f'<script src="{rel}"></script>\n<script>if (!window.Plotly) {{ document.addEventListener('
+        '"DOMContentLoaded", function () { var p = document.createElement("p"); '
+        'p.className = "warning"; '
+        f'p.id = "missing-plotly"; p.textContent = {note!r}; document.body.prepend(p); '
+        "}); }</script>"
+    )

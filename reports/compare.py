@@ -2,11 +2,12 @@
 
 Reads only saved run directories. Two steps: :func:`comparison_data` builds a tidy
 :class:`ComparisonData` (metrics table, curves, yearly returns, holdings); :func:`render_comparison`
-turns it into HTML. :func:`write_comparison` does both and writes the files. The page has a sortable metrics table (a column per parameter),
-equity curves on a log scale with the benchmark, drawdowns, rolling 1-year excess return,
-calendar-year returns, rotation analytics (average share of equity per asset, switches), a heatmap
-of the ranking metric when the runs differ in exactly two parameters, and links to each run's
-tearsheet. Charts are plotly, loaded as ``reports.assets`` says (shared per runs folder, or inline).
+turns it into HTML. :func:`write_comparison` does both and writes the files. The page has a sortable
+metrics table (a column per parameter), equity curves on a log scale with the benchmark, drawdowns,
+rolling 1-year excess return, calendar-year returns, rotation analytics (average share of equity per
+asset, switches), a heatmap of the ranking metric when the runs differ in exactly two parameters,
+and links to each run's tearsheet. Charts are plotly, loaded as ``reports.assets`` says (shared per
+runs folder, or inline).
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ from reports.regime_parts import comparison_html
 
 #: The metrics table: the key columns first (beside the sticky run column, then the luck columns
 #: PSR, DSR, MCS), the rest after them; parameters, data and window come last.
-KEY_COLUMNS = [("CAGR", "cagr", "pct"), ("Sharpe", "sharpe", "num"), ("Max DD", "max_drawdown", "pct")]
+KEY_COLUMNS = [
+    ("CAGR", "cagr", "pct"),
+    ("Sharpe", "sharpe", "num"),
+    ("Max DD", "max_drawdown", "pct"),
+]
 METRIC_COLUMNS = KEY_COLUMNS + [
     ("Vol", "volatility", "pct"), ("Sortino", "sortino", "num"), ("Calmar", "calmar", "num"),
     ("Exposure", "exposure", "pct"), ("Turnover", "turnover", "num"), ("Trades", "trades", "int"),
@@ -54,13 +59,21 @@ METRIC_COLUMNS = KEY_COLUMNS + [
 ]
 #: The second table: closed round trips and risk against the benchmark (and the twin).
 RELATIVE_COLUMNS = [
-    ("Trips", "round_trips", "int"), ("Win rate", "win_rate", "pct"),
-    ("Avg hold (sessions)", "avg_hold_sessions", "num"), ("Profit factor", "profit_factor", "num"),
-    ("Beta", "beta", "num"), ("Corr.", "correlation", "num"), ("Tracking error", "tracking_error", "pct"),
-    ("Info. ratio", "information_ratio", "num"), ("Up capture", "up_capture", "pct"),
+    ("Trips", "round_trips", "int"),
+    ("Win rate", "win_rate", "pct"),
+    ("Avg hold (sessions)", "avg_hold_sessions", "num"),
+    ("Profit factor", "profit_factor", "num"),
+    ("Beta", "beta", "num"),
+    ("Corr.", "correlation", "num"),
+    ("Tracking error", "tracking_error", "pct"),
+    ("Info. ratio", "information_ratio", "num"),
+    ("Up capture", "up_capture", "pct"),
     ("Down capture", "down_capture", "pct"),
 ]
-TWIN_COLUMNS = [("TE vs twin", "tracking_error_twin", "pct"), ("IR vs twin", "information_ratio_twin", "num")]
+TWIN_COLUMNS = [
+    ("TE vs twin", "tracking_error_twin", "pct"),
+    ("IR vs twin", "information_ratio_twin", "num"),
+]
 ALL_COLUMNS = METRIC_COLUMNS + RELATIVE_COLUMNS + TWIN_COLUMNS
 #: What the turnover and breakeven columns mean (their header tooltips and the page's note).
 TURNOVER_MEANING = ("turnover: bought plus sold value per year, as a multiple of mean equity "
@@ -104,9 +117,15 @@ def _thin(frame: pd.DataFrame | pd.Series):
 
 def fig_html(fig, div_id: str) -> str:
     """A plotly figure as an HTML fragment in the house style (plotly.js loaded by the page)."""
-    fig.update_layout(template="plotly_white", margin={"l": 50, "r": 20, "t": 30, "b": 40}, height=440,
-                      legend={"orientation": "h", "y": -0.15})
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
+    fig.update_layout(
+        template="plotly_white",
+        margin={"l": 50, "r": 20, "t": 30, "b": 40},
+        height=440,
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return fig.to_html(
+        full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False}
+    )
 
 
 def _holdings_share(r: BacktestResult) -> pd.Series:
@@ -177,14 +196,25 @@ def _on_window(r: BacktestResult, index: pd.DatetimeIndex, cash: np.ndarray) -> 
     own = returns_metrics(r.returns["strategy"].to_numpy(), cash)
     bench = returns_metrics(r.returns["benchmark"].to_numpy(), cash)
     # a figure of the run's own period that is not worked out again here is left empty, not shown
-    kept = {k: v for k, v in r.metrics.items() if not isinstance(v, int | float) or isinstance(v, bool)}
+    kept = {
+        k: v for k, v in r.metrics.items() if not isinstance(v, int | float) or isinstance(v, bool)
+    }
     total = own["total_return"]
-    m = {**dict.fromkeys(k for k in r.metrics if k not in kept), **kept, **own, **activity_on(r, index),
-         "start": str(index[0].date()), "end": str(index[-1].date()), "sessions": len(index),
-         "risk_free_rate": annualised(cash), "periods_per_year": r.metrics.get("periods_per_year"),
-         "final_equity": float(r.config.cash) * (1.0 + total) if total is not None else None,
-         "benchmark_cagr": bench["cagr"], "benchmark_sharpe": bench["sharpe"],
-         "benchmark_max_drawdown": bench["max_drawdown"]}
+    m = {
+        **dict.fromkeys(k for k in r.metrics if k not in kept),
+        **kept,
+        **own,
+        **activity_on(r, index),
+        "start": str(index[0].date()),
+        "end": str(index[-1].date()),
+        "sessions": len(index),
+        "risk_free_rate": annualised(cash),
+        "periods_per_year": r.metrics.get("periods_per_year"),
+        "final_equity": float(r.config.cash) * (1.0 + total) if total is not None else None,
+        "benchmark_cagr": bench["cagr"],
+        "benchmark_sharpe": bench["sharpe"],
+        "benchmark_max_drawdown": bench["max_drawdown"],
+    }
     if m["cagr"] is not None and m["benchmark_cagr"] is not None:
         m["excess_cagr"] = m["cagr"] - m["benchmark_cagr"]
     m.update(relative_risk(r.returns), **trade_statistics(_trips_within(r, index)))
@@ -194,7 +224,9 @@ def _on_window(r: BacktestResult, index: pd.DatetimeIndex, cash: np.ndarray) -> 
 
 
 def _cash_spec(run: BacktestResult) -> dict:
-    return run.metrics.get("risk_free") or {"constant": float(run.metrics.get("risk_free_rate", 0.0))}
+    return run.metrics.get("risk_free") or {
+        "constant": float(run.metrics.get("risk_free_rate", 0.0))
+    }
 
 
 def comparison_cash(runs: list[BacktestResult]) -> tuple[dict, str | None]:
@@ -209,25 +241,35 @@ def comparison_cash(runs: list[BacktestResult]) -> tuple[dict, str | None]:
 
 
 def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> ComparisonData:
-    """Load ``run_dirs`` and build the :class:`ComparisonData` of the page (ranked by ``rank_by``)."""
+    """Load ``run_dirs`` and build the :class:`ComparisonData` of the page (ranked by
+    ``rank_by``)."""
     check_rank_metric(rank_by)
     if not run_dirs:
-        raise UserError("no run directories to compare", "pass one or more folders written by `smallcap backtest`")
+        raise UserError(
+            "no run directories to compare",
+            "pass one or more folders written by `smallcap backtest`",
+        )
     runs = [BacktestResult.load(d, tables=("equity", "positions")) for d in run_dirs]
     benchmarks = {str(r.metrics.get("benchmark", r.config.benchmark)) for r in runs}
     if len(benchmarks) > 1:
-        raise UserError(f"the runs use different benchmarks ({', '.join(sorted(benchmarks))})",
-                        "compare runs that share one benchmark, or rerun them with the same --benchmark")
+        raise UserError(
+            f"the runs use different benchmarks ({', '.join(sorted(benchmarks))})",
+            "compare runs that share one benchmark, or rerun them with the same --benchmark",
+        )
     periods = {(r.metrics["start"], r.metrics["end"]) for r in runs}
     common = None
     spec, cash_note = comparison_cash(runs)
-    notes = settings_notes(runs, _labels(runs, _varying_within_strategy(runs))) + ([cash_note] if cash_note else [])
+    notes = settings_notes(runs, _labels(runs, _varying_within_strategy(runs))) + (
+        [cash_note] if cash_note else []
+    )
     if len(periods) > 1 or cash_note:  # one window and one cash rate for every row
         index = runs[0].returns.index
         for r in runs[1:]:
             index = index.intersection(r.returns.index)
         if len(index) < 3:
-            raise UserError("the runs share fewer than 3 sessions", "compare runs over overlapping periods")
+            raise UserError(
+                "the runs share fewer than 3 sessions", "compare runs over overlapping periods"
+            )
         common = (str(index[0].date()), str(index[-1].date())) if len(periods) > 1 else None
         cash = cash_returns_for(spec, index).to_numpy()
         for r in runs:
@@ -240,28 +282,58 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
         values = r.config.param_values()
         data = r.manifest.get("data", {})
         used = " ".join(data.get("sha256", {}))
-        records.append({"label": label, "strategy": r.config.strategy, "run_dir": r.run_dir,
-                        "data": used + (f" (starts with {data['limited_by']})" if data.get("limited_by") else ""),
-                        "window": f"{r.metrics['start']} .. {r.metrics['end']}",
-                        "own_window": getattr(r, "own_window", f"{r.metrics['start']} .. {r.metrics['end']}"),
-                        "costs": r.config.broker.describe_trading(),
-                        **{f"param.{k}": values.get(k) for k in sorted(values)},
-                        **{k: r.metrics.get(k) for _, k, _ in ALL_COLUMNS},
-                        "breakeven_bps": r.metrics.get("breakeven_bps", approx_breakeven_bps(
-                            r.metrics.get("cagr"), r.metrics.get("benchmark_cagr"),
-                            r.metrics.get("turnover"), r.config.broker.cost_per_side_bps))})
-    strat = pd.DataFrame({label: r.returns["strategy"] for r, label in zip(runs, labels, strict=True)})
-    bench = pd.DataFrame({label: r.returns["benchmark"] for r, label in zip(runs, labels, strict=True)})
+        records.append(
+            {
+                "label": label,
+                "strategy": r.config.strategy,
+                "run_dir": r.run_dir,
+                "data": used
+                + (f" (starts with {data['limited_by']})" if data.get("limited_by") else ""),
+                "window": f"{r.metrics['start']} .. {r.metrics['end']}",
+                "own_window": getattr(
+                    r, "own_window", f"{r.metrics['start']} .. {r.metrics['end']}"
+                ),
+                "costs": r.config.broker.describe_trading(),
+                **{f"param.{k}": values.get(k) for k in sorted(values)},
+                **{k: r.metrics.get(k) for _, k, _ in ALL_COLUMNS},
+                "breakeven_bps": r.metrics.get(
+                    "breakeven_bps",
+                    approx_breakeven_bps(
+                        r.metrics.get("cagr"),
+                        r.metrics.get("benchmark_cagr"),
+                        r.metrics.get("turnover"),
+                        r.config.broker.cost_per_side_bps,
+                    ),
+                ),
+            }
+        )
+    strat = pd.DataFrame(
+        {label: r.returns["strategy"] for r, label in zip(runs, labels, strict=True)}
+    )
+    bench = pd.DataFrame(
+        {label: r.returns["benchmark"] for r, label in zip(runs, labels, strict=True)}
+    )
     growth = (1 + strat).cumprod()
     year_of = strat.index.year
     first = runs[0]
     return ComparisonData(
-        runs=runs, table=pd.DataFrame(records), growth=growth, drawdown=growth / growth.cummax() - 1,
+        runs=runs,
+        table=pd.DataFrame(records),
+        growth=growth,
+        drawdown=growth / growth.cummax() - 1,
         rolling_excess=trailing_return(strat) - trailing_return(bench),
-        benchmark_growth=(1 + first.returns["benchmark"]).cumprod(), benchmark=str(first.metrics.get("benchmark", "")),
+        benchmark_growth=(1 + first.returns["benchmark"]).cumprod(),
+        benchmark=str(first.metrics.get("benchmark", "")),
         yearly=(1 + strat).groupby(year_of).prod(min_count=1) - 1,
-        holdings=pd.DataFrame({label: _holdings_share(r) for r, label in zip(runs, labels, strict=True)}).T.fillna(0.0),
-        varying=varying, rank_by=rank_by, periods=periods, common=common, notes=notes)
+        holdings=pd.DataFrame(
+            {label: _holdings_share(r) for r, label in zip(runs, labels, strict=True)}
+        ).T.fillna(0.0),
+        varying=varying,
+        rank_by=rank_by,
+        periods=periods,
+        common=common,
+        notes=notes,
+    )
 
 
 def trailing_return(returns: pd.DataFrame, sessions: int = 252) -> pd.DataFrame:
@@ -277,7 +349,18 @@ def trailing_return(returns: pd.DataFrame, sessions: int = 252) -> pd.DataFrame:
 
 #: Ten distinct colours (Tableau 10) times two dashes: 20 series told apart; more are hidden until
 #: clicked in the legend.
-PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+PALETTE = [
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+]
 DASHES = ["solid", "dash"]
 #: Curves drawn: the best 20 by the ranking metric (and the benchmark); every run's own curves are
 #: in its tearsheet. Confidence whiskers: the best 50.
@@ -291,7 +374,8 @@ def line_style(i: int) -> dict:
 
 
 def growth_ticks(low: float, high: float) -> list[float]:
-    """Log-axis ticks labelled as growth of 1: 0.5, 0.6, 0.8, 1, 1.5, 2, 3, 4, 6, 8, 10, 15, 20..."""
+    """Log-axis ticks labelled as growth of 1: 0.5, 0.6, 0.8, 1, 1.5, 2, 3, 4, 6, 8, 10, 15,
+    20..."""
     mantissas = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
     ticks = [m * 10.0**e for e in range(-2, 4) for m in mantissas]
     return [t for t in ticks if low / 1.05 <= t <= high * 1.05]
@@ -301,17 +385,31 @@ def _line_figures(data: ComparisonData) -> dict[str, str]:
     """The equity, drawdown and rolling-excess charts as HTML fragments."""
     figures = {"equity": go.Figure(), "drawdowns": go.Figure(), "rolling": go.Figure()}
     bench = _thin(data.benchmark_growth)
-    figures["equity"].add_trace(go.Scatter(x=bench.index, y=bench.to_numpy(), name=f"benchmark {data.benchmark}",
-                                           line={"color": "black", "dash": "dot"}))
+    figures["equity"].add_trace(
+        go.Scatter(
+            x=bench.index,
+            y=bench.to_numpy(),
+            name=f"benchmark {data.benchmark}",
+            line={"color": "black", "dash": "dot"},
+        )
+    )
     shown = data.labels[:SHOWN_SERIES]
     for i, label in enumerate(shown):
         line = line_style(i)
-        for name, frame in (("equity", data.growth), ("drawdowns", data.drawdown), ("rolling", data.rolling_excess)):
+        for name, frame in (
+            ("equity", data.growth),
+            ("drawdowns", data.drawdown),
+            ("rolling", data.rolling_excess),
+        ):
             series = _thin(frame[label].dropna())
-            figures[name].add_trace(go.Scatter(x=series.index, y=series.to_numpy(), name=label, line=line))
+            figures[name].add_trace(
+                go.Scatter(x=series.index, y=series.to_numpy(), name=label, line=line)
+            )
     values = pd.concat([data.growth[shown].stack(), data.benchmark_growth]).dropna()
     ticks = growth_ticks(float(values.min()), float(values.max()))
-    figures["equity"].update_yaxes(type="log", title="growth of 1", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
+    figures["equity"].update_yaxes(
+        type="log", title="growth of 1", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks]
+    )
     figures["drawdowns"].update_yaxes(tickformat=".0%")
     figures["rolling"].update_yaxes(tickformat=".0%")
     figures["rolling"].add_hline(y=0, line_color="black", line_width=1)
@@ -323,16 +421,30 @@ def _table_rows(data: ComparisonData, out: Path) -> list[dict]:
     for rec in data.table.to_dict("records"):
         run_dir = Path(rec["run_dir"])
         tearsheet = run_dir / "tearsheet.html"
-        rows.append({
-            "name": run_dir.name, "label": rec["label"], "strategy": rec["strategy"], "data": rec["data"],
-            "window": rec["window"], "costs": rec["costs"],
-            "link": os.path.relpath(tearsheet if tearsheet.exists() else run_dir, out),
-            "params": {k.removeprefix("param."): "" if _missing(v) else str(v)
-                       for k, v in rec.items() if k.startswith("param.")},
-            "raw": {k: None if _missing(rec[k]) else rec[k] for _, k, _ in ALL_COLUMNS},
-            "shown": {k: number(None if _missing(rec[k]) else rec[k], f) for _, k, f in ALL_COLUMNS},
-            "sign": {k: ("neg" if not _missing(rec[k]) and rec[k] < 0 else "") for _, k, _ in ALL_COLUMNS},
-        })
+        rows.append(
+            {
+                "name": run_dir.name,
+                "label": rec["label"],
+                "strategy": rec["strategy"],
+                "data": rec["data"],
+                "window": rec["window"],
+                "costs": rec["costs"],
+                "link": os.path.relpath(tearsheet if tearsheet.exists() else run_dir, out),
+                "params": {
+                    k.removeprefix("param."): "" if _missing(v) else str(v)
+                    for k, v in rec.items()
+                    if k.startswith("param.")
+                },
+                "raw": {k: None if _missing(rec[k]) else rec[k] for _, k, _ in ALL_COLUMNS},
+                "shown": {
+                    k: number(None if _missing(rec[k]) else rec[k], f) for _, k, f in ALL_COLUMNS
+                },
+                "sign": {
+                    k: ("neg" if not _missing(rec[k]) and rec[k] < 0 else "")
+                    for _, k, _ in ALL_COLUMNS
+                },
+            }
+        )
     return rows
 
 
@@ -345,34 +457,58 @@ def _period(data: ComparisonData) -> tuple[str, str]:
     if data.common is None:
         return "{} .. {}".format(*next(iter(data.periods))), ""
     starts = sorted(a for a, _ in data.periods)
-    return ("{} .. {} (common window)".format(*data.common),
-            f"The runs cover {len(data.periods)} different periods (starts {starts[0]} to {starts[-1]}): every "
-            f"curve and figure is shown on the window they share, {data.common[0]} .. {data.common[1]}.")
+    return (
+        "{} .. {} (common window)".format(*data.common),
+        f"The runs cover {len(data.periods)} different periods (starts {starts[0]} to "
+        f"{starts[-1]}): every curve and figure is shown on the window they share, "
+        f"{data.common[0]} .. {data.common[1]}.",
+    )
 
 
 def _luck_figures(data: ComparisonData, luck: dict) -> dict[str, str]:
     """The PBO logit histogram and the CAGR / Sharpe confidence whiskers."""
     out = {"pbo_chart": ""}
     if luck.get("pbo_detail"):
-        fig = go.Figure(go.Histogram(x=luck["pbo_detail"]["logits"], nbinsx=40, marker_color="#636efa",
-                                     name="rank logit"))
+        fig = go.Figure(
+            go.Histogram(
+                x=luck["pbo_detail"]["logits"], nbinsx=40, marker_color="#636efa", name="rank logit"
+            )
+        )
         fig.add_vline(x=0, line_color="#b3261e", line_dash="dash")
-        fig.update_xaxes(title="logit of the in-sample winner's out-of-sample rank (left of 0: at or below the median)")
+        fig.update_xaxes(
+            title="logit of the in-sample winner's out-of-sample rank "
+            "(left of 0: at or below the median)"
+        )
         fig.update_yaxes(title="splits")
         out["pbo_chart"] = fig_html(fig, "pbo")
     names = [Path(p).name for p in data.table["run_dir"]][:WHISKER_ROWS]
     labels = data.labels[:WHISKER_ROWS]
     fig = make_subplots(rows=1, cols=2, subplot_titles=("CAGR", "Sharpe"))
-    for col, (metric, key, fmt) in enumerate((("cagr", "cagr_ci", ".1%"), ("sharpe", "sharpe_ci", ".2f")), start=1):
+    for col, (metric, key, fmt) in enumerate(
+        (("cagr", "cagr_ci", ".1%"), ("sharpe", "sharpe_ci", ".2f")), start=1
+    ):
         values = data.table[metric].to_numpy(dtype=float)[:WHISKER_ROWS]
         low = np.array([luck["variants"].get(n, {}).get(key, [np.nan, np.nan])[0] for n in names])
         high = np.array([luck["variants"].get(n, {}).get(key, [np.nan, np.nan])[1] for n in names])
         in_mcs = [luck["variants"].get(n, {}).get("in_mcs", False) for n in names]
-        fig.add_trace(go.Scatter(
-            x=values, y=labels, mode="markers", name=metric, showlegend=False,
-            marker={"color": ["#1b6e3a" if m else "#636efa" for m in in_mcs], "size": 8},
-            error_x={"type": "data", "symmetric": False, "array": high - values, "arrayminus": values - low}),
-            row=1, col=col)
+        fig.add_trace(
+            go.Scatter(
+                x=values,
+                y=labels,
+                mode="markers",
+                name=metric,
+                showlegend=False,
+                marker={"color": ["#1b6e3a" if m else "#636efa" for m in in_mcs], "size": 8},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": high - values,
+                    "arrayminus": values - low,
+                },
+            ),
+            row=1,
+            col=col,
+        )
         fig.update_xaxes(tickformat=fmt, row=1, col=col)
     fig.update_yaxes(autorange="reversed", showticklabels=True, row=1, col=1)
     fig.update_yaxes(autorange="reversed", showticklabels=False, row=1, col=2)
@@ -388,12 +524,16 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
     """The comparison page's HTML for ``data`` (links relative to the folder ``out``); ``luck``:
     the overfitting statistics (``stats.json`` as a dict) to show, if any."""
     years = sorted(data.yearly.index, reverse=True)  # newest first: in view without scrolling
-    yearly = [(label, [_year_cell(data.yearly[label].get(y)) for y in years]) for label in data.labels]
+    yearly = [
+        (label, [_year_cell(data.yearly[label].get(y)) for y in years]) for label in data.labels
+    ]
     assets = list(data.holdings.columns)
     rotation = []
     for r, label in zip(data.runs, data.labels, strict=True):
         share = data.holdings.loc[label]
-        cells = [_share(share.get(a, 0.0)) for a in assets] + [_share(max(0.0, 1.0 - float(share.sum())))]
+        cells = [_share(share.get(a, 0.0)) for a in assets] + [
+            _share(max(0.0, 1.0 - float(share.sum())))
+        ]
         rotation.append((label, cells, r.metrics.get("switches", 0)))
     params = data.param_columns
     heatmaps = parameter_heatmaps(data, luck)
@@ -401,20 +541,51 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
     extra = {}
     if luck:
         names = [Path(p).name for p in data.table["run_dir"]]
-        luck = {**luck, "best_label": dict(zip(names, data.labels, strict=True)).get(luck["best"], luck["best"])}
+        luck = {
+            **luck,
+            "best_label": dict(zip(names, data.labels, strict=True)).get(
+                luck["best"], luck["best"]
+            ),
+        }
         extra = _luck_figures(data, luck)
-    return environment().get_template("compare.html").render(
-        luck=luck, **extra, plotly_script=plotly_script(out / "comparison.html", self_contained),
-        title=title, runs=data.runs, period=period, period_warning=period_warning, notes=data.notes,
-        turnover_meaning=TURNOVER_MEANING, breakeven_meaning=BREAKEVEN_MEANING,
-        benchmark=data.benchmark,
-        rank_by=data.rank_by, latest=latest_run(data.runs), param_columns=params, metric_columns=METRIC_COLUMNS,
-        key_columns=len(KEY_COLUMNS), relative_columns=_relative_columns(data), rows=_table_rows(data, out),
-        years=years, yearly=yearly, assets=assets, rotation=rotation, heatmaps=heatmaps,
-        shown_series=SHOWN_SERIES, whisker_rows=WHISKER_ROWS, page_rows=PAGE_ROWS, **_line_figures(data),
-        **time_panels(data), when_and_why=comparison_html([Path(p) for p in data.table["run_dir"]],
-                                                           data.labels, data.rank_by),
-        references=reference_rows(data))
+    return (
+        environment()
+        .get_template("compare.html")
+        .render(
+            luck=luck,
+            **extra,
+            plotly_script=plotly_script(out / "comparison.html", self_contained),
+            title=title,
+            runs=data.runs,
+            period=period,
+            period_warning=period_warning,
+            notes=data.notes,
+            turnover_meaning=TURNOVER_MEANING,
+            breakeven_meaning=BREAKEVEN_MEANING,
+            benchmark=data.benchmark,
+            rank_by=data.rank_by,
+            latest=latest_run(data.runs),
+            param_columns=params,
+            metric_columns=METRIC_COLUMNS,
+            key_columns=len(KEY_COLUMNS),
+            relative_columns=_relative_columns(data),
+            rows=_table_rows(data, out),
+            years=years,
+            yearly=yearly,
+            assets=assets,
+            rotation=rotation,
+            heatmaps=heatmaps,
+            shown_series=SHOWN_SERIES,
+            whisker_rows=WHISKER_ROWS,
+            page_rows=PAGE_ROWS,
+            **_line_figures(data),
+            **time_panels(data),
+            when_and_why=comparison_html(
+                [Path(p) for p in data.table["run_dir"]], data.labels, data.rank_by
+            ),
+            references=reference_rows(data),
+        )
+    )
 
 
 def _relative_columns(data: ComparisonData) -> list[tuple[str, str, str]]:
@@ -425,11 +596,18 @@ def _relative_columns(data: ComparisonData) -> list[tuple[str, str, str]]:
 
 def reference_rows(data: ComparisonData) -> list[dict]:
     """The reference rows under the table (never candidates): the benchmark and each distinct
-    no-rotation twin, with CAGR, Sharpe and max drawdown over the first run's window that has them."""
+    no-rotation twin, with CAGR, Sharpe and max drawdown over the first run's window that has
+    them."""
     first = data.runs[0].metrics
-    rows = [{"label": f"benchmark {data.benchmark} (buy and hold)", "cagr": first.get("benchmark_cagr"),
-             "sharpe": first.get("benchmark_sharpe"), "max_drawdown": first.get("benchmark_max_drawdown"),
-             "window": f"{first['start']} .. {first['end']}"}]
+    rows = [
+        {
+            "label": f"benchmark {data.benchmark} (buy and hold)",
+            "cagr": first.get("benchmark_cagr"),
+            "sharpe": first.get("benchmark_sharpe"),
+            "max_drawdown": first.get("benchmark_max_drawdown"),
+            "window": f"{first['start']} .. {first['end']}",
+        }
+    ]
     seen = set()
     for r in data.runs:
         weights = r.metrics.get("twin_weights")
@@ -452,10 +630,11 @@ def write_comparison(run_dirs: list[str | Path], out: str | Path, rank_by: str =
     """Write ``out/comparison.html`` comparing ``run_dirs``; return the page. plotly.js is shared
     by the runs folder (``out``'s parent), or inline with ``self_contained`` (``reports.assets``).
 
-    ``rank_by``: a metric the table is ordered by (and the heatmap shows); see ``engine.metrics.rank``.
-    ``luck``: the overfitting statistics of these runs (``research.luck``, as a dict) for the
-    "how much is luck" panel, the PSR/DSR/MCS columns and the confidence whiskers. ``data``: the
-    already built :func:`comparison_data` of these runs, if the caller has it.
+    ``rank_by``: a metric the table is ordered by (and the heatmap shows); see
+    ``engine.metrics.rank``. ``luck``: the overfitting statistics of these runs (``research.luck``,
+    as a dict) for the "how much is luck" panel, the PSR/DSR/MCS columns and the confidence
+    whiskers. ``data``: the already built :func:`comparison_data` of these runs, if the caller has
+    it.
     """
     data = data if data is not None else comparison_data(run_dirs, rank_by)
     out = Path(out)

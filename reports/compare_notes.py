@@ -26,7 +26,9 @@ def _costs(run: BacktestResult) -> str:
 
 
 def _risk_free(run: BacktestResult) -> str:
-    spec = run.metrics.get("risk_free") or {"constant": float(run.metrics.get("risk_free_rate", 0.0))}
+    spec = run.metrics.get("risk_free") or {
+        "constant": float(run.metrics.get("risk_free_rate", 0.0))
+    }
     return describe(spec)
 
 

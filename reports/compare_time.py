@@ -118,9 +118,19 @@ def latest_run(runs: list) -> str:
 def time_panels(data) -> dict:
     """The page's time panels for ``data`` (a ``ComparisonData``, ranked): holdings of the best
     variants, the best's monthly returns, the clustered correlations."""
-    returns = pd.DataFrame({label: r.returns["strategy"] for r, label in
-                            zip(data.runs[:CORRELATION_ROWS], data.labels[:CORRELATION_ROWS], strict=True)})
-    return {"holdings_chart": holdings_panels(data.runs, data.labels), "holdings_panels": HOLDINGS_PANELS,
-            "monthly_chart": monthly_heatmap(data.runs[0].returns["strategy"], data.labels[0]),
-            "best_label": data.labels[0], "correlation_chart": correlation_heatmap(returns),
-            "correlation_rows": CORRELATION_ROWS}
+    returns = pd.DataFrame(
+        {
+            label: r.returns["strategy"]
+            for r, label in zip(
+                data.runs[:CORRELATION_ROWS], data.labels[:CORRELATION_ROWS], strict=True
+            )
+        }
+    )
+    return {
+        "holdings_chart": holdings_panels(data.runs, data.labels),
+        "holdings_panels": HOLDINGS_PANELS,
+        "monthly_chart": monthly_heatmap(data.runs[0].returns["strategy"], data.labels[0]),
+        "best_label": data.labels[0],
+        "correlation_chart": correlation_heatmap(returns),
+        "correlation_rows": CORRELATION_ROWS,
+    }

@@ -108,8 +108,14 @@ class FigureWorker:
                 marker = f"<!--SMALLCAP:FIGURE:{len(self._figures)}-->"
                 call = (name, args, {k: v for k, v in kwargs.items() if k != "savefig"})
                 here = len(self._figures) % 2 == 0
-                self._figures[marker] = (self._draw_here(originals[name], call) if here
-                                         else self.submit(draw_quantstats_svg, *call)), (originals[name], call)
+                self._figures[marker] = (
+                    (
+                        self._draw_here(originals[name], call)
+                        if here
+                        else self.submit(draw_quantstats_svg, *call)
+                    ),
+                    (originals[name], call),
+                )
                 savefig["fname"].write(marker.encode())
                 return None
 

@@ -116,10 +116,21 @@ def weights_figure(panels: dict[str, pd.DataFrame]):
     for row, title in enumerate(titles, start=1):
         shown = drawn_points(panels[title]).clip(lower=0.0)
         for asset in shown.columns:
-            fig.add_trace(go.Scatter(
-                x=shown.index, y=shown[asset].to_numpy(), name=asset, legendgroup=asset,
-                showlegend=asset not in seen, stackgroup=f"s{row}", mode="none",
-                fillcolor=palette[asset], hovertemplate=f"{asset} %{{y:.1%}}<extra></extra>"), row=row, col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=shown.index,
+                    y=shown[asset].to_numpy(),
+                    name=asset,
+                    legendgroup=asset,
+                    showlegend=asset not in seen,
+                    stackgroup=f"s{row}",
+                    mode="none",
+                    fillcolor=palette[asset],
+                    hovertemplate=f"{asset} %{{y:.1%}}<extra></extra>",
+                ),
+                row=row,
+                col=1,
+            )
             seen.add(asset)
         fig.update_yaxes(tickformat=".0%", range=[0, 1.0], row=row, col=1)
     return fig

@@ -52,17 +52,26 @@ def find_pages(root: Path) -> list[dict]:
     for depth in range(1, PAGE_DEPTH + 2):
         for page in root.glob("/".join(["*"] * depth) + ".html"):
             rel = page.relative_to(root)
-            if page.name in ("index.html", "tearsheet.html") or any(p.startswith(".") for p in rel.parts):
+            if page.name in ("index.html", "tearsheet.html") or any(
+                p.startswith(".") for p in rel.parts
+            ):
                 continue
             with page.open(encoding="utf-8", errors="replace") as handle:
                 head = handle.read(8192)
             kind, title = GENERATOR.search(head), TITLE.search(head)
-            found.append({
-                "kind": kind.group(1) if kind else page.stem, "title": html_lib.unescape(title.group(1)) if title else "",
-                "name": str(rel.parent) if str(rel.parent) != "." else page.name, "link": rel.as_posix(),
-                "runs": _rows(page) if page.name == "comparison.html" else "",
-                "mtime": page.stat().st_mtime,
-                "updated": dt.datetime.fromtimestamp(page.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M")})
+            found.append(
+                {
+                    "kind": kind.group(1) if kind else page.stem,
+                    "title": html_lib.unescape(title.group(1)) if title else "",
+                    "name": str(rel.parent) if str(rel.parent) != "." else page.name,
+                    "link": rel.as_posix(),
+                    "runs": _rows(page) if page.name == "comparison.html" else "",
+                    "mtime": page.stat().st_mtime,
+                    "updated": dt.datetime.fromtimestamp(page.stat().st_mtime, dt.UTC).strftime(
+                        "%Y-%m-%d %H:%M"
+                    ),
+                }
+            )
     return sorted(found, key=lambda p: p["mtime"], reverse=True)
 
 
@@ -93,8 +102,10 @@ def write_index(runs_dir: str | Path = "runs") -> Path:
     out = index_path(root)
     if out.parent != root:
         out.parent.mkdir(parents=True, exist_ok=True)
-        notice(f"runs index written to {out}: {root} holds files that are not smallcap's, "
-               f"so its own index.html is left alone (to make it a runs folder: touch {root / MARKER})")
+        notice(
+            f"runs index written to {out}: {root} holds files that are not smallcap's, "
+            f"so its own index.html is left alone (to make it a runs folder: touch {root / MARKER})"
+        )
     with waiting_lock(out.parent / ".index.lock"):
         return _write_index(root, out)
 
@@ -109,16 +120,30 @@ def _write_index(root: Path, out: Path) -> Path:
         except (OSError, ValueError):
             continue
         tearsheet = run / "tearsheet.html"
-        rows.append({
-            "name": str(run.relative_to(root)), "link": base + str(run.relative_to(root)) + "/",
-            "strategy": cfg.get("strategy", "?"),
-            "params": ", ".join(f"{k}={v}" for k, v in cfg.get("params", {}).items()),
-            "period": f"{m.get('start')} .. {m.get('end')}", "cagr": number(m.get("cagr"), "pct"),
-            "cagr_raw": m.get("cagr") or 0.0, "sharpe": number(m.get("sharpe")), "max_dd": number(m.get("max_drawdown"), "pct"),
-            "trades": m.get("trades", ""), "tearsheet": base + str(tearsheet.relative_to(root)) if tearsheet.exists() else "",
-        })
+        rows.append(
+            {
+                "name": str(run.relative_to(root)),
+                "link": base + str(run.relative_to(root)) + "/",
+                "strategy": cfg.get("strategy", "?"),
+                "params": ", ".join(f"{k}={v}" for k, v in cfg.get("params", {}).items()),
+                "period": f"{m.get('start')} .. {m.get('end')}",
+                "cagr": number(m.get("cagr"), "pct"),
+                "cagr_raw": m.get("cagr") or 0.0,
+                "sharpe": number(m.get("sharpe")),
+                "max_dd": number(m.get("max_drawdown"), "pct"),
+                "trades": m.get("trades", ""),
+                "tearsheet": base + str(tearsheet.relative_to(root)) if tearsheet.exists() else "",
+            }
+        )
     rows.sort(key=lambda r: r["name"], reverse=True)
-    html = environment().get_template("index.html").render(
-        folder=str(root), runs=rows, pages=[{**p, "link": base + p["link"]} for p in find_pages(root)],
-        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    html = (
+        environment()
+        .get_template("index.html")
+        .render(
+            folder=str(root),
+            runs=rows,
+            pages=[{**p, "link": base + p["link"]} for p in find_pages(root)],
+            generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    )
     return write_text_atomic(out, html, "the runs index")

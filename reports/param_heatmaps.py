@@ -111,11 +111,21 @@ def heatmap_figure(data, axes: list[str], half: float | None, source: str = "") 
                    ticktext=[f"{low:.3g}", f"benchmark {middle:.3g}" if reference is not None
                              else f"median {middle:.3g}", f"{high:.3g}"])
         scale = "sequential (no interval known for this metric), the benchmark marked on the bar"
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[str(x) for x in xs], y=[str(y) for y in ys], customdata=np.dstack([best, count]),
-        texttemplate="%{z:.3f}" if len(xs) * len(ys) <= 400 else None, colorbar=bar, **colour,
-        hovertemplate=(f"{axes[0]}=%{{x}}, {axes[1]}=%{{y}}<br>median {metric} %{{z:.3f}}"
-                       "<br>best %{customdata[0]:.3f} of %{customdata[1]} variants<extra></extra>")))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[str(x) for x in xs],
+            y=[str(y) for y in ys],
+            customdata=np.dstack([best, count]),
+            texttemplate="%{z:.3f}" if len(xs) * len(ys) <= 400 else None,
+            colorbar=bar,
+            **colour,
+            hovertemplate=(
+                f"{axes[0]}=%{{x}}, {axes[1]}=%{{y}}<br>median {metric} %{{z:.3f}}"
+                "<br>best %{customdata[0]:.3f} of %{customdata[1]} variants<extra></extra>"
+            ),
+        )
+    )
     fig.update_xaxes(title=axes[0], type="category")
     fig.update_yaxes(title=axes[1], type="category")
     return fig, scale

@@ -31,12 +31,22 @@ import pandas as pd
 from reports import qs_private
 
 #: quantstats' figures: the template placeholder each fills, and the ``quantstats.plots`` function
-#: that draws it (``quantstats.reports.html`` draws every one, whether the template shows it or not).
+#: that draws it (``quantstats.reports.html`` draws every one, whether the template shows it or
+#: not).
 QS_FIGURES = {
-    "returns": "returns", "log_returns": "log_returns", "vol_returns": "returns", "eoy_returns": "yearly_returns",
-    "monthly_dist": "histogram", "daily_returns": "daily_returns", "rolling_beta": "rolling_beta",
-    "rolling_vol": "rolling_volatility", "rolling_sharpe": "rolling_sharpe", "rolling_sortino": "rolling_sortino",
-    "dd_periods": "drawdowns_periods", "dd_plot": "drawdown", "monthly_heatmap": "monthly_heatmap",
+    "returns": "returns",
+    "log_returns": "log_returns",
+    "vol_returns": "returns",
+    "eoy_returns": "yearly_returns",
+    "monthly_dist": "histogram",
+    "daily_returns": "daily_returns",
+    "rolling_beta": "rolling_beta",
+    "rolling_vol": "rolling_volatility",
+    "rolling_sharpe": "rolling_sharpe",
+    "rolling_sortino": "rolling_sortino",
+    "dd_periods": "drawdowns_periods",
+    "dd_plot": "drawdown",
+    "monthly_heatmap": "monthly_heatmap",
     "returns_dist": "distribution",
 }
 
@@ -50,7 +60,9 @@ def skipped_figures(template: str) -> list[str]:
 
 def shown_figures(template: str) -> list[str]:
     """The ``quantstats.plots`` functions whose figures ``template`` shows."""
-    return sorted({fn for placeholder, fn in QS_FIGURES.items() if "{{" + placeholder + "}}" in template})
+    return sorted(
+        {fn for placeholder, fn in QS_FIGURES.items() if "{{" + placeholder + "}}" in template}
+    )
 
 
 def group_returns(returns, groupby, compounded: bool = False):
@@ -91,8 +103,14 @@ def drawdown_table(drawdown: pd.Series) -> pd.DataFrame | None:
     drawdown and 99% max drawdown, and the same table); ``None`` for what only quantstats should
     handle (no drawdown, NaN, dates not strictly increasing)."""
     index = drawdown.index
-    if not (isinstance(drawdown, pd.Series) and drawdown.dtype == np.float64 and isinstance(index, pd.DatetimeIndex)
-            and len(drawdown) > 1 and index.is_monotonic_increasing and index.is_unique):
+    if not (
+        isinstance(drawdown, pd.Series)
+        and drawdown.dtype == np.float64
+        and isinstance(index, pd.DatetimeIndex)
+        and len(drawdown) > 1
+        and index.is_monotonic_increasing
+        and index.is_unique
+    ):
         return None
     values = drawdown.to_numpy()
     if np.isnan(values).any():
@@ -144,7 +162,12 @@ def quick_safe_resample(original, comp):
     """quantstats' ``safe_resample(data, freq, comp)`` as one resampled product of ``1 + r``."""
 
     def safe_resample(data, freq, func_name=None, **kwargs):
-        if func_name is comp and not kwargs and isinstance(data, pd.Series) and data.dtype == np.float64:
+        if (
+            func_name is comp
+            and not kwargs
+            and isinstance(data, pd.Series)
+            and data.dtype == np.float64
+        ):
             return data.add(1).resample(qs_private.frequency_alias(freq)).prod() - 1
         return original(data, freq, func_name, **kwargs)
 
@@ -172,7 +195,9 @@ def quicker_quantstats(template: str):
 
     core = qs_private.plotting_core()
     preparer, preparer_name = qs_private.benchmark_preparer()
-    replaced = [(qs.plots, name, lambda *args, **kwargs: None) for name in skipped_figures(template)]
+    replaced = [
+        (qs.plots, name, lambda *args, **kwargs: None) for name in skipped_figures(template)
+    ]
     replaced.append((qs.utils, "group_returns", group_returns))
     replaced.append((qs.stats, "drawdown_details",
                      remembering_drawdown_details(qs.stats.drawdown_details)))

@@ -27,8 +27,11 @@ def rolling_annualised(returns: np.ndarray, years: int) -> np.ndarray:
     return np.expm1(total / years)
 
 
-def rolling_return_table(returns: pd.DataFrame, columns: tuple[str, ...] = ("strategy", "benchmark"),
-                         windows: tuple[int, ...] = WINDOWS_YEARS) -> list[dict]:
+def rolling_return_table(
+    returns: pd.DataFrame,
+    columns: tuple[str, ...] = ("strategy", "benchmark"),
+    windows: tuple[int, ...] = WINDOWS_YEARS,
+) -> list[dict]:
     """One row per window length and column of ``returns``: ``years``, ``series``, ``windows``
     (how many), ``best``, ``worst``, ``median`` (annualised, fractions) and ``positive`` (share of
     windows above 0); the figures are None when the run is shorter than the window."""

@@ -46,13 +46,20 @@ from strategies import get_strategy
 TEMPLATE = Path(__file__).parent / "templates" / "quantstats_tearsheet.html"
 
 RUN_ROWS = [  # label, metrics.json key, format
-    ("CAGR", "cagr", "pct"), ("Volatility (ann.)", "volatility", "pct"), ("Sharpe", "sharpe", "num"),
-    ("Sortino", "sortino", "num"), ("Max drawdown", "max_drawdown", "pct"), ("Calmar", "calmar", "num"),
+    ("CAGR", "cagr", "pct"),
+    ("Volatility (ann.)", "volatility", "pct"),
+    ("Sharpe", "sharpe", "num"),
+    ("Sortino", "sortino", "num"),
+    ("Max drawdown", "max_drawdown", "pct"),
+    ("Calmar", "calmar", "num"),
     ("Exposure (time in market: sessions holding a risk asset)", "exposure", "pct"),
     ("Turnover / year (two-sided)", "turnover", "num"),
-    ("Costs paid / year", "costs_paid", "pct"), ("Trades (fills)", "trades", "int"),
-    ("Switches", "switches", "int"), ("Rejected orders", "rejected_orders", "int"),
-    ("Benchmark CAGR", "benchmark_cagr", "pct"), ("Final equity", "final_equity", "money"),
+    ("Costs paid / year", "costs_paid", "pct"),
+    ("Trades (fills)", "trades", "int"),
+    ("Switches", "switches", "int"),
+    ("Rejected orders", "rejected_orders", "int"),
+    ("Benchmark CAGR", "benchmark_cagr", "pct"),
+    ("Final equity", "final_equity", "money"),
 ]
 TRADE_ROWS = [
     ("Closed round trips", "round_trips", "int"), ("Won (P&L net > 0)", "trades_won", "int"),
@@ -94,8 +101,16 @@ def _prepare_matplotlib() -> None:
         for f in list(font_manager.fontManager.ttflist):
             if f.name == "DejaVu Sans" and f.style == "normal":
                 font_manager.fontManager.ttflist.append(
-                    font_manager.FontEntry(fname=f.fname, name="Arial", style=f.style, variant=f.variant,
-                                           weight=f.weight, stretch=f.stretch, size=f.size))
+                    font_manager.FontEntry(
+                        fname=f.fname,
+                        name="Arial",
+                        style=f.style,
+                        variant=f.variant,
+                        weight=f.weight,
+                        stretch=f.stretch,
+                        size=f.size,
+                    )
+                )
     font_manager.fontManager._findfont_cached.cache_clear()  # forget earlier misses
 
 
@@ -105,7 +120,8 @@ def metric_rows(metrics: dict, rows: list = METRIC_ROWS) -> list[tuple[str, str,
 
 
 def metric_sections(metrics: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """The settings block's metric tables: (title, rows), each saying what it is measured against."""
+    """The settings block's metric tables: (title, rows), each saying what it is measured
+    against."""
     bench = metrics.get("benchmark", "the benchmark")
     sections = [
         ("Run metrics (metrics.json)", metric_rows(metrics, RUN_ROWS)),
@@ -114,7 +130,9 @@ def metric_sections(metrics: dict) -> list[tuple[str, list[tuple[str, str, str]]
          metric_rows(metrics, RELATIVE_ROWS)),
     ]
     if any(key in metrics for _, key, _ in TWIN_ROWS):
-        sections.append(("Against the no-rotation twin (daily returns)", metric_rows(metrics, TWIN_ROWS)))
+        sections.append(
+            ("Against the no-rotation twin (daily returns)", metric_rows(metrics, TWIN_ROWS))
+        )
     return sections
 
 
@@ -157,7 +175,9 @@ def rolling_beta_svg(returns: pd.DataFrame, benchmark_name: str) -> str:
     fig, ax = plt.subplots(figsize=(10, 3.6))
     for window, color in zip(BETA_WINDOWS, ("#348dc1", "#fedd78"), strict=True):
         beta = rolling_beta(returns, window).dropna()
-        ax.plot(beta.index, beta.to_numpy(), color=color, linewidth=1.2, label=f"{window}-session beta")
+        ax.plot(
+            beta.index, beta.to_numpy(), color=color, linewidth=1.2, label=f"{window}-session beta"
+        )
     ax.axhline(1.0, color="black", linewidth=0.6, linestyle=":")
     ax.set_title(f"Rolling Beta to {benchmark_name}", fontweight="bold")
     ax.legend(frameon=False)
@@ -213,7 +233,11 @@ def _cell(v: float | None) -> dict:
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return {"text": "", "color": "#fff"}
     strength = min(abs(v) / 0.1, 1.0)
-    color = f"rgba(40,160,70,{0.15 + 0.6 * strength:.2f})" if v >= 0 else f"rgba(220,50,50,{0.15 + 0.6 * strength:.2f})"
+    color = (
+        f"rgba(40,160,70,{0.15 + 0.6 * strength:.2f})"
+        if v >= 0
+        else f"rgba(220,50,50,{0.15 + 0.6 * strength:.2f})"
+    )
     return {"text": f"{v * 100:.2f}", "color": color}
 
 
@@ -237,10 +261,14 @@ def own_figures(returns: pd.DataFrame, benchmark_name: str, weights: pd.DataFram
     """Our figures of the page (those of ``names``), SVG text by placeholder name: the EOY bars,
     the rolling beta, the holdings over time (``weights``:
     :func:`reports.holdings.holdings_weights`) and the worst drawdowns by depth."""
-    draw = {"EOY_CHART": lambda: eoy_chart_svg(returns, benchmark_name),
-            "ROLLING_BETA": lambda: rolling_beta_svg(returns, benchmark_name),
-            "HOLDINGS": lambda: weights_svg(weights, "Holdings over time: share of equity at each close"),
-            "WORST_DRAWDOWNS": lambda: worst_drawdowns_svg(returns["strategy"])}
+    draw = {
+        "EOY_CHART": lambda: eoy_chart_svg(returns, benchmark_name),
+        "ROLLING_BETA": lambda: rolling_beta_svg(returns, benchmark_name),
+        "HOLDINGS": lambda: weights_svg(
+            weights, "Holdings over time: share of equity at each close"
+        ),
+        "WORST_DRAWDOWNS": lambda: worst_drawdowns_svg(returns["strategy"]),
+    }
     return {name: draw[name]() for name in names}
 
 
@@ -318,7 +346,9 @@ def _draw(run: BacktestResult, returns: pd.DataFrame, rf: float, tmp: Path,
             return html, own_figures(returns, bench_name, weights)
         figures = own_figures(returns, bench_name, weights, here)
         html = worker.fill(html)
-        figures.update(worker.result(ours, lambda: own_figures(returns, bench_name, weights, there)))
+        figures.update(
+            worker.result(ours, lambda: own_figures(returns, bench_name, weights, there))
+        )
         return html, figures
 
 

@@ -37,7 +37,8 @@ class BootstrapIntervals:
 
 def _stats_from_sums(log_growth: np.ndarray, bench_log_growth: np.ndarray, excess_sum: np.ndarray,
                      excess_sq: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CAGR, annualised Sharpe (sample sd) and excess CAGR from per-column sums over ``n`` sessions."""
+    """CAGR, annualised Sharpe (sample sd) and excess CAGR from per-column sums over ``n``
+    sessions."""
     cagr = np.exp(log_growth * PERIODS / n) - 1.0
     bench_cagr = np.exp(bench_log_growth * PERIODS / n) - 1.0
     mean = excess_sum / n
@@ -58,19 +59,29 @@ def _daily_cash(risk_free: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def block_length(returns: np.ndarray) -> float:
     """Mean optimal stationary block length of the columns (Politis & White 2004), at least 1."""
-    lengths = [float(optimal_block_length(returns[:, j])["stationary"].iloc[0]) for j in range(returns.shape[1])]
+    lengths = [
+        float(optimal_block_length(returns[:, j])["stationary"].iloc[0])
+        for j in range(returns.shape[1])
+    ]
     return max(1.0, float(np.mean(lengths)))
 
 
-def bootstrap_intervals(returns: np.ndarray, benchmark: np.ndarray, risk_free: np.ndarray | float = 0.0,
-                        reps: int = 1000, size: float = 0.90, seed: int = 20240716,
-                        block: float | None = None) -> BootstrapIntervals:
+def bootstrap_intervals(
+    returns: np.ndarray,
+    benchmark: np.ndarray,
+    risk_free: np.ndarray | float = 0.0,
+    reps: int = 1000,
+    size: float = 0.90,
+    seed: int = 20240716,
+    block: float | None = None,
+) -> BootstrapIntervals:
     """Percentile intervals (``size``, default 90%) for every column of ``returns`` (sessions x
     variants, daily simple returns) against ``benchmark`` (daily returns, same sessions).
 
     ``risk_free``: daily cash returns, sessions x columns (or one per session for all), or an
-    annual decimal per column (or one for all), deannualised geometrically as the metrics do; ``reps``: bootstrap replications; ``seed``: fixes the draws; ``block``: mean block
-    length (default: estimated with ``optimal_block_length``).
+    annual decimal per column (or one for all), deannualised geometrically as the metrics do;
+    ``reps``: bootstrap replications; ``seed``: fixes the draws; ``block``: mean block length
+    (default: estimated with ``optimal_block_length``).
     """
     r = np.asarray(returns, dtype=float)
     b = np.asarray(benchmark, dtype=float)
@@ -78,23 +89,39 @@ def bootstrap_intervals(returns: np.ndarray, benchmark: np.ndarray, risk_free: n
     length = block if block is not None else block_length(np.column_stack([r, b]))
     n, k = r.shape
     bs = StationaryBootstrap(length, np.arange(n), seed=np.random.default_rng(seed))
-    counts = np.array([np.bincount(data[0], minlength=n) for data, _ in bs.bootstrap(reps)], dtype=float)
+    counts = np.array(
+        [np.bincount(data[0], minlength=n) for data, _ in bs.bootstrap(reps)], dtype=float
+    )
     excess = r - rf
     features = np.column_stack([np.log1p(r), np.log1p(b), excess, excess**2])  # n x (3k + 1)
     sums = counts @ features  # reps x (3k + 1)
-    cagr, sharpe, excess_cagr = _stats_from_sums(sums[:, :k], sums[:, [k]], sums[:, k + 1:2 * k + 1],
-                                                 sums[:, 2 * k + 1:], n)
+    cagr, sharpe, excess_cagr = _stats_from_sums(
+        sums[:, :k], sums[:, [k]], sums[:, k + 1 : 2 * k + 1], sums[:, 2 * k + 1 :], n
+    )
     alpha = (1.0 - size) / 2.0
 
     def interval(draws: np.ndarray) -> np.ndarray:
         return np.quantile(draws, [alpha, 1.0 - alpha], axis=0).T
 
-    return BootstrapIntervals(cagr=interval(cagr), sharpe=interval(sharpe), excess_cagr=interval(excess_cagr),
-                              block_length=length, reps=reps, seed=seed, size=size)
+    return BootstrapIntervals(
+        cagr=interval(cagr),
+        sharpe=interval(sharpe),
+        excess_cagr=interval(excess_cagr),
+        block_length=length,
+        reps=reps,
+        seed=seed,
+        size=size,
+    )
 
 
-def excess_cagr_intervals(returns: np.ndarray, reference: np.ndarray, reps: int = 1000, size: float = 0.90,
-                          seed: int = 20240716, block: float | None = None) -> np.ndarray:
+def excess_cagr_intervals(
+    returns: np.ndarray,
+    reference: np.ndarray,
+    reps: int = 1000,
+    size: float = 0.90,
+    seed: int = 20240716,
+    block: float | None = None,
+) -> np.ndarray:
     """Percentile intervals (columns x [low, high]) of each column's CAGR minus its own
     reference's (``reference``: sessions x columns, e.g. each variant's no-rotation twin), both
     resampled with the same stationary-bootstrap blocks (Politis & Romano 1994)."""
@@ -103,7 +130,9 @@ def excess_cagr_intervals(returns: np.ndarray, reference: np.ndarray, reps: int 
     n, k = r.shape
     length = block if block is not None else block_length(np.column_stack([r, ref]))
     bs = StationaryBootstrap(length, np.arange(n), seed=np.random.default_rng(seed))
-    counts = np.array([np.bincount(data[0], minlength=n) for data, _ in bs.bootstrap(reps)], dtype=float)
+    counts = np.array(
+        [np.bincount(data[0], minlength=n) for data, _ in bs.bootstrap(reps)], dtype=float
+    )
     sums = counts @ np.column_stack([np.log1p(r), np.log1p(ref)])
     diff = np.exp(sums[:, :k] * PERIODS / n) - np.exp(sums[:, k:] * PERIODS / n)
     alpha = (1.0 - size) / 2.0

@@ -112,7 +112,9 @@ def at_cost(config: RunConfig, bps: float) -> RunConfig:
 
 def load_study_data(config: RunConfig) -> MarketData:
     """The market data the rule and its twin read, loaded once for every rerun."""
-    source = open_source(config.data.source, cache_dir=config.data.cache_dir, offline=config.data.offline)
+    source = open_source(
+        config.data.source, cache_dir=config.data.cache_dir, offline=config.data.offline
+    )
     prices, series = data_needs(config, source.available())
     return load_market_data(prices, series, source, macro_lag=config.data.macro_lag)
 

@@ -60,17 +60,34 @@ def study_events(events: DatedEvents, target: pd.Series, versus: pd.Series | Non
         if i < 0 or i in seen:
             continue
         seen.add(i)
-        episodes.append(DatedEpisode(signal_date=index[i].date().isoformat(), date=day.date().isoformat(),
-                                     label=label, moved=k in moved_set))
+        episodes.append(
+            DatedEpisode(
+                signal_date=index[i].date().isoformat(),
+                date=day.date().isoformat(),
+                label=label,
+                moved=k in moved_set,
+            )
+        )
         kept.append(i)
     _context(episodes, kept, index, context or {})
     versus_v = versus.reindex(index).to_numpy(dtype=float) if versus is not None else None
-    summary = measure(episodes, kept, index, target.to_numpy(dtype=float), versus_v, horizons, no_overlap)
-    params = {"kind": "events", "events": events.name, "description": events.description,
-              "horizons": horizons, "start": index[0].date().isoformat(), "end": index[-1].date().isoformat(),
-              "no_overlap": no_overlap, "given": len(events.dates),
-              "outside": sum(1 for i in positions if i < 0), "same_session": len(positions) - len(kept)
-              - sum(1 for i in positions if i < 0), "moved": sum(e.moved for e in episodes), **(names or {})}
+    summary = measure(
+        episodes, kept, index, target.to_numpy(dtype=float), versus_v, horizons, no_overlap
+    )
+    params = {
+        "kind": "events",
+        "events": events.name,
+        "description": events.description,
+        "horizons": horizons,
+        "start": index[0].date().isoformat(),
+        "end": index[-1].date().isoformat(),
+        "no_overlap": no_overlap,
+        "given": len(events.dates),
+        "outside": sum(1 for i in positions if i < 0),
+        "same_session": len(positions) - len(kept) - sum(1 for i in positions if i < 0),
+        "moved": sum(e.moved for e in episodes),
+        **(names or {}),
+    }
     return EventStudy(params, episodes, summary, target)
 
 
@@ -93,7 +110,11 @@ def events_study(source: str, target: str = "RUT", versus: str | None = "GSPC",
     src = open_source(data)
     target_s = cut_to_dates(load_closes(src, target), target.upper(), start, end)
     versus_s = load_closes(src, versus) if versus else None
-    names = {"target": target.upper(), "versus": versus.upper() if versus else None, "source": src.name,
-             "context": [c.upper() for c in context]}
+    names = {
+        "target": target.upper(),
+        "versus": versus.upper() if versus else None,
+        "source": src.name,
+        "context": [c.upper() for c in context],
+    }
     return study_events(events, target_s, versus_s, horizons,
                         {c.upper(): load_closes(src, c) for c in context}, names, no_overlap)

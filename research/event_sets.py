@@ -37,7 +37,8 @@ class DatedEvents:
 
 
 def fomc_changes() -> pd.DataFrame:
-    """The bundled FOMC target changes: ``date`` (announcement), ``change_bps``, ``target_after``."""
+    """The bundled FOMC target changes: ``date`` (announcement), ``change_bps``,
+    ``target_after``."""
     return load_fomc_changes().reset_index()
 
 
@@ -53,7 +54,10 @@ def fomc_events(name: str) -> DatedEvents:
     what = {"fomc-cuts": "every cut", "fomc-hikes": "every hike",
             "fomc-first-cuts": "the first cut after a hike (start of an easing cycle)",
             "fomc-first-hikes": "the first hike after a cut (start of a tightening cycle)"}[name]
-    labels = [f"{c:+g} bp to {t:g}%" for c, t in zip(rows["change_bps"], rows["target_after"], strict=True)]
+    labels = [
+        f"{c:+g} bp to {t:g}%"
+        for c, t in zip(rows["change_bps"], rows["target_after"], strict=True)
+    ]
     return DatedEvents(name, list(rows["date"]), labels,
                        f"federal funds target: {what} (events/FOMC.csv, announcement dates)")
 
@@ -78,15 +82,25 @@ def read_event_csv(path: str | Path) -> DatedEvents:
         line = int(dates.isna().to_numpy().argmax()) + 2
         raise UserError(f"{p}: line {line}: '{raw['date'].iloc[line - 2]}' is not a date", hint)
     labels = raw["label"].str.strip() if "label" in raw.columns else pd.Series([""] * len(raw))
-    frame = pd.DataFrame({"date": dates, "label": labels.to_numpy()}).drop_duplicates("date").sort_values("date")
+    frame = (
+        pd.DataFrame({"date": dates, "label": labels.to_numpy()})
+        .drop_duplicates("date")
+        .sort_values("date")
+    )
     return DatedEvents(p.name, list(frame["date"]), list(frame["label"]), f"dates from {p}")
 
 
-def on_sessions(dates: list[pd.Timestamp], sessions: pd.DatetimeIndex) -> tuple[list[int], list[int]]:
+def on_sessions(
+    dates: list[pd.Timestamp], sessions: pd.DatetimeIndex
+) -> tuple[list[int], list[int]]:
     """(session position of each date - the first session on or after it; -1 before the first
     session or after the last - and the indices of the dates that were not sessions and moved)."""
     at = sessions.searchsorted(pd.DatetimeIndex(dates), side="left")
     positions = [int(i) if i < len(sessions) and d >= sessions[0] else -1
                  for i, d in zip(at, dates, strict=True)]
-    moved = [k for k, (i, d) in enumerate(zip(positions, dates, strict=True)) if i >= 0 and sessions[i] != d]
+    moved = [
+        k
+        for k, (i, d) in enumerate(zip(positions, dates, strict=True))
+        if i >= 0 and sessions[i] != d
+    ]
     return positions, moved

@@ -158,9 +158,16 @@ def significance(values: np.ndarray, signals: np.ndarray, h: int, size: float = 
     excess = float(np.mean(fwd[at + lo]) - base)
     unit = float(np.mean(scale[at + lo]))  # the events' own volatility scale, in return units
     q_lo, q_hi = np.quantile(null, [(1 - size) / 2, (1 + size) / 2])
-    return {"n": int(len(at)), "excess": excess, "ci": [excess - float(q_hi) * unit, excess - float(q_lo) * unit],
-            "p_value": p_value, "p_holm": None, "shifts": int(len(null)),
-            "conclusive": len(at) >= MIN_EPISODES, "words": ""}
+    return {
+        "n": int(len(at)),
+        "excess": excess,
+        "ci": [excess - float(q_hi) * unit, excess - float(q_lo) * unit],
+        "p_value": p_value,
+        "p_holm": None,
+        "shifts": int(len(null)),
+        "conclusive": len(at) >= MIN_EPISODES,
+        "words": "",
+    }
 
 
 def adjust_across_horizons(rows: dict[str, dict]) -> None:
@@ -177,7 +184,10 @@ def adjust_across_horizons(rows: dict[str, dict]) -> None:
 
 def _words(sig: dict, tests: int) -> str:
     n, p, p_holm = sig["n"], sig["p_value"], sig["p_holm"]
-    ps = f"p = {p:.2f}, {p_holm:.2f} after Holm's adjustment for {tests} horizon{'s' if tests != 1 else ''}"
+    ps = (
+        f"p = {p:.2f}, {p_holm:.2f} after Holm's adjustment for {tests} "
+        f"horizon{'s' if tests != 1 else ''}"
+    )
     if not sig["conclusive"]:
         return f"only {n} episode{'s' if n != 1 else ''}: too few to conclude anything ({ps})"
     verdict = "a difference" if p_holm < LEVEL else "no difference"
@@ -229,7 +239,9 @@ def measure(episodes: list, positions: Sequence[int], index: pd.DatetimeIndex, t
             row[f"{side}_significance"] = significance(values, at, h)
         summary["horizons"][str(h)] = row
     for side in sides:
-        adjust_across_horizons({k: r[f"{side}_significance"] for k, r in summary["horizons"].items()})
+        adjust_across_horizons(
+            {k: r[f"{side}_significance"] for k, r in summary["horizons"].items()}
+        )
     return summary
 
 

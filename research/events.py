@@ -78,9 +78,13 @@ def _episodes(dates: pd.DatetimeIndex, runs: np.ndarray, growth: np.ndarray, ses
         while end + 1 < len(runs) and runs[end + 1] == runs[end] + 1:
             end += 1
         start = i - sessions + 1
-        ep = StreakEpisode(signal_date=dates[i].date().isoformat(), run_start=dates[start].date().isoformat(),
-                           run_length=int(runs[end]), run_gain=float(growth[end] / growth[start - 1] - 1.0),
-                           run_ongoing=bool(end == len(runs) - 1))
+        ep = StreakEpisode(
+            signal_date=dates[i].date().isoformat(),
+            run_start=dates[start].date().isoformat(),
+            run_length=int(runs[end]),
+            run_gain=float(growth[end] / growth[start - 1] - 1.0),
+            run_ongoing=bool(end == len(runs) - 1),
+        )
         for name, values in context_v.items():
             run, day = _span(values, start - 1, end), _span(values, i - 1, i)
             if run is not None and day is not None:
@@ -107,7 +111,9 @@ def find_streaks(signal: pd.Series, sessions: int = 5, min_gain: float = 0.01,
     if sessions < 1:
         raise UserError(f"sessions must be at least 1, got {sessions}", "e.g. --sessions 5")
     if not 0 < min_gain < 1:
-        raise UserError(f"min_gain {min_gain} is not a fraction between 0 and 1", "1% is --min-gain 0.01")
+        raise UserError(
+            f"min_gain {min_gain} is not a fraction between 0 and 1", "1% is --min-gain 0.01"
+        )
     horizons = check_horizons(horizons)
     flags, growth = streak_flags(signal, min_gain, relative_to)
     dates = signal.index
@@ -129,13 +135,25 @@ def load_closes(src: Source, name: str) -> pd.Series:
         return adjust_total_return(raw.frame)["close"]
     if raw.kind == "index":
         return raw.frame["close"]
-    raise UserError(f"'{name}' is a {raw.kind} series, not prices", "use an index (RUT, GSPC) or an ETF")
+    raise UserError(
+        f"'{name}' is a {raw.kind} series, not prices", "use an index (RUT, GSPC) or an ETF"
+    )
 
 
-def streak_study(symbol: str = "RUT", sessions: int = 5, min_gain: float = 0.01,
-                 horizons: Sequence[int] = HORIZONS, target: str | None = None, versus: str | None = "SPY",
-                 relative: bool = False, start: str | None = None, end: str | None = None,
-                 source: str = "bundled", context: Sequence[str] = (), no_overlap: bool = False) -> EventStudy:
+def streak_study(
+    symbol: str = "RUT",
+    sessions: int = 5,
+    min_gain: float = 0.01,
+    horizons: Sequence[int] = HORIZONS,
+    target: str | None = None,
+    versus: str | None = "SPY",
+    relative: bool = False,
+    start: str | None = None,
+    end: str | None = None,
+    source: str = "bundled",
+    context: Sequence[str] = (),
+    no_overlap: bool = False,
+) -> EventStudy:
     """The event study from named series of a data source (what ``smallcap streaks`` runs).
 
     ``symbol``: the signal series (index level such as RUT, or an ETF's total-return close).
@@ -155,8 +173,13 @@ def streak_study(symbol: str = "RUT", sessions: int = 5, min_gain: float = 0.01,
     versus_s = closes(versus) if versus else None
     if relative and versus_s is None:
         raise UserError("--relative needs --versus", "e.g. --symbol IWM --versus SPY --relative")
-    names = {"symbol": symbol.upper(), "target": target_name, "versus": versus.upper() if versus else None,
-             "relative": relative, "source": src.name}
+    names = {
+        "symbol": symbol.upper(),
+        "target": target_name,
+        "versus": versus.upper() if versus else None,
+        "relative": relative,
+        "source": src.name,
+    }
     names["context"] = [c.upper() for c in context]
     return find_streaks(signal, sessions, min_gain, horizons, target=target_s, versus=versus_s,
                         relative_to=versus_s if relative else None, names=names,

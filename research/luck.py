@@ -45,8 +45,20 @@ PERIODS = 252
 #: Per-variant columns added to sweep.csv and --json.
 #: A risk-free input: daily cash returns (frame by variant id, or one series), or annual decimals.
 RiskFreeInput = pd.DataFrame | pd.Series | dict[str, float] | float
-VARIANT_COLUMNS = ("psr", "psr_benchmark", "dsr", "sharpe_ci", "cagr_ci", "excess_ci", "in_mcs",
-                   "dsr_vs_benchmark", "dsr_vs_twin", "sharpe_diff_pvalue", "excess_twin_ci", "excluded")
+VARIANT_COLUMNS = (
+    "psr",
+    "psr_benchmark",
+    "dsr",
+    "sharpe_ci",
+    "cagr_ci",
+    "excess_ci",
+    "in_mcs",
+    "dsr_vs_benchmark",
+    "dsr_vs_twin",
+    "sharpe_diff_pvalue",
+    "excess_twin_ci",
+    "excluded",
+)
 
 
 @dataclass
@@ -81,7 +93,8 @@ class LuckReport:
     notes: list[str] = field(default_factory=list)
     mcs_method: str = "R"  # the MCS statistic: R (pairwise range) or max (research.superiority)
     answer: Answer | None = None
-    risk_free: dict | str | None = None  # the runs' cash rate ({series, lag}, {constant}) or "mixed"
+    # the runs' cash rate ({series, lag}, {constant}) or "mixed"
+    risk_free: dict | str | None = None
     twin: dict | None = None  # the twins' weights: {"weights": ...} or {"by_variant": ...}
 
     @property
@@ -93,26 +106,52 @@ class LuckReport:
         verdict = ("so the in-sample winner is most likely luck" if p >= 0.5 else
                    "so picking the in-sample winner has often been luck" if p >= 0.2 else
                    "so the in-sample winner has mostly held up")
-        return (f"The best in-sample variant ranked at or below the median out of sample in {p:.0%} of "
-                f"{self.pbo['splits']:,} splits, {verdict}.")
+        return (
+            f"The best in-sample variant ranked at or below the median out of sample in {p:.0%} of "
+            f"{self.pbo['splits']:,} splits, {verdict}."
+        )
 
     def to_dict(self) -> dict:
-        return {"n_trials": self.n_trials, "window": list(self.window), "sessions": self.sessions,
-                "benchmark": self.benchmark, "pbo": self.pbo["pbo"] if self.pbo else None,
-                "pbo_blocks": self.settings.blocks, "pbo_detail": self.pbo, "spa_pvalue": self.spa_pvalue,
-                "mcs": self.mcs, "mcs_size": self.settings.mcs_size, "mcs_method": self.mcs_method, "best": self.best, "variants": self.variants,
-                "seed": self.settings.seed, "block_length": self.block_length, "bootstrap_reps": self.settings.reps,
-                "test_reps": self.settings.test_reps, "interval": self.settings.size, "sentence": self.sentence,
-                "notes": self.notes, **self._answer_keys()}
+        return {
+            "n_trials": self.n_trials,
+            "window": list(self.window),
+            "sessions": self.sessions,
+            "benchmark": self.benchmark,
+            "pbo": self.pbo["pbo"] if self.pbo else None,
+            "pbo_blocks": self.settings.blocks,
+            "pbo_detail": self.pbo,
+            "spa_pvalue": self.spa_pvalue,
+            "mcs": self.mcs,
+            "mcs_size": self.settings.mcs_size,
+            "mcs_method": self.mcs_method,
+            "best": self.best,
+            "variants": self.variants,
+            "seed": self.settings.seed,
+            "block_length": self.block_length,
+            "bootstrap_reps": self.settings.reps,
+            "test_reps": self.settings.test_reps,
+            "interval": self.settings.size,
+            "sentence": self.sentence,
+            "notes": self.notes,
+            **self._answer_keys(),
+        }
 
     def _answer_keys(self) -> dict:
         a = self.answer
         if a is None:
             return {}
-        return {"risk_free": self.risk_free, "n_candidates": len(a.candidates), "n_effective": a.n_effective,
-                "clusters": a.clusters, "excluded": a.excluded, "twin": self.twin, "spa_pvalue_twin": a.spa_pvalue_twin,
-                "dsr_absolute": a.dsr_absolute, "verdict": a.verdict,
-                "definitions": DEFINITIONS}
+        return {
+            "risk_free": self.risk_free,
+            "n_candidates": len(a.candidates),
+            "n_effective": a.n_effective,
+            "clusters": a.clusters,
+            "excluded": a.excluded,
+            "twin": self.twin,
+            "spa_pvalue_twin": a.spa_pvalue_twin,
+            "dsr_absolute": a.dsr_absolute,
+            "verdict": a.verdict,
+            "definitions": DEFINITIONS,
+        }
 
 
 def cash_matrix(risk_free: RiskFreeInput, returns: pd.DataFrame) -> np.ndarray:
@@ -125,13 +164,22 @@ def cash_matrix(risk_free: RiskFreeInput, returns: pd.DataFrame) -> np.ndarray:
     if isinstance(risk_free, pd.Series):
         col = risk_free.reindex(returns.index).fillna(0.0).to_numpy(dtype=float)
         return np.repeat(col[:, None], len(ids), axis=1)
-    annual = np.array([risk_free.get(i, 0.0) if isinstance(risk_free, dict) else risk_free for i in ids], dtype=float)
+    annual = np.array(
+        [risk_free.get(i, 0.0) if isinstance(risk_free, dict) else risk_free for i in ids],
+        dtype=float,
+    )
     return np.broadcast_to((1.0 + annual) ** (1.0 / PERIODS) - 1.0, (n, len(ids))).copy()
 
 
-def luck_statistics(returns: pd.DataFrame, benchmark: pd.Series, risk_free: RiskFreeInput = 0.0,
-                    benchmark_name: str = "benchmark", settings: LuckSettings | None = None,
-                    twins: pd.DataFrame | None = None, meta: dict[str, dict] | None = None) -> LuckReport:
+def luck_statistics(
+    returns: pd.DataFrame,
+    benchmark: pd.Series,
+    risk_free: RiskFreeInput = 0.0,
+    benchmark_name: str = "benchmark",
+    settings: LuckSettings | None = None,
+    twins: pd.DataFrame | None = None,
+    meta: dict[str, dict] | None = None,
+) -> LuckReport:
     """The statistics for ``returns`` (sessions x variant ids, daily simple returns, one common
     window) against ``benchmark`` (daily returns on the same sessions). ``risk_free``: daily cash
     returns (a frame by variant id, or one series), or annual decimals (see :func:`cash_matrix`),
@@ -140,38 +188,81 @@ def luck_statistics(returns: pd.DataFrame, benchmark: pd.Series, risk_free: Risk
     ``trades``, ``switches``, ``label`` and ``twin_weights`` (to tell candidates from reference
     rows, see ``research.trials.exclusions``)."""
     s = settings or LuckSettings()
-    returns = returns[sorted(returns.columns, key=str)]  # one canonical order: numbers never depend on input order
+    # one canonical order: numbers never depend on input order
+    returns = returns[sorted(returns.columns, key=str)]
     ids = [str(c) for c in returns.columns]
     r = returns.to_numpy(dtype=float)
     b = benchmark.reindex(returns.index).to_numpy(dtype=float)
     n, k = r.shape
     if n < 3 or k < 1:
-        raise UserError(f"{k} variant(s) over {n} sessions is too little for statistics", "use a longer common window")
+        raise UserError(
+            f"{k} variant(s) over {n} sessions is too little for statistics",
+            "use a longer common window",
+        )
     rf = cash_matrix(risk_free, returns)
-    tw = None if twins is None else twins.reindex(index=returns.index, columns=ids).to_numpy(dtype=float)
+    tw = (
+        None
+        if twins is None
+        else twins.reindex(index=returns.index, columns=ids).to_numpy(dtype=float)
+    )
     moments = [sharpe_moments(r[:, j] - rf[:, j]) for j in range(k)]
     sharpe = np.array([m[0] for m in moments])
     length = block_length(np.column_stack([r, b]))
     excluded = exclusions(r, ids, meta)
     candidates = [vid for vid in ids if vid not in excluded] or ids
-    ans = answer(r, rf, b, tw, ids, excluded, sharpe, NullSettings(length, s.reps, s.test_reps, s.size, s.seed),
-                 benchmark_name, _twin_names(ids, meta), _paid_costs(ids, meta))
+    ans = answer(
+        r,
+        rf,
+        b,
+        tw,
+        ids,
+        excluded,
+        sharpe,
+        NullSettings(length, s.reps, s.test_reps, s.size, s.seed),
+        benchmark_name,
+        _twin_names(ids, meta),
+        _paid_costs(ids, meta),
+    )
     cand = [ids.index(c) for c in ans.candidates] or list(range(k))
     variants = _variants(r, b, rf, moments, ans, s, length)
-    mcs = model_confidence_set(r[:, cand], [ids[j] for j in cand], length, s.mcs_size, s.test_reps, s.seed) \
-        if len(cand) > 1 else [ids[j] for j in cand]
+    mcs = (
+        model_confidence_set(
+            r[:, cand], [ids[j] for j in cand], length, s.mcs_size, s.test_reps, s.seed
+        )
+        if len(cand) > 1
+        else [ids[j] for j in cand]
+    )
     for vid in ids:
         variants[vid]["in_mcs"] = vid in mcs
     notes, pbo = _pbo(r[:, cand] - rf[:, cand], n, s)
-    return LuckReport(n_trials=k, window=(str(returns.index[0].date()), str(returns.index[-1].date())), sessions=n,
-                      benchmark=benchmark_name, settings=s, block_length=length, variants=variants, pbo=pbo,
-                      spa_pvalue=ans.spa_pvalue, mcs=mcs, best=ans.best or ids[int(np.argmax(sharpe))], notes=notes,
-                      mcs_method=mcs_method(r[:, cand]) if len(cand) > 1 else "R", answer=ans,
-                      twin=_twin_doc(candidates, meta))
+    return LuckReport(
+        n_trials=k,
+        window=(str(returns.index[0].date()), str(returns.index[-1].date())),
+        sessions=n,
+        benchmark=benchmark_name,
+        settings=s,
+        block_length=length,
+        variants=variants,
+        pbo=pbo,
+        spa_pvalue=ans.spa_pvalue,
+        mcs=mcs,
+        best=ans.best or ids[int(np.argmax(sharpe))],
+        notes=notes,
+        mcs_method=mcs_method(r[:, cand]) if len(cand) > 1 else "R",
+        answer=ans,
+        twin=_twin_doc(candidates, meta),
+    )
 
 
-def _variants(r: np.ndarray, b: np.ndarray, rf: np.ndarray, moments: list, ans: Answer, s: LuckSettings,
-              length: float) -> dict[str, dict]:
+def _variants(
+    r: np.ndarray,
+    b: np.ndarray,
+    rf: np.ndarray,
+    moments: list,
+    ans: Answer,
+    s: LuckSettings,
+    length: float,
+) -> dict[str, dict]:
     """Per variant: Sharpe moments, PSR against 0 and the benchmark's Sharpe, intervals, and the
     answer's figures (None for excluded variants)."""
     n = len(r)
@@ -205,12 +296,18 @@ def _twin_doc(ids: list[str], meta: dict[str, dict] | None) -> dict | None:
     if not known:
         return None
     distinct = {json.dumps(w, sort_keys=True) for w in known.values()}
-    return {"weights": next(iter(known.values()))} if len(distinct) == 1 else {"weights": None, "by_variant": known}
+    return (
+        {"weights": next(iter(known.values()))}
+        if len(distinct) == 1
+        else {"weights": None, "by_variant": known}
+    )
 
 
 def _twin_names(ids: list[str], meta: dict[str, dict] | None) -> dict[str, str] | None:
     """Each variant's twin in words (``IWM/SPY/QQQ equally``), where the runs recorded one."""
-    names = {vid: describe_twin(w) for vid in ids if (w := (meta or {}).get(vid, {}).get("twin_weights"))}
+    names = {
+        vid: describe_twin(w) for vid in ids if (w := (meta or {}).get(vid, {}).get("twin_weights"))
+    }
     return names or None
 
 
@@ -228,7 +325,9 @@ def common_window(runs: list[BacktestResult]) -> tuple[pd.DataFrame, pd.Series, 
                         "compare runs that share one benchmark (--benchmark)")
     frame = pd.concat({r.run_dir.name: r.returns["strategy"] for r in runs}, axis=1, join="inner")
     if len(frame) < 4:
-        raise UserError("the runs share fewer than 3 sessions", "compare runs over overlapping periods")
+        raise UserError(
+            "the runs share fewer than 3 sessions", "compare runs over overlapping periods"
+        )
     bench = runs[0].returns["benchmark"].reindex(frame.index)
     # measured from the close of the first common session: its own return belongs to before
     return frame.iloc[1:], bench.iloc[1:], benchmarks.pop()
@@ -239,29 +338,44 @@ def luck_from_runs(run_dirs: list[str | Path], settings: LuckSettings | None = N
     return luck_from_results([BacktestResult.load(d) for d in run_dirs], settings)
 
 
-def luck_from_results(runs: list[BacktestResult], settings: LuckSettings | None = None) -> LuckReport:
+def luck_from_results(
+    runs: list[BacktestResult], settings: LuckSettings | None = None
+) -> LuckReport:
     """:func:`luck_statistics` of already loaded runs, on the sessions they share."""
     returns, bench, name = common_window(runs)
     rf = pd.DataFrame({r.run_dir.name: run_cash_returns(r.metrics, returns.index) for r in runs})
     twins = None
     if all("twin" in r.returns for r in runs):
-        twins = pd.DataFrame({r.run_dir.name: r.returns["twin"].reindex(returns.index) for r in runs})
-    meta = {r.run_dir.name: {"strategy": r.config.strategy, "trades": r.metrics.get("trades"),
-                             "switches": r.metrics.get("switches"), "twin_weights": r.metrics.get("twin_weights"),
-                             "costs": _costs(r),
-                             "label": _label(r)} for r in runs}
+        twins = pd.DataFrame(
+            {r.run_dir.name: r.returns["twin"].reindex(returns.index) for r in runs}
+        )
+    meta = {
+        r.run_dir.name: {
+            "strategy": r.config.strategy,
+            "trades": r.metrics.get("trades"),
+            "switches": r.metrics.get("switches"),
+            "twin_weights": r.metrics.get("twin_weights"),
+            "costs": _costs(r),
+            "label": _label(r),
+        }
+        for r in runs
+    }
     report = luck_statistics(returns, bench, rf, name, settings, twins, meta)
     specs = {json.dumps(r.metrics.get("risk_free"), sort_keys=True) for r in runs}
     report.risk_free = json.loads(specs.pop()) if len(specs) == 1 else "mixed"
     if twins is None:
-        report.notes.append("some runs were saved without twin returns: the twin figures are left out")
+        report.notes.append(
+            "some runs were saved without twin returns: the twin figures are left out"
+        )
     return report
 
 
 def _costs(run: BacktestResult) -> bool:
     """Whether the run's broker charged anything (commission of any kind, or slippage)."""
     b = run.config.broker
-    return any(x > 0 for x in (b.commission_bps, b.commission_per_share, b.commission_min, b.slippage_bps))
+    return any(
+        x > 0 for x in (b.commission_bps, b.commission_per_share, b.commission_min, b.slippage_bps)
+    )
 
 
 def _label(run: BacktestResult) -> str:

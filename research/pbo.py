@@ -42,10 +42,18 @@ class PBOResult:
 
     def to_dict(self) -> dict:
         """JSON-ready summary (the logits as a list, rounded)."""
-        return {"pbo": self.pbo, "blocks": self.blocks, "splits": self.splits,
-                "logits": [round(float(x), 6) for x in self.logits],
-                "degradation": {"slope": self.degradation_slope, "intercept": self.degradation_intercept},
-                "prob_oos_loss": self.prob_oos_loss, "median_oos_rank": self.median_oos_rank}
+        return {
+            "pbo": self.pbo,
+            "blocks": self.blocks,
+            "splits": self.splits,
+            "logits": [round(float(x), 6) for x in self.logits],
+            "degradation": {
+                "slope": self.degradation_slope,
+                "intercept": self.degradation_intercept,
+            },
+            "prob_oos_loss": self.prob_oos_loss,
+            "median_oos_rank": self.median_oos_rank,
+        }
 
 
 def _sharpe(total: np.ndarray, total_sq: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -86,11 +94,23 @@ def probability_of_backtest_overfitting(returns: np.ndarray, blocks: int = 16) -
     w = rank / (n + 1.0)
     logits = np.log(w / (1.0 - w))
     winner_is = is_sr[rows, best]
-    slope, intercept = (np.polyfit(winner_is, winner_oos, 1) if np.ptp(winner_is) > 0 else (0.0, float(winner_oos.mean())))
-    return PBOResult(pbo=float(np.mean(logits <= 0)), blocks=blocks, splits=len(combos), logits=logits,
-                     is_sharpe=winner_is, oos_sharpe=winner_oos, degradation_slope=float(slope),
-                     degradation_intercept=float(intercept), prob_oos_loss=float(np.mean(winner_oos < 0)),
-                     median_oos_rank=float(np.median(w)))
+    slope, intercept = (
+        np.polyfit(winner_is, winner_oos, 1)
+        if np.ptp(winner_is) > 0
+        else (0.0, float(winner_oos.mean()))
+    )
+    return PBOResult(
+        pbo=float(np.mean(logits <= 0)),
+        blocks=blocks,
+        splits=len(combos),
+        logits=logits,
+        is_sharpe=winner_is,
+        oos_sharpe=winner_oos,
+        degradation_slope=float(slope),
+        degradation_intercept=float(intercept),
+        prob_oos_loss=float(np.mean(winner_oos < 0)),
+        median_oos_rank=float(np.median(w)),
+    )
 
 
 def splits_count(blocks: int) -> int:

@@ -3,8 +3,9 @@ threshold, given the sample's length, skewness and kurtosis, and how many trials
 
 * PSR: Bailey, D. H. & Lopez de Prado, M. (2012). "The Sharpe Ratio Efficient Frontier."
   *Journal of Risk* 15(2), 3-44. Eq. for the probability that the true Sharpe ratio exceeds
-  ``sr_benchmark``: ``PSR = Phi((SR - SR*) * sqrt(n - 1) / sqrt(1 - g3 * SR + (g4 - 1) / 4 * SR^2))``
-  with per-period (not annualised) Sharpe ratios, skewness ``g3`` and (non-excess) kurtosis ``g4``.
+  ``sr_benchmark``: ``PSR = Phi((SR - SR*) * sqrt(n - 1) / sqrt(1 - g3 * SR + (g4 - 1) / 4 *
+  SR^2))`` with per-period (not annualised) Sharpe ratios, skewness ``g3`` and (non-excess) kurtosis
+  ``g4``.
 * DSR: Bailey, D. H. & Lopez de Prado, M. (2014). "The Deflated Sharpe Ratio: Correcting for
   Selection Bias, Backtest Overfitting and Non-Normality." *Journal of Portfolio Management*
   40(5), 94-107. The PSR against the expected maximum Sharpe ratio of ``n_trials`` unskilled
@@ -41,7 +42,9 @@ def sharpe_moments(excess: np.ndarray) -> tuple[float, float, float, int]:
     return sr, float(stats.skew(x)), float(stats.kurtosis(x, fisher=False)), int(len(x))
 
 
-def probabilistic_sharpe(sr: float, sr_benchmark: float, n: int, skew: float = 0.0, kurtosis: float = 3.0) -> float:
+def probabilistic_sharpe(
+    sr: float, sr_benchmark: float, n: int, skew: float = 0.0, kurtosis: float = 3.0
+) -> float:
     """PSR: probability that the true per-period Sharpe ratio exceeds ``sr_benchmark``.
 
     ``sr``: measured per-period Sharpe ratio; ``n``: number of returns; ``skew``/``kurtosis``:
@@ -65,7 +68,9 @@ def expected_max_sharpe(sr_variance: float, n_trials: int) -> float:
     return float(math.sqrt(sr_variance) * ((1.0 - EULER_GAMMA) * z1 + EULER_GAMMA * z2))
 
 
-def deflated_sharpe(sr: float, n: int, skew: float, kurtosis: float, sr_variance: float, n_trials: int) -> float:
+def deflated_sharpe(
+    sr: float, n: int, skew: float, kurtosis: float, sr_variance: float, n_trials: int
+) -> float:
     """DSR: the PSR of ``sr`` against :func:`expected_max_sharpe` of the trials. Bailey & Lopez de
     Prado (2014). ``sr_variance``: variance of the per-period Sharpe ratios across the trials."""
     return probabilistic_sharpe(sr, expected_max_sharpe(sr_variance, n_trials), n, skew, kurtosis)

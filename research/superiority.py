@@ -45,12 +45,14 @@ class QuickSPA(SPA):
         t = self.t
         size = 1 << int(np.ceil(np.log2(2 * t)))
         spectrum = np.fft.rfft(demeaned, n=size, axis=0)
-        autocov = np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=0)[:t]  # sum_s d[s] d[s+i], each lag i
+        # sum_s d[s] d[s+i], each lag i
+        autocov = np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=0)[:t]
         p = 1.0 / self.block_size
         lags = np.arange(1, t)
         kappa = (1.0 - lags / t) * (1.0 - p) ** lags + (lags / t) * (1.0 - p) ** (t - lags)
-        self._loss_diff_var = np.sum(demeaned**2, 0) / t + 2.0 * (kappa[:, None] * autocov[1:]).sum(axis=0) / t
-
+        self._loss_diff_var = (
+            np.sum(demeaned**2, 0) / t + 2.0 * (kappa[:, None] * autocov[1:]).sum(axis=0) / t
+        )
 
     def _simulate_values(self) -> None:
         """arch's simulation with the same draws, each replication's mean loss differential taken
@@ -67,13 +69,24 @@ class QuickSPA(SPA):
             self.bootstrap._index = self.bootstrap.update_indices()
             counts[i] = np.bincount(np.asarray(self.bootstrap._index).ravel(), minlength=self.t)
         star = counts @ self._loss_diff / self.t  # reps x k
-        self._simulated_vals = np.stack([star - m for m in (lower, consistent, upper)], axis=2).transpose(1, 0, 2)
+        self._simulated_vals = np.stack(
+            [star - m for m in (lower, consistent, upper)], axis=2
+        ).transpose(1, 0, 2)
 
 
-def spa_pvalue(returns: np.ndarray, benchmark: np.ndarray, block: float, reps: int = 1000, seed: int = 20240716) -> float:
-    """Hansen's SPA consistent p-value: small when some column of ``returns`` really beats ``benchmark``."""
-    spa = QuickSPA(-np.asarray(benchmark, dtype=float), -np.asarray(returns, dtype=float), block_size=max(1, round(block)),
-              reps=reps, bootstrap="stationary", seed=np.random.default_rng(seed))
+def spa_pvalue(
+    returns: np.ndarray, benchmark: np.ndarray, block: float, reps: int = 1000, seed: int = 20240716
+) -> float:
+    """Hansen's SPA consistent p-value: small when some column of ``returns`` really beats
+    ``benchmark``."""
+    spa = QuickSPA(
+        -np.asarray(benchmark, dtype=float),
+        -np.asarray(returns, dtype=float),
+        block_size=max(1, round(block)),
+        reps=reps,
+        bootstrap="stationary",
+        seed=np.random.default_rng(seed),
+    )
     spa.compute()
     return float(spa.pvalues["consistent"])
 
@@ -83,7 +96,8 @@ RANGE_METHOD_LIMIT = 60
 
 
 def _distinct_columns(returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the first column of each distinct series, in the given order; each column's series number)."""
+    """(the first column of each distinct series, in the given order; each column's series
+    number)."""
     _, first, group = np.unique(returns.T, axis=0, return_index=True, return_inverse=True)
     return np.sort(first), np.asarray(group).reshape(-1)
 
@@ -97,8 +111,14 @@ def mcs_method(returns: np.ndarray) -> str:
     return _statistic(len(_distinct_columns(np.asarray(returns, dtype=float))[0]))
 
 
-def model_confidence_set(returns: np.ndarray, names: list[str], block: float, size: float = 0.10, reps: int = 1000,
-                         seed: int = 20240716) -> list[str]:
+def model_confidence_set(
+    returns: np.ndarray,
+    names: list[str],
+    block: float,
+    size: float = 0.10,
+    reps: int = 1000,
+    seed: int = 20240716,
+) -> list[str]:
     """The variants (``names``, one per column) in Hansen's Model Confidence Set at ``size``
     (statistic T_R up to :data:`RANGE_METHOD_LIMIT` distinct columns, T_max above)."""
     import pandas as pd
@@ -108,8 +128,15 @@ def model_confidence_set(returns: np.ndarray, names: list[str], block: float, si
     if len(keep) == 1:  # every variant is the same series: nothing to tell apart
         return sorted(str(n) for n in names)
     losses = pd.DataFrame(-returns[:, keep], columns=[names[j] for j in keep])
-    mcs = MCS(losses, size=size, reps=reps, block_size=max(1, round(block)), method=_statistic(len(keep)), bootstrap="stationary",
-              seed=np.random.default_rng(seed))
+    mcs = MCS(
+        losses,
+        size=size,
+        reps=reps,
+        block_size=max(1, round(block)),
+        method=_statistic(len(keep)),
+        bootstrap="stationary",
+        seed=np.random.default_rng(seed),
+    )
     mcs.compute()
     included = set(mcs.included)
     rep_of_group = {group[j]: names[j] for j in keep}

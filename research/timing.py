@@ -27,16 +27,24 @@ METRICS = ("cagr", "sharpe", "max_drawdown")
 
 
 def offsets_for(schedule: str) -> list[int]:
-    """Every offset a ``schedule`` allows (quarterly: every third session, to keep it to 20 runs)."""
+    """Every offset a ``schedule`` allows (quarterly: every third session, to keep it to 20
+    runs)."""
     if schedule not in MAX_OFFSET:
-        raise UserError(f"timing luck needs a weekly, monthly or quarterly schedule, not {schedule}",
-                        "pass -p rebalance=monthly (or weekly, quarterly)")
+        raise UserError(
+            f"timing luck needs a weekly, monthly or quarterly schedule, not {schedule}",
+            "pass -p rebalance=monthly (or weekly, quarterly)",
+        )
     step = 3 if schedule == "quarterly" else 1
     return list(range(0, MAX_OFFSET[schedule] + 1, step))
 
 
-def timing_experiment(strategy: str, params: dict[str, Any], defaults: dict[str, Any], tranches: int | None = None,
-                      strategy_file: str | None = None) -> tuple[Experiment, str, int]:
+def timing_experiment(
+    strategy: str,
+    params: dict[str, Any],
+    defaults: dict[str, Any],
+    tranches: int | None = None,
+    strategy_file: str | None = None,
+) -> tuple[Experiment, str, int]:
     """(experiment, schedule, tranches): one variant per offset, plus the tranched one.
 
     ``tranches`` defaults to 4 sleeves (weekly: 5, one per weekday)."""
@@ -46,10 +54,21 @@ def timing_experiment(strategy: str, params: dict[str, Any], defaults: dict[str,
     offsets = offsets_for(schedule)
     n = tranches if tranches is not None else (5 if schedule == "weekly" else 4)
     if not 2 <= n <= min(12, PERIOD_SESSIONS[schedule]):
-        raise UserError(f"--tranches {n} is not between 2 and {min(12, PERIOD_SESSIONS[schedule])}", "e.g. --tranches 4")
-    variants = [VariantSpec(strategy=strategy, strategy_file=strategy_file, params=dict(params),
-                            grid={"rebalance_offset": offsets}),
-                VariantSpec(strategy=strategy, strategy_file=strategy_file, params={**params, "tranches": n})]
+        raise UserError(
+            f"--tranches {n} is not between 2 and {min(12, PERIOD_SESSIONS[schedule])}",
+            "e.g. --tranches 4",
+        )
+    variants = [
+        VariantSpec(
+            strategy=strategy,
+            strategy_file=strategy_file,
+            params=dict(params),
+            grid={"rebalance_offset": offsets},
+        ),
+        VariantSpec(
+            strategy=strategy, strategy_file=strategy_file, params={**params, "tranches": n}
+        ),
+    ]
     return Experiment(name=f"timing-{strategy}", defaults=defaults, variants=variants), schedule, n
 
 
@@ -73,7 +92,10 @@ def timing_summary(result: SweepResult, schedule: str, tranches: int) -> TimingS
     """Spread of CAGR, Sharpe and max drawdown across the offsets, and the tranched result."""
     done = [r for r in result.rows if r["status"] == "done"]
     if result.failed:
-        raise UserError(f"{len(result.failed)} timing run(s) failed: {result.failed[0]['error']}", "see sweep.csv")
+        raise UserError(
+            f"{len(result.failed)} timing run(s) failed: {result.failed[0]['error']}",
+            "see sweep.csv",
+        )
     by_offset = sorted((r for r in done if r["config"].params.tranches == 1),
                        key=lambda r: r["config"].params.rebalance_offset)
     tranched = next(r for r in done if r["config"].params.tranches > 1)
@@ -82,8 +104,19 @@ def timing_summary(result: SweepResult, schedule: str, tranches: int) -> TimingS
     spread = {}
     for m in METRICS:
         values = np.array([o[m] for o in offsets if o[m] is not None], dtype=float)
-        spread[m] = {"min": float(values.min()), "max": float(values.max()), "std": float(values.std(ddof=1)),
-                     "range": float(values.max() - values.min()), "tranched": tranched["metrics"].get(m)}
+        spread[m] = {
+            "min": float(values.min()),
+            "max": float(values.max()),
+            "std": float(values.std(ddof=1)),
+            "range": float(values.max() - values.min()),
+            "tranched": tranched["metrics"].get(m),
+        }
     costs = cost_summary(tranched["config"].broker.describe_trading(), tranched["metrics"])
-    return TimingSummary(schedule, tranches, offsets, {"id": tranched["id"], **{m: tranched["metrics"].get(m) for m in METRICS}},
-                         spread, costs=f"{costs} (the tranched run; every offset has the same costs)")
+    return TimingSummary(
+        schedule,
+        tranches,
+        offsets,
+        {"id": tranched["id"], **{m: tranched["metrics"].get(m) for m in METRICS}},
+        spread,
+        costs=f"{costs} (the tranched run; every offset has the same costs)",
+    )

@@ -56,7 +56,10 @@ def parse_window(text: str, option: str) -> int:
     a plain number of sessions; a UserError otherwise."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([ymsYMS]?)\s*", str(text))
     if not m:
-        raise UserError(f"{option} '{text}' is not a window", f"e.g. {option} 3y, {option} 6m or {option} 756 (sessions)")
+        raise UserError(
+            f"{option} '{text}' is not a window",
+            f"e.g. {option} 3y, {option} 6m or {option} 756 (sessions)",
+        )
     value, unit = float(m.group(1)), m.group(2).lower()
     sessions = round(value * {"y": SESSIONS_PER_YEAR, "m": 21}.get(unit, 1))
     if sessions < 5:
@@ -90,12 +93,17 @@ class Fold:
     short: bool = False
 
 
-def make_folds(sessions: pd.DatetimeIndex, train: int, test: int, anchored: bool = False) -> list[tuple[int, int, int, int]]:
+def make_folds(
+    sessions: pd.DatetimeIndex, train: int, test: int, anchored: bool = False
+) -> list[tuple[int, int, int, int]]:
     """(train first, train last, test first, test last) positions in ``sessions``; test windows tile
     everything after the first train window (the last one may be shorter)."""
     if len(sessions) < train + test:
-        raise UserError(f"{len(sessions)} common sessions are fewer than the train window ({train}) plus the "
-                        f"test window ({test})", "shorten --train or --test, or widen the period")
+        raise UserError(
+            f"{len(sessions)} common sessions are fewer than the train window ({train}) plus the "
+            f"test window ({test})",
+            "shorten --train or --test, or widen the period",
+        )
     folds = []
     start = train
     while start < len(sessions):
@@ -141,7 +149,9 @@ def replay_schedule(decisions: dict[str, pd.DataFrame], sessions: pd.DatetimeInd
             targets[start] = json.loads(standing["weights"].iloc[-1])
             why[start] = f"fold start: {labels[vid]} holds {standing['targets'].iloc[-1]}"
         inside = d[(d["date"] > start) & (d["date"] <= end)]
-        for day, weights, shown in zip(inside["date"], inside["weights"], inside["targets"], strict=True):
+        for day, weights, shown in zip(
+            inside["date"], inside["weights"], inside["targets"], strict=True
+        ):
             targets[day] = json.loads(weights)
             why[day] = f"{labels[vid]}: {shown}"
     return targets, why
@@ -186,16 +196,35 @@ def plan_walk_forward(run_dirs: list, train: int, test: int, select: str = "shar
         best, value = choose(returns, a, b, select, cash)
         chosen.append(best)
         in_sample = window_metrics(returns[best].iloc[a:b + 1].to_numpy(), cash[best][a:b + 1])
-        folds.append(Fold(train_start=str(sessions[a].date()), train_end=str(sessions[b].date()),
-                          test_start=str(sessions[c].date()), test_end=str(sessions[d].date()), chosen=best,
-                          params=by_id[best].config.param_values(), in_sample=value,
-                          in_sample_cagr=in_sample["cagr"], test_sessions=d - c + 1,
-                          short=d - c + 1 < MIN_SESSIONS_ANNUALISED))
-    targets, why = replay_schedule({vid: r.decisions for vid, r in by_id.items()}, sessions, folds_at, chosen, labels)
+        folds.append(
+            Fold(
+                train_start=str(sessions[a].date()),
+                train_end=str(sessions[b].date()),
+                test_start=str(sessions[c].date()),
+                test_end=str(sessions[d].date()),
+                chosen=best,
+                params=by_id[best].config.param_values(),
+                in_sample=value,
+                in_sample_cagr=in_sample["cagr"],
+                test_sessions=d - c + 1,
+                short=d - c + 1 < MIN_SESSIONS_ANNUALISED,
+            )
+        )
+    targets, why = replay_schedule(
+        {vid: r.decisions for vid, r in by_id.items()}, sessions, folds_at, chosen, labels
+    )
     tolerances = {r.config.params.tolerance for r in runs}
-    return WalkForwardPlan(folds, targets, why, sessions, returns, runs[0].returns["benchmark"].reindex(sessions),
-                           select, tolerances.pop() if len(tolerances) == 1 else 0.0,
-                           pd.Series(cash[runs[0].run_dir.name], index=sessions))
+    return WalkForwardPlan(
+        folds,
+        targets,
+        why,
+        sessions,
+        returns,
+        runs[0].returns["benchmark"].reindex(sessions),
+        select,
+        tolerances.pop() if len(tolerances) == 1 else 0.0,
+        pd.Series(cash[runs[0].run_dir.name], index=sessions),
+    )
 
 
 def run_cash(run: BacktestResult, sessions: pd.DatetimeIndex) -> np.ndarray:
@@ -221,17 +250,26 @@ def efficiency(oos_cagr: float | None, mean_is: float | None) -> tuple[float | N
     """Walk-forward efficiency (Pardo) and a sentence; null unless the mean in-sample CAGR is at
     least :data:`MIN_IN_SAMPLE_CAGR` and the out-of-sample CAGR exists."""
     if mean_is is None or oos_cagr is None:
-        return None, "walk-forward efficiency not reported: no annualised return in or out of sample"
+        return (
+            None,
+            "walk-forward efficiency not reported: no annualised return in or out of sample",
+        )
     if mean_is < MIN_IN_SAMPLE_CAGR:
-        return None, (f"walk-forward efficiency not reported: the chosen variants' mean in-sample CAGR "
-                      f"({mean_is:.2%}) is not clearly positive (below {MIN_IN_SAMPLE_CAGR:.0%}), so a ratio "
-                      "to it means nothing")
+        return None, (
+            "walk-forward efficiency not reported: the chosen variants' mean in-sample CAGR "
+            f"({mean_is:.2%}) is not clearly positive (below {MIN_IN_SAMPLE_CAGR:.0%}), so a ratio "
+            "to it means nothing"
+        )
     value = oos_cagr / mean_is
-    return value, (f"walk-forward efficiency {value:.2f}: out-of-sample CAGR {oos_cagr:.2%} over the chosen "
-                   f"variants' mean in-sample CAGR {mean_is:.2%}")
+    return value, (
+        f"walk-forward efficiency {value:.2f}: out-of-sample CAGR {oos_cagr:.2%} over the chosen "
+        f"variants' mean in-sample CAGR {mean_is:.2%}"
+    )
 
 
-def score_folds(plan: WalkForwardPlan, oos_returns: pd.Series, cash: pd.Series | None = None) -> dict:
+def score_folds(
+    plan: WalkForwardPlan, oos_returns: pd.Series, cash: pd.Series | None = None
+) -> dict:
     """Fill each fold's out-of-sample metric from the replayed run's returns over the test
     windows (sessions before the first test window are ignored); the summary numbers, each
     against the daily ``cash`` returns of its own sessions (default: the plan's)."""
@@ -239,7 +277,9 @@ def score_folds(plan: WalkForwardPlan, oos_returns: pd.Series, cash: pd.Series |
     oos_returns = oos_returns.loc[plan.folds[0].test_start:]
 
     def measured(r: pd.Series) -> dict:
-        return _annualised_or_none(window_metrics(r.to_numpy(), cash.reindex(r.index).to_numpy()), len(r))
+        return _annualised_or_none(
+            window_metrics(r.to_numpy(), cash.reindex(r.index).to_numpy()), len(r)
+        )
 
     for f in plan.folds:
         f.out_of_sample = measured(oos_returns.loc[f.test_start:f.test_end])[plan.select]
@@ -253,6 +293,15 @@ def score_folds(plan: WalkForwardPlan, oos_returns: pd.Series, cash: pd.Series |
     mean_is = float(np.mean(is_cagr)) if is_cagr else None
     eff, words = efficiency(oos["cagr"], mean_is)
     short = [i + 1 for i, f in enumerate(plan.folds) if f.short]
-    return {"oos": oos, "mean_in_sample_cagr": mean_is, "efficiency": eff, "efficiency_words": words,
-            "short_folds": short, "best_in_hindsight": {"id": best, **metrics[best]}, "benchmark": bench,
-            "switches": int(sum(a.chosen != b.chosen for a, b in zip(plan.folds, plan.folds[1:], strict=False)))}
+    return {
+        "oos": oos,
+        "mean_in_sample_cagr": mean_is,
+        "efficiency": eff,
+        "efficiency_words": words,
+        "short_folds": short,
+        "best_in_hindsight": {"id": best, **metrics[best]},
+        "benchmark": bench,
+        "switches": int(
+            sum(a.chosen != b.chosen for a, b in zip(plan.folds, plan.folds[1:], strict=False))
+        ),
+    }

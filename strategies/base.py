@@ -47,22 +47,52 @@ class RotationParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
     rebalance: Schedule = Field(
-        "monthly", description="when to decide: last session of each period (plus the first after warm-up)")
-    tolerance: float = Field(0.02, ge=0, lt=1, description="skip trades smaller than this fraction of equity",
-                             json_schema_extra={"unit": "fraction of equity"})
-    cash_asset: Symbol | None = Field(None, description="symbol holding unallocated weight (e.g. BIL, SHY); none = plain cash")
-    rebalance_offset: int = Field(0, ge=0, le=59, description="weekly/monthly/quarterly: decide this many NYSE sessions before the period's last session",
-                                  json_schema_extra={"unit": "sessions"})
-    tranches: int = Field(1, ge=1, le=12, description="split capital into this many sleeves deciding on staggered offsets; the target is their average")
+        "monthly",
+        description="when to decide: last session of each period (plus the first after warm-up)",
+    )
+    tolerance: float = Field(
+        0.02,
+        ge=0,
+        lt=1,
+        description="skip trades smaller than this fraction of equity",
+        json_schema_extra={"unit": "fraction of equity"},
+    )
+    cash_asset: Symbol | None = Field(
+        None, description="symbol holding unallocated weight (e.g. BIL, SHY); none = plain cash"
+    )
+    rebalance_offset: int = Field(
+        0,
+        ge=0,
+        le=59,
+        description=(
+            "weekly/monthly/quarterly: decide this many NYSE sessions before the period's last "
+            "session"
+        ),
+        json_schema_extra={"unit": "sessions"},
+    )
+    tranches: int = Field(
+        1,
+        ge=1,
+        le=12,
+        description=(
+            "split capital into this many sleeves deciding on staggered offsets; the target is "
+            "their average"
+        ),
+    )
 
     @model_validator(mode="after")
     def _timing(self):
         periodic = self.rebalance in MAX_OFFSET
         if not periodic and (self.rebalance_offset or self.tranches > 1):
-            raise ValueError(f"rebalance_offset and tranches need a weekly, monthly or quarterly schedule, not {self.rebalance}")
+            raise ValueError(
+                "rebalance_offset and tranches need a weekly, monthly or quarterly schedule, not "
+                f"{self.rebalance}"
+            )
         if periodic and self.rebalance_offset > MAX_OFFSET[self.rebalance]:
-            raise ValueError(f"rebalance_offset {self.rebalance_offset} is too large for {self.rebalance} "
-                             f"(at most {MAX_OFFSET[self.rebalance]})")
+            raise ValueError(
+                f"rebalance_offset {self.rebalance_offset} is too large for {self.rebalance} "
+                f"(at most {MAX_OFFSET[self.rebalance]})"
+            )
         return self
 
 
@@ -174,7 +204,8 @@ class RotationStrategy(bt.Strategy):
         self._sleeves: list[dict[str, float]] = []  # each tranche's latest target
         self._retry = False  # a buy was refused for cash: resize and resend on the next bar
         self._minperiod_passed = False
-        self._dates = self.lines.datetime  # the strategy's date line (self.datetime, without the lookup)
+        # the strategy's date line (self.datetime, without the lookup)
+        self._dates = self.lines.datetime
         cls = type(self)
         self._hears_cash = (cls.notify_cashvalue is not bt.Strategy.notify_cashvalue
                             or cls.notify_fund is not bt.Strategy.notify_fund)
@@ -202,7 +233,8 @@ class RotationStrategy(bt.Strategy):
         """backtrader's check whether every feed has its minimum history, done per bar as a max over
         all feeds; feeds only grow, so once it is passed (negative) it stays passed: keep it."""
         if self._minperiod_passed:
-            self._minperstatus = -1  # what backtrader's own method leaves behind (read by next_open)
+            # what backtrader's own method leaves behind (read by next_open)
+            self._minperstatus = -1
             return -1
         status = super()._getminperstatus()
         self._minperiod_passed = status < 0
@@ -213,7 +245,12 @@ class RotationStrategy(bt.Strategy):
         ``notify_cashvalue`` and ``notify_fund`` (which read the broker four times per bar) when
         the strategy does not override them. Analyzers and quick notification take backtrader's
         own path."""
-        if self._hears_cash or self.analyzers or self._slave_analyzers or self.cerebro.p.quicknotify:
+        if (
+            self._hears_cash
+            or self.analyzers
+            or self._slave_analyzers
+            or self.cerebro.p.quicknotify
+        ):
             super()._notify(list(qorders), list(qtrades))
             return
         for order in self._orderspending:
@@ -237,16 +274,25 @@ class RotationStrategy(bt.Strategy):
             self._resend_refused()
             return
         decision = self.targets()
-        if decision is None:  # the strategy has nothing to decide today (e.g. a replay between its dates)
+        # the strategy has nothing to decide today (e.g. a replay between its dates)
+        if decision is None:
             self._resend_refused()
             return
         self._decided_once = True
         weights, reason = decision
         weights = self._complete(weights)
         if self.cfg.tranches > 1:
-            weights, reason = self._blend(weights, reason, first, self.run_ctx.decision_days.get(now, ()))
-        self.ledger.decisions.append({"date": self.today, "targets": _fmt_weights(weights), "reason": reason,
-                                      "weights": json.dumps(weights, sort_keys=True)})
+            weights, reason = self._blend(
+                weights, reason, first, self.run_ctx.decision_days.get(now, ())
+            )
+        self.ledger.decisions.append(
+            {
+                "date": self.today,
+                "targets": _fmt_weights(weights),
+                "reason": reason,
+                "weights": json.dumps(weights, sort_keys=True),
+            }
+        )
         self._last_weights, self._retry = weights, False
         self._rebalance(weights)
 
@@ -267,8 +313,13 @@ class RotationStrategy(bt.Strategy):
                 self._sleeves[j] = dict(weights)
             deciding = "sleeve " + ", ".join(str(j + 1) for j in sleeves)
         symbols = sorted({s for sleeve in self._sleeves for s in sleeve})
-        blended = {s: sum(sleeve.get(s, 0.0) for sleeve in self._sleeves) / len(self._sleeves) for s in symbols}
-        return {s: w for s, w in blended.items() if w}, f"{deciding} of {self.cfg.tranches}: {reason}"
+        blended = {
+            s: sum(sleeve.get(s, 0.0) for sleeve in self._sleeves) / len(self._sleeves)
+            for s in symbols
+        }
+        return {
+            s: w for s, w in blended.items() if w
+        }, f"{deciding} of {self.cfg.tranches}: {reason}"
 
     def _complete(self, weights: dict[str, float]) -> dict[str, float]:
         out = {s.upper(): float(w) for s, w in weights.items() if w}
@@ -277,9 +328,12 @@ class RotationStrategy(bt.Strategy):
             raise ValueError(f"{self.name}: target for symbols not loaded: {sorted(unknown)}")
         odd = sorted(s for s, w in out.items() if not math.isfinite(w))
         if odd:  # NaN passes every comparison below and would trade nothing, silently
-            raise UserError(f"strategy '{self.name}' gave {odd[0]} a target weight of {out[odd[0]]} on {self.today}",
-                            "targets() must return finite weights (a NaN often comes from an indicator "
-                            "without enough history: check the warm-up)")
+            raise UserError(
+                f"strategy '{self.name}' gave {odd[0]} a target weight of {out[odd[0]]} on "
+                f"{self.today}",
+                "targets() must return finite weights (a NaN often comes from an indicator "
+                "without enough history: check the warm-up)",
+            )
         total = sum(out.values())
         if any(w < 0 for w in out.values()) or total > 1 + 1e-9:
             raise ValueError(f"{self.name}: weights must be >= 0 and sum to <= 1, got {out}")
@@ -355,8 +409,14 @@ class RotationStrategy(bt.Strategy):
             # the broker charged it with the commission (the same expression as engine.broker's)
             shares, price = abs(order.executed.size), order.executed.price
             slippage = shares * price * self.run_ctx.slippage_bps / 10_000.0
-            row.update(date=_date(order.executed.dt), size=order.executed.size, price=order.executed.price,
-                       value=value, commission=order.executed.comm - slippage, slippage=slippage)
+            row.update(
+                date=_date(order.executed.dt),
+                size=order.executed.size,
+                price=order.executed.price,
+                value=value,
+                commission=order.executed.comm - slippage,
+                slippage=slippage,
+            )
         else:
             self.ledger.rejected += 1
             self._retry = self._retry or (order.isbuy() and order.status == order.Margin)
@@ -368,10 +428,16 @@ class RotationStrategy(bt.Strategy):
 
     def notify_trade(self, trade: bt.Trade) -> None:
         if trade.isclosed:
-            self.ledger.trades.append({
-                "symbol": feed_name(trade.data), "opened": _date(trade.dtopen), "closed": _date(trade.dtclose),
-                "sessions": trade.barlen, "pnl": trade.pnl, "pnl_net": trade.pnlcomm,
-            })
+            self.ledger.trades.append(
+                {
+                    "symbol": feed_name(trade.data),
+                    "opened": _date(trade.dtopen),
+                    "closed": _date(trade.dtclose),
+                    "sessions": trade.barlen,
+                    "pnl": trade.pnl,
+                    "pnl_net": trade.pnlcomm,
+                }
+            )
 
 
 def _fmt_weights(weights: dict[str, float]) -> str:

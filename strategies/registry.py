@@ -35,7 +35,8 @@ from strategies.base import RotationParams, RotationStrategy
 _REGISTRY: dict[str, type[RotationStrategy]] = {}
 _ORIGIN: dict[str, str] = {}  # name -> module it came from, for clash messages
 
-_USER_PREFIX = "smallcap_user_"  # module names of users' strategy files (a newer file may replace one)
+# module names of users' strategy files (a newer file may replace one)
+_USER_PREFIX = "smallcap_user_"
 
 #: Entry-point group through which installed packages add strategies.
 ENTRY_POINT_GROUP = "smallcap.strategies"
@@ -49,7 +50,9 @@ def register(cls: type[RotationStrategy]) -> type[RotationStrategy]:
     if not cls.name:
         raise UserError(f"strategy class {cls.__name__} in {origin} has no `name`",
                         "set a class attribute, e.g. name = 'my_rotation'")
-    replaces_a_user_file = origin.startswith(_USER_PREFIX) and _ORIGIN.get(cls.name, "").startswith(_USER_PREFIX)
+    replaces_a_user_file = origin.startswith(_USER_PREFIX) and _ORIGIN.get(cls.name, "").startswith(
+        _USER_PREFIX
+    )
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls and not replaces_a_user_file:
         raise UserError(f"strategy name '{cls.name}' is taken (by {_ORIGIN[cls.name]})",
                         "give your strategy class another `name`")
@@ -69,8 +72,10 @@ def _load_all() -> None:
         except (Exception, SystemExit, KeyboardInterrupt) as exc:  # a broken plug-in: one line
             if isinstance(exc, KeyboardInterrupt) and really_interrupted():
                 raise
-            raise UserError(f"strategy plug-in '{ep.name}' ({ep.value}) failed to load: {describe(exc)}",
-                            f"fix or uninstall the package that declares it in '{ENTRY_POINT_GROUP}'") from None
+            raise UserError(
+                f"strategy plug-in '{ep.name}' ({ep.value}) failed to load: {describe(exc)}",
+                f"fix or uninstall the package that declares it in '{ENTRY_POINT_GROUP}'",
+            ) from None
         if isinstance(loaded, type) and issubclass(loaded, RotationStrategy):
             register(loaded)
 
@@ -89,7 +94,9 @@ def load_strategy_file(path: str | Path) -> list[str]:
     if path in _FILES:
         return _FILES[path]
     if not path.is_file() or path.suffix != ".py":
-        raise UserError(f"strategy file '{path}' is not a .py file", "pass the path of your strategy module")
+        raise UserError(
+            f"strategy file '{path}' is not a .py file", "pass the path of your strategy module"
+        )
     module_name = f"{_USER_PREFIX}{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
@@ -101,18 +108,24 @@ def load_strategy_file(path: str | Path) -> list[str]:
         raise
     except SyntaxError as exc:
         sys.modules.pop(module_name, None)
-        raise UserError(f"{path.name} line {exc.lineno}: {exc.msg}", "fix the Python syntax") from None
+        raise UserError(
+            f"{path.name} line {exc.lineno}: {exc.msg}", "fix the Python syntax"
+        ) from None
     except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the user's code: one line
         sys.modules.pop(module_name, None)
         if isinstance(exc, KeyboardInterrupt) and really_interrupted():
             raise
         where = user_frame(exc.__traceback__)
-        raise UserError(f"{path.name} failed to import: {describe(exc)}" + (f" at {where}" if where else ""),
-                        f"run `python {path}` to see the full error") from None
+        raise UserError(
+            f"{path.name} failed to import: {describe(exc)}" + (f" at {where}" if where else ""),
+            f"run `python {path}` to see the full error",
+        ) from None
     names = sorted(n for n, origin in _ORIGIN.items() if origin == module_name)
     if not names:
-        raise UserError(f"{path.name} registers no strategy",
-                        "decorate a RotationStrategy subclass with @register (from strategies import register)")
+        raise UserError(
+            f"{path.name} registers no strategy",
+            "decorate a RotationStrategy subclass with @register (from strategies import register)",
+        )
     _FILES[path] = names
     return names
 
@@ -156,15 +169,24 @@ class StrategySpec:
                     if getattr(m, attr, None) is not None:
                         bounds.append(f"{op} {getattr(m, attr)}")
             tname = _type_name(f.annotation)
-            out.append(ParamInfo(key, tname, f.get_default(call_default_factory=True), str(extra.get("unit", "")),
-                                 ", ".join(bounds), f.description or ""))
+            out.append(
+                ParamInfo(
+                    key,
+                    tname,
+                    f.get_default(call_default_factory=True),
+                    str(extra.get("unit", "")),
+                    ", ".join(bounds),
+                    f.description or "",
+                )
+            )
         return out
 
     def validate_params(self, raw: dict[str, Any] | RotationParams) -> RotationParams:
         """Validated parameters (defaults filled); a UserError names the bad key and the fix.
 
         ``raw``: parameter name -> value, where values may be CLI strings (``63``, ``IWM,SPY``,
-        ``IWM:0.6,SPY:0.4``, a TOML inline table ``{IWM=0.6,SPY=0.4}`` or a JSON object); an instance of this strategy's ``Params`` passes through unchanged.
+        ``IWM:0.6,SPY:0.4``, a TOML inline table ``{IWM=0.6,SPY=0.4}`` or a JSON object); an
+        instance of this strategy's ``Params`` passes through unchanged.
         """
         if isinstance(raw, self.cls.Params):
             return raw
@@ -173,22 +195,38 @@ class StrategySpec:
         fields = self.cls.Params.model_fields
         for key in raw:
             if key not in fields:
-                raise UserError(f"strategy '{self.name}' has no parameter '{key}'", did_you_mean(key, fields))
+                raise UserError(
+                    f"strategy '{self.name}' has no parameter '{key}'", did_you_mean(key, fields)
+                )
         try:
-            params = self.cls.Params(**{k: _coerce(v, fields[k].annotation) for k, v in raw.items()})
+            params = self.cls.Params(
+                **{k: _coerce(v, fields[k].annotation) for k, v in raw.items()}
+            )
         except ValidationError as exc:
             e = exc.errors()[0]
             msg = e["msg"].removeprefix("Value error, ")
             if not e["loc"]:  # a rule across parameters (top_n and assets): no single value to show
                 given = ", ".join(f"{k}={v}" for k, v in raw.items()) or "the defaults"
-                raise UserError(f"strategy '{self.name}': {msg} (given: {given})",
-                                f"see `smallcap strategies {self.name}`") from None
+                raise UserError(
+                    f"strategy '{self.name}': {msg} (given: {given})",
+                    f"see `smallcap strategies {self.name}`",
+                ) from None
             key = ".".join(str(p) for p in e["loc"])
             got = raw.get(str(e["loc"][0])) if e["loc"] else None
-            info = next((p for p in self.params() if p.name == str(e["loc"][0])), None) if e["loc"] else None
-            hint = f"{info.name}: {info.type}{' ' + info.bounds if info.bounds else ''}, {info.meaning}" if info else \
-                f"see `smallcap strategies {self.name}`"
-            raise UserError(f"strategy '{self.name}' parameter {key}: {msg} (got {got!r})", hint) from None
+            info = (
+                next((p for p in self.params() if p.name == str(e["loc"][0])), None)
+                if e["loc"]
+                else None
+            )
+            hint = (
+                f"{info.name}: {info.type}{' ' + info.bounds if info.bounds else ''}, "
+                f"{info.meaning}"
+                if info
+                else f"see `smallcap strategies {self.name}`"
+            )
+            raise UserError(
+                f"strategy '{self.name}' parameter {key}: {msg} (got {got!r})", hint
+            ) from None
         return params
 
 
@@ -270,4 +308,6 @@ def all_strategies(include_unlisted: bool = False) -> list[StrategySpec]:
     """Every registered rotation strategy, in name order (tools such as ``replay_targets`` only
     with ``include_unlisted``)."""
     _load_all()
-    return [StrategySpec(n, c) for n, c in sorted(_REGISTRY.items()) if include_unlisted or c.listed]
+    return [
+        StrategySpec(n, c) for n, c in sorted(_REGISTRY.items()) if include_unlisted or c.listed
+    ]

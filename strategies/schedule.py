@@ -64,8 +64,16 @@ def tranche_offsets(schedule: str, offset: int, tranches: int) -> list[int]:
     return [min(offset + round(j * spacing), MAX_OFFSET[schedule]) for j in range(tranches)]
 
 
-def sleeve_decisions(sessions: pd.DatetimeIndex, schedule: str, offset: int = 0, tranches: int = 1) -> list[tuple[int, ...]]:
+def sleeve_decisions(
+    sessions: pd.DatetimeIndex, schedule: str, offset: int = 0, tranches: int = 1
+) -> list[tuple[int, ...]]:
     """Per session, the sleeves (0..tranches-1) that decide on it (empty tuple: none)."""
-    masks = [period_end_mask(sessions, schedule, k) for k in tranche_offsets(schedule, offset, tranches)] \
-        if schedule not in ("daily", "once") else [period_end_mask(sessions, schedule)] * tranches
+    masks = (
+        [
+            period_end_mask(sessions, schedule, k)
+            for k in tranche_offsets(schedule, offset, tranches)
+        ]
+        if schedule not in ("daily", "once")
+        else [period_end_mask(sessions, schedule)] * tranches
+    )
     return [tuple(j for j, m in enumerate(masks) if m[i]) for i in range(len(sessions))]

@@ -20,7 +20,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 if CHROMIUM is None and os.environ.get("SMALLCAP_REQUIRE_BROWSER"):  # CI must not skip silently
     raise RuntimeError("SMALLCAP_REQUIRE_BROWSER is set but chromium is not installed")
-needs_browser = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+needs_browser = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)"
+)
 
 
 @dataclass
@@ -48,7 +50,9 @@ def open_page(path: Path, screenshot: Path, width: int = 1300, height: int = 160
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": width, "height": height})
-        page.on("console", lambda m: visit.console_errors.append(m.text) if m.type == "error" else None)
+        page.on(
+            "console", lambda m: visit.console_errors.append(m.text) if m.type == "error" else None
+        )
         page.on("pageerror", lambda e: visit.page_errors.append(str(e)))
         page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "blob:", "about:"))
                 else visit.remote_requests.append(r.url))

@@ -23,16 +23,41 @@ PERIOD = {"start": "2005-01-03", "end": "2024-12-31"}
 REGRESSION_PERIOD = {"start": "2015-01-02", "end": "2020-12-31"}
 MODES = {
     "open-whole-costs": {"commission_bps": 5.0, "slippage_bps": 5.0},
-    "open-fractional": {"fractional": True, "commission_bps": 0.0, "commission_per_share": 0.0,
-                        "commission_min": 0.0, "slippage_bps": 0.0},  # frictionless: said so
-    "close-fractional-costs": {"fill": "close", "fractional": True, "commission_bps": 5.0, "slippage_bps": 5.0},
+    "open-fractional": {
+        "fractional": True,
+        "commission_bps": 0.0,
+        "commission_per_share": 0.0,
+        "commission_min": 0.0,
+        "slippage_bps": 0.0,
+    },  # frictionless: said so
+    "close-fractional-costs": {
+        "fill": "close",
+        "fractional": True,
+        "commission_bps": 5.0,
+        "slippage_bps": 5.0,
+    },
 }
-PINNED_METRICS = ("final_equity", "total_return", "cagr", "volatility", "sharpe", "sortino", "max_drawdown",
-                  "calmar", "exposure", "turnover", "trades", "switches", "rejected_orders")
+PINNED_METRICS = (
+    "final_equity",
+    "total_return",
+    "cagr",
+    "volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "calmar",
+    "exposure",
+    "turnover",
+    "trades",
+    "switches",
+    "rejected_orders",
+)
 
 
 def _orders_sha256(result) -> str:
-    return hashlib.sha256(result.orders.to_csv(index=False, lineterminator="\n").encode()).hexdigest()
+    return hashlib.sha256(
+        result.orders.to_csv(index=False, lineterminator="\n").encode()
+    ).hexdigest()
 
 
 def golden_stats(name: str) -> dict:
@@ -53,7 +78,10 @@ def regression_stats(name: str, mode: str) -> dict:
     from engine.runner import run_backtest
 
     result = run_backtest(RunConfig(strategy=name, broker=MODES[mode], **REGRESSION_PERIOD))
-    return {**{k: result.metrics[k] for k in PINNED_METRICS}, "orders_sha256": _orders_sha256(result)}
+    return {
+        **{k: result.metrics[k] for k in PINNED_METRICS},
+        "orders_sha256": _orders_sha256(result),
+    }
 
 
 def main() -> None:

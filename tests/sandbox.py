@@ -19,8 +19,11 @@ def namespaces_work() -> bool:
     if not shutil.which("unshare"):
         return False
     try:
-        probe = subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=4k tmpfs /mnt || exit 3"],
-                               capture_output=True, timeout=10)
+        probe = subprocess.run(
+            ["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=4k tmpfs /mnt || exit 3"],
+            capture_output=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return probe.returncode == 0
@@ -37,8 +40,14 @@ class Outcome:
         return [ln for ln in self.stderr.splitlines() if ln.strip()]
 
 
-def smallcap_in_namespace(args: list[str], *, read_only: list[Path] = (), small: dict[Path, int] | None = None,
-                          cwd: Path | None = None, before: str = "") -> Outcome:
+def smallcap_in_namespace(
+    args: list[str],
+    *,
+    read_only: list[Path] = (),
+    small: dict[Path, int] | None = None,
+    cwd: Path | None = None,
+    before: str = "",
+) -> Outcome:
     """``smallcap ARGS`` with each of ``read_only`` bind-mounted read-only and each folder of
     ``small`` a tmpfs of that many kB; ``before``: shell commands run after mounting (e.g. copy
     a run onto the small disk)."""
@@ -50,7 +59,9 @@ def smallcap_in_namespace(args: list[str], *, read_only: list[Path] = (), small:
         steps.append(f"mount -t tmpfs -o size={kb}k tmpfs {shlex.quote(str(folder))}")
     if before:
         steps.append(before)
-    command = " ".join(shlex.quote(a) for a in [sys.executable, "-c", "from cli.app import main; main()", *args])
+    command = " ".join(
+        shlex.quote(a) for a in [sys.executable, "-c", "from cli.app import main; main()", *args]
+    )
     script = " && ".join([*steps, f"exec {command}"])
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True,

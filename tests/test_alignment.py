@@ -28,8 +28,14 @@ def test_adjusted_bars_follow_adj_close(bundled):
 
 
 def _rate_files(tmp_path):
-    write_csv(tmp_path / "ETF.csv", "date,open,high,low,close,adj_close,volume\n" + "\n".join(
-        f"{d},10,11,9,10,10,100" for d in ["2024-07-01", "2024-07-02", "2024-07-03", "2024-07-05", "2024-07-08"]))
+    write_csv(
+        tmp_path / "ETF.csv",
+        "date,open,high,low,close,adj_close,volume\n"
+        + "\n".join(
+            f"{d},10,11,9,10,10,100"
+            for d in ["2024-07-01", "2024-07-02", "2024-07-03", "2024-07-05", "2024-07-08"]
+        ),
+    )
     # published on 07-02 and on 07-04 (NYSE closed; must show from the next session, 07-05)
     write_csv(tmp_path / "RATE.csv", "date,value\n2024-07-02,4.5\n2024-07-04,4.4\n2024-07-08,4.3\n")
 
@@ -58,7 +64,11 @@ def test_macro_value_is_usable_from_the_next_session_by_default(tmp_path):
 def test_macro_lag_two_sessions(tmp_path):
     _rate_files(tmp_path)
     got = load_market_data(["ETF"], ["RATE"], csv_dir_source(tmp_path), macro_lag=2).series["RATE"]
-    assert np.isnan(got.loc["2024-07-03"]) and got.loc["2024-07-05"] == 4.5 and got.loc["2024-07-08"] == 4.4
+    assert (
+        np.isnan(got.loc["2024-07-03"])
+        and got.loc["2024-07-05"] == 4.5
+        and got.loc["2024-07-08"] == 4.4
+    )
 
 
 def test_index_levels_are_not_lagged(tmp_path):

@@ -43,12 +43,21 @@ def test_import_contracts_pass():
     assert "0 broken" in out.stdout
 
 
-@pytest.mark.parametrize("layer, forbidden", [("engine.runner", "reports.tearsheet"), ("engine.sweep", "reports.compare"),
-                                              ("strategies.base", "engine.runner")])
+@pytest.mark.parametrize(
+    "layer, forbidden",
+    [
+        ("engine.runner", "reports.tearsheet"),
+        ("engine.sweep", "reports.compare"),
+        ("strategies.base", "engine.runner"),
+    ],
+)
 def test_contracts_would_catch_an_upward_import(tmp_path, layer, forbidden):
-    """A copy of pyproject with one upward import planted in a copy of the code fails lint-imports."""
+    """A copy of pyproject with one upward import planted in a copy of the code fails
+    lint-imports."""
     work = tmp_path / "repo"
-    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns(".venv", ".git", "runs", "*.csv", "__pycache__"))
+    shutil.copytree(
+        ROOT, work, ignore=shutil.ignore_patterns(".venv", ".git", "runs", "*.csv", "__pycache__")
+    )
     module = work / (layer.replace(".", "/") + ".py")
     module.write_text(module.read_text() + f"\nimport {forbidden}  # planted\n")
     exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
@@ -60,12 +69,13 @@ def test_contracts_would_catch_an_upward_import(tmp_path, layer, forbidden):
 def test_a_sweep_worker_backtest_does_not_import_reports():
     """A variant run by a sweep worker loads no page machinery: no reports, research or cli, and
     none of the libraries the pages draw with (quantstats, matplotlib, plotly)."""
-    code = ("import sys; from engine.sweep import run_variant; import tempfile, os; "
-            "d = tempfile.mkdtemp(); "
-            "row = run_variant({'strategy': 'buy_and_hold', 'start': '2024-01-02', 'end': '2024-03-28'}, "
-            "os.path.join(d, 'v')); assert row['status'] == 'done', row; "
-            "print(','.join(m for m in ('reports', 'research', 'cli', 'jinja2', 'typer', 'quantstats', "
-            "'matplotlib', 'plotly') if m in sys.modules))")
+    code = (
+        "import sys; from engine.sweep import run_variant; import tempfile, os; d = "
+        "tempfile.mkdtemp(); row = run_variant({'strategy': 'buy_and_hold', 'start': "
+        "'2024-01-02', 'end': '2024-03-28'}, os.path.join(d, 'v')); assert row['status'] == "
+        "'done', row; print(','.join(m for m in ('reports', 'research', 'cli', 'jinja2', 'typer', "
+        "'quantstats', 'matplotlib', 'plotly') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == ""

@@ -58,16 +58,43 @@ def test_no_token_is_broken_at_80_columns(cli, monkeypatch, tmp_path, argv):
 def test_study_and_runs_tables_break_no_token(cli, monkeypatch, tmp_path):
     root = tmp_path / "runs"
     common = ["--start", "2015-01-02", "--end", "2016-12-30", "--executor", "serial"]
-    r = cli("sweep", "--strategy", "relative_momentum", "--grid", "lookback=63,126", "--grid", "top_n=1,2",
-            *common, "--out", str(root / "s"), "--no-report")
+    r = cli(
+        "sweep",
+        "--strategy",
+        "relative_momentum",
+        "--grid",
+        "lookback=63,126",
+        "--grid",
+        "top_n=1,2",
+        *common,
+        "--out",
+        str(root / "s"),
+        "--no-report",
+    )
     assert r.code == 0, r.stderr
     variants = sorted(str(p) for p in (root / "s" / "variants").iterdir())
     run_id = (root / "s" / "variants").iterdir().__next__().name
-    for argv in (["compare", *variants, "--out", str(root / "c")], ["runs", "--root", str(root)],
-                 ["runs", "--root", str(root / "s" / "variants")],
-                 ["runs", "show", run_id, "--root", str(root / "s" / "variants")],
-                 ["walkforward", "--strategy", "relative_momentum", "--grid", "lookback=63,126", *common,
-                  "--train", "1y", "--test", "6m", "--out", str(root / "w"), "--no-report"]):
+    for argv in (
+        ["compare", *variants, "--out", str(root / "c")],
+        ["runs", "--root", str(root)],
+        ["runs", "--root", str(root / "s" / "variants")],
+        ["runs", "show", run_id, "--root", str(root / "s" / "variants")],
+        [
+            "walkforward",
+            "--strategy",
+            "relative_momentum",
+            "--grid",
+            "lookback=63,126",
+            *common,
+            "--train",
+            "1y",
+            "--test",
+            "6m",
+            "--out",
+            str(root / "w"),
+            "--no-report",
+        ],
+    ):
         _check_tokens(cli, monkeypatch, argv)
 
 
@@ -93,9 +120,14 @@ def test_help_keeps_examples_one_per_line_within_80_columns():
         text = cmd.get_help(ctx)
         for line in text.splitlines():
             assert len(line) <= 80, (name, line)
-            bare = re.sub(r"`[^`]*`", "", line)  # `smallcap strategies` quoted in a sentence is fine
-            if "smallcap " in bare and not line.startswith("Usage:"):  # an example on a line of its own
-                assert bare.strip().startswith("smallcap ") and bare.count("smallcap ") == 1, (name, line)
+            # `smallcap strategies` quoted in a sentence is fine
+            bare = re.sub(r"`[^`]*`", "", line)
+            # an example on a line of its own
+            if "smallcap " in bare and not line.startswith("Usage:"):
+                assert bare.strip().startswith("smallcap ") and bare.count("smallcap ") == 1, (
+                    name,
+                    line,
+                )
         for param in cmd.params:
             record = param.get_help_record(ctx) if isinstance(param, click.Option) else None
             if record:
@@ -103,13 +135,24 @@ def test_help_keeps_examples_one_per_line_within_80_columns():
 
 
 def test_numbers_are_formatted_as_in_the_backtest_table(cli, tmp_path):
-    r = cli("backtest", "buy_and_hold", "--start", "2015-01-02", "--end", "2016-12-30", "--no-report",
-            "--out", str(tmp_path))
+    r = cli(
+        "backtest",
+        "buy_and_hold",
+        "--start",
+        "2015-01-02",
+        "--end",
+        "2016-12-30",
+        "--no-report",
+        "--out",
+        str(tmp_path),
+    )
     assert r.code == 0, r.stderr
     shown = cli("runs", "show", "buy_and_hold", "--root", str(tmp_path))
     assert shown.code == 0, shown.stderr
     assert not re.search(r"\d\.\d{5,}", shown.stdout), shown.stdout  # no 16-digit floats
-    assert re.search(r"  cagr: -?\d+\.\d\d%\n", shown.stdout) and re.search(r"  sharpe: -?\d+\.\d\d\n", shown.stdout)
+    assert re.search(r"  cagr: -?\d+\.\d\d%\n", shown.stdout) and re.search(
+        r"  sharpe: -?\d+\.\d\d\n", shown.stdout
+    )
     data = cli("data", "show", "IWM")
     assert re.search(r" 74,800\s", data.stdout), data.stdout  # volume in shares, as a whole number
     assert "74,800.0000" not in data.stdout
@@ -129,4 +172,5 @@ def test_the_streaks_summaries_have_one_line_per_horizon(cli):
     for title in ("IWM after the events vs any session", "SPY after the events vs any session"):
         block = r.stdout.split(title)[1].split("─")[-1].splitlines()[1:]
         lines = block[:[line.strip() for line in block].index("")]
-        assert len(lines) >= 4 and all(line.split()[0].startswith("+") for line in lines), block  # none wrapped
+        # none wrapped
+        assert len(lines) >= 4 and all(line.split()[0].startswith("+") for line in lines), block

@@ -1,4 +1,5 @@
-"""The NYSE session table: what exchange-calendars says, cached on disk, rebuilt when stale or bad."""
+"""The NYSE session table: what exchange-calendars says, cached on disk, rebuilt when stale or
+bad."""
 
 from __future__ import annotations
 
@@ -33,12 +34,15 @@ def test_sessions_equal_the_library_and_are_saved(fresh_cache):
     got = calendar.nyse_sessions("1987-10-01", "2025-12-31")
     expected = _library_sessions("1987-10-01", "2025-12-31")
     assert list(got) == list(expected) and got.name == "date"
-    assert pd.Timestamp("2001-09-11") not in got and pd.Timestamp("2001-09-17") in got  # the 9/11 closure
+    # the 9/11 closure
+    assert pd.Timestamp("2001-09-11") not in got and pd.Timestamp("2001-09-17") in got
     assert pd.Timestamp("2025-01-09") not in got  # President Carter's day of mourning
     assert os.path.exists(calendar.table_path())
     calendar._days.cache_clear()  # a second process reads the table, the same sessions
     assert list(calendar.nyse_sessions("1987-10-01", "2025-12-31")) == list(expected)
-    assert calendar.last_calendar_session() >= pd.Timestamp.now().normalize() + pd.Timedelta(days=300)
+    assert calendar.last_calendar_session() >= pd.Timestamp.now().normalize() + pd.Timedelta(
+        days=300
+    )
 
 
 def test_ranges_outside_the_table_and_times_of_day(fresh_cache):
@@ -55,7 +59,9 @@ def test_a_corrupt_or_stale_table_is_rebuilt(fresh_cache, monkeypatch):
     good = np.load(path)
     np.save(path, good[::-1].copy())  # out of order: not trusted
     calendar._days.cache_clear()
-    assert list(calendar.nyse_sessions("2020-01-01", "2020-01-10")) == list(_library_sessions("2020-01-01", "2020-01-10"))
+    assert list(calendar.nyse_sessions("2020-01-01", "2020-01-10")) == list(
+        _library_sessions("2020-01-01", "2020-01-10")
+    )
     assert (np.load(path) == good).all()
     np.save(path, good[:10])  # a short table, but from last month: a new month builds a new one
     monkeypatch.setattr(calendar, "_month", lambda: "2999-12")
@@ -84,12 +90,18 @@ def test_a_backtest_process_loads_only_what_it_needs(tmp_path):
     """`smallcap backtest --no-report`: no quantstats, yfinance, plotly, scipy or arch, and with the
     session table cached, no exchange-calendars (together most of its start-up)."""
     env = {**os.environ, "SMALLCAP_CACHE_DIR": str(tmp_path / "cache")}
-    code = ("import sys; from cli.app import _run; sys.argv = ['smallcap', 'backtest', 'buy_and_hold', "
-            f"'--start', '2015-01-02', '--end', '2015-06-30', '--no-report', '--out', {str(tmp_path / 'runs')!r}]\n"
-            "_run(None)\n"
-            "heavy = ('quantstats', 'yfinance', 'plotly', 'scipy', 'arch', 'exchange_calendars', 'matplotlib')\n"
-            "print('LOADED:' + ','.join(m for m in heavy if m in sys.modules))")
-    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    code = (
+        "import sys; from cli.app import _run; sys.argv = ['smallcap', 'backtest', "
+        "'buy_and_hold', '--start', '2015-01-02', '--end', '2015-06-30', '--no-report', '--out', "
+        f"{str(tmp_path / 'runs')!r}]\n_run(None)\nheavy = ('quantstats', 'yfinance', 'plotly', "
+        "'scipy', 'arch', 'exchange_calendars', 'matplotlib')\nprint('LOADED:' + ','.join(m for m "
+        "in heavy if m in sys.modules))"
+    )
+    first = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    second = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     assert first.stdout.strip().splitlines()[-1] == "LOADED:exchange_calendars"  # built the table
     assert second.stdout.strip().splitlines()[-1] == "LOADED:"

@@ -7,27 +7,41 @@ import sys
 
 
 def test_cli_import_does_not_load_heavy_libraries():
-    code = ("import sys, cli.app; heavy = [m for m in ('pandas', 'numpy', 'backtrader', 'quantstats', "
-            "'matplotlib', 'yfinance') if m in sys.modules]; print(','.join(heavy))")
+    code = (
+        "import sys, cli.app; heavy = [m for m in ('pandas', 'numpy', 'backtrader', 'quantstats', "
+        "'matplotlib', 'yfinance') if m in sys.modules]; print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
 
 def test_help_and_version_run_as_a_process():
-    out = subprocess.run([sys.executable, "-m", "cli.app", "--help"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "cli.app", "--help"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and "data" in out.stdout
-    out = subprocess.run([sys.executable, "-m", "cli.app", "data", "show", "NOPE"], capture_output=True, text=True)
-    assert out.returncode == 2 and "Traceback" not in out.stderr and "unknown symbol 'NOPE'" in out.stderr
+    out = subprocess.run(
+        [sys.executable, "-m", "cli.app", "data", "show", "NOPE"], capture_output=True, text=True
+    )
+    assert (
+        out.returncode == 2
+        and "Traceback" not in out.stderr
+        and "unknown symbol 'NOPE'" in out.stderr
+    )
 
 
 def _strategies_process(cache, *args):
     import os
 
     env = {**os.environ, "SMALLCAP_CACHE_DIR": str(cache)}
-    code = ("import sys; from cli.app import _run; sys.argv = ['smallcap', 'strategies', *sys.argv[1:]]; "
-            "code = _run(None); "
-            "print('LOADED:' + ','.join(m for m in ('pandas', 'backtrader') if m in sys.modules), file=sys.stderr)")
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True)
+    code = (
+        "import sys; from cli.app import _run; sys.argv = ['smallcap', 'strategies', "
+        "*sys.argv[1:]]; code = _run(None); print('LOADED:' + ','.join(m for m in ('pandas', "
+        "'backtrader') if m in sys.modules), file=sys.stderr)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True
+    )
 
 
 def test_strategies_listing_is_cached_and_then_needs_no_engine(tmp_path):

@@ -21,15 +21,30 @@ def two_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
     a = run_backtest(RunConfig(strategy="relative_momentum", start="2003-01-02", end="2008-12-31",
                                broker={"slippage_bps": 0.0})).save(root)  # no costs, said so
-    b = run_backtest(RunConfig(strategy="rate_regime", start="2005-01-03", end="2010-12-31",
-                               broker={"fill": "close", "commission_bps": 5.0}, risk_free=0.01)).save(root)
+    b = run_backtest(
+        RunConfig(
+            strategy="rate_regime",
+            start="2005-01-03",
+            end="2010-12-31",
+            broker={"fill": "close", "commission_bps": 5.0},
+            risk_free=0.01,
+        )
+    ).save(root)
     return root, a, b
 
 
-@pytest.mark.parametrize("strategy, params", [("relative_momentum", {}), ("rate_regime", {}),
-                                              ("relative_momentum", {"absolute": True, "cash_asset": "SHY"})])
+@pytest.mark.parametrize(
+    "strategy, params",
+    [
+        ("relative_momentum", {}),
+        ("rate_regime", {}),
+        ("relative_momentum", {"absolute": True, "cash_asset": "SHY"}),
+    ],
+)
 def test_activity_on_the_own_period_equals_the_saved_metrics(strategy, params):
-    run = run_backtest(RunConfig(strategy=strategy, params=params, start="2006-01-03", end="2009-12-31"))
+    run = run_backtest(
+        RunConfig(strategy=strategy, params=params, start="2006-01-03", end="2009-12-31")
+    )
     got = activity_on(run, run.returns.index)
     for key in ACTIVITY:
         assert got[key] == pytest.approx(run.metrics[key], rel=1e-12), key
@@ -41,7 +56,10 @@ def test_every_figure_of_a_row_is_on_the_common_window(cli, two_runs, tmp_path):
     assert r.code == 0, r.stderr
     rows = json.loads(r.stdout)["ranked"]
     assert {row["window"] for row in rows} == {"2005-01-03 .. 2008-12-31"}
-    assert {row["own_window"] for row in rows} == {"2003-01-02 .. 2008-12-31", "2005-01-03 .. 2010-12-31"}
+    assert {row["own_window"] for row in rows} == {
+        "2003-01-02 .. 2008-12-31",
+        "2005-01-03 .. 2010-12-31",
+    }
     for row in rows:  # worked out here from the saved files, without the engine's code
         run = Path(row["run_dir"])
         returns = pd.read_csv(run / "returns.csv", index_col="date")
@@ -50,7 +68,9 @@ def test_every_figure_of_a_row_is_on_the_common_window(cli, two_runs, tmp_path):
         cagr = np.prod(1 + window) ** (252 / len(window)) - 1
         assert row["metrics"]["cagr"] == pytest.approx(cagr, rel=1e-10)
         orders = pd.read_csv(run / "orders.csv")
-        filled = orders[(orders["status"] == "completed") & orders["date"].between("2005-01-03", "2008-12-31")]
+        filled = orders[
+            (orders["status"] == "completed") & orders["date"].between("2005-01-03", "2008-12-31")
+        ]
         assert row["metrics"]["trades"] == len(filled)
         positions = pd.read_csv(run / "positions.csv")
         held = positions[positions["date"].between("2005-01-03", "2008-12-31")]["date"].nunique()

@@ -144,8 +144,16 @@ def test_compare_names_runs_with_different_costs_or_fills(cli, tmp_path):
     """The notes are reports.compare_notes' (one implementation); each row shows its costs."""
     dirs = []
     for name, extra in (("a", []), ("b", ["--costs", "none"]), ("c", ["--fill", "close"])):
-        r = cli("backtest", "relative_momentum", *WINDOW, *extra, "--out", str(tmp_path / name), "--json",
-                "--no-report")
+        r = cli(
+            "backtest",
+            "relative_momentum",
+            *WINDOW,
+            *extra,
+            "--out",
+            str(tmp_path / name),
+            "--json",
+            "--no-report",
+        )
         dirs.append(json.loads(r.stdout)["run_dir"])
     r = cli("compare", *dirs[:2], "--out", str(tmp_path / "cmp"))
     assert r.code == 0, r.stderr

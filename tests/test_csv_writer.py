@@ -1,5 +1,6 @@
 """The run tables' CSV writer gives exactly ``DataFrame.to_csv``'s bytes: on a real run's tables and
-on frames built to hit each case it formats itself (floats, NaN, ints, bools, text) or hands to pandas."""
+on frames built to hit each case it formats itself (floats, NaN, ints, bools, text) or hands to
+pandas."""
 
 from __future__ import annotations
 
@@ -18,11 +19,19 @@ def _pandas(frame: pd.DataFrame, index: bool) -> str:
 
 @pytest.fixture(scope="module")
 def run():
-    return run_backtest(RunConfig(strategy="relative_momentum", start="2008-01-02", end="2009-12-31",
-                                  broker={"commission_bps": 5, "slippage_bps": 5}))
+    return run_backtest(
+        RunConfig(
+            strategy="relative_momentum",
+            start="2008-01-02",
+            end="2009-12-31",
+            broker={"commission_bps": 5, "slippage_bps": 5},
+        )
+    )
 
 
-@pytest.mark.parametrize("name", ["returns", "equity", "trades", "orders", "positions", "decisions"])
+@pytest.mark.parametrize(
+    "name", ["returns", "equity", "trades", "orders", "positions", "decisions"]
+)
 def test_a_real_runs_tables_are_written_as_pandas_writes_them(run, name):
     frame = getattr(run, name)
     index = name in ("returns", "equity")
@@ -40,7 +49,21 @@ def test_the_saved_files_are_pandas_bytes(run, tmp_path):
     assert (folder / "positions.csv").read_text() == _pandas(run.positions, False)
 
 
-EDGE_FLOATS = [0.0, -0.0, 1e-300, 5e-324, 1e22, 1e16, 123456789.125, 0.1 + 0.2, -1.5e-7, np.inf, -np.inf, np.nan, 1.0]
+EDGE_FLOATS = [
+    0.0,
+    -0.0,
+    1e-300,
+    5e-324,
+    1e22,
+    1e16,
+    123456789.125,
+    0.1 + 0.2,
+    -1.5e-7,
+    np.inf,
+    -np.inf,
+    np.nan,
+    1.0,
+]
 
 
 @pytest.mark.parametrize("frame", [
@@ -52,7 +75,8 @@ EDGE_FLOATS = [0.0, -0.0, 1e-300, 5e-324, 1e22, 1e16, 123456789.125, 0.1 + 0.2, 
     pd.DataFrame({"s": ['a "quote"', "x"], "v": [1.0, 2.0]}),
     pd.DataFrame({"s": ["line\nbreak", "x"], "v": [1.0, 2.0]}),
     pd.DataFrame({"s": [None, "x"], "v": [1.0, 2.0]}),                   # missing text
-    pd.DataFrame({"only": [np.nan, 1.0]}),                               # a lone empty field is quoted
+    # a lone empty field is quoted
+    pd.DataFrame({"only": [np.nan, 1.0]}),
     pd.DataFrame({"v": [1.0, 2.0], "d": pd.to_datetime(["2020-01-02", "2020-01-03"])}),
     pd.DataFrame({"v": [1.0, 2.0], "c": pd.Categorical(["a", "b"])}),
     pd.DataFrame({"v": [1.0, 2.0], "m": [1, "x"]}),                      # mixed object column
@@ -79,7 +103,9 @@ def test_index_names_and_kinds_match_pandas():
 def test_the_run_tables_take_the_fast_path(run, monkeypatch):
     """Without this the equalities above would hold by always calling pandas. (``decisions``
     holds texts with commas, JSON weights and reasons: pandas quotes those.)"""
-    expected = {name: _pandas(getattr(run, name), False) for name in ("trades", "orders", "positions")}
+    expected = {
+        name: _pandas(getattr(run, name), False) for name in ("trades", "orders", "positions")
+    }
 
     def refuse(*args, **kwargs):
         raise AssertionError("to_csv called")

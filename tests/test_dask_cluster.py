@@ -31,7 +31,9 @@ def _free_port() -> int:
 
 def _start(argv: list[str], cwd: Path, log: Path) -> subprocess.Popen:
     handle = open(log, "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(argv, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        argv, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -70,13 +72,32 @@ def cluster(tmp_path):
 def test_a_sweep_on_a_real_cluster_survives_a_killed_worker(cluster, tmp_path, cli):
     address, workers = cluster
     out = tmp_path / "sweep"  # given as a relative --out: the workers run in another folder
-    sweep = subprocess.Popen([str(BIN / "smallcap"), "sweep", *GRID, "--executor", "dask", "--scheduler", address,
-                              "--out", "sweep", "--json"], cwd=tmp_path, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    sweep = subprocess.Popen(
+        [
+            str(BIN / "smallcap"),
+            "sweep",
+            *GRID,
+            "--executor",
+            "dask",
+            "--scheduler",
+            address,
+            "--out",
+            "sweep",
+            "--json",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 240
     done_at_kill = None
     while time.monotonic() < deadline and sweep.poll() is None:
-        done = len(list((out / "variants").glob("*/metrics.json"))) if (out / "variants").exists() else 0
+        done = (
+            len(list((out / "variants").glob("*/metrics.json")))
+            if (out / "variants").exists()
+            else 0
+        )
         if done >= 3:
             _kill(workers[0])
             done_at_kill = done
@@ -84,7 +105,9 @@ def test_a_sweep_on_a_real_cluster_survives_a_killed_worker(cluster, tmp_path, c
         time.sleep(0.05)
     stdout, stderr = sweep.communicate(timeout=300)
     assert sweep.returncode == 0, stderr
-    assert done_at_kill is not None and done_at_kill < len(LOOKBACKS), "the worker was not killed mid-sweep"
+    assert done_at_kill is not None and done_at_kill < len(LOOKBACKS), (
+        "the worker was not killed mid-sweep"
+    )
     assert workers[0].poll() is not None
 
     serial = tmp_path / "serial"
@@ -93,4 +116,5 @@ def test_a_sweep_on_a_real_cluster_survives_a_killed_worker(cluster, tmp_path, c
     ours, reference = (out / "sweep.csv").read_bytes(), (serial / "sweep.csv").read_bytes()
     assert ours == reference
     assert ours.count(b",done,") == len(LOOKBACKS)
-    assert not [p for p in (out / "variants").iterdir() if p.name.startswith(".")]  # no half-saved folder left
+    # no half-saved folder left
+    assert not [p for p in (out / "variants").iterdir() if p.name.startswith(".")]

@@ -66,10 +66,22 @@ def cluster(tmp_path):
     from dask.distributed import Client
 
     address = f"tcp://127.0.0.1:{_free_port()}"
-    scheduler = _start([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-                        "--no-dashboard"], tmp_path / "scheduler.log")
-    worker = _start([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard"],
-                    tmp_path / "worker.log")
+    scheduler = _start(
+        [
+            str(BIN / "dask"),
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            address.rsplit(":", 1)[1],
+            "--no-dashboard",
+        ],
+        tmp_path / "scheduler.log",
+    )
+    worker = _start(
+        [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard"],
+        tmp_path / "worker.log",
+    )
     try:
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(1, timeout=60)
@@ -93,9 +105,12 @@ def _kill_after_first_row(csv: Path, proc: subprocess.Popen) -> threading.Thread
     return thread
 
 
-@pytest.mark.parametrize("victim, needle", [("worker", "no Dask worker left"), ("scheduler", "lost the Dask scheduler")])
-def test_a_dask_sweep_without_workers_or_scheduler_ends_in_one_line(cli, tmp_path, monkeypatch, cluster, victim,
-                                                                     needle):
+@pytest.mark.parametrize(
+    "victim, needle", [("worker", "no Dask worker left"), ("scheduler", "lost the Dask scheduler")]
+)
+def test_a_dask_sweep_without_workers_or_scheduler_ends_in_one_line(
+    cli, tmp_path, monkeypatch, cluster, victim, needle
+):
     address, scheduler, worker = cluster
     monkeypatch.setattr("engine.executors.NO_WORKER_SECONDS", 3.0)
     strategy = tmp_path / "slow.py"
@@ -103,8 +118,22 @@ def test_a_dask_sweep_without_workers_or_scheduler_ends_in_one_line(cli, tmp_pat
     out = tmp_path / "s"
     watcher = _kill_after_first_row(out / "sweep.csv", worker if victim == "worker" else scheduler)
     began = time.monotonic()
-    r = cli("sweep", "--strategy", "slowish_momentum", "--strategy-file", str(strategy), "--grid",
-            "lookback=21,91,92,93", *SHORT, "--executor", "dask", "--scheduler", address, "--out", str(out))
+    r = cli(
+        "sweep",
+        "--strategy",
+        "slowish_momentum",
+        "--strategy-file",
+        str(strategy),
+        "--grid",
+        "lookback=21,91,92,93",
+        *SHORT,
+        "--executor",
+        "dask",
+        "--scheduler",
+        address,
+        "--out",
+        str(out),
+    )
     watcher.join(5)
     assert_one_line_error(r, needle, "--resume")
     assert time.monotonic() - began < 120
@@ -116,12 +145,31 @@ def test_a_dask_variant_over_its_time_limit_fails_alone(cli, tmp_path, cluster):
     address, _, _ = cluster
     strategy = tmp_path / "slow.py"
     strategy.write_text(SLOW)
-    r = cli("sweep", "--strategy", "slowish_momentum", "--strategy-file", str(strategy), "--grid",
-            "lookback=21,201", *SHORT, "--executor", "dask", "--scheduler", address, "--timeout", "3",
-            "--out", str(tmp_path / "s"), "--json")
+    r = cli(
+        "sweep",
+        "--strategy",
+        "slowish_momentum",
+        "--strategy-file",
+        str(strategy),
+        "--grid",
+        "lookback=21,201",
+        *SHORT,
+        "--executor",
+        "dask",
+        "--scheduler",
+        address,
+        "--timeout",
+        "3",
+        "--out",
+        str(tmp_path / "s"),
+        "--json",
+    )
     assert r.code == 1, r.stderr
     import json
 
     doc = json.loads(r.stdout)
     assert len(doc["ranked"]) == 1 and len(doc["failed"]) == 1
-    assert "ran past its time limit of 3 s" in doc["failed"][0]["error"] and "while True" in doc["failed"][0]["error"]
+    assert (
+        "ran past its time limit of 3 s" in doc["failed"][0]["error"]
+        and "while True" in doc["failed"][0]["error"]
+    )

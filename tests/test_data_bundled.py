@@ -53,7 +53,11 @@ def test_data_list_json_reports_true_first_and_last_dates(cli):
     rows = {r["symbol"]: r for r in json.loads(result.stdout)}
     assert set(rows) == set(EXPECTED)
     for symbol, (kind, first, last) in EXPECTED.items():
-        assert (rows[symbol]["kind"], rows[symbol]["first"], rows[symbol]["last"]) == (kind, first, last)
+        assert (rows[symbol]["kind"], rows[symbol]["first"], rows[symbol]["last"]) == (
+            kind,
+            first,
+            last,
+        )
         assert rows[symbol]["source"] == "bundled"
 
 
@@ -70,6 +74,12 @@ def test_data_show_prints_adjusted_rows(cli):
     result = cli("data", "show", "IWM", "--start", "2024-07-08", "--end", "2024-07-12", "--json")
     assert result.code == 0, result.stderr
     rows = json.loads(result.stdout)["rows"]
-    assert [r["date"] for r in rows] == ["2024-07-08", "2024-07-09", "2024-07-10", "2024-07-11", "2024-07-12"]
+    assert [r["date"] for r in rows] == [
+        "2024-07-08",
+        "2024-07-09",
+        "2024-07-10",
+        "2024-07-11",
+        "2024-07-12",
+    ]
     # 2024-07-11: the first day of July 2024's breadth thrust, IWM up more than 3%
     assert rows[3]["close"] / rows[2]["close"] - 1 > 0.03

@@ -13,7 +13,9 @@ from sandbox import namespaces_work, smallcap_in_namespace
 from engine.config import RunConfig
 from engine.runner import run_backtest
 
-pytestmark = pytest.mark.skipif(not namespaces_work(), reason="needs `unshare -rm` (user and mount namespaces)")
+pytestmark = pytest.mark.skipif(
+    not namespaces_work(), reason="needs `unshare -rm` (user and mount namespaces)"
+)
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,9 @@ def _adj_close(bundled, symbol: str) -> pd.Series:
 
 @pytest.mark.slow
 def test_buy_and_hold_spy_grows_exactly_like_adj_close_over_the_whole_history(bundled):
-    result = run_backtest(RunConfig(strategy="buy_and_hold", params={"symbol": "SPY"}, broker=EXACT))
+    result = run_backtest(
+        RunConfig(strategy="buy_and_hold", params={"symbol": "SPY"}, broker=EXACT)
+    )
     adj = _adj_close(bundled, "SPY")
     growth = result.equity["equity"] / result.equity["equity"].iloc[0]
     expected = (adj / adj.iloc[0]).reindex(growth.index)
@@ -36,7 +38,9 @@ def _vectorized_momentum(bundled, assets, lookback, start, end) -> pd.Series:
     session on/after ``start`` and of every month's last session; hold the best trailing return."""
     closes = pd.DataFrame({s: _adj_close(bundled, s) for s in assets}).dropna()
     dates = closes.index
-    month_end = pd.Series(dates.to_period("M"), index=dates) != pd.Series(dates.to_period("M"), index=dates).shift(-1)
+    month_end = pd.Series(dates.to_period("M"), index=dates) != pd.Series(
+        dates.to_period("M"), index=dates
+    ).shift(-1)
     score = closes / closes.shift(lookback) - 1
     first = dates[dates >= pd.Timestamp(start)][0]
     decide = (dates == first) | (month_end.to_numpy() & (dates > first))
@@ -45,15 +49,22 @@ def _vectorized_momentum(bundled, assets, lookback, start, end) -> pd.Series:
     choice[dates < first] = None
     daily = closes.pct_change()
     held = choice.shift(1)  # decided at the close of t-1, earns day t
-    rets = pd.Series([daily.at[d, h] if isinstance(h, str) else 0.0 for d, h in zip(dates, held, strict=True)],
-                     index=dates)
+    rets = pd.Series(
+        [daily.at[d, h] if isinstance(h, str) else 0.0 for d, h in zip(dates, held, strict=True)],
+        index=dates,
+    )
     return rets.loc[first:end]
 
 
 @pytest.mark.parametrize("start,end", [("2004-01-02", "2012-12-31"), ("2015-06-15", "2024-12-31")])
 def test_monthly_momentum_matches_an_independent_vectorized_computation(bundled, start, end):
-    cfg = RunConfig(strategy="relative_momentum", params={"assets": ["IWM", "SPY"], "lookback": 63, "tolerance": 0},
-                    start=start, end=end, broker=EXACT)
+    cfg = RunConfig(
+        strategy="relative_momentum",
+        params={"assets": ["IWM", "SPY"], "lookback": 63, "tolerance": 0},
+        start=start,
+        end=end,
+        broker=EXACT,
+    )
     result = run_backtest(cfg)
     expected = _vectorized_momentum(bundled, ["IWM", "SPY"], 63, start, end)
     got = result.returns["strategy"]
@@ -64,9 +75,17 @@ def test_monthly_momentum_matches_an_independent_vectorized_computation(bundled,
 
 @pytest.fixture(scope="module")
 def costly_run():
-    cfg = RunConfig(strategy="relative_momentum", start="2007-01-03", end="2011-12-30",
-                    broker={"commission_bps": 5, "commission_per_share": 0.005, "commission_min": 1.0,
-                            "slippage_bps": 5})
+    cfg = RunConfig(
+        strategy="relative_momentum",
+        start="2007-01-03",
+        end="2011-12-30",
+        broker={
+            "commission_bps": 5,
+            "commission_per_share": 0.005,
+            "commission_min": 1.0,
+            "slippage_bps": 5,
+        },
+    )
     return run_backtest(cfg)
 
 
@@ -93,8 +112,15 @@ def test_costs_are_charged_as_configured(costly_run):
 def test_open_fills_use_the_next_sessions_open_with_slippage(bundled):
     # 2024-07-10 -> 07-11: IWM gapped up 2.2% at the open, more than the 1% cash buffer: the first
     # buy is refused for cash, reported, then resized and resent until an open fills it.
-    r = run_backtest(RunConfig(strategy="buy_and_hold", params={"symbol": "IWM"}, start="2024-07-10",
-                               end="2024-07-31", broker={"slippage_bps": 10}))
+    r = run_backtest(
+        RunConfig(
+            strategy="buy_and_hold",
+            params={"symbol": "IWM"},
+            start="2024-07-10",
+            end="2024-07-31",
+            broker={"slippage_bps": 10},
+        )
+    )
     md = load_market_data(["IWM"])
     bars = md.prices["IWM"]
     refused, filled = r.orders.iloc[:-1], r.orders.iloc[-1]
@@ -147,4 +173,5 @@ def test_a_crash_while_saving_leaves_no_run_directory(tmp_path, monkeypatch):
 def test_warmup_history_before_start_is_used_but_not_measured():
     r = run_backtest(RunConfig(strategy="relative_momentum", start="2010-01-04", end="2010-06-30"))
     assert r.returns.index[0] == pd.Timestamp("2010-01-04")
-    assert r.decisions["date"].iloc[0] == "2010-01-04"  # signals ready on the first measured session
+    # signals ready on the first measured session
+    assert r.decisions["date"].iloc[0] == "2010-01-04"

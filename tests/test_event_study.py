@@ -39,9 +39,12 @@ def test_fomc_first_cuts_list_one_row_per_easing_cycle_since_ruts_first_date(cli
     rut_first = read_series_csv(bundled_root() / "index" / "RUT.csv")[1].index[0].date().isoformat()
     dates = [e["date"] for e in doc["episodes"]]
     assert dates == _first_cuts_from_the_csv(rut_first)
-    assert set(EASING_STARTS) <= set(dates) and "2020-03-03" not in dates  # 2020 continued the 2019 cycle
+    # 2020 continued the 2019 cycle
+    assert set(EASING_STARTS) <= set(dates) and "2020-03-03" not in dates
     assert doc["params"]["outside"] >= 1  # the 1987-07 cut before RUT's first session is left out
-    text = " ".join(cli("events", "fomc-first-cuts", "--target", "RUT", "--versus", "GSPC").stdout.split())
+    text = " ".join(
+        cli("events", "fomc-first-cuts", "--target", "RUT", "--versus", "GSPC").stdout.split()
+    )
     assert all(d in text for d in EASING_STARTS) and "outside RUT's history" in text
 
 
@@ -50,7 +53,9 @@ def test_forward_returns_start_at_the_close_of_the_event_session(cli, tmp_path):
     close five sessions later, read from the raw file."""
     dates = tmp_path / "dates.csv"
     dates.write_text("date,label\n2020-03-15,emergency cut\n2019-07-31,first cut\n")
-    r = cli("events", str(dates), "--target", "IWM", "--versus", "SPY", "--horizons", "5,21", "--json")
+    r = cli(
+        "events", str(dates), "--target", "IWM", "--versus", "SPY", "--horizons", "5,21", "--json"
+    )
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
     first = doc["episodes"][0]
@@ -78,7 +83,9 @@ def test_a_bad_csv_of_dates_is_one_line(cli, tmp_path, content, needle):
 
 def test_streaks_and_events_print_one_json_shape(cli):
     streaks = json.loads(cli("streaks", "--target", "IWM", "--json").stdout)
-    events = json.loads(cli("events", "fomc-cuts", "--target", "IWM", "--versus", "SPY", "--json").stdout)
+    events = json.loads(
+        cli("events", "fomc-cuts", "--target", "IWM", "--versus", "SPY", "--json").stdout
+    )
     for doc in (streaks, events):
         assert set(doc) == {"params", "episodes", "summary"}
         assert doc["params"]["horizons"] == [5, 21, 63, 126, 252]
@@ -88,12 +95,23 @@ def test_streaks_and_events_print_one_json_shape(cli):
         for row in doc["summary"]["horizons"].values():
             assert set(row) >= {"target", "target_unconditional", "target_significance", "versus"}
             assert set(row["target"]) == {"n", "mean", "median", "hit_rate"}
-            assert set(row["target_significance"]) >= {"n", "excess", "ci", "p_value", "p_holm", "words"}
+            assert set(row["target_significance"]) >= {
+                "n",
+                "excess",
+                "ci",
+                "p_value",
+                "p_holm",
+                "words",
+            }
 
 
 def test_overlapping_episodes_are_marked_and_dropped_per_horizon():
     assert mark_overlaps([0, 3, 10, 12], [5, 20]) == [
-        {"5": False, "20": False}, {"5": True, "20": True}, {"5": False, "20": True}, {"5": True, "20": True}]
+        {"5": False, "20": False},
+        {"5": True, "20": True},
+        {"5": False, "20": True},
+        {"5": True, "20": True},
+    ]
     index = pd.bdate_range("2020-01-01", periods=60)
     closes = 100 * np.cumprod(1 + np.linspace(-0.01, 0.01, 60))
     eps = [Episode(signal_date=str(index[i].date())) for i in (5, 7, 30)]
@@ -104,13 +122,19 @@ def test_overlapping_episodes_are_marked_and_dropped_per_horizon():
 
 
 def test_holm_adjusted_p_values_by_hand():
-    rows = {"5": {"p_value": 0.01, "n": 20, "conclusive": True}, "21": {"p_value": 0.04, "n": 20, "conclusive": True},
-            "63": {"p_value": 0.03, "n": 20, "conclusive": True}}
+    rows = {
+        "5": {"p_value": 0.01, "n": 20, "conclusive": True},
+        "21": {"p_value": 0.04, "n": 20, "conclusive": True},
+        "63": {"p_value": 0.03, "n": 20, "conclusive": True},
+    }
     adjust_across_horizons(rows)
     # sorted 0.01, 0.03, 0.04: x3, x2 (running max), x1 (running max)
     assert [rows[h]["p_holm"] for h in ("5", "63", "21")] == pytest.approx([0.03, 0.06, 0.06])
     assert "a difference" in rows["5"]["words"] and "Holm" in rows["5"]["words"]
-    assert "no difference" in rows["21"]["words"] and "raw p alone would say otherwise" in rows["21"]["words"]
+    assert (
+        "no difference" in rows["21"]["words"]
+        and "raw p alone would say otherwise" in rows["21"]["words"]
+    )
 
 
 def test_scrambling_the_data_after_t_changes_nothing_the_study_shows_before_t(tmp_path):
@@ -123,7 +147,10 @@ def test_scrambling_the_data_after_t_changes_nothing_the_study_shows_before_t(tm
     t = pd.Timestamp("2020-06-30")
     raws = {s: _raw(s) for s in ("RUT", "IWM", "SPY")}
     true = _write(tmp_path / "true", raws)
-    scrambled = _write(tmp_path / "s", {s: (k, _scrambled(k, f, t, seed=11 + j)) for j, (s, (k, f)) in enumerate(raws.items())})
+    scrambled = _write(
+        tmp_path / "s",
+        {s: (k, _scrambled(k, f, t, seed=11 + j)) for j, (s, (k, f)) in enumerate(raws.items())},
+    )
     args = dict(sessions=3, min_gain=0.01, horizons=(5, 21, 63), target="IWM", versus="SPY")
     a, b = streak_study(source=true, **args), streak_study(source=scrambled, **args)
     sessions = a.series.index
@@ -133,12 +160,17 @@ def test_scrambling_the_data_after_t_changes_nothing_the_study_shows_before_t(tm
         for e in study.episodes:
             i = sessions.get_loc(pd.Timestamp(e.signal_date))
             if sessions[i] <= t:
-                done = {h: v for h, v in e.forward.items() if i + int(h) < len(sessions) and sessions[i + int(h)] <= t}
+                done = {
+                    h: v
+                    for h, v in e.forward.items()
+                    if i + int(h) < len(sessions) and sessions[i + int(h)] <= t
+                }
                 out.append((e.signal_date, e.run_start, e.run_gain, done))
         return out
 
     assert before(a) == before(b) and len(before(a)) >= 3
-    assert [e.signal_date for e in a.episodes] != [e.signal_date for e in b.episodes]  # the scramble bites
+    # the scramble bites
+    assert [e.signal_date for e in a.episodes] != [e.signal_date for e in b.episodes]
 
 
 @needs_browser
@@ -147,13 +179,20 @@ def test_events_page_renders_with_the_published_table(tmp_path, cli):
     page = tmp_path / "events.html"
     assert cli("events", "fomc-first-cuts", "--html", str(page)).code == 0
     html = page.read_text()
-    assert 'id="summary"' in html and 'id="significance"' in html and "Holm" in html and "2024-09-18" in html
+    assert (
+        'id="summary"' in html
+        and 'id="significance"' in html
+        and "Holm" in html
+        and "2024-09-18" in html
+    )
     visit = open_page(page, tmp_path / "events.png")
     assert visit.console_errors == [] and visit.page_errors == [] and visit.remote_requests == []
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("SMALLCAP_CALIBRATION"), reason="set SMALLCAP_CALIBRATION=1 (about 6 min)")
+@pytest.mark.skipif(
+    not os.environ.get("SMALLCAP_CALIBRATION"), reason="set SMALLCAP_CALIBRATION=1 (about 6 min)"
+)
 @pytest.mark.parametrize("model", ["iid", "garch"])
 def test_the_5_percent_test_rejects_in_2_to_8_percent_of_no_predictability_markets(model):
     """200 simulated markets without predictability (research.event_calibration): the volatility-

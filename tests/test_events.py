@@ -39,7 +39,9 @@ def test_runs_of_four_five_six(n_up, expected):
 
 
 def test_gain_exactly_min_gain_counts_and_just_below_breaks():
-    exact = pd.Series([100.0, 101.0, 102.01, 103.0301, 103.0], index=pd.bdate_range("2024-01-01", periods=5))
+    exact = pd.Series(
+        [100.0, 101.0, 102.01, 103.0301, 103.0], index=pd.bdate_range("2024-01-01", periods=5)
+    )
     assert [e.run_length for e in find_streaks(exact, 3, 0.01, [1]).episodes] == [3]
     below = exact.copy()
     below.iloc[2] = 101.0 * 1.0099999
@@ -53,7 +55,10 @@ def test_data_ending_inside_a_run_and_missing_forward_data():
     assert e.forward["1"] == pytest.approx(UP)
     assert e.forward["5"] is None  # missing, not zero
     summary = find_streaks(s, 5, 0.01, horizons=[1, 5]).summary
-    assert summary["horizons"]["5"]["target"]["n"] == 0 and summary["horizons"]["5"]["target"]["mean"] is None
+    assert (
+        summary["horizons"]["5"]["target"]["n"] == 0
+        and summary["horizons"]["5"]["target"]["mean"] is None
+    )
 
 
 def test_relative_streaks_count_excess_return():
@@ -81,12 +86,18 @@ def test_incremental_and_vectorized_agree_on_every_date_of_the_bundled_rut_histo
             line.i = i
             if streak_reached_today(line, sessions, gain):
                 incremental.append(raw.index[i].date().isoformat())
-        vectorized = [e.signal_date for e in find_streaks(raw["close"], sessions, gain, [1]).episodes]
+        vectorized = [
+            e.signal_date for e in find_streaks(raw["close"], sessions, gain, [1]).episodes
+        ]
         assert incremental == vectorized and len(vectorized) > 0, (sessions, gain)
 
 
 def test_breadth_streak_strategy_triggers_on_the_event_study_dates():
-    cfg = RunConfig(strategy="breadth_streak", params={"sessions": 3, "min_gain": 0.01}, broker={"fill": "close"})
+    cfg = RunConfig(
+        strategy="breadth_streak",
+        params={"sessions": 3, "min_gain": 0.01},
+        broker={"fill": "close"},
+    )
     result = run_backtest(cfg)
     fired = result.decisions[result.decisions["reason"].str.startswith("trigger")]["date"].tolist()
     md = load_market_data(["IWM", "SPY"], ["RUT"])
@@ -106,7 +117,11 @@ def test_streaks_json_schema(cli):
     assert [e["signal_date"] for e in doc["episodes"]][-1] == "2024-07-16"
     for e in doc["episodes"]:
         assert set(e) >= {"signal_date", "run_length", "run_gain", "forward"}
-        assert len(e["signal_date"]) == 10 and isinstance(e["run_length"], int) and isinstance(e["run_gain"], float)
+        assert (
+            len(e["signal_date"]) == 10
+            and isinstance(e["run_length"], int)
+            and isinstance(e["run_gain"], float)
+        )
         assert set(e["forward"]) == {"10", "50"}
         assert all(v is None or isinstance(v, float) for v in e["forward"].values())
     assert set(doc["summary"]["horizons"]) == {"10", "50"}
@@ -129,7 +144,12 @@ def test_streaks_html_renders_in_headless_chromium(tmp_path, cli):
     page = tmp_path / "streaks.html"
     assert cli("streaks", "--target", "IWM", "--html", str(page)).code == 0
     html = page.read_text()
-    assert "2024-07-16" in html and "missing" in html and "Plotly" in html and 'src="plotly.min.js"' not in html
+    assert (
+        "2024-07-16" in html
+        and "missing" in html
+        and "Plotly" in html
+        and 'src="plotly.min.js"' not in html
+    )
     visit = open_page(page, tmp_path / "streaks.png")
     assert visit.console_errors == [] and visit.page_errors == [] and visit.remote_requests == []
     assert visit.screenshot_has_content()

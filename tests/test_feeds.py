@@ -18,7 +18,9 @@ class _Recorder(bt.Strategy):
 
     def next(self):
         d = self.data
-        self.rows.append((d.datetime[0], d.open[0], d.high[0], d.low[0], d.close[0], d.volume[0], len(self)))
+        self.rows.append(
+            (d.datetime[0], d.open[0], d.high[0], d.low[0], d.close[0], d.volume[0], len(self))
+        )
 
 
 def _bars(feed, **kw):
@@ -65,9 +67,18 @@ def test_whole_backtest_identical_with_stock_machinery():
 
 
 BROKERS = {
-    "open-whole-costs": {"commission_bps": 5, "commission_per_share": 0.005, "commission_min": 1.0,
-                         "slippage_bps": 10},
-    "close-fractional-costs": {"fill": "close", "fractional": True, "commission_bps": 5, "slippage_bps": 10},
+    "open-whole-costs": {
+        "commission_bps": 5,
+        "commission_per_share": 0.005,
+        "commission_min": 1.0,
+        "slippage_bps": 10,
+    },
+    "close-fractional-costs": {
+        "fill": "close",
+        "fractional": True,
+        "commission_bps": 5,
+        "slippage_bps": 10,
+    },
     "open-tight-buffer": {"cash_buffer": 0.0},  # buys refused for cash, resized and resent
 }
 
@@ -100,7 +111,10 @@ def test_cash_stock_broker_values_short_positions_as_backbroker(shortcash):
 
     frame = load_market_data(["IWM"]).window("2019-01-02", "2019-06-28").prices["IWM"]
     values = []
-    for broker in (bt.brokers.BackBroker(shortcash=shortcash), CashStockBroker(shortcash=shortcash)):
+    for broker in (
+        bt.brokers.BackBroker(shortcash=shortcash),
+        CashStockBroker(shortcash=shortcash),
+    ):
         cerebro = bt.Cerebro(stdstats=False)
         cerebro.broker = broker
         cerebro.adddata(ArrayFeed.from_frame(frame, "IWM"))

@@ -18,7 +18,11 @@ from strategies import all_strategies
 START, END = "2019-01-02", "2021-12-31"
 BPS = 5.0
 SLIP = 7.0
-MODES = {"open-whole": {}, "open-fractional": {"fractional": True}, "close-fractional": {"fill": "close", "fractional": True}}
+MODES = {
+    "open-whole": {},
+    "open-fractional": {"fractional": True},
+    "close-fractional": {"fill": "close", "fractional": True},
+}
 FREE = COST_PRESETS["none"]
 
 
@@ -91,10 +95,21 @@ def test_the_cash_pays_the_stated_slippage_on_every_fill(data, mode):
 def test_minimum_commission_per_order(data):
     """Catches a minimum commission that is not applied: 1 bp with a $10 minimum on a $100,000
     account charges max(1 bp of the value, $10) on every fill (small rebalancing trades hit it)."""
-    run = run_backtest(RunConfig(strategy="fixed_mix", start=START, end=END, params={"tolerance": 0.0},
-                                 broker={"commission_bps": 1.0, "commission_min": 10.0,
-                                         "fractional": True, "slippage_bps": 0.0}),
-                       data("fixed_mix"))
+    run = run_backtest(
+        RunConfig(
+            strategy="fixed_mix",
+            start=START,
+            end=END,
+            params={"tolerance": 0.0},
+            broker={
+                "commission_bps": 1.0,
+                "commission_min": 10.0,
+                "fractional": True,
+                "slippage_bps": 0.0,
+            },
+        ),
+        data("fixed_mix"),
+    )
     fills = run.orders[run.orders["status"] == "completed"]
     expected = np.maximum(fills["value"] * 1e-4, 10.0)
     assert np.allclose(fills["commission"], expected, rtol=1e-9)

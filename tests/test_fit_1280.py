@@ -38,7 +38,14 @@ def pages(tmp_path_factory, request):
     from conftest import run_cli
 
     root = tmp_path_factory.mktemp("fit")
-    grid = ["--grid", "lookback=21,63,126,252", "--grid", "top_n=1,2,3", "--grid", "absolute=false,true"]
+    grid = [
+        "--grid",
+        "lookback=21,63,126,252",
+        "--grid",
+        "top_n=1,2,3",
+        "--grid",
+        "absolute=false,true",
+    ]
     assert run_cli("sweep", "--strategy", "relative_momentum", *grid, "--start", "2022-01-03",
                    "--executor", "serial", "--out", str(root / "sweep")).code == 0
     assert run_cli("walkforward", "--strategy", "relative_momentum", "--grid", "lookback=63,126",
@@ -49,8 +56,12 @@ def pages(tmp_path_factory, request):
     assert run_cli("backtest", "relative_momentum", "--start", "2021-01-04",
                    "--out", str(root / "runs")).code == 0
     tearsheet = next((root / "runs").glob("*/tearsheet.html"))
-    return {"comparison": root / "sweep" / "comparison.html", "walkforward": root / "wf" / "walkforward.html",
-            "streaks": root / "streaks.html", "tearsheet": tearsheet}
+    return {
+        "comparison": root / "sweep" / "comparison.html",
+        "walkforward": root / "wf" / "walkforward.html",
+        "streaks": root / "streaks.html",
+        "tearsheet": tearsheet,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +77,9 @@ def browser():
 
 def _open(page, path):
     page.goto(path.resolve().as_uri(), wait_until="load")
-    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
     assert widths[0] <= widths[1], f"{path.name} scrolls sideways: {widths}"
 
 
@@ -78,11 +91,16 @@ def _where(page, selector: str) -> list[str]:
 
 def test_comparison_luck_columns_newest_year_and_sticky_run_column(browser, pages):
     _open(browser, pages["comparison"])
-    headers = browser.eval_on_selector_all("#metrics thead th.luck", "els => els.map(e => e.textContent)")
-    assert len(headers) == 3 and headers[-1] == "MCS" and all("SR" in h for h in headers[:2])  # PSR, DSR
+    headers = browser.eval_on_selector_all(
+        "#metrics thead th.luck", "els => els.map(e => e.textContent)"
+    )
+    # PSR, DSR
+    assert len(headers) == 3 and headers[-1] == "MCS" and all("SR" in h for h in headers[:2])
     assert set(_where(browser, "#metrics thead th.luck")) == {"viewport"}  # no scrolling needed
     assert set(_where(browser, "#metrics thead th.key")) == {"viewport"}
-    years = browser.eval_on_selector_all("#calendar th[data-year]", "els => els.map(e => +e.dataset.year)")
+    years = browser.eval_on_selector_all(
+        "#calendar th[data-year]", "els => els.map(e => +e.dataset.year)"
+    )
     assert years == sorted(years, reverse=True) and len(years) >= 3
     assert _where(browser, f"#calendar th[data-year='{years[0]}']") == ["viewport"]
     assert set(_where(browser, "#relative thead th")) <= {"viewport", "box"}
@@ -107,7 +125,9 @@ def test_tearsheet_newest_year_and_tables(browser, pages):
 
 def test_walkforward_sharpe_columns(browser, pages):
     _open(browser, pages["walkforward"])
-    sharpe = browser.eval_on_selector_all("th", "els => els.filter(e => /sharpe/i.test(e.textContent)).length")
+    sharpe = browser.eval_on_selector_all(
+        "th", "els => els.filter(e => /sharpe/i.test(e.textContent)).length"
+    )
     assert sharpe >= 2
     places = browser.eval_on_selector_all(
         "th", f"els => els.filter(e => /sharpe/i.test(e.textContent)).map({WHERE})")

@@ -74,7 +74,9 @@ def test_an_edited_file_is_read_again_by_the_next_sweep_in_the_same_process(cli,
     data = _csv_dir(tmp_path / "data")
 
     def sweep(out):
-        r = cli("sweep", _experiment(data), "--no-report", "--executor", "serial", "--out", str(out))
+        r = cli(
+            "sweep", _experiment(data), "--no-report", "--executor", "serial", "--out", str(out)
+        )
         assert r.code == 0, r.stderr
 
     _two_sweeps(sweep, data, tmp_path)
@@ -112,5 +114,7 @@ def test_two_files_for_one_symbol_in_a_csv_folder_name_both(cli, tmp_path):
     shutil.copy(data / "IWM.csv", data / "old" / "iwm.csv")
     r = cli("backtest", "relative_momentum", "--data", f"csv:{data}", "--start", "2015-01-02",
             "--end", "2015-12-31", "--no-report", "--out", str(tmp_path / "runs"))
-    assert_one_line_error(r, "two files for IWM", str(data / "IWM.csv"), str(data / "old" / "iwm.csv"))
+    assert_one_line_error(
+        r, "two files for IWM", str(data / "IWM.csv"), str(data / "old" / "iwm.csv")
+    )
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

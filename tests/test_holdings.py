@@ -66,5 +66,6 @@ def test_tearsheet_and_comparison_draw_the_holdings(run, tmp_path):
     page = write_comparison([run.run_dir, other], tmp_path / "cmp").read_text()
     chart = page[page.index('id="holdings"'):]
     chart = chart[:chart.index("<h2")]
-    assert HOLDINGS_PANELS >= 2 and chart.count('"stackgroup"') >= 3  # IWM in one, 2+ assets in the other
+    # IWM in one, 2+ assets in the other
+    assert HOLDINGS_PANELS >= 2 and chart.count('"stackgroup"') >= 3
     assert '"text":"buy_and_hold"' in chart and '"text":"relative_momentum' in chart

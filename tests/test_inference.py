@@ -222,7 +222,12 @@ def test_the_verdict_says_when_the_runs_paid_no_costs():
     from research.verdict import verdict_sentence
 
     args = ("v1", "SPY", "IWM/SPY equally", 4, 3.2, (0.4, 0.5, 0.01), (0.97, 0.02, 0.02))
-    assert verdict_sentence(*args).startswith("Net of costs, with 4 candidates (3 effective trials)")
+    assert verdict_sentence(*args).startswith(
+        "Net of costs, with 4 candidates (3 effective trials)"
+    )
     frictionless = verdict_sentence(*args, costs=False)
     assert frictionless.startswith("Before costs (the runs set none), with 4 candidates")
-    assert "against not rotating (holding IWM/SPY equally) it has an edge distinguishable" in frictionless
+    assert (
+        "against not rotating (holding IWM/SPY equally) it has an edge distinguishable"
+        in frictionless
+    )

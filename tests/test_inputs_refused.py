@@ -37,8 +37,18 @@ class NanMomentum(RelativeMomentum):
 def test_a_nan_target_weight_is_refused_naming_strategy_and_session(cli, tmp_path):
     path = tmp_path / "nan.py"
     path.write_text(NAN)
-    r = cli("backtest", "nan_momentum", "--strategy-file", str(path), *SHORT, "--out", str(tmp_path / "r"))
-    assert_one_line_error(r, "strategy 'nan_momentum' gave", "a target weight of nan on 2015-03-", "finite")
+    r = cli(
+        "backtest",
+        "nan_momentum",
+        "--strategy-file",
+        str(path),
+        *SHORT,
+        "--out",
+        str(tmp_path / "r"),
+    )
+    assert_one_line_error(
+        r, "strategy 'nan_momentum' gave", "a target weight of nan on 2015-03-", "finite"
+    )
 
 
 def test_rows_dated_after_today_are_refused(tmp_path):
@@ -47,22 +57,60 @@ def test_rows_dated_after_today_are_refused(tmp_path):
     from engine.data.validate import validate_series
 
     late = (dt.date.today() + dt.timedelta(days=400)).isoformat()
-    path = write_csv(tmp_path / "X.csv", f"date,close\n2024-07-01,100\n2024-07-02,101\n{late},102\n")
+    path = write_csv(
+        tmp_path / "X.csv", f"date,close\n2024-07-01,100\n2024-07-02,101\n{late},102\n"
+    )
     with pytest.raises(DataError, match=f"{late}.*dated after today"):
         validate_series(read_series_csv(path)[1].drop(columns="_line"), str(path), "index")
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["timing", "relative_momentum", "--tranches", "0", "--start", "2015-01-02", "--end", "2015-12-31"],
-     "--tranches 0 is not between 2"),
-    (["data", "show", "IWM", "--rows", "-1"], "--rows"),
-    (["backtest", "rate_regime", "-p", "rate_series=SPY", *SHORT], "rate_series=SPY is a price series"),
-    (["walkforward", "--strategy", "relative_momentum", "--grid", "lookback=21,63", "--start", "2015-01-02",
-      "--end", "2015-12-31", "--train", "200", "--test", "100", "--executor", "serial"],
-     "fewer than the train window (200) plus the test window (100)"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (
+            [
+                "timing",
+                "relative_momentum",
+                "--tranches",
+                "0",
+                "--start",
+                "2015-01-02",
+                "--end",
+                "2015-12-31",
+            ],
+            "--tranches 0 is not between 2",
+        ),
+        (["data", "show", "IWM", "--rows", "-1"], "--rows"),
+        (
+            ["backtest", "rate_regime", "-p", "rate_series=SPY", *SHORT],
+            "rate_series=SPY is a price series",
+        ),
+        (
+            [
+                "walkforward",
+                "--strategy",
+                "relative_momentum",
+                "--grid",
+                "lookback=21,63",
+                "--start",
+                "2015-01-02",
+                "--end",
+                "2015-12-31",
+                "--train",
+                "200",
+                "--test",
+                "100",
+                "--executor",
+                "serial",
+            ],
+            "fewer than the train window (200) plus the test window (100)",
+        ),
+    ],
+)
 def test_option_values_that_used_to_pass(cli, tmp_path, argv, needle):
-    assert_one_line_error(cli(*argv, "--out", str(tmp_path / "o")) if argv[0] != "data" else cli(*argv), needle)
+    assert_one_line_error(
+        cli(*argv, "--out", str(tmp_path / "o")) if argv[0] != "data" else cli(*argv), needle
+    )
 
 
 @pytest.mark.parametrize("text, needle", [('params = "x"', "'params' must be a table"),
@@ -71,12 +119,22 @@ def test_option_values_that_used_to_pass(cli, tmp_path, argv, needle):
 def test_config_tables_of_the_wrong_type_are_one_line(cli, tmp_path, text, needle):
     config = tmp_path / "c.toml"
     config.write_text(f'strategy = "buy_and_hold"\n{text}\n')
-    assert_one_line_error(cli("backtest", "--config", str(config), *SHORT, "--out", str(tmp_path / "o")), needle)
+    assert_one_line_error(
+        cli("backtest", "--config", str(config), *SHORT, "--out", str(tmp_path / "o")), needle
+    )
 
 
 def test_an_html_path_through_a_file_is_one_line(cli, tmp_path):
     (tmp_path / "f").write_text("a file")
-    r = cli("streaks", "--start", "2015-01-02", "--end", "2015-12-31", "--html", str(tmp_path / "f" / "x.html"))
+    r = cli(
+        "streaks",
+        "--start",
+        "2015-01-02",
+        "--end",
+        "2015-12-31",
+        "--html",
+        str(tmp_path / "f" / "x.html"),
+    )
     assert_one_line_error(r, "could not write the streaks page", "a file is in the way")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
 
@@ -105,7 +163,9 @@ def test_a_returns_csv_with_a_non_number_is_one_line_for_compare_and_redone_on_r
     shutil.copytree(two_variant_sweep, out)
     runs = sorted(p for p in (out / "variants").iterdir() if p.is_dir())
     _damage(runs[0])
-    assert_one_line_error(cli("compare", *map(str, runs), "--out", str(tmp_path / "c")), "damaged", "returns.csv")
+    assert_one_line_error(
+        cli("compare", *map(str, runs), "--out", str(tmp_path / "c")), "damaged", "returns.csv"
+    )
     r = cli("sweep", "--strategy", "relative_momentum", "--grid", "lookback=21,63", *SHORT,
             "--executor", "serial", "--out", str(out), "--resume", "--json")
     assert r.code == 0, r.stderr
@@ -114,10 +174,22 @@ def test_a_returns_csv_with_a_non_number_is_one_line_for_compare_and_redone_on_r
 
 
 def test_a_refusal_caused_by_costs_names_the_costs(cli, tmp_path):
-    r = cli("backtest", "relative_momentum", *SHORT, "--commission-min", "50000", "--out", str(tmp_path), "--json")
+    r = cli(
+        "backtest",
+        "relative_momentum",
+        *SHORT,
+        "--commission-min",
+        "50000",
+        "--out",
+        str(tmp_path),
+        "--json",
+    )
     assert r.code == 0, r.stderr
     refusals = [w for w in json.loads(r.stdout)["warnings"] if "refused" in w]
-    assert all("costs left too little cash" in w and "50,000.00" in w and "gapped" not in w for w in refusals)
+    assert all(
+        "costs left too little cash" in w and "50,000.00" in w and "gapped" not in w
+        for w in refusals
+    )
 
 
 def test_control_characters_in_arguments_are_escaped(cli, tmp_path):
@@ -132,7 +204,9 @@ def test_default_folders_are_unique_within_a_second(tmp_path, monkeypatch):
     from engine.results import fresh_folder
 
     first, second = fresh_folder("compare", tmp_path), fresh_folder("compare", tmp_path)
-    assert first != second and first.is_dir() and second.is_dir() and second.name == f"{first.name}-2"
+    assert (
+        first != second and first.is_dir() and second.is_dir() and second.name == f"{first.name}-2"
+    )
 
 
 def test_a_refused_force_sweep_leaves_the_running_sweeps_experiment_json_alone(cli, tmp_path):
@@ -159,7 +233,9 @@ def test_grid_size_is_announced_and_bounded_by_memory():
     with pytest.raises(UserError, match="more than half the 0.1 GB of memory available"):
         check_size(20_000, memory=100 * 2**20)
     check_size(20_000, memory=8 * 2**30)
-    monkey = grid_experiment("relative_momentum", {"lookback": list(range(5, 25)), "top_n": [1, 2, 3]})
+    monkey = grid_experiment(
+        "relative_momentum", {"lookback": list(range(5, 25)), "top_n": [1, 2, 3]}
+    )
     import engine.sweep as sweep
 
     old, sweep.ANNOUNCE_VARIANTS = sweep.ANNOUNCE_VARIANTS, 10

@@ -38,13 +38,16 @@ def test_the_dsr_against_the_benchmark_is_of_the_excess_over_it():
     bench = rng.normal(0.002, 0.01, 1500)
     r = bench[:, None] + rng.normal(0.0, 0.002, (1500, 3))
     cash = np.zeros_like(r)
-    out = reference_nulls(r, cash, bench, None, NullSettings(block=5.0, reps=50, test_reps=50, size=0.9, seed=1))
+    out = reference_nulls(
+        r, cash, bench, None, NullSettings(block=5.0, reps=50, test_reps=50, size=0.9, seed=1)
+    )
     assert max(out["dsr_vs_benchmark"]) < 0.99
     assert min(out["dsr_absolute"]) > 0.99
 
 
 def test_the_trials_ratio_variance_is_the_sample_variance():
-    """Two clusters of one member each: the sample variance of two ratios is half their squared gap."""
+    """Two clusters of one member each: the sample variance of two ratios is half their squared
+    gap."""
     rng = np.random.default_rng(2)
     active = rng.normal([0.001, -0.0005], 0.01, (400, 2))
     ir = [x.mean() / x.std(ddof=1) for x in active.T]
@@ -54,7 +57,9 @@ def test_the_trials_ratio_variance_is_the_sample_variance():
 
 
 def test_a_loss_on_the_first_session_is_a_drawdown():
-    assert returns_metrics(np.array([-0.10, 0.05, 0.0]), np.zeros(3))["max_drawdown"] == pytest.approx(-0.10)
+    assert returns_metrics(np.array([-0.10, 0.05, 0.0]), np.zeros(3))[
+        "max_drawdown"
+    ] == pytest.approx(-0.10)
 
 
 @pytest.mark.parametrize("schedule", ["weekly", "monthly", "quarterly"])
@@ -63,7 +68,9 @@ def test_tranches_are_spread_over_the_whole_period(schedule):
     offsets = tranche_offsets(schedule, 0, n)
     gaps = np.diff(offsets)
     assert offsets[0] == 0 and len(set(offsets)) == n
-    assert (gaps >= PERIOD_SESSIONS[schedule] // n).all() and (gaps <= -(-PERIOD_SESSIONS[schedule] // n)).all()
+    assert (gaps >= PERIOD_SESSIONS[schedule] // n).all() and (
+        gaps <= -(-PERIOD_SESSIONS[schedule] // n)
+    ).all()
 
 
 def test_the_monthly_tables_year_is_compounded():
@@ -76,8 +83,10 @@ def test_the_monthly_tables_year_is_compounded():
 def test_the_comparisons_holdings_share_counts_sessions_without_the_symbol():
     """Held at 100% of equity on 1 of 4 sessions: a 25% average share, not 100%."""
     days = pd.bdate_range("2021-01-04", periods=4)
-    run = SimpleNamespace(equity=pd.DataFrame({"equity": [100.0] * 4, "cash": [100.0, 0, 100, 100]}, index=days),
-                          positions=pd.DataFrame({"date": ["2021-01-05"], "symbol": ["IWM"], "value": [100.0]}))
+    run = SimpleNamespace(
+        equity=pd.DataFrame({"equity": [100.0] * 4, "cash": [100.0, 0, 100, 100]}, index=days),
+        positions=pd.DataFrame({"date": ["2021-01-05"], "symbol": ["IWM"], "value": [100.0]}),
+    )
     assert _holdings_share(run).to_dict() == pytest.approx({"IWM": 0.25})
 
 
@@ -87,7 +96,9 @@ def test_the_psr_against_the_benchmark_uses_the_benchmarks_sharpe():
     rng = np.random.default_rng(4)
     days = pd.bdate_range("2018-01-01", periods=600)
     bench = pd.Series(rng.normal(0.002, 0.01, 600), index=days)
-    returns = pd.DataFrame({f"v{j}": bench.to_numpy() + rng.normal(0.0, 0.002, 600) for j in range(3)}, index=days)
+    returns = pd.DataFrame(
+        {f"v{j}": bench.to_numpy() + rng.normal(0.0, 0.002, 600) for j in range(3)}, index=days
+    )
     report = luck_statistics(returns, bench, settings=LuckSettings(blocks=4, reps=50, test_reps=50))
     for v in report.variants.values():
         assert v["psr"] > 0.99 and v["psr_benchmark"] < 0.99
@@ -101,5 +112,6 @@ def test_a_walk_forward_fold_chooses_its_in_sample_best(select):
     noise = rng.normal(0.0, 0.01, 300)
     frame = pd.DataFrame({"worse": noise, "better": noise + 0.001})
     best, value = choose(frame, 0, 199, select, {})
-    assert best == "better" and value == pytest.approx(returns_metrics(frame["better"][:200].to_numpy(),
-                                                                       np.zeros(200))[select])
+    assert best == "better" and value == pytest.approx(
+        returns_metrics(frame["better"][:200].to_numpy(), np.zeros(200))[select]
+    )

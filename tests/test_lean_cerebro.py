@@ -88,7 +88,9 @@ def test_a_timer_runs_backtraders_loop(frames, monkeypatch):
     expected = with_timer(bt.Cerebro)
     calls = []
     original = bt.Cerebro._runonce
-    monkeypatch.setattr(bt.Cerebro, "_runonce", lambda self, runstrats: (calls.append(1), original(self, runstrats)))
+    monkeypatch.setattr(
+        bt.Cerebro, "_runonce", lambda self, runstrats: (calls.append(1), original(self, runstrats))
+    )
     assert with_timer(LeanCerebro) == expected and calls == [1]
 
 
@@ -98,7 +100,10 @@ def test_a_strategy_that_listens_to_cash_and_value_still_hears_them_every_bar(mo
     heard = []
     monkeypatch.setattr(RotationStrategy, "notify_cashvalue",
                         lambda self, cash, value: heard.append((cash, value)), raising=False)
-    run = run_backtest(RunConfig(strategy="relative_momentum", start="2019-06-03", end="2019-09-30"),
-                       twin=False)  # the twin's run would be heard last
+    run = run_backtest(
+        RunConfig(strategy="relative_momentum", start="2019-06-03", end="2019-09-30"), twin=False
+    )  # the twin's run would be heard last
     monkeypatch.undo()
-    assert len(heard) >= len(run.returns) and heard[-1][1] == pytest.approx(run.equity["equity"].iloc[-1])
+    assert len(heard) >= len(run.returns) and heard[-1][1] == pytest.approx(
+        run.equity["equity"].iloc[-1]
+    )

@@ -28,9 +28,18 @@ CUTS = ["2020-03-31", "2020-03-20"]
 MODES = {
     "open-whole": {},
     "open-fractional": {"fractional": True},
-    "close-fractional-costs": {"fill": "close", "fractional": True, "commission_bps": 5, "slippage_bps": 5},
+    "close-fractional-costs": {
+        "fill": "close",
+        "fractional": True,
+        "commission_bps": 5,
+        "slippage_bps": 5,
+    },
 }
-LAYOUT = {"price": ["open", "high", "low", "close", "adj_close", "volume"], "index": ["close"], "macro": ["value"]}
+LAYOUT = {
+    "price": ["open", "high", "low", "close", "adj_close", "volume"],
+    "index": ["close"],
+    "macro": ["value"],
+}
 
 
 def _raw(symbol: str) -> tuple[str, pd.DataFrame]:
@@ -73,7 +82,9 @@ def _upto(result, t: str, last_close_fills: bool = True) -> dict:
     """Decisions, orders and equity on or before t. ``last_close_fills=False`` leaves out orders
     dated t itself: a run whose data ends at t cannot fill t's close orders (backtrader executes a
     close fill while it steps to the next session; see the closing note of issue 11)."""
-    orders = result.orders[(result.orders["date"] <= t) if last_close_fills else (result.orders["date"] < t)]
+    orders = result.orders[
+        (result.orders["date"] <= t) if last_close_fills else (result.orders["date"] < t)
+    ]
     return {"decisions": result.decisions[result.decisions["date"] <= t].to_dict("records"),
             "orders": orders.to_dict("records"),
             "equity": result.equity.loc[:t, "equity"].round(6).tolist()}
@@ -85,7 +96,8 @@ def _config(name: str, source: str, mode: dict) -> RunConfig:
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):
-    """Per strategy and cut: csv:DIR sources of the true files, cut after t, and scrambled after t."""
+    """Per strategy and cut: csv:DIR sources of the true files, cut after t, and scrambled after
+    t."""
     root = tmp_path_factory.mktemp("lookahead")
     out = {}
     for spec in all_strategies():
@@ -94,9 +106,16 @@ def sources(tmp_path_factory):
         out[spec.name, "true"] = _write(root / spec.name / "true", raws)
         for i, t in enumerate(CUTS):
             ts = pd.Timestamp(t)
-            out[spec.name, t, "cut"] = _write(root / spec.name / f"cut{i}", {s: (k, f.loc[:t]) for s, (k, f) in raws.items()})
+            out[spec.name, t, "cut"] = _write(
+                root / spec.name / f"cut{i}", {s: (k, f.loc[:t]) for s, (k, f) in raws.items()}
+            )
             out[spec.name, t, "scrambled"] = _write(
-                root / spec.name / f"scrambled{i}", {s: (k, _scrambled(k, f, ts, seed=7 + j)) for j, (s, (k, f)) in enumerate(raws.items())})
+                root / spec.name / f"scrambled{i}",
+                {
+                    s: (k, _scrambled(k, f, ts, seed=7 + j))
+                    for j, (s, (k, f)) in enumerate(raws.items())
+                },
+            )
     return out
 
 
@@ -110,7 +129,9 @@ def test_nothing_up_to_t_depends_on_the_files_after_t(sources, name, mode):
         cut = run_backtest(_config(name, sources[name, t, "cut"], MODES[mode]).model_copy(
             update={"end": pd.Timestamp(t).date()}))
         close = MODES[mode].get("fill") == "close"
-        assert _upto(cut, t, not close) == _upto(full, t, not close), f"cutting the files after {t} changed {name}'s past ({mode})"
+        assert _upto(cut, t, not close) == _upto(full, t, not close), (
+            f"cutting the files after {t} changed {name}'s past ({mode})"
+        )
         other = run_backtest(_config(name, sources[name, t, "scrambled"], MODES[mode]))
         assert _upto(other, t) == want, f"the files after {t} leaked into {name} ({mode})"
         assert not other.returns.equals(full.returns)  # the replacement really was different

@@ -76,7 +76,9 @@ def test_pbo_is_0_when_one_variant_is_better_in_every_block():
 @pytest.mark.parametrize("blocks", [4, 6, 8])
 def test_vectorised_pbo_equals_the_literal_loops(blocks):
     m = np.random.default_rng(blocks).normal(0.0002, 0.01, (96, 7))
-    assert probability_of_backtest_overfitting(m, blocks).pbo == pytest.approx(_pbo_by_loops(m, blocks))
+    assert probability_of_backtest_overfitting(m, blocks).pbo == pytest.approx(
+        _pbo_by_loops(m, blocks)
+    )
 
 
 def test_bootstrap_intervals_equal_a_direct_computation_on_arch_draws():
@@ -101,21 +103,46 @@ def test_bootstrap_intervals_equal_a_direct_computation_on_arch_draws():
 def _write_market(folder: Path, closes: dict[str, np.ndarray]) -> str:
     days = nyse_sessions("2010-01-04", "2030-12-31")[: len(next(iter(closes.values())))]
     for name, c in closes.items():
-        rows = [f"{d.date()},{v:.6f},{v:.6f},{v:.6f},{v:.6f},{v:.6f},1000" for d, v in zip(days, c, strict=True)]
-        write_csv(folder / f"{name}.csv", "date,open,high,low,close,adj_close,volume\n" + "\n".join(rows))
+        rows = [
+            f"{d.date()},{v:.6f},{v:.6f},{v:.6f},{v:.6f},{v:.6f},1000"
+            for d, v in zip(days, c, strict=True)
+        ]
+        write_csv(
+            folder / f"{name}.csv", "date,open,high,low,close,adj_close,volume\n" + "\n".join(rows)
+        )
     return f"csv:{folder}"
 
 
-def _sweep(cli, tmp_path, source: str, executor: str = "serial", assets: tuple[str, ...] = ("IWM", "SPY"),
-           top_n: tuple[int, ...] = (1,)) -> dict:
+def _sweep(
+    cli,
+    tmp_path,
+    source: str,
+    executor: str = "serial",
+    assets: tuple[str, ...] = ("IWM", "SPY"),
+    top_n: tuple[int, ...] = (1,),
+) -> dict:
     exp = tmp_path / f"exp-{executor}.toml"
-    exp.write_text(f'name = "synthetic"\n[defaults]\nrisk_free = 0.0\nbenchmark = "SPY"\n'
-                   f'broker = {{ fill = "close", fractional = true }}\ndata = {{ source = "{source}" }}\n'
-                   '[[variants]]\nstrategy = "relative_momentum"\n'
-                   f'params = {{ assets = {json.dumps(list(assets))}, rebalance = "daily", tolerance = 0.0 }}\n'
-                   f'grid = {{ lookback = [5, 10, 21, 42, 63, 126], top_n = {json.dumps(list(top_n))} }}\n')
+    exp.write_text(
+        f'name = "synthetic"\n[defaults]\nrisk_free = 0.0\nbenchmark = "SPY"\n'
+        f'broker = {{ fill = "close", fractional = true }}\ndata = {{ source = "{source}" }}\n'
+        '[[variants]]\nstrategy = "relative_momentum"\n'
+        f"params = {{ assets = {json.dumps(list(assets))}, "
+        'rebalance = "daily", tolerance = 0.0 }\n'
+        f'grid = {{ lookback = [5, 10, 21, 42, 63, 126], top_n = {json.dumps(list(top_n))} }}\n'
+    )
     out = tmp_path / f"sweep-{executor}"
-    r = cli("sweep", str(exp), "--executor", executor, "--workers", "2", "--out", str(out), "--no-report", "--json")
+    r = cli(
+        "sweep",
+        str(exp),
+        "--executor",
+        executor,
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+        "--no-report",
+        "--json",
+    )
     assert r.code == 0, r.stderr
     return json.loads((out / "stats.json").read_text())
 
@@ -144,7 +171,9 @@ def test_a_market_of_random_walks_shows_luck(cli, tmp_path):
     n = 1500
     assets = ("IWM", "SPY", "QQQ", "MDY")
     closes = {s: 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n))) for s in assets}
-    luck = _sweep(cli, tmp_path, _write_market(tmp_path / "walks", closes), "process", assets, (1, 2, 3))
+    luck = _sweep(
+        cli, tmp_path, _write_market(tmp_path / "walks", closes), "process", assets, (1, 2, 3)
+    )
     best = luck["variants"][luck["best"]]
     assert luck["n_trials"] == 18
     assert luck["pbo"] > 0.5, luck["pbo"]
@@ -181,12 +210,13 @@ def test_statistics_are_identical_from_serial_and_process_sweeps_and_reruns(cli,
     assert json.loads(json.dumps(again, default=float)) == serial
 
 
-# ----- MCS with identical variants --------------------------------------------------------------------
+# ----- MCS with identical variants ----------------------------------------------------------------
 def test_mcs_treats_identical_variants_as_one_model():
     """A large grid holds copies (a filter that never triggers): arch's MCS raises on their zero
     variance. Copies must share their representative's membership, and the set of the distinct
     columns must be what it is without the copies. Planted truth: 'edge' has a clearly higher mean;
-    'flat' and 'worse' are below it; 'edge copy' duplicates 'edge', 'flat copy' duplicates 'flat'."""
+    'flat' and 'worse' are below it; 'edge copy' duplicates 'edge', 'flat copy' duplicates
+    'flat'."""
     from research.superiority import model_confidence_set
 
     rng = np.random.default_rng(7)
@@ -194,7 +224,9 @@ def test_mcs_treats_identical_variants_as_one_model():
     edge = rng.normal(0.002, 0.01, n)
     flat = rng.normal(0.0, 0.01, n)
     worse = rng.normal(-0.001, 0.01, n)
-    distinct = model_confidence_set(np.column_stack([edge, flat, worse]), ["edge", "flat", "worse"], 5.0)
+    distinct = model_confidence_set(
+        np.column_stack([edge, flat, worse]), ["edge", "flat", "worse"], 5.0
+    )
     assert distinct == ["edge"]
     copies = model_confidence_set(np.column_stack([edge, flat, worse, edge, flat]),
                                   ["edge", "flat", "worse", "edge copy", "flat copy"], 5.0)

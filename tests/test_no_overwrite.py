@@ -9,7 +9,15 @@ import pytest
 from reports.folders import MARKER
 
 COMMON = ["--start", "2015-01-02", "--end", "2016-12-30"]
-GRID = ["--strategy", "relative_momentum", "--grid", "lookback=63,126", *COMMON, "--executor", "serial"]
+GRID = [
+    "--strategy",
+    "relative_momentum",
+    "--grid",
+    "lookback=63,126",
+    *COMMON,
+    "--executor",
+    "serial",
+]
 USER_FILES = ("index.html", "plotly.min.js")
 
 
@@ -19,7 +27,15 @@ def _commands(variants):
         "sweep": ["sweep", *GRID],
         "compare": ["compare", *variants],
         "walkforward": ["walkforward", *GRID, "--train", "1y", "--test", "6m"],
-        "timing": ["timing", "relative_momentum", "-p", "rebalance=monthly", *COMMON, "--executor", "serial"],
+        "timing": [
+            "timing",
+            "relative_momentum",
+            "-p",
+            "rebalance=monthly",
+            *COMMON,
+            "--executor",
+            "serial",
+        ],
         "costs": ["costs", "breadth_streak", *COMMON],
     }
 
@@ -64,7 +80,10 @@ def test_user_files_beside_and_inside_out_survive(cli, tmp_path, variants, comma
     r = cli(*_commands(variants)[command], "--out", str(out))
     for folder in (home, out):
         for name in USER_FILES:
-            assert (folder / name).read_text() == f"a user's own {name} in {folder.name}\n", (command, r.stderr)
+            assert (folder / name).read_text() == f"a user's own {name} in {folder.name}\n", (
+                command,
+                r.stderr,
+            )
         assert not (folder / MARKER).exists()
     if r.code == 0:
         assert "runs index written to" in r.stderr, r.stderr

@@ -18,8 +18,17 @@ from reports.compare import write_comparison
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("saved")
-    return [run_backtest(RunConfig(strategy="relative_momentum", params={"lookback": lb}, start="2018-01-02",
-                                   end="2020-12-31")).save(root) for lb in (63, 126)]
+    return [
+        run_backtest(
+            RunConfig(
+                strategy="relative_momentum",
+                params={"lookback": lb},
+                start="2018-01-02",
+                end="2020-12-31",
+            )
+        ).save(root)
+        for lb in (63, 126)
+    ]
 
 
 def _visit(page_path: Path, width: int = 1280) -> dict:
@@ -29,10 +38,18 @@ def _visit(page_path: Path, width: int = 1280) -> dict:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": width, "height": 900})
         remote = []
-        page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "blob:", "about:")) else remote.append(r.url))
+        page.on(
+            "request",
+            lambda r: (
+                None
+                if r.url.startswith(("file:", "data:", "blob:", "about:"))
+                else remote.append(r.url)
+            ),
+        )
         page.goto(page_path.resolve().as_uri(), wait_until="load")
         page.wait_for_timeout(800)
-        out = page.evaluate("""() => ({plotly: !!window.Plotly, charts: document.querySelectorAll('.main-svg').length,
+        out = page.evaluate("""() => ({plotly: !!window.Plotly,
+                                       charts: document.querySelectorAll('.main-svg').length,
                                        missing: !!document.getElementById('missing-plotly'),
                                        scroll: document.documentElement.scrollWidth})""")
         browser.close()
@@ -41,7 +58,9 @@ def _visit(page_path: Path, width: int = 1280) -> dict:
 
 def test_shared_pages_are_small_and_share_one_plotly(two_runs, tmp_path):
     page = write_comparison(two_runs, tmp_path / "runs" / "cmp")
-    assert (tmp_path / "runs" / "plotly.min.js").exists() and not (tmp_path / "runs" / "cmp" / "plotly.min.js").exists()
+    assert (tmp_path / "runs" / "plotly.min.js").exists() and not (
+        tmp_path / "runs" / "cmp" / "plotly.min.js"
+    ).exists()
     assert page.stat().st_size < 1_500_000
     again = write_comparison(two_runs, tmp_path / "runs" / "cmp2")
     assert again.stat().st_size < 1_500_000 and len(list((tmp_path / "runs").glob("*.js"))) == 1

@@ -18,7 +18,9 @@ def _data(metric: str = "sharpe", spread: float = 0.007, sessions: int = 1000):
     rng = np.random.default_rng(5)
     rows = [{"param.a": a, "param.b": b, "param.c": c, metric: 0.5 + spread * rng.random()}
             for a in (1, 2) for b in ("x", "y") for c in (10, 20, 30)]
-    run = SimpleNamespace(metrics={f"benchmark_{metric}": 0.52}, returns=pd.DataFrame(index=range(sessions)))
+    run = SimpleNamespace(
+        metrics={f"benchmark_{metric}": 0.52}, returns=pd.DataFrame(index=range(sessions))
+    )
     return SimpleNamespace(rank_by=metric, table=pd.DataFrame(rows), runs=[run] * len(rows),
                            varying={"relative_momentum": ["a", "b", "c"]})
 
@@ -46,7 +48,8 @@ def test_a_tiny_difference_is_not_painted_as_a_large_one():
     trace = heatmap_figure(data, ["a", "b"], half, source)[0].data[0]
     assert trace.zmin == pytest.approx(0.52 - 0.29) and trace.zmax == pytest.approx(0.52 + 0.29)
     values = [v for row in trace.z for v in row]
-    assert (max(values) - min(values)) / (trace.zmax - trace.zmin) < 0.02  # two near-identical shades
+    # two near-identical shades
+    assert (max(values) - min(values)) / (trace.zmax - trace.zmin) < 0.02
 
 
 def test_without_bootstrap_intervals_sharpe_uses_lo_2002():

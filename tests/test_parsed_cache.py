@@ -41,12 +41,17 @@ def test_every_bundled_series_comes_back_from_the_cache_exactly_as_read(cache, m
     cached = {s: bundled_source().load(s) for s in symbols}
     for s in symbols:
         path, kind = bundled_files()[s].path, bundled_files()[s].kind
-        kind_read, frame = read_series_csv(path, kind)  # the reader itself (only the source's name is refused)
+        # the reader itself (only the source's name is refused)
+        kind_read, frame = read_series_csv(path, kind)
         direct = frame.drop(columns="_line")
         pd.testing.assert_frame_equal(cached[s].frame, direct, check_exact=True, check_freq=True)
         pd.testing.assert_frame_equal(fresh[s].frame, direct, check_exact=True)
         assert cached[s].report == validate_series(frame, str(path), kind_read) == fresh[s].report
-        assert (cached[s].kind, cached[s].sha256, cached[s].origin) == (fresh[s].kind, fresh[s].sha256, fresh[s].origin)
+        assert (cached[s].kind, cached[s].sha256, cached[s].origin) == (
+            fresh[s].kind,
+            fresh[s].sha256,
+            fresh[s].origin,
+        )
 
 
 def test_a_changed_file_is_read_again_under_a_new_entry(cache, tmp_path):
@@ -70,7 +75,9 @@ def test_a_rule_setting_is_part_of_the_key(cache, tmp_path, monkeypatch):
 
 
 def test_bad_files_are_not_cached_and_fail_every_time(cache, tmp_path):
-    path = write_csv(tmp_path / "data" / "ABC.csv", "\n".join([*ROWS, "2024-01-06,1,1,1,-1,1,1"]) + "\n")
+    path = write_csv(
+        tmp_path / "data" / "ABC.csv", "\n".join([*ROWS, "2024-01-06,1,1,1,-1,1,1"]) + "\n"
+    )
     for _ in range(2):
         with pytest.raises(DataError, match="price <= 0"):
             CsvFilesSource("csv", {"ABC": (path, None)}).load("ABC")

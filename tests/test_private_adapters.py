@@ -53,7 +53,10 @@ def test_quantstats_still_has_every_private_name_we_use():
 def test_the_canaries_can_fail(monkeypatch):
     """A name the library does not have is reported, for each adapter."""
     monkeypatch.setitem(bt_private.PRIVATE, "Cerebro", ("_runonce", "_no_such_thing"))
-    assert bt_private.missing({"Cerebro": object()}) == ["Cerebro._runonce", "Cerebro._no_such_thing"]
+    assert bt_private.missing({"Cerebro": object()}) == [
+        "Cerebro._runonce",
+        "Cerebro._no_such_thing",
+    ]
     monkeypatch.setattr(qs_private, "PRIVATE", (*qs_private.PRIVATE, "quantstats.utils:_gone"))
     assert qs_private.missing() == ["quantstats.utils:_gone"]
 

@@ -17,7 +17,9 @@ ROWS = [{"id": "a", "volatility": 0.20, "max_drawdown": -0.30, "sharpe": 0.5},
         {"id": "c", "volatility": 0.15, "max_drawdown": -0.10, "sharpe": 0.9}]
 
 
-@pytest.mark.parametrize("metric, order", [("volatility", "bca"), ("max_drawdown", "cab"), ("sharpe", "cab")])
+@pytest.mark.parametrize(
+    "metric, order", [("volatility", "bca"), ("max_drawdown", "cab"), ("sharpe", "cab")]
+)
 def test_direction_per_metric_and_missing_last(metric, order):
     assert "".join(r["id"] for r in rank(ROWS, metric)) == order
 
@@ -28,15 +30,39 @@ def test_unknown_metric_suggests_the_closest():
 
 
 def test_rank_by_is_checked_before_any_work(cli, tmp_path):
-    r = cli("sweep", "--strategy", "buy_and_hold", "--grid", "symbol=SPY,IWM", "--rank-by", "nonsense",
-            "--out", str(tmp_path / "s"))
+    r = cli(
+        "sweep",
+        "--strategy",
+        "buy_and_hold",
+        "--grid",
+        "symbol=SPY,IWM",
+        "--rank-by",
+        "nonsense",
+        "--out",
+        str(tmp_path / "s"),
+    )
     assert_one_line_error(r, "unknown metric 'nonsense'")
     assert not (tmp_path / "s").exists()
 
 
 def test_terminal_and_page_rank_volatility_the_same_way(cli, tmp_path):
-    r = cli("sweep", "--strategy", "buy_and_hold", "--grid", "symbol=SPY,IWM,TLT", "--start", "2015-01-02",
-            "--end", "2015-12-31", "--executor", "serial", "--rank-by", "volatility", "--out", str(tmp_path / "s"))
+    r = cli(
+        "sweep",
+        "--strategy",
+        "buy_and_hold",
+        "--grid",
+        "symbol=SPY,IWM,TLT",
+        "--start",
+        "2015-01-02",
+        "--end",
+        "2015-12-31",
+        "--executor",
+        "serial",
+        "--rank-by",
+        "volatility",
+        "--out",
+        str(tmp_path / "s"),
+    )
     assert r.code == 0, r.stderr
     terminal = re.findall(r"^ ?([0-9a-f]{8}) ", r.stdout, flags=re.M)
     page = re.findall(r'data-run="([0-9a-f]{8})"', (tmp_path / "s" / "comparison.html").read_text())

@@ -16,7 +16,9 @@ def test_readme_strategy_table_is_current():
     text = README.read_text()
     start, end = "<!-- strategy-table:start -->\n", "<!-- strategy-table:end -->"
     shown = text[text.index(start) + len(start):text.index(end)].strip()
-    assert shown == demo_table().strip(), "run: python -m tools.readme_table and paste between the markers"
+    assert shown == demo_table().strip(), (
+        "run: python -m tools.readme_table and paste between the markers"
+    )
 
 
 def test_readme_names_the_two_commands_first():
@@ -32,7 +34,9 @@ def test_readme_july_2024_section_is_what_the_commands_report():
     text = README.read_text()
     start, end = "<!-- july-2024:start -->\n", "<!-- july-2024:end -->"
     shown = text[text.index(start) + len(start):text.index(end)].strip()
-    assert shown == july_2024_section().strip(), "run: python -m tools.readme_july2024 and paste between the markers"
+    assert shown == july_2024_section().strip(), (
+        "run: python -m tools.readme_july2024 and paste between the markers"
+    )
 
 
 def test_july_2024_numbers_match_the_cli(cli):
@@ -43,7 +47,18 @@ def test_july_2024_numbers_match_the_cli(cli):
     doc = json.loads(r.stdout)
     text = README.read_text()
     assert f"RSP     {doc['RSP']:+.2%}  total return, close 2024-07-09 -> close 2024-07-16" in text
-    r = cli("streaks", "--symbol", "RUT", "--start", "2024-06-03", "--target", "IWM", "--context", "NVDA", "--json")
+    r = cli(
+        "streaks",
+        "--symbol",
+        "RUT",
+        "--start",
+        "2024-06-03",
+        "--target",
+        "IWM",
+        "--context",
+        "NVDA",
+        "--json",
+    )
     episode = json.loads(r.stdout)["episodes"][0]
     assert f"NVDA  {episode['context']['NVDA']['run']:+.2%} over the run" in text
     assert f"RUT {episode['run_gain']:+.2%} over the run" in text

@@ -20,7 +20,17 @@ import typer.main
 README = Path(__file__).resolve().parent.parent / "README.md"
 #: Shown in the quickstart and run as written here; the others (sweeps, walk-forward, timing over
 #: full histories: minutes each) are checked to parse, and run in their own tests.
-QUICK = ("strategies", "backtest", "compare", "report", "streaks", "events", "data", "signal", "runs")
+QUICK = (
+    "strategies",
+    "backtest",
+    "compare",
+    "report",
+    "streaks",
+    "events",
+    "data",
+    "signal",
+    "runs",
+)
 
 
 def readme_commands() -> list[str]:
@@ -62,7 +72,9 @@ def test_every_readme_command_parses():
 def test_quick_readme_commands_run_as_written(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "examples").symlink_to(README.parent / "examples")
-    (tmp_path / "my_dates.csv").write_text("date,label\n2019-07-31,first cut\n2024-09-18,first cut\n")
+    (tmp_path / "my_dates.csv").write_text(
+        "date,label\n2019-07-31,first cut\n2024-09-18,first cut\n"
+    )
     quickstart = README.read_text().split("## CLI quickstart")[1].split("```")[1]
     ran = 0
     for line in readme_commands():
@@ -91,9 +103,18 @@ def test_the_strategy_list_is_the_registrys():
 
 def test_the_july_figures_name_their_windows(cli):
     text = " ".join(README.read_text().split())
-    for start, end, words in (("2024-06-14", "2024-07-16", "gained {} from the close of 2024-06-14 to the close of "
-                                                            "2024-07-16"),
-                              ("2024-06-28", "2024-07-31", "({} over calendar July, close 2024-06-28 to close 2024-07-31)")):
+    for start, end, words in (
+        (
+            "2024-06-14",
+            "2024-07-16",
+            "gained {} from the close of 2024-06-14 to the close of 2024-07-16",
+        ),
+        (
+            "2024-06-28",
+            "2024-07-31",
+            "({} over calendar July, close 2024-06-28 to close 2024-07-31)",
+        ),
+    ):
         r = cli("data", "returns", "RUT", "--from", start, "--to", end, "--json")
         assert r.code == 0, r.stderr
         value = json.loads(r.stdout)["RUT"]

@@ -12,22 +12,33 @@ PERIOD = {"start": "2015-01-02", "end": "2019-12-31"}
 
 
 def _mix(tolerance: float):
-    return run_backtest(RunConfig(strategy="fixed_mix", params={"weights": "IWM:0.5,SPY:0.5", "rebalance": "monthly",
-                                                                "tolerance": tolerance}, **PERIOD))
+    return run_backtest(
+        RunConfig(
+            strategy="fixed_mix",
+            params={"weights": "IWM:0.5,SPY:0.5", "rebalance": "monthly", "tolerance": tolerance},
+            **PERIOD,
+        )
+    )
 
 
 def test_tolerance_band_skips_small_trades():
     tight, banded = _mix(0.0), _mix(0.03)
     assert banded.metrics["trades"] < tight.metrics["trades"] / 3
     equity = banded.equity["equity"]
-    later = banded.orders[(banded.orders["status"] == "completed")].iloc[2:]  # after the initial buys
+    # after the initial buys
+    later = banded.orders[(banded.orders["status"] == "completed")].iloc[2:]
     for _, o in later.iterrows():
         decided_at = equity.loc[o["created"]]
-        assert o["value"] >= 0.03 * decided_at * 0.98, o.to_dict()  # price moves overnight: 2% slack
+        # price moves overnight: 2% slack
+        assert o["value"] >= 0.03 * decided_at * 0.98, o.to_dict()
 
 
 def test_full_switches_sell_first_and_are_never_refused_for_cash():
-    r = run_backtest(RunConfig(strategy="relative_momentum", broker={"fill": "close", "cash_buffer": 0.0}, **PERIOD))
+    r = run_backtest(
+        RunConfig(
+            strategy="relative_momentum", broker={"fill": "close", "cash_buffer": 0.0}, **PERIOD
+        )
+    )
     orders = r.orders
     assert r.metrics["rejected_orders"] == 0 and r.metrics["switches"] >= 5
     for _, day in orders.groupby("created", sort=False):
@@ -48,10 +59,16 @@ def test_monthly_schedule_decides_on_the_last_session_of_each_month():
 
 
 def test_weekly_schedule_and_cash_asset():
-    r = run_backtest(RunConfig(strategy="relative_momentum",
-                               params={"rebalance": "weekly", "absolute": True, "cash_asset": "SHY"},
-                               start="2018-01-02", end="2018-12-31"))
+    r = run_backtest(
+        RunConfig(
+            strategy="relative_momentum",
+            params={"rebalance": "weekly", "absolute": True, "cash_asset": "SHY"},
+            start="2018-01-02",
+            end="2018-12-31",
+        )
+    )
     dates = pd.DatetimeIndex(r.decisions["date"])
-    assert pd.Timestamp("2018-12-21") in dates and pd.Timestamp("2018-12-24") not in dates  # Friday, not Monday
+    # Friday, not Monday
+    assert pd.Timestamp("2018-12-21") in dates and pd.Timestamp("2018-12-24") not in dates
     in_cash = r.decisions[r.decisions["targets"] == "SHY:1.0000"]
     assert len(in_cash) > 0 and "beats cash" in in_cash["reason"].iloc[0]

@@ -41,7 +41,10 @@ def test_a_zombie_is_dead():
         os._exit(0)
     try:
         deadline = time.time() + 10
-        while time.time() < deadline and Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+        while (
+            time.time() < deadline
+            and Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+        ):
             time.sleep(0.05)
         assert not pid_alive(pid)  # ended, not yet collected by its parent (us)
         assert pid_alive(os.getpid())
@@ -78,7 +81,9 @@ def test_rm_refuses_a_folder_whose_lock_a_live_process_holds(cli, tmp_path, save
     assert_one_line_error(r, "could not delete 1 of 2", "sweep-x", "in use by process 4242")
     assert sweep.is_dir() and not run.exists()
     assert lock_holder(sweep) is None  # released: now it can go
-    assert cli("runs", "rm", "sweep-x", "--root", str(root), "--yes").code == 0 and not sweep.exists()
+    assert (
+        cli("runs", "rm", "sweep-x", "--root", str(root), "--yes").code == 0 and not sweep.exists()
+    )
 
 
 def test_removal_counts_only_what_is_gone(tmp_path, monkeypatch):
@@ -94,7 +99,9 @@ def test_removal_counts_only_what_is_gone(tmp_path, monkeypatch):
         if Path(path) == stuck:
             handler = kw.get("onexc") or kw.get("onerror")
             err = PermissionError(13, "Permission denied")
-            handler(os.unlink, str(stuck / "f"), err if "onexc" in kw else (PermissionError, err, None))
+            handler(
+                os.unlink, str(stuck / "f"), err if "onexc" in kw else (PermissionError, err, None)
+            )
             return None
         return real(path, *a, **kw)
 

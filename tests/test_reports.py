@@ -18,7 +18,9 @@ from reports.compare import METRIC_COLUMNS, write_comparison
 from reports.index import write_index
 from reports.tearsheet import METRIC_ROWS, write_tearsheet
 
-SHOTS = Path(os.environ.get("SMALLCAP_SCREENSHOTS", Path(tempfile.gettempdir()) / "smallcap-screenshots"))
+SHOTS = Path(
+    os.environ.get("SMALLCAP_SCREENSHOTS", Path(tempfile.gettempdir()) / "smallcap-screenshots")
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +29,23 @@ def runs(tmp_path_factory):
     dirs = []
     for lookback in (63, 126):
         for top_n in (1, 2):
-            cfg = RunConfig(strategy="relative_momentum", params={"lookback": lookback, "top_n": top_n},
-                            start="2019-03-01", end="2021-06-30")
+            cfg = RunConfig(
+                strategy="relative_momentum",
+                params={"lookback": lookback, "top_n": top_n},
+                start="2019-03-01",
+                end="2021-06-30",
+            )
             dirs.append(run_backtest(cfg).save(root))
-    dirs.append(run_backtest(RunConfig(strategy="buy_and_hold", params={"symbol": "IWM"}, start="2019-03-01",
-                                       end="2021-06-30")).save(root))
+    dirs.append(
+        run_backtest(
+            RunConfig(
+                strategy="buy_and_hold",
+                params={"symbol": "IWM"},
+                start="2019-03-01",
+                end="2021-06-30",
+            )
+        ).save(root)
+    )
     return root, dirs
 
 
@@ -57,7 +71,9 @@ def test_tearsheet_shows_the_saved_metrics_and_settings(runs, tearsheet):
 def test_tearsheet_monthly_table_is_blank_outside_the_data(tearsheet):
     html = tearsheet.read_text()
     table = html[html.index('<table class="monthly">'):]
-    first_row = table[table.index("<td>2019</td>"):table.index("</tr>", table.index("<td>2019</td>"))]
+    first_row = table[
+        table.index("<td>2019</td>") : table.index("</tr>", table.index("<td>2019</td>"))
+    ]
     cells = re.findall(r"<td style=\"background:[^\"]*\">([^<]*)</td>", first_row)
     assert cells[:2] == ["", ""]  # January, February 2019: before the data
     assert cells[2] != ""  # March 2019: the first month of the run
@@ -76,7 +92,9 @@ def test_comparison_links_every_run_and_shows_saved_metrics(runs):
             value = "" if metrics[key] is None else metrics[key]  # a missing value is empty
             assert f'data-key="{key}" data-value="{value}"' in row, key
             assert f">{number(metrics[key], fmt)}</td>" in row
-    assert (page.parent.parent / "plotly.min.js").stat().st_size > 1_000_000 and page.stat().st_size < 1_500_000
+    assert (
+        page.parent.parent / "plotly.min.js"
+    ).stat().st_size > 1_000_000 and page.stat().st_size < 1_500_000
     assert not re.search(r'<script[^>]+src="https?:', html)
     assert 'id="heatmap0"' not in html  # runs differ in strategy too: no two-parameter heatmap
 
@@ -84,7 +102,12 @@ def test_comparison_links_every_run_and_shows_saved_metrics(runs):
 def test_heatmap_when_runs_differ_in_exactly_two_parameters(runs):
     root, dirs = runs
     html = write_comparison(dirs[:4], root / "grid", rank_by="cagr").read_text()
-    assert 'id="heatmap0"' in html and 'id="heatmap1"' not in html and "lookback" in html and "top_n" in html
+    assert (
+        'id="heatmap0"' in html
+        and 'id="heatmap1"' not in html
+        and "lookback" in html
+        and "top_n" in html
+    )
     values = [json.loads((d / "metrics.json").read_text())["cagr"] for d in dirs[:4]]
     order = [html.index(f'data-run="{d.name}"') for d in dirs[:4]]
     ranked = [v for _, v in sorted(zip(order, values, strict=True))]
@@ -106,7 +129,11 @@ def test_pages_render_in_headless_chromium_offline(runs, tearsheet):
     root, dirs = runs
     comparison = write_comparison(dirs, root / "compare")
     SHOTS.mkdir(exist_ok=True)
-    for name, page in (("tearsheet", tearsheet), ("comparison", comparison), ("index", write_index(root))):
+    for name, page in (
+        ("tearsheet", tearsheet),
+        ("comparison", comparison),
+        ("index", write_index(root)),
+    ):
         visit = open_page(page, SHOTS / f"{name}.png")
         assert visit.console_errors == [] and visit.page_errors == [], name
         assert visit.remote_requests == [], name
@@ -116,7 +143,9 @@ def test_pages_render_in_headless_chromium_offline(runs, tearsheet):
 def test_comparison_warns_when_periods_differ(runs, tmp_path):
     root, dirs = runs
     assert "different periods" not in write_comparison(dirs, tmp_path / "same").read_text()
-    other = run_backtest(RunConfig(strategy="buy_and_hold", start="2020-01-02", end="2021-06-30")).save(tmp_path)
+    other = run_backtest(
+        RunConfig(strategy="buy_and_hold", start="2020-01-02", end="2021-06-30")
+    ).save(tmp_path)
     html = write_comparison([dirs[0], other], tmp_path / "mixed").read_text()
     assert "cover 2 different periods (starts 2019-03-01 to 2020-01-02)" in html
 
@@ -130,15 +159,23 @@ def _qs_row(html: str, label: str) -> list[str]:
 
 def test_tearsheet_shows_one_set_of_numbers(runs, tearsheet):
     """quantstats' table and metrics.json agree to the displayed precision (same window, rf and
-    periods: no `match_dates` trimming); misleading rows are gone; the window in the header is ours."""
+    periods: no `match_dates` trimming); misleading rows are gone; the window in the header is
+    ours."""
     html = tearsheet.read_text()
     m = json.loads((runs[1][0] / "metrics.json").read_text())
-    pairs = {"CAGR﹪": ("benchmark_cagr", "cagr", "{:.2%}"), "Sharpe": ("benchmark_sharpe", "sharpe", "{:.2f}"),
-             "Max Drawdown": ("benchmark_max_drawdown", "max_drawdown", "{:.2%}")}
+    pairs = {
+        "CAGR﹪": ("benchmark_cagr", "cagr", "{:.2%}"),
+        "Sharpe": ("benchmark_sharpe", "sharpe", "{:.2f}"),
+        "Max Drawdown": ("benchmark_max_drawdown", "max_drawdown", "{:.2%}"),
+    }
     for label, (bench_key, key, fmt) in pairs.items():
         cells = _qs_row(html, label.replace("﹪", "%"))
-        assert float(cells[0].rstrip("%")) == pytest.approx(float(fmt.format(m[bench_key]).rstrip("%")), abs=0.011), label
-        assert float(cells[1].rstrip("%")) == pytest.approx(float(fmt.format(m[key]).rstrip("%")), abs=0.011), label
+        assert float(cells[0].rstrip("%")) == pytest.approx(
+            float(fmt.format(m[bench_key]).rstrip("%")), abs=0.011
+        ), label
+        assert float(cells[1].rstrip("%")) == pytest.approx(
+            float(fmt.format(m[key]).rstrip("%")), abs=0.011
+        ), label
     for label, key in (("Sortino", "sortino"), ("Calmar", "calmar")):
         assert float(_qs_row(html, label)[1]) == pytest.approx(round(m[key], 2), abs=0.011), label
     assert "Treynor" not in html
@@ -161,13 +198,26 @@ def test_rolling_beta_starts_when_its_window_is_full():
 
 
 def test_a_short_window_warns_and_leaves_annualised_ratios_empty(cli, tmp_path):
-    r = cli("backtest", "relative_momentum", "--start", "2024-07-10", "--end", "2024-07-15", "--out", str(tmp_path),
-            "--json", "--no-report")
+    r = cli(
+        "backtest",
+        "relative_momentum",
+        "--start",
+        "2024-07-10",
+        "--end",
+        "2024-07-15",
+        "--out",
+        str(tmp_path),
+        "--json",
+        "--no-report",
+    )
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
     m = doc["metrics"]
     assert m["sessions"] == 4 and m["total_return"] is not None
-    assert all(m[k] is None for k in ("cagr", "sharpe", "sortino", "calmar", "volatility", "benchmark_sharpe"))
+    assert all(
+        m[k] is None
+        for k in ("cagr", "sharpe", "sortino", "calmar", "volatility", "benchmark_sharpe")
+    )
     assert any("only 4 sessions" in w for w in doc["warnings"])
     page = write_tearsheet(Path(doc["run_dir"])).read_text()
     assert "only 4 sessions" in page
@@ -178,14 +228,23 @@ def test_refused_orders_record_the_price_the_fill_was_attempted_at():
     refused at that open, and orders.csv records the open, not the decision day's close."""
     from engine.data.market import load_market_data
 
-    r = run_backtest(RunConfig(strategy="buy_and_hold", params={"symbol": "IWM"}, start="2024-07-10",
-                               end="2024-09-30", broker={"cash_buffer": 0.0}))
+    r = run_backtest(
+        RunConfig(
+            strategy="buy_and_hold",
+            params={"symbol": "IWM"},
+            start="2024-07-10",
+            end="2024-09-30",
+            broker={"cash_buffer": 0.0},
+        )
+    )
     refused = r.orders[r.orders["status"] != "completed"]
     assert len(refused) >= 1
     bars = load_market_data(["IWM"]).prices["IWM"]
     for o in refused.itertuples():
         assert o.price == pytest.approx(bars.loc[o.date, "open"], rel=1e-12)
-        assert o.date > o.created and o.price != pytest.approx(bars.loc[o.created, "close"], rel=1e-9)
+        assert o.date > o.created and o.price != pytest.approx(
+            bars.loc[o.created, "close"], rel=1e-9
+        )
 
 
 def test_quicker_quantstats_gives_the_same_page(runs, tmp_path, monkeypatch):
@@ -203,10 +262,14 @@ def test_quicker_quantstats_gives_the_same_page(runs, tmp_path, monkeypatch):
     monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "smallcap-test")
     drawn = []
     heatmap = qs.plots.monthly_heatmap
-    monkeypatch.setattr(qs.plots, "monthly_heatmap", lambda *a, **k: drawn.append(1) or heatmap(*a, **k))
+    monkeypatch.setattr(
+        qs.plots, "monthly_heatmap", lambda *a, **k: drawn.append(1) or heatmap(*a, **k)
+    )
     quick = write_tearsheet(runs[1][0], tmp_path / "quick.html", parallel=False).read_text()
     assert drawn == []
-    two_processes = write_tearsheet(runs[1][0], tmp_path / "parallel.html", parallel=True).read_text()
+    two_processes = write_tearsheet(
+        runs[1][0], tmp_path / "parallel.html", parallel=True
+    ).read_text()
     monkeypatch.setattr(ts, "quicker_quantstats", lambda template: contextlib.nullcontext())
     plain = write_tearsheet(runs[1][0], tmp_path / "plain.html", parallel=False).read_text()
     assert drawn == [1]
@@ -219,9 +282,19 @@ def test_skipped_figures_are_exactly_those_the_template_lacks():
     from reports.tearsheet import TEMPLATE
 
     template = TEMPLATE.read_text()
-    assert skipped_figures(template) == ["drawdowns_periods", "monthly_heatmap", "rolling_beta", "yearly_returns"]
-    assert skipped_figures(template + "{{rolling_beta}}") == ["drawdowns_periods", "monthly_heatmap", "yearly_returns"]
-    assert "returns" not in skipped_figures(template.replace("{{returns}}", ""))  # it also draws vol_returns
+    assert skipped_figures(template) == [
+        "drawdowns_periods",
+        "monthly_heatmap",
+        "rolling_beta",
+        "yearly_returns",
+    ]
+    assert skipped_figures(template + "{{rolling_beta}}") == [
+        "drawdowns_periods",
+        "monthly_heatmap",
+        "yearly_returns",
+    ]
+    # it also draws vol_returns
+    assert "returns" not in skipped_figures(template.replace("{{returns}}", ""))
 
 
 def test_group_returns_equals_quantstats(tearsheet):
@@ -234,20 +307,35 @@ def test_group_returns_equals_quantstats(tearsheet):
     r = load_market_data(["IWM"]).close("IWM").pct_change().dropna()
     for keys in (r.index.year, [r.index.year, r.index.month], r.index.strftime("%Y-%m-01")):
         for compounded in (True, False):
-            pd.testing.assert_series_equal(group_returns(r, keys, compounded), qu.group_returns(r, keys, compounded),
-                                           check_exact=False, rtol=1e-13, atol=1e-15)
+            pd.testing.assert_series_equal(
+                group_returns(r, keys, compounded),
+                qu.group_returns(r, keys, compounded),
+                check_exact=False,
+                rtol=1e-13,
+                atol=1e-15,
+            )
 
 
-# ----- a comparison of many variants ----------------------------------------------------------------
+# ----- a comparison of many variants --------------------------------------------------------------
 @pytest.fixture(scope="module")
 def many(tmp_path_factory):
     """60 variants (lookback x top_n x absolute) of one year: past every per-page limit."""
     from engine.sweep import Experiment, VariantSpec, expand, run_sweep
 
-    exp = Experiment(name="many", defaults={"start": "2019-01-02", "end": "2019-12-31"}, variants=[
-        VariantSpec(strategy="relative_momentum",
-                    grid={"lookback": [21, 42, 63, 84, 105, 126, 147, 168, 189, 210], "top_n": [1, 2, 3],
-                          "absolute": [False, True]})])
+    exp = Experiment(
+        name="many",
+        defaults={"start": "2019-01-02", "end": "2019-12-31"},
+        variants=[
+            VariantSpec(
+                strategy="relative_momentum",
+                grid={
+                    "lookback": [21, 42, 63, 84, 105, 126, 147, 168, 189, 210],
+                    "top_n": [1, 2, 3],
+                    "absolute": [False, True],
+                },
+            )
+        ],
+    )
     out = tmp_path_factory.mktemp("many")
     result = run_sweep(expand(exp), out, executor="serial")
     dirs = [out / "variants" / r["id"] for r in result.rows]
@@ -269,7 +357,12 @@ def test_many_variants_draw_the_best_20_curves_and_pairwise_median_heatmaps(many
         assert f'"name":"{label}"' in html
     assert f'"name":"{data.labels[SHOWN_SERIES]}"' not in html  # the 21st is in the tables only
     assert "Curves of the best 20 of 60 runs by sharpe" in html
-    assert [f'id="heatmap{i}"' in html for i in range(MAX_HEATMAPS + 1)] == [True, True, True, False]
+    assert [f'id="heatmap{i}"' in html for i in range(MAX_HEATMAPS + 1)] == [
+        True,
+        True,
+        True,
+        False,
+    ]
     assert "Each cell: the median sharpe over top_n" in html  # absolute x lookback
     # a cell is the median over the parameter left out (an in-sample best flatters it)
     import numpy as np
@@ -277,7 +370,11 @@ def test_many_variants_draw_the_best_20_curves_and_pairwise_median_heatmaps(many
     from reports.param_heatmaps import parameter_heatmaps
 
     maps = parameter_heatmaps(data)
-    assert [m["axes"] for m in maps] == [("absolute", "lookback"), ("absolute", "top_n"), ("lookback", "top_n")]
+    assert [m["axes"] for m in maps] == [
+        ("absolute", "lookback"),
+        ("absolute", "top_n"),
+        ("lookback", "top_n"),
+    ]
     table = data.table
     cell = table[(table["param.lookback"] == 63) & (table["param.top_n"] == 2)]["sharpe"]
     assert len(cell) == 2 and cell.iloc[0] != cell.iloc[1]
@@ -303,14 +400,19 @@ def test_long_tables_are_paginated_and_sort_every_row(many):
         visible = lambda: page.eval_on_selector_all(  # noqa: E731
             "#metrics tbody tr", "rows => rows.filter(r => r.style.display !== 'none').length")
         assert visible() == 50
-        pager = page.locator("#metrics").locator("xpath=../following-sibling::div[@class='pager'][1]")
+        pager = page.locator("#metrics").locator(
+            "xpath=../following-sibling::div[@class='pager'][1]"
+        )
         assert "rows 1–50 of 60" in pager.inner_text()
         pager.get_by_text("next ›").click()
         assert visible() == 10 and "rows 51–60 of 60" in pager.inner_text()
-        page.locator("#metrics th[data-key='cagr']").click()  # sort: back to page 1, sorted over all 60
+        # sort: back to page 1, sorted over all 60
+        page.locator("#metrics th[data-key='cagr']").click()
         assert visible() == 50
         cagr = page.eval_on_selector_all(
-            "#metrics tbody tr td[data-key='cagr']", "cells => cells.map(c => parseFloat(c.dataset.value))")
+            "#metrics tbody tr td[data-key='cagr']",
+            "cells => cells.map(c => parseFloat(c.dataset.value))",
+        )
         assert cagr == sorted(cagr) and len(cagr) == 60
         browser.close()
     assert errors == []
@@ -337,9 +439,15 @@ def test_remove_outliers_stand_in_equals_quantstats(long_returns):
     segments = [dd.iloc[a:b] for a, b in zip(edges[::2], edges[1::2], strict=True)]
     assert len(segments) > 100
     rng = np.random.default_rng(7)
-    cases = [-s for s in segments] + [long_returns["benchmark"], pd.Series([0.5]), pd.Series([1.0, 1.0, 1.0]),
-             pd.Series(rng.normal(size=50).round(2)), pd.Series([0.1, np.nan, 0.3]), pd.Series([], dtype=float),
-             pd.Series([1, 2, 3])]
+    cases = [-s for s in segments] + [
+        long_returns["benchmark"],
+        pd.Series([0.5]),
+        pd.Series([1.0, 1.0, 1.0]),
+        pd.Series(rng.normal(size=50).round(2)),
+        pd.Series([0.1, np.nan, 0.3]),
+        pd.Series([], dtype=float),
+        pd.Series([1, 2, 3]),
+    ]
     for series in cases:
         for q in (0.99, 0.95, 0.5):
             pd.testing.assert_series_equal(quick(series, q), original(series, q), check_exact=True)
@@ -357,9 +465,12 @@ def test_resample_stand_in_equals_quantstats(long_returns):
     for column in ("strategy", "benchmark"):
         r = long_returns[column]
         for freq in ("W-MON", "ME", "QE", "YE"):
-            pd.testing.assert_series_equal(quick(r, freq, qs.stats.comp), original(r, freq, qs.stats.comp),
-                                           check_exact=True)
-        pd.testing.assert_series_equal(quick(r, "ME", "sum"), original(r, "ME", "sum"), check_exact=True)
+            pd.testing.assert_series_equal(
+                quick(r, freq, qs.stats.comp), original(r, freq, qs.stats.comp), check_exact=True
+            )
+        pd.testing.assert_series_equal(
+            quick(r, "ME", "sum"), original(r, "ME", "sum"), check_exact=True
+        )
 
 
 def test_prepare_benchmark_stand_in_equals_quantstats(long_returns):
@@ -373,7 +484,9 @@ def test_prepare_benchmark_stand_in_equals_quantstats(long_returns):
     r, b = long_returns["strategy"], long_returns["benchmark"]
     for bench, period in ((b, r.index), (b.iloc[10:], r.index), (b, r.index[:-30]), (b, "max")):
         for rf in (0.0, 0.02):
-            pd.testing.assert_series_equal(quick(bench, period, rf), original(bench, period, rf), check_exact=True)
+            pd.testing.assert_series_equal(
+                quick(bench, period, rf), original(bench, period, rf), check_exact=True
+            )
 
 
 # ----- the figure worker (reports.figure_worker) --------------------------------------------------
@@ -395,13 +508,16 @@ def test_a_dead_figure_worker_is_replaced_by_drawing_here(runs, tmp_path, monkey
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "smallcap-test")
     serial = write_tearsheet(runs[1][0], tmp_path / "serial.html", parallel=False).read_text()
-    monkeypatch.setattr(fw, "draw_quantstats_svg", _die_in_worker)  # the worker dies at its first figure
+    # the worker dies at its first figure
+    monkeypatch.setattr(fw, "draw_quantstats_svg", _die_in_worker)
     rescued = write_tearsheet(runs[1][0], tmp_path / "rescued.html", parallel=True).read_text()
     assert rescued == serial
     assert multiprocessing.active_children() == []
 
 
-def test_a_figure_that_fails_in_the_worker_fails_the_page_and_leaves_nothing(runs, tmp_path, monkeypatch):
+def test_a_figure_that_fails_in_the_worker_fails_the_page_and_leaves_nothing(
+    runs, tmp_path, monkeypatch
+):
     import multiprocessing
 
     import reports.figure_worker as fw
@@ -469,14 +585,24 @@ def test_drawdown_table_equals_quantstats(long_returns):
         return pd.Series(values, index=days[:len(values)], dtype=float)
 
     real = [qs.stats.to_drawdown_series(long_returns[c]) for c in ("strategy", "benchmark")]
-    built = [series(-0.1, -0.2, 0.0, -0.05, 0.0, 0.0), series(0.0, -0.1, -0.3, 0.0, -0.2, -0.1),
-             series(0.0, -0.01, 0.0, -0.01, 0.0, -0.01, 0.0), series(-0.1, -0.1, -0.1), series(0.0, 0.0, 0.0),
-             series(0.0, -0.1, np.nan, 0.0), series(-0.2, 0.0)]
+    built = [
+        series(-0.1, -0.2, 0.0, -0.05, 0.0, 0.0),
+        series(0.0, -0.1, -0.3, 0.0, -0.2, -0.1),
+        series(0.0, -0.01, 0.0, -0.01, 0.0, -0.01, 0.0),
+        series(-0.1, -0.1, -0.1),
+        series(0.0, 0.0, 0.0),
+        series(0.0, -0.1, np.nan, 0.0),
+        series(-0.2, 0.0),
+    ]
     for dd in [*real, *built]:
         pd.testing.assert_frame_equal(quick(dd), original(dd), check_exact=True)
     assert all(len(drawdown_table(dd)) > 150 for dd in real)
-    assert all(drawdown_table(dd) is not None for dd in built[:3])  # begins, ends, one-day drawdowns: numpy's
-    assert drawdown_table(series(0.0, 0.0, 0.0)) is None and drawdown_table(series(0.0, -0.1, np.nan, 0.0)) is None
+    # begins, ends, one-day drawdowns: numpy's
+    assert all(drawdown_table(dd) is not None for dd in built[:3])
+    assert (
+        drawdown_table(series(0.0, 0.0, 0.0)) is None
+        and drawdown_table(series(0.0, -0.1, np.nan, 0.0)) is None
+    )
     frame = pd.concat(real, axis=1, keys=["a", "b"]).dropna()
     pd.testing.assert_frame_equal(quick(frame), original(frame), check_exact=True)
 

@@ -23,19 +23,38 @@ from strategies.signals import GAIN_TOLERANCE, qualifies
 BROKER = {"fill": "close", "fractional": True}
 
 
-def _market(folder: Path, prices: dict[str, list[float]], levels: dict[str, list[float]] | None = None,
-            macro: dict[str, list[float]] | None = None):
+def _market(
+    folder: Path,
+    prices: dict[str, list[float]],
+    levels: dict[str, list[float]] | None = None,
+    macro: dict[str, list[float]] | None = None,
+):
     """Write hand-made series as csv files (one per symbol) and load them; macro series as-of."""
     n = len(next(iter(prices.values())))
     days = nyse_sessions("2023-01-03", "2025-12-31")[:n]
     for name, closes in prices.items():
-        rows = [f"{d.date()},{float(c)!r},{float(c)!r},{float(c)!r},{float(c)!r},{float(c)!r},1000" for d, c in zip(days, closes, strict=True)]
-        write_csv(folder / f"{name}.csv", "date,open,high,low,close,adj_close,volume\n" + "\n".join(rows))
+        rows = [
+            f"{d.date()},{float(c)!r},{float(c)!r},{float(c)!r},{float(c)!r},{float(c)!r},1000"
+            for d, c in zip(days, closes, strict=True)
+        ]
+        write_csv(
+            folder / f"{name}.csv", "date,open,high,low,close,adj_close,volume\n" + "\n".join(rows)
+        )
     for name, values in (levels or {}).items():
-        write_csv(folder / f"{name}.csv", "date,close\n" + "\n".join(f"{d.date()},{v!r}" for d, v in zip(days, values, strict=True)))
+        write_csv(
+            folder / f"{name}.csv",
+            "date,close\n"
+            + "\n".join(f"{d.date()},{v!r}" for d, v in zip(days, values, strict=True)),
+        )
     for name, values in (macro or {}).items():
-        write_csv(folder / f"{name}.csv", "date,value\n" + "\n".join(f"{d.date()},{v!r}" for d, v in zip(days, values, strict=True)))
-    md = load_market_data(list(prices), [*(levels or {}), *(macro or {})], csv_dir_source(folder), macro_lag=0)
+        write_csv(
+            folder / f"{name}.csv",
+            "date,value\n"
+            + "\n".join(f"{d.date()},{v!r}" for d, v in zip(days, values, strict=True)),
+        )
+    md = load_market_data(
+        list(prices), [*(levels or {}), *(macro or {})], csv_dir_source(folder), macro_lag=0
+    )
     return md, [d.date().isoformat() for d in days]
 
 
@@ -83,22 +102,52 @@ def test_streak_triggers_at_exactly_min_gain_and_not_just_below(tmp_path, just_b
     if just_below:
         assert "IWM:1.0000" not in t.values()
     else:
-        assert t[signal_day] == "IWM:1.0000" and "trigger" in r.decisions.set_index("date").loc[signal_day, "reason"]
+        assert (
+            t[signal_day] == "IWM:1.0000"
+            and "trigger" in r.decisions.set_index("date").loc[signal_day, "reason"]
+        )
         assert t[days[6]] == "SPY:1.0000"
 
 
 def test_trailing_stop_exits_once_small_caps_fall_that_far_from_their_peak(tmp_path):
     """Catches the trailing-stop sign (exit on a rise, or never) and a peak that is not tracked."""
     rut = [100.0, 100.0, 102.0, 104.04] + [104.04] * 12
-    iwm = [100.0, 100.0, 100.0, 100.0, 105.0, 110.0, 104.0, 100.0, 98.0, 97.0, 99.0, 100.0, 100.0, 100.0, 100.0, 100.0]
+    iwm = [
+        100.0,
+        100.0,
+        100.0,
+        100.0,
+        105.0,
+        110.0,
+        104.0,
+        100.0,
+        98.0,
+        97.0,
+        99.0,
+        100.0,
+        100.0,
+        100.0,
+        100.0,
+        100.0,
+    ]
     md, days = _market(tmp_path, {"IWM": iwm, "SPY": [50.0] * len(iwm)}, {"RUT": rut})
-    r = _run(md, "breadth_streak", sessions=2, min_gain=0.01, hold_sessions=10, trailing_stop=0.1, tolerance=0.0)
+    r = _run(
+        md,
+        "breadth_streak",
+        sessions=2,
+        min_gain=0.01,
+        hold_sessions=10,
+        trailing_stop=0.1,
+        tolerance=0.0,
+    )
     t = _targets(r)
     assert t[days[3]] == "IWM:1.0000"  # trigger
     assert t[days[7]] == "IWM:1.0000"  # 100 is -9.1% from the 110 peak: inside the stop
     assert t[days[8]] == "SPY:1.0000"  # 98 is -10.9%: stopped out, long before 10 sessions
     assert "trailing stop" in r.decisions.set_index("date").loc[days[8], "reason"]
-    no_stop = _targets(_run(md, "breadth_streak", sessions=2, min_gain=0.01, hold_sessions=10, tolerance=0.0))
+    no_stop = _targets(
+        _run(md, "breadth_streak", sessions=2, min_gain=0.01, hold_sessions=10, tolerance=0.0)
+    )
     assert no_stop[days[8]] == "IWM:1.0000"
 
 
@@ -111,7 +160,15 @@ def test_rate_regime_confirm_requires_the_ratio_above_its_average(tmp_path, smal
     drift = 1.01 if small_caps_trend_up else 0.99
     iwm = [100.0 * drift ** i for i in range(n)]
     md, days = _market(tmp_path, {"IWM": iwm, "SPY": [100.0] * n}, macro={"DGS2": yields})
-    r = _run(md, "rate_regime", lookback=5, threshold_bp=25, confirm=True, confirm_window=5, rebalance="daily")
+    r = _run(
+        md,
+        "rate_regime",
+        lookback=5,
+        threshold_bp=25,
+        confirm=True,
+        confirm_window=5,
+        rebalance="daily",
+    )
     t = _targets(r)
     assert t[days[10]] == ("IWM:1.0000" if small_caps_trend_up else "SPY:1.0000")
     if not small_caps_trend_up:
@@ -130,8 +187,16 @@ def test_dual_momentum_hurdle_is_the_cash_assets_return(tmp_path, iwm_gain, expe
     spy = [100.0 * 0.999 ** i for i in range(n)]
     bil = [100.0 * 1.01 ** (i / 5) for i in range(n)]
     md, days = _market(tmp_path, {"IWM": iwm, "SPY": spy, "BIL": bil})
-    r = _run(md, "relative_momentum", assets=["IWM", "SPY"], lookback=5, absolute=True, cash_asset="BIL",
-             rebalance="daily", tolerance=0.0)
+    r = _run(
+        md,
+        "relative_momentum",
+        assets=["IWM", "SPY"],
+        lookback=5,
+        absolute=True,
+        cash_asset="BIL",
+        rebalance="daily",
+        tolerance=0.0,
+    )
     assert _targets(r)[days[8]] == expect
     held = r.positions[r.positions["date"] == days[9]]
     assert list(held["symbol"]) == [expect.split(":")[0]]  # the cash asset is really bought
@@ -158,11 +223,27 @@ def test_dual_momentum_hurdle_rate_is_the_bill_yield_accrued(tmp_path, iwm_gain,
 def test_dual_momentum_without_a_cash_asset_goes_to_plain_cash(tmp_path):
     """Catches a zero hurdle with the wrong sign: when every asset fell, hold plain cash."""
     n = 12
-    md, days = _market(tmp_path, {"IWM": [100.0 * 0.99 ** i for i in range(n)], "SPY": [100.0 * 0.995 ** i for i in range(n)]})
-    r = _run(md, "relative_momentum", assets=["IWM", "SPY"], lookback=5, absolute=True, rebalance="daily", tolerance=0.0)
+    md, days = _market(
+        tmp_path,
+        {"IWM": [100.0 * 0.99**i for i in range(n)], "SPY": [100.0 * 0.995**i for i in range(n)]},
+    )
+    r = _run(
+        md,
+        "relative_momentum",
+        assets=["IWM", "SPY"],
+        lookback=5,
+        absolute=True,
+        rebalance="daily",
+        tolerance=0.0,
+    )
     assert _targets(r)[days[8]] == "cash"
     assert r.equity.loc[days[9], "cash"] == pytest.approx(r.equity.loc[days[9], "equity"])
-    assert _targets(_run(md, "relative_momentum", assets=["IWM", "SPY"], lookback=5, rebalance="daily"))[days[8]] == "SPY:1.0000"
+    assert (
+        _targets(
+            _run(md, "relative_momentum", assets=["IWM", "SPY"], lookback=5, rebalance="daily")
+        )[days[8]]
+        == "SPY:1.0000"
+    )
 
 
 # ----- the base class ---------------------------------------------------------------------------
@@ -175,8 +256,15 @@ def test_full_exits_go_through_the_tolerance_band(tmp_path, monkeypatch):
     spy = [100.0 * 1.002 ** i for i in range(n)]
     qqq = [100.0] * 6 + [100.0 * 1.03 ** (i - 5) for i in range(6, n)]
     md, days = _market(tmp_path, {"IWM": iwm, "SPY": spy, "QQQ": qqq})
-    r = _run(md, "relative_momentum", assets=["IWM", "SPY", "QQQ"], lookback=5, top_n=2, rebalance="daily",
-             tolerance=0.05)
+    r = _run(
+        md,
+        "relative_momentum",
+        assets=["IWM", "SPY", "QQQ"],
+        lookback=5,
+        top_n=2,
+        rebalance="daily",
+        tolerance=0.05,
+    )
     exits = r.orders[(r.orders["symbol"] == "IWM") & (r.orders["side"] == "sell")]
     assert len(exits) == 1 and exits["status"].iloc[0] == "completed"
     assert 0 < exits["value"].iloc[0] < 0.05 * r.equity.loc[exits["date"].iloc[0], "equity"]
@@ -187,8 +275,14 @@ def test_full_exits_go_through_the_tolerance_band(tmp_path, monkeypatch):
 def test_weekly_and_quarterly_decisions_fall_on_the_periods_last_session(schedule, period):
     """Catches a schedule that decides on the first session of a period, or on calendar (not
     NYSE) period ends: Good Friday 2024-03-29 moves both the week's and the quarter's end."""
-    r = run_backtest(RunConfig(strategy="fixed_mix", params={"rebalance": schedule, "tolerance": 0.0},
-                               start="2023-06-01", end="2024-12-31"))
+    r = run_backtest(
+        RunConfig(
+            strategy="fixed_mix",
+            params={"rebalance": schedule, "tolerance": 0.0},
+            start="2023-06-01",
+            end="2024-12-31",
+        )
+    )
     dates = pd.DatetimeIndex(r.decisions["date"][1:])
     sessions = nyse_sessions("2023-06-01", "2025-01-31")
     last = sessions.to_series().groupby(sessions.to_period(period)).max()
@@ -202,8 +296,14 @@ def test_money_is_conserved_at_every_bar_with_costs(tmp_path):
     cash + positions at the close, every session, with commission and slippage."""
     r = run_backtest(RunConfig(strategy="composite", start="2019-01-02", end="2020-12-31",
                                broker={"commission_bps": 5, "slippage_bps": 5}))
-    value = r.positions.groupby("date")["value"].sum().reindex(r.equity.index.strftime("%Y-%m-%d"), fill_value=0.0)
-    assert np.allclose(r.equity["cash"].to_numpy() + value.to_numpy(), r.equity["equity"].to_numpy(), rtol=1e-10)
+    value = (
+        r.positions.groupby("date")["value"]
+        .sum()
+        .reindex(r.equity.index.strftime("%Y-%m-%d"), fill_value=0.0)
+    )
+    assert np.allclose(
+        r.equity["cash"].to_numpy() + value.to_numpy(), r.equity["equity"].to_numpy(), rtol=1e-10
+    )
 
 
 def test_relative_value_enters_only_on_a_fresh_cross_of_its_trend(tmp_path, monkeypatch):

@@ -63,7 +63,9 @@ def _write_pair(folder, iwm, spy):
     days = nyse_sessions("2023-01-03", "2024-12-31")[: len(iwm)]
     for name, closes in (("IWM", iwm), ("SPY", spy)):
         rows = [f"{d.date()},{c},{c},{c},{c},{c},1000" for d, c in zip(days, closes, strict=True)]
-        write_csv(folder / f"{name}.csv", "date,open,high,low,close,adj_close,volume\n" + "\n".join(rows))
+        write_csv(
+            folder / f"{name}.csv", "date,open,high,low,close,adj_close,volume\n" + "\n".join(rows)
+        )
     return days
 
 
@@ -73,21 +75,36 @@ def test_relative_value_enters_after_an_extreme_lag_when_the_ratio_turns_up(tmp_
     iwm = wiggle + list(np.linspace(98, 85, 15)) + list(np.linspace(85.5, 99, 25))
     days = _write_pair(tmp_path, iwm, [100.0] * len(iwm))
     md = load_market_data(["IWM", "SPY"], [], csv_dir_source(tmp_path))
-    r = run_backtest(RunConfig(strategy="relative_value", params={"window": 40, "trend": 10, "entry_z": 1.5,
-                                                                  "exit_z": 3.0}, risk_free=0.0), md)
+    r = run_backtest(
+        RunConfig(
+            strategy="relative_value",
+            params={"window": 40, "trend": 10, "entry_z": 1.5, "exit_z": 3.0},
+            risk_free=0.0,
+        ),
+        md,
+    )
     entries = r.decisions[r.decisions["reason"].str.contains("enter small caps")]
     assert len(entries) == 1
     entered = pd.Timestamp(entries["date"].iloc[0])
-    assert entered > days[75]  # only once the ratio has turned up through its trend, not during the slide
+    # only once the ratio has turned up through its trend, not during the slide
+    assert entered > days[75]
     assert r.decisions[r.decisions["date"] < str(entered.date())]["targets"].eq("SPY:1.0000").all()
 
 
 def test_rate_regime_switches_on_a_threshold_move(tmp_path):
     _write_pair(tmp_path, [100.0] * 30, [100.0] * 30)
     md = load_market_data(["IWM", "SPY"], [], csv_dir_source(tmp_path))
-    md.series["DGS2"] = pd.Series([5.0] * 10 + list(np.linspace(5.0, 4.6, 10)) + [4.6] * 10, index=md.sessions)
-    r = run_backtest(RunConfig(strategy="rate_regime", params={"lookback": 5, "threshold_bp": 10,
-                                                               "rebalance": "daily"}, risk_free=0.0), md)
+    md.series["DGS2"] = pd.Series(
+        [5.0] * 10 + list(np.linspace(5.0, 4.6, 10)) + [4.6] * 10, index=md.sessions
+    )
+    r = run_backtest(
+        RunConfig(
+            strategy="rate_regime",
+            params={"lookback": 5, "threshold_bp": 10, "rebalance": "daily"},
+            risk_free=0.0,
+        ),
+        md,
+    )
     targets = r.decisions.set_index("date")["targets"]
     assert targets.iloc[0] == "SPY:1.0000"  # flat yields: start in large caps
     first_iwm = targets[targets == "IWM:1.0000"].index[0]
@@ -100,8 +117,12 @@ from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from([-0.02, -0.001, 0.0, 0.0099, 0.01, 0.0101, 0.03]), min_size=2, max_size=40),
-       st.integers(min_value=1, max_value=6))
+@given(
+    st.lists(
+        st.sampled_from([-0.02, -0.001, 0.0, 0.0099, 0.01, 0.0101, 0.03]), min_size=2, max_size=40
+    ),
+    st.integers(min_value=1, max_value=6),
+)
 def test_incremental_and_vectorized_streak_rules_agree_on_any_path(gains, sessions):
     closes = _path(gains)
     vectorized = list(np.flatnonzero(streak_triggers(np.array(closes), sessions, 0.01)))

@@ -19,7 +19,9 @@ SHORT = {"start": "2016-01-04", "end": "2018-12-31"}
 
 
 def _grid(**grid) -> Experiment:
-    return Experiment(name="t", defaults=SHORT, variants=[VariantSpec(strategy="relative_momentum", grid=grid)])
+    return Experiment(
+        name="t", defaults=SHORT, variants=[VariantSpec(strategy="relative_momentum", grid=grid)]
+    )
 
 
 def test_grid_expansion_is_deterministic_with_stable_ids():
@@ -54,7 +56,9 @@ def test_bad_grid_values_are_user_errors():
 
 def _files(out, variant_id):
     folder = out / "variants" / variant_id
-    return {name: (folder / name).read_bytes() for name in ("returns.csv", "metrics.json", "orders.csv")}
+    return {
+        name: (folder / name).read_bytes() for name in ("returns.csv", "metrics.json", "orders.csv")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +97,11 @@ def test_identical_results_serial_and_dask_localcluster(tmp_path, serial_sweep):
 
 
 def test_a_failing_variant_is_reported_and_the_rest_complete(tmp_path):
-    exp = Experiment(name="t", defaults={"start": "2005-01-03", "end": "2005-06-30"},
-                     variants=[VariantSpec(strategy="buy_and_hold", grid={"symbol": ["SPY", "BIL", "IWM"]})])
+    exp = Experiment(
+        name="t",
+        defaults={"start": "2005-01-03", "end": "2005-06-30"},
+        variants=[VariantSpec(strategy="buy_and_hold", grid={"symbol": ["SPY", "BIL", "IWM"]})],
+    )
     result = run_sweep(expand(exp), tmp_path, executor="serial")
     status = {r["config"].params.symbol: r["status"] for r in result.rows}
     assert status == {"SPY": "done", "BIL": "failed", "IWM": "done"}
@@ -105,14 +112,32 @@ def test_a_failing_variant_is_reported_and_the_rest_complete(tmp_path):
 
 def test_killed_sweep_resumes_to_the_full_set_without_duplicates(tmp_path):
     exp = tmp_path / "exp.toml"
-    exp.write_text('name = "kill"\n[defaults]\nstart = 2012-01-03\nend = 2016-12-30\n'
-                   '[[variants]]\nstrategy = "relative_momentum"\ngrid = { lookback = [21, 42, 63, 84, 105, 126, 147, 168] }\n')
+    exp.write_text(
+        'name = "kill"\n[defaults]\nstart = 2012-01-03\nend = 2016-12-30\n'
+        '[[variants]]\nstrategy = "relative_momentum"\n'
+        "grid = { lookback = [21, 42, 63, 84, 105, 126, 147, 168] }\n"
+    )
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "cli.app", "sweep", str(exp), "--executor", "serial", "--out", str(out), "--no-report"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "cli.app",
+        "sweep",
+        str(exp),
+        "--executor",
+        "serial",
+        "--out",
+        str(out),
+        "--no-report",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline:
-        done = [p for p in (out / "variants").glob("*") if is_complete_run(p)] if (out / "variants").exists() else []
+        done = (
+            [p for p in (out / "variants").glob("*") if is_complete_run(p)]
+            if (out / "variants").exists()
+            else []
+        )
         if len(done) >= 2:
             break
         time.sleep(0.05)
@@ -120,7 +145,9 @@ def test_killed_sweep_resumes_to_the_full_set_without_duplicates(tmp_path):
     proc.wait()
     finished = {p.name for p in (out / "variants").iterdir() if is_complete_run(p)}
     assert 2 <= len(finished) < 8
-    assert all(is_complete_run(p) or p.name.startswith(".tmp-") for p in (out / "variants").iterdir())
+    assert all(
+        is_complete_run(p) or p.name.startswith(".tmp-") for p in (out / "variants").iterdir()
+    )
     before = {name: (out / "variants" / name / "returns.csv").read_bytes() for name in finished}
 
     resumed = subprocess.run([*cmd, "--resume", "--json"], capture_output=True, text=True)
@@ -128,23 +155,52 @@ def test_killed_sweep_resumes_to_the_full_set_without_duplicates(tmp_path):
     summary = json.loads(resumed.stdout)
     assert summary["variants"] == 8 and summary["skipped"] == len(finished)
     entries = list((out / "variants").iterdir())
-    assert len(entries) == 8 and all(is_complete_run(p) for p in entries)  # no duplicates, no partial dirs
+    # no duplicates, no partial dirs
+    assert len(entries) == 8 and all(is_complete_run(p) for p in entries)
     assert all((out / "variants" / n / "returns.csv").read_bytes() == b for n, b in before.items())
     assert len((out / "sweep.csv").read_text().splitlines()) == 9
 
 
 def test_cli_grid_shortcut_writes_csv_and_comparison(tmp_path, cli):
-    result = cli("sweep", "--strategy", "relative_momentum", "--grid", "lookback=63,126", "--grid", "top_n=1,2",
-                 "--start", "2016-01-04", "--end", "2017-12-29", "--executor", "serial", "--out", str(tmp_path / "s"),
-                 "--json")
+    result = cli(
+        "sweep",
+        "--strategy",
+        "relative_momentum",
+        "--grid",
+        "lookback=63,126",
+        "--grid",
+        "top_n=1,2",
+        "--start",
+        "2016-01-04",
+        "--end",
+        "2017-12-29",
+        "--executor",
+        "serial",
+        "--out",
+        str(tmp_path / "s"),
+        "--json",
+    )
     assert result.code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["variants"] == 4 and doc["failed"] == []
     page = (tmp_path / "s" / "comparison.html").read_text()
     assert 'id="heatmap0"' in page  # two parameters vary: lookback x top_n
     assert (tmp_path / "index.html").exists()
-    again = cli("sweep", "--strategy", "relative_momentum", "--grid", "lookback=63,126", "--grid", "top_n=1,2",
-                "--start", "2016-01-04", "--end", "2017-12-29", "--out", str(tmp_path / "s"))
+    again = cli(
+        "sweep",
+        "--strategy",
+        "relative_momentum",
+        "--grid",
+        "lookback=63,126",
+        "--grid",
+        "top_n=1,2",
+        "--start",
+        "2016-01-04",
+        "--end",
+        "2017-12-29",
+        "--out",
+        str(tmp_path / "s"),
+    )
     assert again.code == 2 and "--resume" in again.stderr
 
 

@@ -26,7 +26,9 @@ def run_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(run_dir, tmp_path_factory):
-    return write_tearsheet(run_dir, tmp_path_factory.mktemp("page") / "t.html", parallel=False).read_text()
+    return write_tearsheet(
+        run_dir, tmp_path_factory.mktemp("page") / "t.html", parallel=False
+    ).read_text()
 
 
 def test_metric_tables_say_what_they_are_measured_against(run_dir, page):
@@ -70,8 +72,14 @@ def test_worst_drawdowns_are_the_deepest_as_quantstats_measures_them(run_dir, pa
 
     r = pd.read_csv(run_dir / "returns.csv", index_col="date", parse_dates=True)["strategy"]
     ours = worst_drawdowns(r, 5)
-    theirs = qs.stats.drawdown_details(qs.stats.to_drawdown_series(r)).sort_values("max drawdown").head(5)
-    assert ours["depth"].to_numpy() * 100 == pytest.approx(theirs["max drawdown"].to_numpy(), rel=1e-9)
+    theirs = (
+        qs.stats.drawdown_details(qs.stats.to_drawdown_series(r))
+        .sort_values("max drawdown")
+        .head(5)
+    )
+    assert ours["depth"].to_numpy() * 100 == pytest.approx(
+        theirs["max drawdown"].to_numpy(), rel=1e-9
+    )
     assert [d.strftime("%Y-%m-%d") for d in ours["valley"]] == list(theirs["valley"])
     assert list(ours["depth"]) == sorted(ours["depth"])
     longest = qs.stats.drawdown_details(qs.stats.to_drawdown_series(r)).sort_values("days").tail(5)

@@ -53,7 +53,11 @@ def test_trade_statistics_edge_cases():
     assert only_wins["win_rate"] == 1.0 and only_wins["avg_win"] == 20.0
     flat = trade_statistics(pd.DataFrame({"sessions": [2, 4, 6], "pnl_net": [0.0, 5.0, -10.0]}))
     assert flat["trades_won"] == 1 and flat["win_rate"] == pytest.approx(1 / 3)  # 0 is no win
-    assert flat["avg_loss"] == -10.0 and flat["profit_factor"] == 0.5 and flat["avg_hold_sessions"] == 4.0
+    assert (
+        flat["avg_loss"] == -10.0
+        and flat["profit_factor"] == 0.5
+        and flat["avg_hold_sessions"] == 4.0
+    )
 
 
 def _monthly(values: np.ndarray, index: pd.DatetimeIndex) -> np.ndarray:
@@ -75,7 +79,9 @@ def test_relative_risk_recomputed_with_numpy(run_dir):
     slope = np.polyfit(b, r, 1)[0]  # OLS slope of r on b is the beta
     assert metrics["beta"] == pytest.approx(slope, rel=1e-9)
     dr, db = r - r.mean(), b - b.mean()
-    assert metrics["correlation"] == pytest.approx((dr @ db) / np.sqrt((dr @ dr) * (db @ db)), rel=1e-9)
+    assert metrics["correlation"] == pytest.approx(
+        (dr @ db) / np.sqrt((dr @ dr) * (db @ db)), rel=1e-9
+    )
     active = r - b
     te = np.sqrt(((active - active.mean()) ** 2).sum() / (len(active) - 1) * 252)
     assert metrics["tracking_error"] == pytest.approx(te, rel=1e-9)
@@ -111,7 +117,9 @@ def test_planted_relations():
     assert same["beta"] == pytest.approx(1.0) and same["correlation"] == pytest.approx(1.0)
     assert same["up_capture"] == pytest.approx(1.0) and same["down_capture"] == pytest.approx(1.0)
     assert same["tracking_error"] is None and same["information_ratio"] is None
-    assert relative_risk(pd.DataFrame({"strategy": 2 * b, "benchmark": b}))["beta"] == pytest.approx(2.0)
+    assert relative_risk(pd.DataFrame({"strategy": 2 * b, "benchmark": b}))[
+        "beta"
+    ] == pytest.approx(2.0)
     month = days.year * 100 + days.month
     down = (1 + b).groupby(month).transform("prod") < 1
     up, dn = capture_ratios(pd.DataFrame({"strategy": b.where(~down, 0.0), "benchmark": b}))

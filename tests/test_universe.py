@@ -39,10 +39,22 @@ def test_data_returns_bad_input(cli, argv, needle):
 
 
 def test_a_run_ends_where_the_first_symbol_ends_and_says_so(cli):
-    r = run_backtest(RunConfig(strategy="relative_momentum", params={"assets": ["IWM", "XLK"]}, start="2025-01-02"))
+    r = run_backtest(
+        RunConfig(
+            strategy="relative_momentum", params={"assets": ["IWM", "XLK"]}, start="2025-01-02"
+        )
+    )
     assert r.metrics["end"] == "2025-09-25"
     assert any("XLK's data ends" in w for w in r.warnings)
-    bad = cli("backtest", "relative_momentum", "--symbols", "IWM,XLK", "--end", "2025-09-26", "--no-report")
+    bad = cli(
+        "backtest",
+        "relative_momentum",
+        "--symbols",
+        "IWM,XLK",
+        "--end",
+        "2025-09-26",
+        "--no-report",
+    )
     assert_one_line_error(bad, "XLK ends then")
 
 
@@ -50,12 +62,19 @@ def test_breadth_rotation_follows_the_equal_weight_ratio(tmp_path):
     """Equal weight pulling ahead of cap weight moves the rule into small caps; falling behind
     moves it back to cap weight; inside the band it keeps what it holds."""
     n = 40
-    rsp = [100.0] * 15 + [100.0 * 1.01 ** i for i in range(1, 13)] + [112.7 * 0.98 ** i for i in range(1, 14)]
+    rsp = (
+        [100.0] * 15
+        + [100.0 * 1.01**i for i in range(1, 13)]
+        + [112.7 * 0.98**i for i in range(1, 14)]
+    )
     md, days = _market(tmp_path, {"IWM": [50.0] * n, "SPY": [100.0] * n, "RSP": rsp})
     r = _run(md, "breadth_rotation", trend=10, band=0.01, rebalance="daily", tolerance=0.0)
     t = _targets(r)
     assert t[days[10]] == "SPY:1.0000"  # flat ratio: inside the band, start in cap weight
-    assert t[days[20]] == "IWM:1.0000" and "broadening" in r.decisions.set_index("date").loc[days[20], "reason"]
+    assert (
+        t[days[20]] == "IWM:1.0000"
+        and "broadening" in r.decisions.set_index("date").loc[days[20], "reason"]
+    )
     assert t[days[n - 1]] == "SPY:1.0000"
 
 
@@ -73,8 +92,12 @@ def test_streaks_context_per_episode(cli):
 
 def test_strategies_show_the_data_they_need_and_the_window(cli):
     doc = json.loads(cli("strategies", "breadth_rotation", "--json").stdout)
-    assert doc["data"]["prices"] == ["IWM", "SPY", "RSP"] and doc["data"]["series"] == []  # cash: bundled DTB3
-    assert doc["data"]["window"]["start"] == "2005-01-03" and doc["data"]["window"]["limited_by"] == "RSP"
+    # cash: bundled DTB3
+    assert doc["data"]["prices"] == ["IWM", "SPY", "RSP"] and doc["data"]["series"] == []
+    assert (
+        doc["data"]["window"]["start"] == "2005-01-03"
+        and doc["data"]["window"]["limited_by"] == "RSP"
+    )
     text = cli("strategies").stdout
     assert "bundled window 2005-01-03 (RSP)" in text
 
@@ -84,6 +107,8 @@ def test_size_momentum_example_reaches_the_new_symbols():
 
     variants = expand(load_experiment("examples/size_momentum.toml"))
     assert len(variants) == 6
-    r = run_backtest(variants[0].config.model_copy(update={"end": np.datetime64("2008-12-31").astype(object)}))
+    r = run_backtest(
+        variants[0].config.model_copy(update={"end": np.datetime64("2008-12-31").astype(object)})
+    )
     held = set(r.positions["symbol"])
     assert held & {"IJR", "VB", "IWB", "XLK"}

@@ -57,7 +57,9 @@ def bad(tmp_path) -> Path:
     (22, ["called sys.exit(3)", "line 16, in targets: sys.exit(3)"]),
     (23, ["raised KeyboardInterrupt", "line 18, in targets: raise KeyboardInterrupt"]),
 ])
-def test_a_failing_strategy_is_one_line_with_the_users_own_frame(cli, tmp_path, bad, lookback, words):
+def test_a_failing_strategy_is_one_line_with_the_users_own_frame(
+    cli, tmp_path, bad, lookback, words
+):
     r = cli("backtest", "boom", "--strategy-file", str(bad), "-p", f"lookback={lookback}", *SHORT,
             "--out", str(tmp_path / "runs"))
     assert_one_line_error(r, "strategy 'boom'", str(bad), *words)
@@ -72,7 +74,9 @@ def test_a_backtest_over_its_timeout_stops_in_one_line(cli, tmp_path, bad, lookb
             "--out", str(tmp_path / "runs"), "--timeout", "2")
     assert_one_line_error(r, "ran past its time limit of 2 s", line, "--timeout")
     assert time.monotonic() - began < 60
-    assert not (tmp_path / "runs").exists() or not [p for p in (tmp_path / "runs").iterdir() if p.name[0] != "."]
+    assert not (tmp_path / "runs").exists() or not [
+        p for p in (tmp_path / "runs").iterdir() if p.name[0] != "."
+    ]
 
 
 @pytest.mark.parametrize("body, words", [("import sys\nsys.exit(0)\n", "sys.exit(0)"),
@@ -80,22 +84,48 @@ def test_a_backtest_over_its_timeout_stops_in_one_line(cli, tmp_path, bad, lookb
 def test_exit_or_interrupt_at_import_is_one_line(cli, tmp_path, body, words):
     path = tmp_path / "quits.py"
     path.write_text(body)
-    r = cli("backtest", "boom", "--strategy-file", str(path), *SHORT, "--out", str(tmp_path / "runs"))
+    r = cli(
+        "backtest", "boom", "--strategy-file", str(path), *SHORT, "--out", str(tmp_path / "runs")
+    )
     assert_one_line_error(r, "quits.py failed to import", words, "quits.py, line")
 
 
 @pytest.mark.parametrize("executor", ["serial", "process"])
-def test_in_a_sweep_each_failing_variant_fails_alone_and_the_others_finish(cli, tmp_path, bad, executor):
+def test_in_a_sweep_each_failing_variant_fails_alone_and_the_others_finish(
+    cli, tmp_path, bad, executor
+):
     out = tmp_path / "s"
-    r = cli("sweep", "--strategy", "boom", "--strategy-file", str(bad), "--grid", "lookback=21,22,23,24,25,63",
-            "--start", "2015-01-02", "--end", "2015-06-30", "--no-report", "--executor", executor,
-            "--workers", "2", "--timeout", "3", "--out", str(out), "--json")
+    r = cli(
+        "sweep",
+        "--strategy",
+        "boom",
+        "--strategy-file",
+        str(bad),
+        "--grid",
+        "lookback=21,22,23,24,25,63",
+        "--start",
+        "2015-01-02",
+        "--end",
+        "2015-06-30",
+        "--no-report",
+        "--executor",
+        executor,
+        "--workers",
+        "2",
+        "--timeout",
+        "3",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert r.code == 1, r.stderr
     doc = json.loads(r.stdout)
     errors = sorted(f["error"] for f in doc["failed"])
     assert len(errors) == 5 and len(doc["ranked"]) == 1
     assert sum("ran past its time limit of 3 s" in e for e in errors) == 2
-    assert any("called sys.exit(3)" in e for e in errors) and any("raised KeyboardInterrupt" in e for e in errors)
+    assert any("called sys.exit(3)" in e for e in errors) and any(
+        "raised KeyboardInterrupt" in e for e in errors
+    )
     assert any("ZeroDivisionError" in e for e in errors)
 
 
@@ -103,7 +133,10 @@ def test_workers_are_capped_at_the_variants_with_a_warning_above_the_cores(cli, 
     r = cli("sweep", "--strategy", "relative_momentum", "--grid", "lookback=21,63", *SHORT,
             "--workers", "100000", "--out", str(tmp_path / "s"))
     assert r.code == 0, r.stderr
-    assert f"--workers 100,000 is more than the {os.cpu_count()} cores" in r.stderr and "at most 2 start" in r.stderr
+    assert (
+        f"--workers 100,000 is more than the {os.cpu_count()} cores" in r.stderr
+        and "at most 2 start" in r.stderr
+    )
 
 
 def test_plan_workers():
@@ -112,7 +145,8 @@ def test_plan_workers():
     notes: list[str] = []
     assert plan_workers(None, 3, "process", notes.append) == min(os.cpu_count() or 1, 3)
     assert plan_workers(10_000, 3, "dask", notes.append) == 3 and len(notes) == 1
-    assert plan_workers(10_000, 3, "dask", notes.append, remote=True) == 10_000  # a cluster's own workers
+    # a cluster's own workers
+    assert plan_workers(10_000, 3, "dask", notes.append, remote=True) == 10_000
     assert plan_workers(None, 0, "process") == 1
 
 
@@ -157,10 +191,32 @@ def test_sigterm_to_one_pool_worker_fails_only_its_own_variant(tmp_path):
     strategy = tmp_path / "slow.py"
     strategy.write_text(SLOW)
     out = tmp_path / "s"
-    driver = subprocess.Popen([sys.executable, "-m", "cli.app", "sweep", "--strategy", "slow_momentum",
-                               "--strategy-file", str(strategy), "--grid", "lookback=98,99", *SHORT,
-                               "--executor", "process", "--workers", "2", "--out", str(out), "--json"],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    driver = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cli.app",
+            "sweep",
+            "--strategy",
+            "slow_momentum",
+            "--strategy-file",
+            str(strategy),
+            "--grid",
+            "lookback=98,99",
+            *SHORT,
+            "--executor",
+            "process",
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+            "--json",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 90
     markers: list[Path] = []
     while time.time() < deadline and len(markers) < 2:

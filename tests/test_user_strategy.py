@@ -34,8 +34,19 @@ def test_readme_shows_the_example_file_verbatim():
 
 
 def test_backtest_runs_a_strategy_from_a_file(cli, user_file, tmp_path):
-    r = cli("backtest", "small_cap_trend", "--strategy-file", str(user_file), "-p", "lookback=100", *WINDOW,
-            "--no-report", "--out", str(tmp_path / "runs"), "--json")
+    r = cli(
+        "backtest",
+        "small_cap_trend",
+        "--strategy-file",
+        str(user_file),
+        "-p",
+        "lookback=100",
+        *WINDOW,
+        "--no-report",
+        "--out",
+        str(tmp_path / "runs"),
+        "--json",
+    )
     assert r.code == 0, r.stderr
     run_dir = next((tmp_path / "runs").glob("*small_cap_trend*"))
     config = tomllib.loads((run_dir / "config.toml").read_text())
@@ -44,10 +55,19 @@ def test_backtest_runs_a_strategy_from_a_file(cli, user_file, tmp_path):
     decisions = (run_dir / "decisions.csv").read_text()
     assert "sessions ago" in decisions  # the user's own reason text
     # re-runnable from its config.toml alone
-    again = cli("backtest", "--config", str(run_dir / "config.toml"), "--no-report", "--out", str(tmp_path / "again"))
+    again = cli(
+        "backtest",
+        "--config",
+        str(run_dir / "config.toml"),
+        "--no-report",
+        "--out",
+        str(tmp_path / "again"),
+    )
     assert again.code == 0, again.stderr
     first = (run_dir / "returns.csv").read_text()
-    assert (next((tmp_path / "again").glob("*small_cap_trend*")) / "returns.csv").read_text() == first
+    assert (
+        next((tmp_path / "again").glob("*small_cap_trend*")) / "returns.csv"
+    ).read_text() == first
 
 
 def test_strategies_lists_a_file_strategy(cli, user_file):
@@ -58,8 +78,23 @@ def test_strategies_lists_a_file_strategy(cli, user_file):
 
 @pytest.mark.parametrize("executor", ["serial", "process"])
 def test_sweep_runs_a_file_strategy(cli, user_file, tmp_path, executor):
-    r = cli("sweep", "--strategy", "small_cap_trend", "--strategy-file", str(user_file), "--grid", "lookback=50,100",
-            *WINDOW, "--executor", executor, "--workers", "2", "--no-report", "--out", str(tmp_path / executor))
+    r = cli(
+        "sweep",
+        "--strategy",
+        "small_cap_trend",
+        "--strategy-file",
+        str(user_file),
+        "--grid",
+        "lookback=50,100",
+        *WINDOW,
+        "--executor",
+        executor,
+        "--workers",
+        "2",
+        "--no-report",
+        "--out",
+        str(tmp_path / executor),
+    )
     assert r.code == 0, r.stderr + r.stdout
     csv = (tmp_path / executor / "sweep.csv").read_text().splitlines()
     assert len(csv) == 3 and all(",done," in line for line in csv[1:])
@@ -79,7 +114,9 @@ def test_a_bad_strategy_file_is_one_line(cli, tmp_path, body, needle):
 
 
 def test_a_missing_strategy_file_is_one_line(cli, tmp_path):
-    assert_one_line_error(cli("backtest", "x", "--strategy-file", str(tmp_path / "nope.py")), "not a .py file")
+    assert_one_line_error(
+        cli("backtest", "x", "--strategy-file", str(tmp_path / "nope.py")), "not a .py file"
+    )
 
 
 def test_an_installed_package_adds_a_strategy_through_an_entry_point(tmp_path):
@@ -91,8 +128,13 @@ def test_an_installed_package_adds_a_strategy_through_an_entry_point(tmp_path):
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-rotation\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[smallcap.strategies]\nacme = acme_rotation\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
-    out = subprocess.run([sys.executable, "-m", "cli.app", "strategies", "--json"], capture_output=True, text=True,
-                         env=env, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-m", "cli.app", "strategies", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     assert '"name": "small_cap_trend"' in out.stdout and '"name": "relative_momentum"' in out.stdout
 

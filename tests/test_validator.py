@@ -1,4 +1,5 @@
-"""Malformed CSV files: each is an error naming file, row and rule; via the CLI, exit 2, one line."""
+"""Malformed CSV files: each is an error naming file, row and rule; via the CLI, exit 2, one
+line."""
 
 from __future__ import annotations
 
@@ -30,21 +31,67 @@ def _replace(i, row):
 
 
 CASES = {
-    "missing_column": (_text([",".join(r.split(",")[:3] + r.split(",")[4:]) for r in GOOD],
-                             "date,open,high,close,adj_close,volume"), "line 1", "missing column 'low'"),
-    "unparseable_date": (_replace(2, "2024-07-xx,201.16,202.45,200.37,202.23,200.50,19286100"), "line 4", "unparseable date"),
+    "missing_column": (
+        _text(
+            [",".join(r.split(",")[:3] + r.split(",")[4:]) for r in GOOD],
+            "date,open,high,close,adj_close,volume",
+        ),
+        "line 1",
+        "missing column 'low'",
+    ),
+    "unparseable_date": (
+        _replace(2, "2024-07-xx,201.16,202.45,200.37,202.23,200.50,19286100"),
+        "line 4",
+        "unparseable date",
+    ),
     "duplicate_date": (_replace(2, GOOD[1]), "line 4", "unique dates"),
     "unsorted_dates": (_text([GOOD[0], GOOD[2], GOOD[1], GOOD[3]]), "line 4", "sorted ascending"),
-    "nan_value": (_replace(3, "2024-07-11,206.74,210.05,205.78,,207.71,65443600"), "line 5", "no NaN"),
-    "negative_price": (_replace(1, "2024-07-09,-200.79,201.39,199.41,200.27,198.56,17864200"), "line 3", "prices > 0"),
-    "high_below_low": (_replace(4, "2024-07-12,211.73,210.00,213.74,211.95,210.13,50810700"), "line 6", "high >= max(open, close)"),
-    "weekend_date": (_text(["2024-07-06,200.79,201.39,199.41,200.27,198.56,17864200", *GOOD[:2]]), "line 2", "NYSE session"),
-    "holiday_date": (_text(["2024-07-03,201.38,202.56,200.71,201.15,199.43,20823800",
-                            "2024-07-04,201.38,202.56,200.71,201.15,199.43,20823800"]), "line 3", "NYSE session"),
+    "nan_value": (
+        _replace(3, "2024-07-11,206.74,210.05,205.78,,207.71,65443600"),
+        "line 5",
+        "no NaN",
+    ),
+    "negative_price": (
+        _replace(1, "2024-07-09,-200.79,201.39,199.41,200.27,198.56,17864200"),
+        "line 3",
+        "prices > 0",
+    ),
+    "high_below_low": (
+        _replace(4, "2024-07-12,211.73,210.00,213.74,211.95,210.13,50810700"),
+        "line 6",
+        "high >= max(open, close)",
+    ),
+    "weekend_date": (
+        _text(["2024-07-06,200.79,201.39,199.41,200.27,198.56,17864200", *GOOD[:2]]),
+        "line 2",
+        "NYSE session",
+    ),
+    "holiday_date": (
+        _text(
+            [
+                "2024-07-03,201.38,202.56,200.71,201.15,199.43,20823800",
+                "2024-07-04,201.38,202.56,200.71,201.15,199.43,20823800",
+            ]
+        ),
+        "line 3",
+        "NYSE session",
+    ),
     "empty_file": ("", "", "empty file"),
-    "wrong_delimiter": (_text([r.replace(",", ";") for r in GOOD], HEADER.replace(",", ";")), "line 1", "wrong delimiter"),
-    "non_numeric": (_replace(0, "2024-07-08,201.38,abc,200.71,201.15,199.43,20823800"), "line 2", "non-numeric"),
-    "negative_volume": (_replace(0, "2024-07-08,201.38,202.56,200.71,201.15,199.43,-5"), "line 2", "volume >= 0"),
+    "wrong_delimiter": (
+        _text([r.replace(",", ";") for r in GOOD], HEADER.replace(",", ";")),
+        "line 1",
+        "wrong delimiter",
+    ),
+    "non_numeric": (
+        _replace(0, "2024-07-08,201.38,abc,200.71,201.15,199.43,20823800"),
+        "line 2",
+        "non-numeric",
+    ),
+    "negative_volume": (
+        _replace(0, "2024-07-08,201.38,202.56,200.71,201.15,199.43,-5"),
+        "line 2",
+        "volume >= 0",
+    ),
 }
 
 
@@ -97,20 +144,33 @@ CLEAN_VARIANTS = {
     "yahoo header": _text(GOOD, "Date,Open,High,Low,Close,Adj Close,Volume"),
     "spaces after commas": _text([", ".join(r.split(",")) for r in GOOD]),
     "whole-number prices": _text(["2024-07-08,201,202,200,201,199,20823800", *GOOD[1:]]),
-    "no adj_close": _text([",".join(r.split(",")[:5] + r.split(",")[6:]) for r in GOOD], "date,open,high,low,close,volume"),
+    "no adj_close": _text(
+        [",".join(r.split(",")[:5] + r.split(",")[6:]) for r in GOOD],
+        "date,open,high,low,close,volume",
+    ),
     "an index level": "date,close\n2024-07-08,2049.50\n2024-07-09,2037.13\n",
-    "a macro value, NaN spelled out": "date,value\n2024-07-08,4.62\n2024-07-09,null\n2024-07-10,.\n",
+    "a macro value, NaN spelled out": (
+        "date,value\n2024-07-08,4.62\n2024-07-09,null\n2024-07-10,.\n"
+    ),
     "ISO timestamps": _text([r.replace("2024-07-08", "2024-07-08T00:00:00") for r in GOOD]),
     "an unparseable number": _replace(2, "2024-07-10,201.16,202.45,200.37,2O2.23,200.50,19286100"),
 }
 
 
-FAST = ["ours", "yahoo header", "spaces after commas", "whole-number prices", "no adj_close", "an index level"]
+FAST = [
+    "ours",
+    "yahoo header",
+    "spaces after commas",
+    "whole-number prices",
+    "no adj_close",
+    "an index level",
+]
 
 
 @pytest.mark.parametrize("case", CLEAN_VARIANTS)
 def test_fast_and_careful_readers_give_the_same_frame_or_error(tmp_path, case):
-    """Clean files take the fast path; the rest fall back; either way the careful reader's result."""
+    """Clean files take the fast path; the rest fall back; either way the careful reader's
+    result."""
     from engine.data.readers import _read_careful, _read_clean
 
     path = write_csv(tmp_path / "X.csv", CLEAN_VARIANTS[case])
@@ -122,7 +182,11 @@ def test_fast_and_careful_readers_give_the_same_frame_or_error(tmp_path, case):
             read_series_csv(path)
         return
     kind, frame = read_series_csv(path)
-    assert kind == expected[0] and frame.equals(expected[1]) and list(frame.columns) == list(expected[1].columns)
+    assert (
+        kind == expected[0]
+        and frame.equals(expected[1])
+        and list(frame.columns) == list(expected[1].columns)
+    )
 
 
 def test_fast_reader_reads_every_bundled_file_as_the_careful_one_does():

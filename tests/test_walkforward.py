@@ -22,13 +22,22 @@ from strategies.schedule import period_end_mask, tranche_offsets
 CLOSE = ["--executor", "serial"]
 
 
-@pytest.mark.parametrize("n, train, test, anchored", [(100, 30, 20, False), (100, 30, 20, True), (101, 7, 13, False),
-                                                       (60, 49, 5, False), (1000, 252, 63, True)])
+@pytest.mark.parametrize(
+    "n, train, test, anchored",
+    [
+        (100, 30, 20, False),
+        (100, 30, 20, True),
+        (101, 7, 13, False),
+        (60, 49, 5, False),
+        (1000, 252, 63, True),
+    ],
+)
 def test_test_windows_tile_the_period_without_gap_or_overlap(n, train, test, anchored):
     sessions = nyse_sessions("2000-01-03", "2010-12-31")[:n]
     folds = make_folds(sessions, train, test, anchored)
     covered = np.concatenate([np.arange(c, d + 1) for _, _, c, d in folds])
-    assert list(covered) == list(range(train, n))  # every session after the first train window, once
+    # every session after the first train window, once
+    assert list(covered) == list(range(train, n))
     for a, b, c, d in folds:
         assert b == c - 1 and (a == 0 if anchored else b - a + 1 == train) and d - c + 1 <= test
 
@@ -61,9 +70,27 @@ def one_variant(tmp_path_factory):
     from conftest import run_cli
 
     out = tmp_path_factory.mktemp("wf") / "one"
-    r = run_cli("walkforward", "--strategy", "relative_momentum", "--grid", "lookback=63", "-p", "tolerance=0",
-                "--start", "2012-01-03", "--end", "2016-12-30", "--train", "1y", "--test", "6m", *CLOSE,
-                "--out", str(out), "--json")
+    r = run_cli(
+        "walkforward",
+        "--strategy",
+        "relative_momentum",
+        "--grid",
+        "lookback=63",
+        "-p",
+        "tolerance=0",
+        "--start",
+        "2012-01-03",
+        "--end",
+        "2016-12-30",
+        "--train",
+        "1y",
+        "--test",
+        "6m",
+        *CLOSE,
+        "--out",
+        str(out),
+        "--json",
+    )
     assert r.code == 0, r.stderr
     return json.loads(r.stdout)
 
@@ -83,22 +110,43 @@ def test_walk_forward_json_and_an_ordinary_out_of_sample_run(one_variant):
 FRICTIONLESS = {"fill": "close", "fractional": True, "commission_bps": 0.0, "slippage_bps": 0.0}
 
 
-def _walk(tmp_path, name, broker, lookbacks=("21", "252"), period=("2006-01-03", "2014-12-31"), test="1y",
-          data=None):
+def _walk(
+    tmp_path,
+    name,
+    broker,
+    lookbacks=("21", "252"),
+    period=("2006-01-03", "2014-12-31"),
+    test="1y",
+    data=None,
+):
     from cli.study_glue import walkforward_from_cli
 
     overrides = {"broker": broker, **({"data": {"source": data}} if data else {})}
-    return walkforward_from_cli(None, "relative_momentum", {"lookback": list(lookbacks)}, {"tolerance": "0"},
-                                *period, str(tmp_path / name), "2y", test, report=False,
-                                overrides=overrides, executor="serial")
+    return walkforward_from_cli(
+        None,
+        "relative_momentum",
+        {"lookback": list(lookbacks)},
+        {"tolerance": "0"},
+        *period,
+        str(tmp_path / name),
+        "2y",
+        test,
+        report=False,
+        overrides=overrides,
+        executor="serial",
+    )
 
 
 def _chosen_returns(doc, root) -> pd.Series:
     """Each test window's returns of the variant chosen for it, stitched."""
     from engine.results import BacktestResult
 
-    parts = [BacktestResult.load(root / "variants" / f["chosen"]).returns["strategy"].loc[f["test_start"]:f["test_end"]]
-             for f in doc["folds"]]
+    parts = [
+        BacktestResult.load(root / "variants" / f["chosen"])
+        .returns["strategy"]
+        .loc[f["test_start"] : f["test_end"]]
+        for f in doc["folds"]
+    ]
     return pd.concat(parts)
 
 
@@ -117,9 +165,14 @@ def test_stitched_run_earns_the_chosen_variants_returns_including_the_boundaries
     got = oos.returns["strategy"].loc[expected.index[0]:]
     assert got.index.equals(expected.index)
     assert np.allclose(got.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-9)
-    boundary = next(f for f, g in zip(doc["folds"][1:], doc["folds"], strict=False) if f["chosen"] != g["chosen"])
+    boundary = next(
+        f
+        for f, g in zip(doc["folds"][1:], doc["folds"], strict=False)
+        if f["chosen"] != g["chosen"]
+    )
     reasons = oos.decisions.set_index("date")["reason"]
-    assert reasons.loc[boundary["train_end"]].startswith("fold start")  # decided at the train end's close
+    # decided at the train end's close
+    assert reasons.loc[boundary["train_end"]].startswith("fold start")
 
 
 def test_with_whole_shares_and_costs_the_gap_is_within_the_cost_of_the_switches(tmp_path):
@@ -136,11 +189,14 @@ def test_with_whole_shares_and_costs_the_gap_is_within_the_cost_of_the_switches(
     for k, f in enumerate(doc["folds"]):
         # the run starts in cash: its first session earns from the open it bought at, the
         # variant's from the close before (an entry, not a switch)
-        mine = (1 + oos.returns["strategy"].loc[f["test_start"]:f["test_end"]].iloc[int(k == 0):]).prod()
+        mine = (
+            1 + oos.returns["strategy"].loc[f["test_start"] : f["test_end"]].iloc[int(k == 0) :]
+        ).prod()
         theirs = (1 + _chosen_returns({"folds": [f]}, tmp_path / "wf").iloc[int(k == 0):]).prod()
         switch = orders[(orders["created"] == f["train_end"])]
         paid = float((switch["value"] * 10e-4).sum()) / float(equity.loc[f["train_end"]])
-        leftover = 0.01 + 2 * float(oos.orders["price"].max()) / float(equity.min())  # cash buffer, whole shares
+        # cash buffer, whole shares
+        leftover = 0.01 + 2 * float(oos.orders["price"].max()) / float(equity.min())
         assert abs(mine / theirs - 1) <= paid + leftover, (f, mine, theirs, paid)
 
 
@@ -160,10 +216,12 @@ def test_a_refused_buy_is_resized_and_resent_the_next_session():
     buys = r.orders[(r.orders["symbol"] == "IWM") & (r.orders["side"] == "buy")]
     assert buys["status"].iloc[0] != "completed" and buys["created"].iloc[0] == day
     following = iwm.index[iwm.index.get_loc(gap) + 1].date().isoformat()
-    assert buys["created"].iloc[1] == following and buys["size"].iloc[1] != buys["size"].iloc[0]  # resized
+    # resized
+    assert buys["created"].iloc[1] == following and buys["size"].iloc[1] != buys["size"].iloc[0]
     assert (buys["status"] == "completed").sum() >= 1  # resent each session until it fills
-    invested = r.positions[r.positions["symbol"] == "IWM"].set_index("date")["value"] / r.equity["equity"].set_axis(
-        r.equity.index.strftime("%Y-%m-%d"))
+    invested = r.positions[r.positions["symbol"] == "IWM"].set_index("date")["value"] / r.equity[
+        "equity"
+    ].set_axis(r.equity.index.strftime("%Y-%m-%d"))
     assert invested.iloc[-1] > 0.97
 
 
@@ -183,12 +241,14 @@ def test_scrambling_every_input_after_a_date_leaves_earlier_folds_unchanged(tmp_
     period = ("2016-01-04", "2019-12-31")
     a = _walk(tmp_path, "a", FRICTIONLESS, ("21", "63", "252"), period, "6m", data=true)
     b = _walk(tmp_path, "b", FRICTIONLESS, ("21", "63", "252"), period, "6m", data=scrambled)
-    keys = ("train_start", "train_end", "params", "in_sample", "in_sample_cagr")  # ids name the data too
+    # ids name the data too
+    keys = ("train_start", "train_end", "params", "in_sample", "in_sample_cagr")
     before = [f for f in a["folds"] if pd.Timestamp(f["train_end"]) < t]
     assert len(before) >= 2 and len(before) < len(a["folds"])
     for fa, fb in zip(before, b["folds"], strict=False):
         assert {k: fa[k] for k in keys} == {k: fb[k] for k in keys}
-    assert [f["in_sample"] for f in a["folds"]] != [f["in_sample"] for f in b["folds"]]  # the scramble bites
+    # the scramble bites
+    assert [f["in_sample"] for f in a["folds"]] != [f["in_sample"] for f in b["folds"]]
 
 
 def test_walkforward_and_timing_take_the_backtest_run_options(cli, tmp_path):
@@ -199,11 +259,41 @@ def test_walkforward_and_timing_take_the_backtest_run_options(cli, tmp_path):
     from engine.results import BacktestResult
 
     source = _write(tmp_path / "data", {s: _raw(s) for s in ("IWM", "SPY", "QQQ", "TLT", "DTB3")})
-    run = ["--data", source, "--fill", "close", "--fractional", "--commission-bps", "3", "--cash", "50000",
-           "--benchmark", "QQQ", "--executor", "serial"]
-    r = cli("walkforward", "--strategy", "relative_momentum", "--grid", "lookback=21,63", "--start", "2016-01-04",
-            "--end", "2017-12-29", "--train", "1y", "--test", "6m", *run, "--out", str(tmp_path / "w"),
-            "--no-report", "--json")
+    run = [
+        "--data",
+        source,
+        "--fill",
+        "close",
+        "--fractional",
+        "--commission-bps",
+        "3",
+        "--cash",
+        "50000",
+        "--benchmark",
+        "QQQ",
+        "--executor",
+        "serial",
+    ]
+    r = cli(
+        "walkforward",
+        "--strategy",
+        "relative_momentum",
+        "--grid",
+        "lookback=21,63",
+        "--start",
+        "2016-01-04",
+        "--end",
+        "2017-12-29",
+        "--train",
+        "1y",
+        "--test",
+        "6m",
+        *run,
+        "--out",
+        str(tmp_path / "w"),
+        "--no-report",
+        "--json",
+    )
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
     runs = [BacktestResult.load(p) for p in (tmp_path / "w" / "variants").iterdir()]
@@ -212,8 +302,20 @@ def test_walkforward_and_timing_take_the_backtest_run_options(cli, tmp_path):
         c = res.config
         assert c.data.source == source and c.broker.fill == "close" and c.broker.fractional
         assert c.broker.commission_bps == 3 and c.cash == 50000 and c.benchmark == "QQQ"
-    r = cli("timing", "relative_momentum", "-p", "rebalance=weekly", "--start", "2016-01-04", "--end", "2016-12-30",
-            *run, "--out", str(tmp_path / "t"), "--json")
+    r = cli(
+        "timing",
+        "relative_momentum",
+        "-p",
+        "rebalance=weekly",
+        "--start",
+        "2016-01-04",
+        "--end",
+        "2016-12-30",
+        *run,
+        "--out",
+        str(tmp_path / "t"),
+        "--json",
+    )
     assert r.code == 0, r.stderr
     first = json.loads(r.stdout)["offsets"][0]["id"]
     c = BacktestResult.load(tmp_path / "t" / "variants" / first).config
@@ -232,14 +334,30 @@ def test_efficiency_only_where_the_in_sample_cagr_is_clearly_positive():
 
 def test_a_short_last_fold_has_no_annualised_ratio_and_is_flagged(cli, tmp_path):
     """Terminal, JSON and page all say the last fold tested fewer than 63 sessions."""
-    argv = ["walkforward", "--strategy", "relative_momentum", "--grid", "lookback=63,126", "--start", "2012-01-03",
-            "--end", "2014-02-28", "--train", "1y", "--test", "6m", *CLOSE]
+    argv = [
+        "walkforward",
+        "--strategy",
+        "relative_momentum",
+        "--grid",
+        "lookback=63,126",
+        "--start",
+        "2012-01-03",
+        "--end",
+        "2014-02-28",
+        "--train",
+        "1y",
+        "--test",
+        "6m",
+        *CLOSE,
+    ]
     r = cli(*argv, "--out", str(tmp_path / "j"), "--json")
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
     last = doc["folds"][-1]
     assert last["short"] and last["test_sessions"] < 63 and last["out_of_sample"] is None
-    assert not any(f["short"] for f in doc["folds"][:-1]) and doc["summary"]["short_folds"] == [len(doc["folds"])]
+    assert not any(f["short"] for f in doc["folds"][:-1]) and doc["summary"]["short_folds"] == [
+        len(doc["folds"])
+    ]
     text = " ".join(cli(*argv, "--out", str(tmp_path / "t")).stdout.split())
     assert f"short ({last['test_sessions']})" in text and "fewer than 63 test sessions" in text
     page = (tmp_path / "t" / "walkforward.html").read_text()
@@ -254,9 +372,29 @@ def test_walkforward_page_shows_every_figure_column_at_1280_px(cli, tmp_path):
     from browser import ARGS, CHROMIUM
     from playwright.sync_api import sync_playwright
 
-    r = cli("walkforward", "--strategy", "relative_momentum", "--grid", "lookback=21,252", "--grid", "top_n=1,2",
-            "-p", "cash_asset=SHY", "--start", "2008-01-02", "--end", "2014-12-31", "--train", "2y", "--test", "1y",
-            *CLOSE, "--out", str(tmp_path / "w"), "--json")
+    r = cli(
+        "walkforward",
+        "--strategy",
+        "relative_momentum",
+        "--grid",
+        "lookback=21,252",
+        "--grid",
+        "top_n=1,2",
+        "-p",
+        "cash_asset=SHY",
+        "--start",
+        "2008-01-02",
+        "--end",
+        "2014-12-31",
+        "--train",
+        "2y",
+        "--test",
+        "1y",
+        *CLOSE,
+        "--out",
+        str(tmp_path / "w"),
+        "--json",
+    )
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["varying"] == ["lookback", "top_n"]
@@ -269,22 +407,49 @@ def test_walkforward_page_shows_every_figure_column_at_1280_px(cli, tmp_path):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(Path(doc["page"]).resolve().as_uri(), wait_until="networkidle")
-        right = page.evaluate("() => Math.max(...[...document.querySelectorAll('#folds th, #folds td')]"
-                              ".map(c => c.getBoundingClientRect().right))")
-        headers = page.evaluate("() => [...document.querySelectorAll('#folds th')].map(c => c.textContent)")
-        ticks = page.evaluate("() => [...document.querySelectorAll('.ytick text')].map(t => t.textContent)")
+        right = page.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('#folds th, #folds td')]"
+            ".map(c => c.getBoundingClientRect().right))"
+        )
+        headers = page.evaluate(
+            "() => [...document.querySelectorAll('#folds th')].map(c => c.textContent)"
+        )
+        ticks = page.evaluate(
+            "() => [...document.querySelectorAll('.ytick text')].map(t => t.textContent)"
+        )
         browser.close()
     assert right <= 1280, right
     assert "in-sample sharpe" in headers and "out-of-sample sharpe" in headers
-    chosen = {f"lookback={f['params']['lookback']}, top_n={f['params']['top_n']}" for f in doc["folds"]}
+    chosen = {
+        f"lookback={f['params']['lookback']}, top_n={f['params']['top_n']}" for f in doc["folds"]
+    }
     assert chosen <= set(ticks), (chosen, ticks)
 
 
-@pytest.mark.parametrize("argv, needle", [(["--train", "three"], "is not a window"), (["--select", "trades"], "cannot be computed"),
-                                          (["--train", "30y"], "fewer than the train window")])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--train", "three"], "is not a window"),
+        (["--select", "trades"], "cannot be computed"),
+        (["--train", "30y"], "fewer than the train window"),
+    ],
+)
 def test_walkforward_bad_input_is_one_line(cli, tmp_path, argv, needle):
-    r = cli("walkforward", "--strategy", "relative_momentum", "--grid", "lookback=63", "--start", "2015-01-02",
-            "--end", "2016-12-30", *CLOSE, "--out", str(tmp_path / "x"), *argv)
+    r = cli(
+        "walkforward",
+        "--strategy",
+        "relative_momentum",
+        "--grid",
+        "lookback=63",
+        "--start",
+        "2015-01-02",
+        "--end",
+        "2016-12-30",
+        *CLOSE,
+        "--out",
+        str(tmp_path / "x"),
+        *argv,
+    )
     assert_one_line_error(r, needle)
 
 
@@ -310,9 +475,15 @@ def test_tranches_hold_the_average_of_their_sleeves():
     runs' latest targets as of that session."""
     common = {"start": "2015-01-02", "end": "2016-12-30"}
     sleeves = tranche_offsets("monthly", 0, 2)
-    plain = [run_backtest(RunConfig(strategy="relative_momentum", params={"rebalance_offset": k}, **common))
-             for k in sleeves]
-    tranched = run_backtest(RunConfig(strategy="relative_momentum", params={"tranches": 2}, **common))
+    plain = [
+        run_backtest(
+            RunConfig(strategy="relative_momentum", params={"rebalance_offset": k}, **common)
+        )
+        for k in sleeves
+    ]
+    tranched = run_backtest(
+        RunConfig(strategy="relative_momentum", params={"tranches": 2}, **common)
+    )
     for day, weights in zip(tranched.decisions["date"], tranched.decisions["weights"], strict=True):
         expected: dict[str, float] = {}
         for run in plain:
@@ -324,20 +495,44 @@ def test_tranches_hold_the_average_of_their_sleeves():
 
 def test_tranches_1_is_the_plain_run():
     a = run_backtest(RunConfig(strategy="relative_momentum", start="2015-01-02", end="2016-12-30"))
-    b = run_backtest(RunConfig(strategy="relative_momentum", params={"tranches": 1, "rebalance_offset": 0},
-                               start="2015-01-02", end="2016-12-30"))
+    b = run_backtest(
+        RunConfig(
+            strategy="relative_momentum",
+            params={"tranches": 1, "rebalance_offset": 0},
+            start="2015-01-02",
+            end="2016-12-30",
+        )
+    )
     assert a.returns.equals(b.returns) and a.orders.equals(b.orders)
 
 
-@pytest.mark.parametrize("params, needle", [(["-p", "rebalance=daily", "-p", "rebalance_offset=2"], "need a weekly"),
-                                            (["-p", "rebalance_offset=30"], "too large for monthly")])
+@pytest.mark.parametrize(
+    "params, needle",
+    [
+        (["-p", "rebalance=daily", "-p", "rebalance_offset=2"], "need a weekly"),
+        (["-p", "rebalance_offset=30"], "too large for monthly"),
+    ],
+)
 def test_bad_timing_parameters_are_one_line(cli, params, needle):
     assert_one_line_error(cli("backtest", "relative_momentum", *params, "--no-report"), needle)
 
 
 def test_timing_command_reports_the_spread_beside_the_tranched_run(cli, tmp_path):
-    r = cli("timing", "relative_momentum", "-p", "rebalance=weekly", "--start", "2019-01-02", "--end", "2020-12-31",
-            "--workers", "2", "--out", str(tmp_path / "t"), "--json")
+    r = cli(
+        "timing",
+        "relative_momentum",
+        "-p",
+        "rebalance=weekly",
+        "--start",
+        "2019-01-02",
+        "--end",
+        "2020-12-31",
+        "--workers",
+        "2",
+        "--out",
+        str(tmp_path / "t"),
+        "--json",
+    )
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert [o["offset"] for o in doc["offsets"]] == [0, 1, 2, 3, 4] and doc["tranches"] == 5

@@ -33,7 +33,13 @@ class FakeYahoo:
     """Stands in for ``yfinance.download``: serves a frame sliced to [start, end), records calls."""
 
     def __init__(self, frame, *, tz=None, multiindex=False, errors=(), empty=False):
-        self.frame, self.tz, self.multiindex, self.errors, self.empty = frame, tz, multiindex, list(errors), empty
+        self.frame, self.tz, self.multiindex, self.errors, self.empty = (
+            frame,
+            tz,
+            multiindex,
+            list(errors),
+            empty,
+        )
         self.calls: list[dict] = []
 
     def __call__(self, tickers, start=None, end=None, **kw):
@@ -46,7 +52,9 @@ class FakeYahoo:
         if self.tz:
             out.index = out.index.tz_localize("America/New_York").tz_convert(self.tz)
         if self.multiindex:
-            out.columns = pd.MultiIndex.from_product([out.columns, [tickers]], names=["Price", "Ticker"])
+            out.columns = pd.MultiIndex.from_product(
+                [out.columns, [tickers]], names=["Price", "Ticker"]
+            )
         return out
 
 
@@ -69,7 +77,9 @@ def _source(tmp_path, monkeypatch, fake, **kw):
     return YahooSource(cache_dir=tmp_path, sleep=lambda s: fake.calls.append({"slept": s}), **kw)
 
 
-def test_normal_frame_is_cached_with_auto_adjust_false_and_inclusive_end(tmp_path, monkeypatch, iwm_yahoo):
+def test_normal_frame_is_cached_with_auto_adjust_false_and_inclusive_end(
+    tmp_path, monkeypatch, iwm_yahoo
+):
     fake = FakeYahoo(iwm_yahoo)
     src = _source(tmp_path, monkeypatch, fake)
     frame = src.refresh("IWM", start="2024-07-01", end="2024-07-12")
@@ -79,17 +89,24 @@ def test_normal_frame_is_cached_with_auto_adjust_false_and_inclusive_end(tmp_pat
     assert frame.index[-1] == pd.Timestamp("2024-07-12")
     assert list(frame.columns[:6]) == ["open", "high", "low", "close", "adj_close", "volume"]
     assert src.path("IWM").exists()
-    assert frame["adj_close"].equals(iwm_yahoo.loc["2024-07-01":"2024-07-12", "Adj Close"].rename("adj_close")
-                                     .rename_axis("date"))
+    assert frame["adj_close"].equals(
+        iwm_yahoo.loc["2024-07-01":"2024-07-12", "Adj Close"]
+        .rename("adj_close")
+        .rename_axis("date")
+    )
 
 
 @pytest.mark.parametrize("tz", ["America/New_York", "UTC"])
-def test_multiindex_columns_and_tz_aware_index_are_flattened_to_session_dates(tmp_path, monkeypatch, iwm_yahoo, tz):
+def test_multiindex_columns_and_tz_aware_index_are_flattened_to_session_dates(
+    tmp_path, monkeypatch, iwm_yahoo, tz
+):
     fake = FakeYahoo(iwm_yahoo, tz=tz, multiindex=True)
     src = _source(tmp_path, monkeypatch, fake)
     frame = src.refresh("IWM", start="2024-07-01", end="2024-07-31")
     assert frame.index.tz is None
-    assert frame.index[0] == pd.Timestamp("2024-07-01") and frame.index[-1] == pd.Timestamp("2024-07-31")
+    assert frame.index[0] == pd.Timestamp("2024-07-01") and frame.index[-1] == pd.Timestamp(
+        "2024-07-31"
+    )
     assert not isinstance(frame.columns, pd.MultiIndex)
 
 
@@ -109,7 +126,9 @@ def test_rate_limit_then_success_backs_off_and_retries(tmp_path, monkeypatch, iw
     assert slept == [2.0, 4.0]  # exponential backoff
 
 
-def test_persistent_failure_is_a_clear_error_and_leaves_the_cache_untouched(tmp_path, monkeypatch, iwm_yahoo):
+def test_persistent_failure_is_a_clear_error_and_leaves_the_cache_untouched(
+    tmp_path, monkeypatch, iwm_yahoo
+):
     fake = FakeYahoo(iwm_yahoo)
     src = _source(tmp_path, monkeypatch, fake)
     src.refresh("IWM", start="2024-07-01", end="2024-07-31")
@@ -127,7 +146,9 @@ def test_refresh_fetches_only_the_missing_range(tmp_path, monkeypatch, iwm_yahoo
     fake.calls.clear()
     frame = src.refresh("IWM", start="2024-07-01", end="2024-08-30")
     assert [(c["start"], c["end"]) for c in fake.calls] == [("2024-07-31", "2024-08-31")]
-    assert frame.index[0] == pd.Timestamp("2024-07-01") and frame.index[-1] == pd.Timestamp("2024-08-30")
+    assert frame.index[0] == pd.Timestamp("2024-07-01") and frame.index[-1] == pd.Timestamp(
+        "2024-08-30"
+    )
     assert frame.index.is_unique
     fake.calls.clear()
     src.refresh("IWM", start="2024-06-03", end="2024-08-30")  # earlier start: only the head
@@ -144,7 +165,9 @@ def test_a_new_dividend_refetches_the_whole_history(tmp_path, monkeypatch, iwm_y
     fake.calls.clear()
     frame = src.refresh("IWM", start="2024-07-01", end="2024-08-30")
     assert [c["start"] for c in fake.calls] == ["2024-07-31", "2024-07-01"]
-    assert frame.loc["2024-07-01", "adj_close"] == pytest.approx(rescaled.loc["2024-07-01", "Adj Close"])
+    assert frame.loc["2024-07-01", "adj_close"] == pytest.approx(
+        rescaled.loc["2024-07-01", "Adj Close"]
+    )
 
 
 def test_crash_during_cache_write_keeps_the_previous_cache(tmp_path, monkeypatch, iwm_yahoo):
@@ -162,7 +185,8 @@ def test_crash_during_cache_write_keeps_the_previous_cache(tmp_path, monkeypatch
     with pytest.raises(KeyboardInterrupt):
         src.refresh("IWM", end="2024-08-30")
     assert src.path("IWM").read_bytes() == before
-    assert [p.name for p in src.path("IWM").parent.iterdir()] == ["IWM.parquet"]  # no temp left behind
+    # no temp left behind
+    assert [p.name for p in src.path("IWM").parent.iterdir()] == ["IWM.parquet"]
 
 
 def test_offline_uses_the_cache_only(tmp_path, monkeypatch, iwm_yahoo):
@@ -175,14 +199,28 @@ def test_offline_uses_the_cache_only(tmp_path, monkeypatch, iwm_yahoo):
 
 def test_fetch_command_with_a_fake_network(tmp_path, monkeypatch, iwm_yahoo, cli):
     monkeypatch.setattr(yfinance, "download", FakeYahoo(iwm_yahoo))
-    result = cli("data", "fetch", "IWM", "--start", "2024-01-02", "--cache-dir", str(tmp_path), "--json")
+    result = cli(
+        "data", "fetch", "IWM", "--start", "2024-01-02", "--cache-dir", str(tmp_path), "--json"
+    )
     assert result.code == 0, result.stderr
     assert (tmp_path / "yahoo" / "IWM.parquet").exists()
-    monkeypatch.setattr(yfinance, "download", FakeYahoo(iwm_yahoo, errors=[ConnectionError("down")] * 9))
+    monkeypatch.setattr(
+        yfinance, "download", FakeYahoo(iwm_yahoo, errors=[ConnectionError("down")] * 9)
+    )
     monkeypatch.setattr("engine.data.yahoo.BASE_DELAY_SECONDS", 0.0)
     result = cli("data", "show", "IWM", "--data", "yahoo", "--cache-dir", str(tmp_path))
     assert result.code == 2 and "no network" in result.stderr and "4 attempts" in result.stderr
-    result = cli("data", "show", "IWM", "--data", "yahoo", "--offline", "--cache-dir", str(tmp_path), "--json")
+    result = cli(
+        "data",
+        "show",
+        "IWM",
+        "--data",
+        "yahoo",
+        "--offline",
+        "--cache-dir",
+        str(tmp_path),
+        "--json",
+    )
     assert result.code == 0 and '"2024-12-31"' in result.stdout
 
 
@@ -197,11 +235,14 @@ def test_a_second_fetch_of_a_symbol_listed_after_1990_works(tmp_path, monkeypatc
     assert all(c["start"] != "1990-01-01" for c in fake.calls[1:])
     src = _source(tmp_path, monkeypatch, fake)
     fake.calls.clear()
-    frame = src.refresh("IWM", start="1995-01-03", end="2024-12-31")  # an earlier start, but nothing there
+    # an earlier start, but nothing there
+    frame = src.refresh("IWM", start="1995-01-03", end="2024-12-31")
     assert frame.index[0] == pd.Timestamp("2024-01-02") and len(fake.calls) == 1
 
 
-def test_a_damaged_cache_is_reported_offline_and_refetched_online(tmp_path, monkeypatch, iwm_yahoo, cli):
+def test_a_damaged_cache_is_reported_offline_and_refetched_online(
+    tmp_path, monkeypatch, iwm_yahoo, cli
+):
     fake = FakeYahoo(iwm_yahoo)
     monkeypatch.setattr(yfinance, "download", fake)
     assert cli("data", "fetch", "IWM", "--cache-dir", str(tmp_path)).code == 0

@@ -32,7 +32,10 @@ def _netns_works() -> bool:
     if not shutil.which("unshare"):
         return False
     try:
-        return subprocess.run(["unshare", "-rn", "true"], capture_output=True, timeout=10).returncode == 0
+        return (
+            subprocess.run(["unshare", "-rn", "true"], capture_output=True, timeout=10).returncode
+            == 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -49,8 +52,14 @@ def test_real_yfinance_without_name_resolution_names_the_network(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS and k != "XDG_CACHE_HOME"}
     env.update(HOME=str(home), PYTHONPATH=str(ROOT))
     began = time.monotonic()
-    proc = subprocess.run(["unshare", "-rn", sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=120)
+    proc = subprocess.run(
+        ["unshare", "-rn", sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     took = time.monotonic() - began
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert proc.returncode == 2, proc.stderr
@@ -58,7 +67,8 @@ def test_real_yfinance_without_name_resolution_names_the_network(tmp_path):
     assert "no network" in lines[0] and "resolve" in lines[0].lower(), lines[0]
     assert "--data bundled" in lines[0] and "--offline" in lines[0]
     assert took < 60, took  # four attempts, well inside the deadline; not a speed test
-    assert (cache / "yfinance").is_dir() and any((cache / "yfinance").iterdir())  # its cookies and tz cache
+    # its cookies and tz cache
+    assert (cache / "yfinance").is_dir() and any((cache / "yfinance").iterdir())
     assert not (home / ".cache" / "py-yfinance").exists()
     assert not (cache / "yahoo" / "IWM.parquet").exists()
 
@@ -91,7 +101,9 @@ def black_hole():
     server.close()
 
 
-def test_real_yfinance_behind_a_silent_proxy_stops_at_the_deadline(tmp_path, monkeypatch, black_hole, cli):
+def test_real_yfinance_behind_a_silent_proxy_stops_at_the_deadline(
+    tmp_path, monkeypatch, black_hole, cli
+):
     for name in PROXY_VARS:
         monkeypatch.setenv(name, black_hole)
     monkeypatch.setattr("engine.data.yahoo.DEADLINE_SECONDS", 3.0)
@@ -135,7 +147,9 @@ def _local_port(listen: bool) -> tuple[socket.socket, int]:
     return sock, sock.getsockname()[1]
 
 
-@pytest.mark.parametrize("said", ["YFPricesMissingError('possibly delisted; no price data found')", None])
+@pytest.mark.parametrize(
+    "said", ["YFPricesMissingError('possibly delisted; no price data found')", None]
+)
 def test_an_unknown_symbol_says_so(tmp_path, monkeypatch, said):
     sock, port = _local_port(listen=True)  # Yahoo's host "reachable"
     with sock:
@@ -167,7 +181,14 @@ def test_an_empty_answer_with_yahoo_unreachable_is_the_network(tmp_path, monkeyp
 
 
 def test_yfinance_log_records_are_classified():
-    assert yahoo_net.classify(["\n1 Failed download:", "['IWM']: DNSError('curl: (6) Could not resolve host')"])[0] == \
-        "network"
-    assert yahoo_net.classify(["['X']: YFTzMissingError('possibly delisted; no timezone found')"])[0] == "unknown"
+    assert (
+        yahoo_net.classify(
+            ["\n1 Failed download:", "['IWM']: DNSError('curl: (6) Could not resolve host')"]
+        )[0]
+        == "network"
+    )
+    assert (
+        yahoo_net.classify(["['X']: YFTzMissingError('possibly delisted; no timezone found')"])[0]
+        == "unknown"
+    )
     assert yahoo_net.classify(["\n1 Failed download:"]) == ("", "")

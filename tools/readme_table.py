@@ -9,9 +9,14 @@ from engine.runner import run_backtest
 from engine.sweep import expand, load_experiment
 from reports._render import number
 
-COLUMNS = [("CAGR", "cagr", "pct"), ("volatility", "volatility", "pct"), ("Sharpe", "sharpe", "num"),
-           ("max drawdown", "max_drawdown", "pct"), ("turnover", "turnover", "num"),
-           ("trades", "trades", "int")]
+COLUMNS = [
+    ("CAGR", "cagr", "pct"),
+    ("volatility", "volatility", "pct"),
+    ("Sharpe", "sharpe", "num"),
+    ("max drawdown", "max_drawdown", "pct"),
+    ("turnover", "turnover", "num"),
+    ("trades", "trades", "int"),
+]
 
 
 def strategy_table(rows: list[tuple[str, dict]]) -> str:
@@ -19,17 +24,23 @@ def strategy_table(rows: list[tuple[str, dict]]) -> str:
     turnover and trades."""
     head = "| strategy (defaults) | " + " | ".join(c for c, _, _ in COLUMNS) + " |"
     rule = "|---|" + "---:|" * len(COLUMNS)
-    body = [f"| {label} | " + " | ".join(number(m.get(k), f) for _, k, f in COLUMNS) + " |" for label, m in rows]
+    body = [
+        f"| {label} | " + " | ".join(number(m.get(k), f) for _, k, f in COLUMNS) + " |"
+        for label, m in rows
+    ]
     return "\n".join([head, rule, *body])
 
 
 def demo_table() -> str:
-    """The README table: every variant of ``examples/demo.toml`` run serially on the bundled data."""
+    """The README table: every variant of ``examples/demo.toml`` run serially on the bundled
+    data."""
     exp = load_experiment(Path(__file__).resolve().parent.parent / "examples" / "demo.toml")
     rows = []
     variants = expand(exp)
     for v in variants:
-        label = v.config.strategy + (f" {v.config.params.symbol}" if v.config.strategy == "buy_and_hold" else "")
+        label = v.config.strategy + (
+            f" {v.config.params.symbol}" if v.config.strategy == "buy_and_hold" else ""
+        )
         rows.append((label, run_backtest(v.config).metrics))
     period = f"{rows[0][1]['start']} .. {rows[0][1]['end']}"
     costs = variants[0].config.broker.describe_costs()

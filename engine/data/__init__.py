@@ -9,5 +9,12 @@ from engine.data.market import (
 )
 from engine.data.sources import Source, open_source
 
-__all__ = ["MarketData", "SeriesInfo", "Source", "adjust_total_return", "align_asof", "load_market_data",
-           "open_source"]
+__all__ = [
+    "MarketData",
+    "SeriesInfo",
+    "Source",
+    "adjust_total_return",
+    "align_asof",
+    "load_market_data",
+    "open_source",
+]

@@ -34,12 +34,15 @@ def bundled_files() -> dict[str, BundledFile]:
     out: dict[str, BundledFile] = {}
     for folder, kind in _FOLDER_KIND.items():
         for path in sorted((root / folder).glob("*.csv")):
-            out[path.stem.upper()] = BundledFile(path.stem.upper(), kind, path, f"{folder}/{path.name}")
+            out[path.stem.upper()] = BundledFile(
+                path.stem.upper(), kind, path, f"{folder}/{path.name}"
+            )
     return out
 
 
 def file_range(path: Path) -> tuple[str, str]:
-    """(first date, last date) of a bundled CSV from its first and last lines, without parsing it."""
+    """(first date, last date) of a bundled CSV from its first and last lines, without parsing
+    it."""
     with open(path, "rb") as f:
         f.readline()
         first = f.readline().split(b",", 1)[0].decode()
@@ -56,9 +59,20 @@ def bundled_window(symbols: list[str]) -> dict:
     files = bundled_files()
     ranges = {s: file_range(files[s].path) for s in symbols if s in files}
     if not ranges:
-        return {"start": None, "end": None, "limited_by": None, "ended_by": None, "missing": list(symbols)}
+        return {
+            "start": None,
+            "end": None,
+            "limited_by": None,
+            "ended_by": None,
+            "missing": list(symbols),
+        }
     start = max(ranges, key=lambda s: ranges[s][0])
     end = min(ranges, key=lambda s: ranges[s][1])
     ends_differ = len({r[1] for r in ranges.values()}) > 1
-    return {"start": ranges[start][0], "end": ranges[end][1], "limited_by": start,
-            "ended_by": end if ends_differ else None, "missing": [s for s in symbols if s not in files]}
+    return {
+        "start": ranges[start][0],
+        "end": ranges[end][1],
+        "limited_by": start,
+        "ended_by": end if ends_differ else None,
+        "missing": [s for s in symbols if s not in files],
+    }

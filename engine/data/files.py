@@ -57,19 +57,24 @@ class CsvFilesSource(Source):
             raise self._unknown(symbol)
         path, kind = self._files[symbol]
         if not path.is_file():
-            raise DataError(f"{path}: not a readable file (a folder, or a link to nothing) (rule: one CSV file per symbol)",
-                            "replace it with the CSV file, or remove it")
+            raise DataError(
+                f"{path}: not a readable file (a folder, or a link to nothing) (rule: one CSV file "
+                "per symbol)",
+                "replace it with the CSV file, or remove it",
+            )
         sha = content_digest(path)
         if (symbol, sha) not in self._cache:
             entry = entry_path(sha, str(path), kind)
             parsed = load_entry(entry)
-            if parsed is None:  # not read and checked before (or the file, a rule or the calendar changed)
+            # not read and checked before (or the file, a rule or the calendar changed)
+            if parsed is None:
                 kind, frame = read_series_csv(path, kind)
                 report = validate_series(frame, str(path), kind)
                 parsed = kind, frame.drop(columns="_line"), report
                 save_entry(entry, *parsed)
             kind, frame, report = parsed
-            self._cache = {k: v for k, v in self._cache.items() if k[0] != symbol}  # the old content
+            # the old content
+            self._cache = {k: v for k, v in self._cache.items() if k[0] != symbol}
             self._cache[(symbol, sha)] = RawSeries(symbol, kind, frame, str(path), sha, report)
         return self._cache[(symbol, sha)]
 
@@ -84,7 +89,10 @@ def csv_dir_source(directory: str | Path) -> CsvFilesSource:
     """User CSV files, one per symbol named ``SYMBOL.csv``, in ``directory`` or its sub-folders."""
     root = Path(directory).expanduser()
     if not root.is_dir():
-        raise UserError(f"csv data folder '{root}' does not exist", "pass --data csv:DIR with an existing folder")
+        raise UserError(
+            f"csv data folder '{root}' does not exist",
+            "pass --data csv:DIR with an existing folder",
+        )
     files: dict[str, tuple[Path, str | None]] = {}
     for path in sorted(root.rglob("*.csv")):
         if any(part.startswith(".") for part in path.relative_to(root).parts):

@@ -43,7 +43,8 @@ DEFAULT_MACRO_LAG = 1
 
 
 def align_asof(values: pd.Series, sessions: pd.DatetimeIndex) -> pd.Series:
-    """Value visible at each session: the last observation dated on or before it (NaN before the first)."""
+    """Value visible at each session: the last observation dated on or before it (NaN before the
+    first)."""
     return values.reindex(sessions, method="ffill")
 
 
@@ -56,7 +57,9 @@ def publish(values: pd.Series, lag: int) -> pd.Series:
     """
     if lag == 0 or values.empty:
         return values
-    cal = nyse_sessions(values.index[0] - pd.Timedelta(days=7), values.index[-1] + pd.Timedelta(days=10 + 3 * lag))
+    cal = nyse_sessions(
+        values.index[0] - pd.Timedelta(days=7), values.index[-1] + pd.Timedelta(days=10 + 3 * lag)
+    )
     pos = cal.searchsorted(values.index, side="right") + (lag - 1)
     keep = pos < len(cal)
     moved = pd.Series(values.to_numpy()[keep], index=cal[pos[keep]], name=values.name)
@@ -120,12 +123,21 @@ class MarketData:
 
 
 def _info(raw: RawSeries) -> SeriesInfo:
-    return SeriesInfo(raw.symbol, raw.kind, raw.origin, raw.sha256, raw.report.first, raw.report.last,
-                      raw.report.rows, list(raw.report.warnings))
+    return SeriesInfo(
+        raw.symbol,
+        raw.kind,
+        raw.origin,
+        raw.sha256,
+        raw.report.first,
+        raw.report.last,
+        raw.report.rows,
+        list(raw.report.warnings),
+    )
 
 
 def _on_sessions(adj: pd.DataFrame, sessions: pd.DatetimeIndex) -> pd.DataFrame:
-    """Adjusted bars on ``sessions``; a tolerated missing session carries the last close, no volume."""
+    """Adjusted bars on ``sessions``; a tolerated missing session carries the last close, no
+    volume."""
     adj = adj.reindex(sessions)
     if adj["close"].isna().any():
         adj["close"] = adj["close"].ffill()
@@ -145,33 +157,49 @@ def _signal_values(raw: RawSeries, macro_lag: int) -> pd.Series:
     return publish(values, macro_lag) if raw.kind == "macro" else values
 
 
-def load_market_data(symbols: Iterable[str], series: Iterable[str] = (), source: str | Source = "bundled",
-                     *, cache_dir: str | None = None, offline: bool = False,
-                     macro_lag: int = DEFAULT_MACRO_LAG) -> MarketData:
+def load_market_data(
+    symbols: Iterable[str],
+    series: Iterable[str] = (),
+    source: str | Source = "bundled",
+    *,
+    cache_dir: str | None = None,
+    offline: bool = False,
+    macro_lag: int = DEFAULT_MACRO_LAG,
+) -> MarketData:
     """Load tradable ``symbols`` and as-of ``series`` from ``source`` into one aligned MarketData.
 
     ``symbols``: ETFs (kind ``price``) to put on the common session index; ``series``: index or
     macro names (e.g. ``RUT``, ``DGS2``) aligned as-of onto it. ``source``: ``bundled`` (default),
     ``csv:DIR``, ``yahoo`` or a :class:`Source`. ``macro_lag``: sessions after its date that a
-    macro value becomes usable (default 1: FRED publishes after the close). Raises :class:`UserError` for unknown symbols or
-    for a symbol of the wrong kind.
+    macro value becomes usable (default 1: FRED publishes after the close). Raises
+    :class:`UserError` for unknown symbols or for a symbol of the wrong kind.
     """
-    src = source if isinstance(source, Source) else open_source(source, cache_dir=cache_dir, offline=offline)
+    src = (
+        source
+        if isinstance(source, Source)
+        else open_source(source, cache_dir=cache_dir, offline=offline)
+    )
     symbols = list(dict.fromkeys(s.upper() for s in symbols))
     series = [s.upper() for s in dict.fromkeys(series) if s.upper() not in symbols]
     if not symbols:
-        raise UserError("no tradable symbols given", "name at least one ETF, e.g. --symbols IWM,SPY")
+        raise UserError(
+            "no tradable symbols given", "name at least one ETF, e.g. --symbols IWM,SPY"
+        )
     raws = {s: src.load(s) for s in symbols}
     for s, raw in raws.items():
         if raw.kind != "price":
-            raise UserError(f"'{s}' is a {raw.kind} series, not a tradable price series",
-                            "trade an ETF (IWM tracks RUT, SPY tracks GSPC); use it as a signal instead")
+            raise UserError(
+                f"'{s}' is a {raw.kind} series, not a tradable price series",
+                "trade an ETF (IWM tracks RUT, SPY tracks GSPC); use it as a signal instead",
+            )
     first = {s: r.frame.index[0] for s, r in raws.items()}
     last = {s: r.frame.index[-1] for s, r in raws.items()}
     limited_by = max(first, key=lambda s: first[s])
     start, end = first[limited_by], min(last.values())
     if start > end:
-        raise UserError(f"symbols {', '.join(symbols)} have no dates in common", "choose symbols that overlap")
+        raise UserError(
+            f"symbols {', '.join(symbols)} have no dates in common", "choose symbols that overlap"
+        )
     sessions = nyse_sessions(start, end)
     prices: dict[str, pd.DataFrame] = {}
     info: dict[str, SeriesInfo] = {}
@@ -184,5 +212,14 @@ def load_market_data(symbols: Iterable[str], series: Iterable[str] = (), source:
         aligned[s] = align_asof(_signal_values(raw, macro_lag), sessions).rename(s)
         info[s] = _info(raw)
     ended_by = min(last, key=lambda s: last[s]) if len(set(last.values())) > 1 else None
-    return MarketData(sessions, prices, aligned, info, src.name, limited_by if len(symbols) > 1 else None,
-                      macro_lag, ended_by, max(last.values()) if ended_by else None)
+    return MarketData(
+        sessions,
+        prices,
+        aligned,
+        info,
+        src.name,
+        limited_by if len(symbols) > 1 else None,
+        macro_lag,
+        ended_by,
+        max(last.values()) if ended_by else None,
+    )

@@ -27,7 +27,12 @@ from core.errors import DataError
 
 PRICE_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume"]
 KIND_COLUMNS = {"price": PRICE_COLUMNS, "index": ["close"], "macro": ["value"]}
-_ALIASES = {"adjclose": "adj_close", "adj_close": "adj_close", "datetime": "date", "timestamp": "date"}
+_ALIASES = {
+    "adjclose": "adj_close",
+    "adj_close": "adj_close",
+    "datetime": "date",
+    "timestamp": "date",
+}
 
 
 def normalize_header(name: str) -> str:
@@ -49,7 +54,8 @@ def infer_kind(columns: list[str]) -> str | None:
 
 
 def _typed(raw: pd.DataFrame, dates: pd.Series, kind: str, columns) -> pd.DataFrame:
-    """The returned frame: ``columns`` of ``raw`` (Series of floats) on the dates, plus ``_line``."""
+    """The returned frame: ``columns`` of ``raw`` (Series of floats) on the dates, plus
+    ``_line``."""
     out = pd.DataFrame(index=pd.DatetimeIndex(dates, name="date"))
     for col in KIND_COLUMNS[kind]:
         if col in raw.columns:
@@ -116,15 +122,23 @@ def _checked_layout(raw: pd.DataFrame, kind: str | None, name: str) -> str:
     if kind is None:
         kind = infer_kind(list(raw.columns))
         if kind is None:
-            raise DataError(f"{name}: line 1: unknown layout {list(raw.columns)} (rule: price, index or macro columns)",
-                            "expected date,open,high,low,close[,adj_close],volume or date,close or date,value")
+            raise DataError(
+                f"{name}: line 1: unknown layout {list(raw.columns)} (rule: price, index or macro "
+                "columns)",
+                "expected date,open,high,low,close[,adj_close],volume or date,close or date,value",
+            )
     needed = [c for c in KIND_COLUMNS[kind] if c != "adj_close"]
     missing = [c for c in needed if c not in raw.columns]
     if missing:
-        raise DataError(f"{name}: line 1: missing column '{missing[0]}' (rule: {kind} files need {', '.join(KIND_COLUMNS[kind])})",
-                        f"header found: {', '.join(raw.columns)}")
+        raise DataError(
+            f"{name}: line 1: missing column '{missing[0]}' "
+            f"(rule: {kind} files need {', '.join(KIND_COLUMNS[kind])})",
+            f"header found: {', '.join(raw.columns)}",
+        )
     if len(raw) == 0:
-        raise DataError(f"{name}: no data rows (rule: at least one row)", "the file has only a header")
+        raise DataError(
+            f"{name}: no data rows (rule: at least one row)", "the file has only a header"
+        )
     return kind
 
 
@@ -139,24 +153,34 @@ def _read_careful(path: Path, kind: str | None) -> tuple[str, pd.DataFrame]:
     except (ValueError, TypeError):
         dates = None
     if dates is None or not pd.api.types.is_datetime64_any_dtype(dates):
-        raise DataError(f"{name}: the dates mix time zones or formats (rule: dates as YYYY-MM-DD, one zone)",
-                        "write plain session dates, e.g. 2024-07-16, without times or offsets")
+        raise DataError(
+            f"{name}: the dates mix time zones or formats (rule: dates as YYYY-MM-DD, one zone)",
+            "write plain session dates, e.g. 2024-07-16, without times or offsets",
+        )
     bad = dates.isna().to_numpy()
     if bad.any():
         i = int(np.argmax(bad))
-        raise DataError(f"{name}: line {lines[i]}: unparseable date '{raw['date'].iloc[i]}' (rule: dates as YYYY-MM-DD)",
-                        "write dates as ISO dates, e.g. 2024-07-16")
+        raise DataError(
+            f"{name}: line {lines[i]}: unparseable date '{raw['date'].iloc[i]}' (rule: dates as "
+            "YYYY-MM-DD)",
+            "write dates as ISO dates, e.g. 2024-07-16",
+        )
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
 
     def numbers(col: str) -> np.ndarray:
         text = raw[col].str.strip()
         values = pd.to_numeric(text, errors="coerce")
-        nonnum = (values.isna() & (text != "") & ~text.str.lower().isin(["nan", "null", "na", "."])).to_numpy()
+        nonnum = (
+            values.isna() & (text != "") & ~text.str.lower().isin(["nan", "null", "na", "."])
+        ).to_numpy()
         if nonnum.any():
             i = int(np.argmax(nonnum))
-            raise DataError(f"{name}: line {lines[i]}: column '{col}' has non-numeric value '{text.iloc[i]}' (rule: numbers only)",
-                            "fix or remove that row")
+            raise DataError(
+                f"{name}: line {lines[i]}: column '{col}' has non-numeric value '{text.iloc[i]}' "
+                "(rule: numbers only)",
+                "fix or remove that row",
+            )
         return values.to_numpy(dtype=float)
 
     return kind, _typed(raw, dates.dt.normalize(), kind, numbers)

@@ -73,26 +73,43 @@ def validate_series(  # noqa: C901 - the data rules read as one table, in the or
         raise DataError(f"{name}: {_where(frame, i)}: {what} (rule: {rule})", hint)
 
     if len(frame) == 0:
-        raise DataError(f"{name}: no rows (rule: at least one row)", "check the source and the date range")
+        raise DataError(
+            f"{name}: no rows (rule: at least one row)", "check the source and the date range"
+        )
     dates = frame.index.to_numpy()
     if len(dates) > 1:
         step = dates[1:] - dates[:-1]
         dup = _first(step == np.timedelta64(0))
         back = _first(step < np.timedelta64(0))
         if back is not None and (dup is None or back < dup):
-            fail(back + 1, "date earlier than the row before", "dates sorted ascending", "sort the rows by date")
+            fail(
+                back + 1,
+                "date earlier than the row before",
+                "dates sorted ascending",
+                "sort the rows by date",
+            )
         if dup is not None:
             fail(dup + 1, "duplicate date", "unique dates", "remove the repeated row")
     tomorrow = np.datetime64(dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1))
     future = _first(dates > tomorrow)
     if future is not None:  # a typo in a year, or a file of forecasts: never history
-        fail(future, "dated after today", "no rows from the future", "fix the date, or remove the row")
+        fail(
+            future,
+            "dated after today",
+            "no rows from the future",
+            "fix the date, or remove the row",
+        )
     cols = [c for c in KIND_COLUMNS[kind] if c in frame.columns]
     values = frame[cols].to_numpy(dtype=float)
     bad = _first(~np.isfinite(values).all(axis=1))
     if bad is not None:
         col = cols[int(np.argmax(~np.isfinite(values[bad])))]
-        fail(bad, f"column '{col}' is missing or not finite", "no NaN or inf", "fill or remove that row")
+        fail(
+            bad,
+            f"column '{col}' is missing or not finite",
+            "no NaN or inf",
+            "fill or remove that row",
+        )
     if kind in ("price", "index"):
         price_cols = [c for c in cols if c != "volume"]
         neg = _first((frame[price_cols].to_numpy() <= 0).any(axis=1))
@@ -102,25 +119,43 @@ def validate_series(  # noqa: C901 - the data rules read as one table, in the or
         close = frame["close"].to_numpy(dtype=float)
         big = _first(close > MAX_PRICE)
         if big is not None:
-            fail(big, f"close {close[big]:g} is implausibly large", f"prices below {MAX_PRICE:g}", "check the units of that row")
+            fail(
+                big,
+                f"close {close[big]:g} is implausibly large",
+                f"prices below {MAX_PRICE:g}",
+                "check the units of that row",
+            )
         limit = float(os.environ.get("SMALLCAP_MAX_DAILY_MOVE", MAX_DAILY_MOVE))
         if len(close) > 1:
             move = close[1:] / close[:-1] - 1.0
             jump = _first(np.abs(move) > limit)
             if jump is not None:
-                fail(jump + 1, f"close moved {move[jump]:+.0%} in one session", f"daily moves within ±{limit:.0%}",
-                     "a bad row (decimal point, unapplied split)? fix it, or raise SMALLCAP_MAX_DAILY_MOVE")
+                fail(
+                    jump + 1,
+                    f"close moved {move[jump]:+.0%} in one session",
+                    f"daily moves within ±{limit:.0%}",
+                    "a bad row (decimal point, unapplied split)? fix it, or raise "
+                    "SMALLCAP_MAX_DAILY_MOVE",
+                )
     if kind == "price":
         o, h, lo, c = (frame[k].to_numpy() for k in ("open", "high", "low", "close"))
         tol = 1e-9 * np.maximum(np.abs(h), 1.0)
         i = _first(h < np.maximum(o, c) - tol)
         if i is not None:
-            fail(i, f"high {h[i]:g} below max(open, close) {max(o[i], c[i]):g}", "high >= max(open, close)",
-                 "the high/low columns may be swapped or mis-scaled")
+            fail(
+                i,
+                f"high {h[i]:g} below max(open, close) {max(o[i], c[i]):g}",
+                "high >= max(open, close)",
+                "the high/low columns may be swapped or mis-scaled",
+            )
         i = _first(lo > np.minimum(o, c) + tol)
         if i is not None:
-            fail(i, f"low {lo[i]:g} above min(open, close) {min(o[i], c[i]):g}", "low <= min(open, close)",
-                 "the high/low columns may be swapped or mis-scaled")
+            fail(
+                i,
+                f"low {lo[i]:g} above min(open, close) {min(o[i], c[i]):g}",
+                "low <= min(open, close)",
+                "the high/low columns may be swapped or mis-scaled",
+            )
         i = _first(frame["volume"].to_numpy() < 0)
         if i is not None:
             fail(i, "negative volume", "volume >= 0", "volume cannot be negative")
@@ -134,11 +169,15 @@ def validate_series(  # noqa: C901 - the data rules read as one table, in the or
         return report
     calendar_end = last_calendar_session()
     calendar_start = pd.Timestamp(CALENDAR_START)
-    sessions = nyse_sessions(max(frame.index[0], calendar_start), min(frame.index[-1], calendar_end))
+    sessions = nyse_sessions(
+        max(frame.index[0], calendar_start), min(frame.index[-1], calendar_end)
+    )
     checked = (frame.index <= calendar_end) & (frame.index >= calendar_start)
     if frame.index[0] < calendar_start:
-        report.warnings.append(f"dates before {CALENDAR_START} are not checked against the NYSE calendar "
-                               "(the calendar starts then)")
+        report.warnings.append(
+            f"dates before {CALENDAR_START} are not checked against the NYSE calendar "
+            "(the calendar starts then)"
+        )
     off = _first(checked & ~frame.index.isin(sessions))
     if off is not None:
         day = frame.index[off].day_name()
@@ -152,5 +191,7 @@ def validate_series(  # noqa: C901 - the data rules read as one table, in the or
             f"(rule: at most {max_missing} missing sessions)",
             "the series has gaps; re-export it or fetch it again")
     if len(missing):
-        report.warnings.append(f"{len(missing)} missing session(s): {', '.join(report.missing_sessions)}")
+        report.warnings.append(
+            f"{len(missing)} missing session(s): {', '.join(report.missing_sessions)}"
+        )
     return report

@@ -99,7 +99,11 @@ def normalize_yahoo_frame(frame: pd.DataFrame, ticker: str, kind: str) -> pd.Dat
         other = [i for i in range(frame.columns.nlevels) if i != level]
         if other and ticker in set(frame.columns.get_level_values(other[0])):
             frame = frame.xs(ticker, axis=1, level=other[0])
-        frame.columns = frame.columns.get_level_values(level) if isinstance(frame.columns, pd.MultiIndex) else frame.columns
+        frame.columns = (
+            frame.columns.get_level_values(level)
+            if isinstance(frame.columns, pd.MultiIndex)
+            else frame.columns
+        )
     frame.columns = [normalize_header(c) for c in frame.columns]
     idx = pd.DatetimeIndex(frame.index)
     if idx.tz is not None:
@@ -160,12 +164,23 @@ class YahooSource(Source):
         deadline = began + DEADLINE_SECONDS
         last_problem, attempt = "", 0
         fetch = lambda: yfinance.download(  # noqa: E731 - the call the deadline bounds
-            ticker, start=start.strftime("%Y-%m-%d"), end=(end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
-            auto_adjust=False, actions=True, progress=False, threads=False, multi_level_index=False,
-            timeout=TIMEOUT_SECONDS)
+            ticker,
+            start=start.strftime("%Y-%m-%d"),
+            end=(end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+            auto_adjust=False,
+            actions=True,
+            progress=False,
+            threads=False,
+            multi_level_index=False,
+            timeout=TIMEOUT_SECONDS,
+        )
         while attempt < ATTEMPTS and time.monotonic() < deadline:
             if attempt:
-                self._sleep(min(BASE_DELAY_SECONDS * 2 ** (attempt - 1), max(deadline - time.monotonic(), 0)))
+                self._sleep(
+                    min(
+                        BASE_DELAY_SECONDS * 2 ** (attempt - 1), max(deadline - time.monotonic(), 0)
+                    )
+                )
             attempt += 1
             left = deadline - time.monotonic()
             state, value, thread = call_with_deadline(fetch, min(ATTEMPT_SECONDS, left))
@@ -177,8 +192,10 @@ class YahooSource(Source):
                 continue
             if state == "raised":
                 if not _is_transient(value):
-                    raise UserError(f"yahoo: download of {ticker} failed: {value}",
-                                    "check the symbol; use --data bundled to work offline") from None
+                    raise UserError(
+                        f"yahoo: download of {ticker} failed: {value}",
+                        "check the symbol; use --data bundled to work offline",
+                    ) from None
                 last_problem = f"{type(value).__name__}: {value}"
                 continue
             if value is not None and len(value):
@@ -191,20 +208,27 @@ class YahooSource(Source):
                     return self._empty(ticker, start, end, allow_empty, said)
                 said = problem
             last_problem = said
-        raise UserError(f"yahoo: no network: could not download {ticker} ({_first_line(last_problem)}; "
-                        f"{attempt} attempt{'s' if attempt != 1 else ''} in {time.monotonic() - began:.0f} s)",
-                        "check the connection or proxy and retry later; work offline with --data bundled, "
-                        "or with --offline on what is cached")
+        raise UserError(
+            f"yahoo: no network: could not download {ticker} ({_first_line(last_problem)}; "
+            f"{attempt} attempt{'s' if attempt != 1 else ''} in {time.monotonic() - began:.0f} s)",
+            "check the connection or proxy and retry later; work offline with --data bundled, "
+            "or with --offline on what is cached",
+        )
 
     @staticmethod
-    def _empty(ticker: str, start: pd.Timestamp, end: pd.Timestamp, allow_empty: bool, said: str) -> None:
-        """An empty answer while Yahoo is reachable: no rows there (allowed) or an unknown symbol."""
+    def _empty(
+        ticker: str, start: pd.Timestamp, end: pd.Timestamp, allow_empty: bool, said: str
+    ) -> None:
+        """An empty answer while Yahoo is reachable: no rows there (allowed) or an unknown
+        symbol."""
         if allow_empty:
             return None
         why = f" (Yahoo: {_first_line(said)})" if said else ""
-        raise DataError(f"yahoo:{ticker}: Yahoo has no rows for {ticker} in {start.date()}..{end.date()}{why}: "
-                        "an unknown symbol, or none in those dates",
-                        "check the symbol (Yahoo's spelling: ^RUT, BRK-B) and the dates")
+        raise DataError(
+            f"yahoo:{ticker}: Yahoo has no rows for {ticker} in {start.date()}..{end.date()}{why}: "
+            "an unknown symbol, or none in those dates",
+            "check the symbol (Yahoo's spelling: ^RUT, BRK-B) and the dates",
+        )
 
     def read_cache(self, symbol: str) -> pd.DataFrame | None:
         """The cached frame of ``symbol`` or None; a damaged file is a :class:`DataError`."""
@@ -214,8 +238,11 @@ class YahooSource(Source):
         try:
             return pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises many types for a bad file
-            raise DataError(f"the Yahoo cache file {path} is damaged ({type(exc).__name__})",
-                            f"run `smallcap data fetch {symbol}` while online to fetch it again, or delete the file") from None
+            raise DataError(
+                f"the Yahoo cache file {path} is damaged ({type(exc).__name__})",
+                f"run `smallcap data fetch {symbol}` while online to fetch it again, or delete the "
+                "file",
+            ) from None
 
     def _write_cache(self, symbol: str, frame: pd.DataFrame) -> None:
         path = self.path(symbol)
@@ -229,7 +256,8 @@ class YahooSource(Source):
 
     def refresh(self, symbol: str, start: pd.Timestamp | str | None = None,
                 end: pd.Timestamp | str | None = None) -> pd.DataFrame:
-        """Bring the cache of ``symbol`` up to ``end`` (default yesterday), fetching only what is missing.
+        """Bring the cache of ``symbol`` up to ``end`` (default yesterday), fetching only what is
+        missing.
 
         Returns the validated cached frame. ``start``: fetch from there when nothing is cached
         (default 1990-01-01), or reach back to it when it is before the cached history (an empty
@@ -242,7 +270,11 @@ class YahooSource(Source):
         ticker = YAHOO_TICKERS.get(symbol, symbol)
         asked = pd.Timestamp(start) if start is not None else None
         start = asked if asked is not None else DEFAULT_START
-        end = pd.Timestamp(end) if end is not None else pd.Timestamp.today().normalize() - pd.Timedelta(days=1)
+        end = (
+            pd.Timestamp(end)
+            if end is not None
+            else pd.Timestamp.today().normalize() - pd.Timedelta(days=1)
+        )
         try:
             cached = self.read_cache(symbol)
         except DataError:
@@ -252,7 +284,9 @@ class YahooSource(Source):
         else:
             parts = [cached]
             if asked is not None and asked < cached.index[0]:
-                head = self._download(ticker, asked, cached.index[0] - pd.Timedelta(days=1), kind, allow_empty=True)
+                head = self._download(
+                    ticker, asked, cached.index[0] - pd.Timedelta(days=1), kind, allow_empty=True
+                )
                 if head is not None:
                     parts.insert(0, head)
             if end > cached.index[-1]:
@@ -287,8 +321,10 @@ class YahooSource(Source):
         if self.offline:
             frame = self.read_cache(symbol)
             if frame is None:
-                raise UserError(f"no cached Yahoo data for {symbol} in {self.cache_dir}",
-                                f"run 'smallcap data fetch {symbol}' while online, or drop --offline")
+                raise UserError(
+                    f"no cached Yahoo data for {symbol} in {self.cache_dir}",
+                    f"run 'smallcap data fetch {symbol}' while online, or drop --offline",
+                )
         else:
             frame = self.refresh(symbol)
         report = validate_series(frame, f"yahoo:{symbol}", kind)

@@ -60,7 +60,8 @@ class YahooLog(logging.Handler):
 
     @classmethod
     def install(cls) -> YahooLog:
-        """The handler on the ``yfinance`` logger (added on first use; the logger stops propagating)."""
+        """The handler on the ``yfinance`` logger (added on first use; the logger stops
+        propagating)."""
         if cls._installed is None:
             handler = cls()
             logger = logging.getLogger("yfinance")
@@ -126,7 +127,9 @@ def _check_proxy(proxy: str, host: str, port: int, seconds: float) -> str:
     url = urlparse(proxy if "://" in proxy else f"http://{proxy}")
     where = f"{url.hostname}:{url.port or 1080}"
     try:
-        with socket.create_connection((url.hostname or "", url.port or 1080), timeout=seconds) as sock:
+        with socket.create_connection(
+            (url.hostname or "", url.port or 1080), timeout=seconds
+        ) as sock:
             sock.sendall(f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
             answer = sock.recv(64)
     except TimeoutError:
@@ -150,7 +153,9 @@ def _check_direct(host: str, port: int, seconds: float) -> str:
         return f"cannot connect to {host}: {exc.strerror or exc}"
 
 
-def network_problem(host: str | None = None, port: int | None = None, seconds: float | None = None) -> str:
+def network_problem(
+    host: str | None = None, port: int | None = None, seconds: float | None = None
+) -> str:
     """Why ``host:port`` (default Yahoo's) cannot be reached ('' when it can), through the https
     proxy if one is set. Takes at most about twice ``seconds`` (default :data:`CHECK_SECONDS`)."""
     host, port = host or YAHOO_HOST, port or YAHOO_PORT

@@ -43,9 +43,11 @@ class BuyAndHold(RotationStrategy):
 
 
 class FixedMixParams(RotationParams):
-    weights: dict[str, float] = Field({"IWM": 0.5, "SPY": 0.5},
-                                      description="symbol -> fraction of equity, e.g. IWM:0.5,SPY:0.5",
-                                      json_schema_extra={"unit": "fraction of equity"})
+    weights: dict[str, float] = Field(
+        {"IWM": 0.5, "SPY": 0.5},
+        description="symbol -> fraction of equity, e.g. IWM:0.5,SPY:0.5",
+        json_schema_extra={"unit": "fraction of equity"},
+    )
 
     @field_validator("weights")
     @classmethod

@@ -1,4 +1,5 @@
-"""Breadth rotation: equal weight leading cap weight says the rally is broadening: own small caps."""
+"""Breadth rotation: equal weight leading cap weight says the rally is broadening: own small
+caps."""
 
 from __future__ import annotations
 
@@ -16,10 +17,19 @@ class BreadthRotationParams(RotationParams):
     cap_weight: Symbol = Field("SPY", description="cap-weight index fund (the biggest stocks)")
     trend: int = Field(50, ge=5, le=252, description="moving average of the equal/cap-weight ratio",
                        json_schema_extra={"unit": "sessions"})
-    band: float = Field(0.0, ge=0, le=0.1, description="the ratio must be this far above (below) its average to switch",
-                        json_schema_extra={"unit": "fraction"})
-    broad_asset: Symbol = Field("IWM", description="held while breadth broadens: small caps (or RSP itself)")
-    narrow_asset: Symbol = Field("SPY", description="held while the biggest stocks lead: cap weight (or QQQ/XLK for tech)")
+    band: float = Field(
+        0.0,
+        ge=0,
+        le=0.1,
+        description="the ratio must be this far above (below) its average to switch",
+        json_schema_extra={"unit": "fraction"},
+    )
+    broad_asset: Symbol = Field(
+        "IWM", description="held while breadth broadens: small caps (or RSP itself)"
+    )
+    narrow_asset: Symbol = Field(
+        "SPY", description="held while the biggest stocks lead: cap weight (or QQQ/XLK for tech)"
+    )
     rebalance: Schedule = Field("weekly", description="decide on the last session of each week")
 
 

@@ -15,20 +15,71 @@ from strategies.signals import change_bp, streak_reached_today, trailing_return
 class CompositeParams(RotationParams):
     small_cap: Symbol = Field("IWM", description="small-cap asset")
     large_cap: Symbol = Field("SPY", description="large-cap asset holding the rest")
-    w_momentum: float = Field(1.0, ge=0, description="vote weight: small caps' trailing return beats large caps'")
-    w_streak: float = Field(1.0, ge=0, description="vote weight: a breadth streak fired within hold_sessions")
-    w_rates: float = Field(1.0, ge=0, description="vote weight: the 2-year yield regime (falling 1, rising 0, between 0.5)")
-    w_value: float = Field(1.0, ge=0, description="vote weight: the IWM/SPY ratio is below its long mean and above its trend")
-    lookback: int = Field(126, ge=5, le=504, description="momentum and yield-change window", json_schema_extra={"unit": "sessions"})
-    streak_sessions: int = Field(5, ge=2, le=20, description="streak length", json_schema_extra={"unit": "sessions"})
-    streak_min_gain: float = Field(0.01, gt=0, le=0.1, description="streak daily gain", json_schema_extra={"unit": "fraction"})
-    hold_sessions: int = Field(50, ge=1, le=500, description="how long a streak vote lasts", json_schema_extra={"unit": "sessions"})
-    threshold_bp: float = Field(25.0, gt=0, le=500, description="yield move that sets the rates vote", json_schema_extra={"unit": "basis points"})
-    value_window: int = Field(252, ge=20, le=1260, description="long mean of the ratio", json_schema_extra={"unit": "sessions"})
-    trend: int = Field(50, ge=5, le=252, description="trend average of the ratio", json_schema_extra={"unit": "sessions"})
+    w_momentum: float = Field(
+        1.0, ge=0, description="vote weight: small caps' trailing return beats large caps'"
+    )
+    w_streak: float = Field(
+        1.0, ge=0, description="vote weight: a breadth streak fired within hold_sessions"
+    )
+    w_rates: float = Field(
+        1.0,
+        ge=0,
+        description="vote weight: the 2-year yield regime (falling 1, rising 0, between 0.5)",
+    )
+    w_value: float = Field(
+        1.0,
+        ge=0,
+        description="vote weight: the IWM/SPY ratio is below its long mean and above its trend",
+    )
+    lookback: int = Field(
+        126,
+        ge=5,
+        le=504,
+        description="momentum and yield-change window",
+        json_schema_extra={"unit": "sessions"},
+    )
+    streak_sessions: int = Field(
+        5, ge=2, le=20, description="streak length", json_schema_extra={"unit": "sessions"}
+    )
+    streak_min_gain: float = Field(
+        0.01, gt=0, le=0.1, description="streak daily gain", json_schema_extra={"unit": "fraction"}
+    )
+    hold_sessions: int = Field(
+        50,
+        ge=1,
+        le=500,
+        description="how long a streak vote lasts",
+        json_schema_extra={"unit": "sessions"},
+    )
+    threshold_bp: float = Field(
+        25.0,
+        gt=0,
+        le=500,
+        description="yield move that sets the rates vote",
+        json_schema_extra={"unit": "basis points"},
+    )
+    value_window: int = Field(
+        252,
+        ge=20,
+        le=1260,
+        description="long mean of the ratio",
+        json_schema_extra={"unit": "sessions"},
+    )
+    trend: int = Field(
+        50,
+        ge=5,
+        le=252,
+        description="trend average of the ratio",
+        json_schema_extra={"unit": "sessions"},
+    )
     rebalance: Schedule = Field("weekly", description="decide on the last session of each week")
-    tolerance: float = Field(0.05, ge=0, lt=1, description="skip trades smaller than this fraction of equity",
-                             json_schema_extra={"unit": "fraction of equity"})
+    tolerance: float = Field(
+        0.05,
+        ge=0,
+        lt=1,
+        description="skip trades smaller than this fraction of equity",
+        json_schema_extra={"unit": "fraction of equity"},
+    )
 
 
     @model_validator(mode="after")
@@ -83,12 +134,21 @@ class Composite(RotationStrategy):
         elif move >= p.threshold_bp:
             self._rates_vote = 0.0
         votes = {
-            "momentum": (p.w_momentum, float(trailing_return(small, p.lookback) > trailing_return(large, p.lookback))),
+            "momentum": (
+                p.w_momentum,
+                float(trailing_return(small, p.lookback) > trailing_return(large, p.lookback)),
+            ),
             "streak": (p.w_streak, float(self._streak_left > 0)),
             "rates": (p.w_rates, self._rates_vote),
-            "value": (p.w_value, float(self._ratio[0] < self._mean[0] and self._ratio[0] > self._trend[0])),
+            "value": (
+                p.w_value,
+                float(self._ratio[0] < self._mean[0] and self._ratio[0] > self._trend[0]),
+            ),
         }
         total = sum(w for w, _ in votes.values())
         weight = sum(w * v for w, v in votes.values()) / total
         reason = " ".join(f"{k}={v:g}" for k, (_, v) in votes.items())
-        return {p.small_cap: weight, p.large_cap: 1.0 - weight}, f"votes {reason} -> {p.small_cap} {weight:.2f}"
+        return {
+            p.small_cap: weight,
+            p.large_cap: 1.0 - weight,
+        }, f"votes {reason} -> {p.small_cap} {weight:.2f}"

@@ -11,11 +11,17 @@ from strategies.signals import accrued_rate, trailing_return
 
 
 class RelativeMomentumParams(RotationParams):
-    assets: list[Symbol] = Field(["IWM", "SPY", "QQQ"], min_length=1, description="risk assets ranked by trailing return")
+    assets: list[Symbol] = Field(
+        ["IWM", "SPY", "QQQ"], min_length=1, description="risk assets ranked by trailing return"
+    )
     lookback: int = Field(126, ge=5, le=756, description="trailing window of the total return",
                           json_schema_extra={"unit": "sessions"})
-    top_n: int = Field(1, ge=1, le=10, description="how many of the best assets to hold, equal weight")
-    absolute: bool = Field(False, description="dual momentum: hold cash unless the best beats the cash asset (or zero)")
+    top_n: int = Field(
+        1, ge=1, le=10, description="how many of the best assets to hold, equal weight"
+    )
+    absolute: bool = Field(
+        False, description="dual momentum: hold cash unless the best beats the cash asset (or zero)"
+    )
     hurdle: Symbol | None = Field(
         None, description="with absolute: a rate series in percent a year (e.g. DTB3, the 3-month "
         "T-bill) whose return over the lookback the best must beat; default: the cash asset's "

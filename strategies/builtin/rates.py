@@ -13,15 +13,34 @@ from strategies.signals import change_bp
 
 
 class RateRegimeParams(RotationParams):
-    lookback: int = Field(63, ge=5, le=504, description="window of the yield change", json_schema_extra={"unit": "sessions"})
+    lookback: int = Field(
+        63,
+        ge=5,
+        le=504,
+        description="window of the yield change",
+        json_schema_extra={"unit": "sessions"},
+    )
     threshold_bp: float = Field(25.0, gt=0, le=500, description="yield move that flips the regime",
                                 json_schema_extra={"unit": "basis points"})
     rate_series: Symbol = Field("DGS2", description="the yield watched (FRED, percent)")
     small_cap: Symbol = Field("IWM", description="held when yields have fallen")
-    rising_asset: Symbol = Field("SPY", description="held when yields have risen: large caps (SPY) or cash-like (SHY, BIL)")
-    confirm: bool = Field(False, description="also require small caps to trend up versus large caps (IWM/SPY above its moving average)")
-    confirm_window: int = Field(50, ge=5, le=252, description="moving average of the IWM/SPY ratio used by confirm",
-                                json_schema_extra={"unit": "sessions"})
+    rising_asset: Symbol = Field(
+        "SPY", description="held when yields have risen: large caps (SPY) or cash-like (SHY, BIL)"
+    )
+    confirm: bool = Field(
+        False,
+        description=(
+            "also require small caps to trend up versus large caps (IWM/SPY above its moving "
+            "average)"
+        ),
+    )
+    confirm_window: int = Field(
+        50,
+        ge=5,
+        le=252,
+        description="moving average of the IWM/SPY ratio used by confirm",
+        json_schema_extra={"unit": "sessions"},
+    )
     large_cap: Symbol = Field("SPY", description="the large-cap side of the confirmation ratio")
     rebalance: Schedule = Field("weekly", description="decide on the last session of each week")
 
@@ -47,7 +66,9 @@ class RateRegime(RotationStrategy):
 
     @classmethod
     def needs(cls, params):
-        symbols = [params.small_cap, params.rising_asset] + ([params.large_cap] if params.confirm else [])
+        symbols = [params.small_cap, params.rising_asset] + (
+            [params.large_cap] if params.confirm else []
+        )
         return symbols, [params.rate_series]
 
     @classmethod

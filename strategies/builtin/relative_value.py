@@ -12,17 +12,38 @@ from strategies.schedule import Schedule
 
 
 class RelativeValueParams(RotationParams):
-    window: int = Field(252, ge=20, le=1260, description="window of the ratio's mean and standard deviation",
-                        json_schema_extra={"unit": "sessions"})
-    entry_z: float = Field(1.5, gt=0, le=5, description="arm when the IWM/SPY ratio's z-score is below minus this")
-    exit_z: float = Field(1.0, ge=-5, le=5, description="leave small caps when the z-score rises above this")
-    trend: int = Field(50, ge=5, le=252, description="moving average of the ratio that must be crossed upward",
-                       json_schema_extra={"unit": "sessions"})
+    window: int = Field(
+        252,
+        ge=20,
+        le=1260,
+        description="window of the ratio's mean and standard deviation",
+        json_schema_extra={"unit": "sessions"},
+    )
+    entry_z: float = Field(
+        1.5, gt=0, le=5, description="arm when the IWM/SPY ratio's z-score is below minus this"
+    )
+    exit_z: float = Field(
+        1.0, ge=-5, le=5, description="leave small caps when the z-score rises above this"
+    )
+    trend: int = Field(
+        50,
+        ge=5,
+        le=252,
+        description="moving average of the ratio that must be crossed upward",
+        json_schema_extra={"unit": "sessions"},
+    )
     small_cap: Symbol = Field("IWM", description="small-cap asset (ratio numerator)")
-    large_cap: Symbol = Field("SPY", description="large-cap asset (ratio denominator), held otherwise")
+    large_cap: Symbol = Field(
+        "SPY", description="large-cap asset (ratio denominator), held otherwise"
+    )
     rebalance: Schedule = Field("daily", description="decide every session")
-    tolerance: float = Field(0.05, ge=0, lt=1, description="skip trades smaller than this fraction of equity",
-                             json_schema_extra={"unit": "fraction of equity"})
+    tolerance: float = Field(
+        0.05,
+        ge=0,
+        lt=1,
+        description="skip trades smaller than this fraction of equity",
+        json_schema_extra={"unit": "fraction of equity"},
+    )
 
 
 

@@ -12,11 +12,24 @@ from strategies.schedule import Schedule
 class ReplayParams(RotationParams):
     targets: dict[str, dict[str, float]] = Field(
         {"2005-01-03": {"SPY": 1.0}},
-        description="session (YYYY-MM-DD) -> target weights to trade to at its close; nothing happens in between")
-    label: dict[str, str] = Field({}, description="session -> why (e.g. which variant's decision it replays)")
-    rebalance: Schedule = Field("daily", description="look at every session (trades only on the given ones)")
-    tolerance: float = Field(0.02, ge=0, lt=1, description="skip trades smaller than this fraction of equity",
-                             json_schema_extra={"unit": "fraction of equity"})
+        description=(
+            "session (YYYY-MM-DD) -> target weights to trade to at its close; nothing happens in "
+            "between"
+        ),
+    )
+    label: dict[str, str] = Field(
+        {}, description="session -> why (e.g. which variant's decision it replays)"
+    )
+    rebalance: Schedule = Field(
+        "daily", description="look at every session (trades only on the given ones)"
+    )
+    tolerance: float = Field(
+        0.02,
+        ge=0,
+        lt=1,
+        description="skip trades smaller than this fraction of equity",
+        json_schema_extra={"unit": "fraction of equity"},
+    )
 
     @field_validator("targets")
     @classmethod

@@ -12,20 +12,44 @@ from strategies.signals import streak_reached_today
 
 
 class BreadthStreakParams(RotationParams):
-    signal: Symbol = Field("RUT", description="series whose daily gains are counted: RUT (Russell 2000 level) or IWM")
+    signal: Symbol = Field(
+        "RUT", description="series whose daily gains are counted: RUT (Russell 2000 level) or IWM"
+    )
     sessions: int = Field(5, ge=2, le=20, description="consecutive up sessions that trigger",
                           json_schema_extra={"unit": "sessions"})
-    min_gain: float = Field(0.01, gt=0, le=0.1, description="minimum gain of each of those sessions",
-                            json_schema_extra={"unit": "fraction"})
-    hold_sessions: int = Field(50, ge=1, le=500, description="how long to hold small caps after a trigger (50 = ~10 weeks)",
-                               json_schema_extra={"unit": "sessions"})
-    trailing_stop: float | None = Field(None, gt=0, lt=1, description="leave early if small caps fall this far from their peak since entry",
-                                        json_schema_extra={"unit": "fraction"})
+    min_gain: float = Field(
+        0.01,
+        gt=0,
+        le=0.1,
+        description="minimum gain of each of those sessions",
+        json_schema_extra={"unit": "fraction"},
+    )
+    hold_sessions: int = Field(
+        50,
+        ge=1,
+        le=500,
+        description="how long to hold small caps after a trigger (50 = ~10 weeks)",
+        json_schema_extra={"unit": "sessions"},
+    )
+    trailing_stop: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="leave early if small caps fall this far from their peak since entry",
+        json_schema_extra={"unit": "fraction"},
+    )
     small_cap: Symbol = Field("IWM", description="what to hold after a trigger")
     default_asset: Symbol = Field("SPY", description="what to hold otherwise")
-    rebalance: Schedule = Field("daily", description="decide every session (triggers are daily events)")
-    tolerance: float = Field(0.05, ge=0, lt=1, description="skip trades smaller than this fraction of equity",
-                             json_schema_extra={"unit": "fraction of equity"})
+    rebalance: Schedule = Field(
+        "daily", description="decide every session (triggers are daily events)"
+    )
+    tolerance: float = Field(
+        0.05,
+        ge=0,
+        lt=1,
+        description="skip trades smaller than this fraction of equity",
+        json_schema_extra={"unit": "fraction of equity"},
+    )
 
 
 
@@ -48,7 +72,9 @@ class BreadthStreak(RotationStrategy):
 
     @classmethod
     def needs(cls, params):
-        series = [] if params.signal in (params.small_cap, params.default_asset) else [params.signal]
+        series = (
+            [] if params.signal in (params.small_cap, params.default_asset) else [params.signal]
+        )
         return [params.small_cap, params.default_asset], series
 
     @classmethod
@@ -73,17 +99,23 @@ class BreadthStreak(RotationStrategy):
             self._peak = max(self._peak, small)
             if p.trailing_stop and small < self._peak * (1 - p.trailing_stop):
                 self._hold_left = 0
-                self._last_event = f"trailing stop: {p.small_cap} {small / self._peak - 1:.1%} from peak"
+                self._last_event = (
+                    f"trailing stop: {p.small_cap} {small / self._peak - 1:.1%} from peak"
+                )
         if streak_reached_today(self.feed(p.signal).close, p.sessions, p.min_gain):
             if self._hold_left == 0:
                 self._peak = small
             self._hold_left = p.hold_sessions
             self.triggers.append(self.today)
-            self._last_event = f"trigger: {p.signal} up >= {p.min_gain:.2%} on {p.sessions} sessions"
+            self._last_event = (
+                f"trigger: {p.signal} up >= {p.min_gain:.2%} on {p.sessions} sessions"
+            )
 
     def targets(self):
         p = self.cfg
         event, self._last_event = getattr(self, "_last_event", ""), ""
         if self._hold_left > 0:
-            return {p.small_cap: 1.0}, event or f"holding {p.small_cap}, {self._hold_left} sessions left"
+            return {
+                p.small_cap: 1.0
+            }, event or f"holding {p.small_cap}, {self._hold_left} sessions left"
         return {p.default_asset: 1.0}, event or "no active streak"
