@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import backtrader as bt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -81,7 +82,7 @@ class RotationParams(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _timing(self):
+    def _timing(self) -> Self:
         periodic = self.rebalance in MAX_OFFSET
         if not periodic and (self.rebalance_offset or self.tranches > 1):
             raise ValueError(
@@ -126,8 +127,13 @@ def _date(num: float) -> str:
     return bt.num2date(num).date().isoformat()
 
 
-class RotationStrategy(bt.Strategy):
-    """Base class of every rotation strategy (see the module docstring)."""
+ParamsT = TypeVar("ParamsT", bound=RotationParams)
+
+
+class RotationStrategy(bt.Strategy, Generic[ParamsT]):
+    """Base class of every rotation strategy (see the module docstring). The type argument is
+    the strategy's ``Params`` model (``RotationStrategy[MyParams]``), which types ``self.cfg``
+    and the class methods' ``params``; a plain ``RotationStrategy`` subclass works too."""
 
     params = (("config", None), ("run", None))
 
@@ -146,24 +152,24 @@ class RotationStrategy(bt.Strategy):
 
     # ----- what subclasses provide --------------------------------------------------------------
     @classmethod
-    def needs(cls, params: RotationParams) -> tuple[list[str], list[str]]:
+    def needs(cls, params: ParamsT) -> tuple[list[str], list[str]]:
         """(tradable symbols, signal series) this configuration reads."""
         raise NotImplementedError
 
     @classmethod
-    def warmup(cls, params: RotationParams) -> int:
+    def warmup(cls, params: ParamsT) -> int:
         """Sessions of history needed before the first decision."""
         return 0
 
     @classmethod
-    def holdings(cls, params: RotationParams) -> list[str]:
+    def holdings(cls, params: ParamsT) -> list[str]:
         """The symbols this configuration may hold (default: the tradables of ``needs``; a
         strategy that trades on a price it never holds, e.g. RSP/SPY breadth, overrides it).
         The cash asset is where unallocated weight waits, not a holding of the rotation."""
         return list(dict.fromkeys(s.upper() for s in cls.needs(params)[0]))
 
     @classmethod
-    def static_portfolio(cls, params: RotationParams) -> dict[str, float]:
+    def static_portfolio(cls, params: ParamsT) -> dict[str, float]:
         """The no-rotation twin: the fixed weights this rotation moves around (symbol -> fraction
         of equity). Default: equal weights of :meth:`holdings`. Its run (``engine.twin``) has the
         same schedule, fills and costs, so the strategy's excess over it is what rotating adds."""
@@ -183,7 +189,7 @@ class RotationStrategy(bt.Strategy):
 
     # ----- machinery ----------------------------------------------------------------------------
     @classmethod
-    def all_symbols(cls, params: RotationParams) -> tuple[list[str], list[str]]:
+    def all_symbols(cls, params: ParamsT) -> tuple[list[str], list[str]]:
         """Tradable symbols including the cash asset, and series."""
         symbols, series = cls.needs(params)
         symbols = [s.upper() for s in symbols]
@@ -192,7 +198,7 @@ class RotationStrategy(bt.Strategy):
         return list(dict.fromkeys(symbols)), [s.upper() for s in series]
 
     def __init__(self) -> None:
-        self.cfg = self.p.config
+        self.cfg: ParamsT = self.p.config
         self.run_ctx: RunContext = self.p.run
         self.ledger = Ledger()
         self.tradables, _ = self.all_symbols(self.cfg)
@@ -211,7 +217,7 @@ class RotationStrategy(bt.Strategy):
                             or cls.notify_fund is not bt.Strategy.notify_fund)
         self.setup()
 
-    def feed(self, symbol: str):
+    def feed(self, symbol: str) -> bt.AbstractDataBase:
         """The backtrader data feed of ``symbol`` (a tradable or a series)."""
         return self.feeds[symbol.upper()]
 
@@ -240,7 +246,7 @@ class RotationStrategy(bt.Strategy):
         self._minperiod_passed = status < 0
         return status
 
-    def _notify(self, qorders=(), qtrades=()) -> None:
+    def _notify(self, qorders: Iterable[Any] = (), qtrades: Iterable[Any] = ()) -> None:
         """backtrader's per-bar delivery of order and trade notifications, without its calls to
         ``notify_cashvalue`` and ``notify_fund`` (which read the broker four times per bar) when
         the strategy does not override them. Analyzers and quick notification take backtrader's

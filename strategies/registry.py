@@ -23,7 +23,7 @@ from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import ValidationError
 
@@ -42,7 +42,10 @@ _USER_PREFIX = "smallcap_user_"
 ENTRY_POINT_GROUP = "smallcap.strategies"
 
 
-def register(cls: type[RotationStrategy]) -> type[RotationStrategy]:
+StrategyClass = TypeVar("StrategyClass", bound=type[RotationStrategy])
+
+
+def register(cls: StrategyClass) -> StrategyClass:
     """Class decorator: make ``cls`` available under ``cls.name`` (a unique, non-empty name)."""
     if not (isinstance(cls, type) and issubclass(cls, RotationStrategy)):
         raise TypeError(f"@register expects a RotationStrategy subclass, got {cls!r}")
@@ -99,6 +102,8 @@ def load_strategy_file(path: str | Path) -> list[str]:
         )
     module_name = f"{_USER_PREFIX}{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
     spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:  # no importer claims the file
+        raise UserError(f"strategy file '{path}' cannot be imported", "pass a plain .py module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module  # classes pickle by reference: the module must be findable
     try:

@@ -7,6 +7,8 @@ close k sessions ago; nothing reads beyond ``[0]``.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 #: A daily gain counts as "at least min_gain" if it is within this of it (floating-point slack, so
@@ -20,17 +22,23 @@ def qualifies(gain: float | np.ndarray, min_gain: float) -> bool | np.ndarray:
 
 
 # ----- incremental (inside backtrader's next()) ------------------------------------------------
-def trailing_return(line, lookback: int) -> float:
+class Line(Protocol):
+    """A backtrader line as the rules read it: ``line[0]`` today, ``line[-k]`` k sessions ago."""
+
+    def __getitem__(self, ago: int, /) -> float: ...
+
+
+def trailing_return(line: Line, lookback: int) -> float:
     """Total return of a close line over the last ``lookback`` sessions, as of the current bar."""
     return line[0] / line[-lookback] - 1.0
 
 
-def daily_gain(line, ago: int = 0) -> float:
+def daily_gain(line: Line, ago: int = 0) -> float:
     """Gain of the session ``ago`` sessions back versus the one before it."""
     return line[-ago] / line[-ago - 1] - 1.0
 
 
-def streak_reached_today(line, sessions: int, min_gain: float) -> bool:
+def streak_reached_today(line: Line, sessions: int, min_gain: float) -> bool:
     """True on the session a run of up days (each >= ``min_gain``) first reaches ``sessions``.
 
     That is: today and the ``sessions - 1`` sessions before were up days, and the session before
@@ -42,7 +50,7 @@ def streak_reached_today(line, sessions: int, min_gain: float) -> bool:
     return not qualifies(daily_gain(line, sessions), min_gain)
 
 
-def accrued_rate(line, lookback: int, periods: int = 252) -> float:
+def accrued_rate(line: Line, lookback: int, periods: int = 252) -> float:
     """Return of money earning a yield line (percent a year, e.g. DTB3) over the last ``lookback``
     sessions: each session earns ``(1 + y/100) ** (1/periods) - 1`` of the yield known then."""
     growth = 1.0
@@ -51,7 +59,7 @@ def accrued_rate(line, lookback: int, periods: int = 252) -> float:
     return growth - 1.0
 
 
-def change_bp(line, lookback: int) -> float:
+def change_bp(line: Line, lookback: int) -> float:
     """Change of a yield in percent (e.g. DGS2) over ``lookback`` sessions, in basis points."""
     return (line[0] - line[-lookback]) * 100.0
 

@@ -18,7 +18,7 @@ class BuyAndHoldParams(RotationParams):
 
 
 @register
-class BuyAndHold(RotationStrategy):
+class BuyAndHold(RotationStrategy[BuyAndHoldParams]):
     """Buy one symbol with all the cash on the first session and hold it to the end.
 
     The yardstick every rotation rule must beat after costs. Data: the symbol's prices.
@@ -30,15 +30,15 @@ class BuyAndHold(RotationStrategy):
     Params = BuyAndHoldParams
 
     @classmethod
-    def needs(cls, params):
+    def needs(cls, params: BuyAndHoldParams) -> tuple[list[str], list[str]]:
         return [params.symbol], []
 
     @classmethod
-    def static_portfolio(cls, params):
+    def static_portfolio(cls, params: BuyAndHoldParams) -> dict[str, float]:
         """Itself: holding one symbol is the static portfolio."""
         return {params.symbol.upper(): 1.0}
 
-    def targets(self):
+    def targets(self) -> tuple[dict[str, float], str]:
         return {self.cfg.symbol: 1.0}, f"hold {self.cfg.symbol}"
 
 
@@ -59,7 +59,7 @@ class FixedMixParams(RotationParams):
 
 
 @register
-class FixedMix(RotationStrategy):
+class FixedMix(RotationStrategy[FixedMixParams]):
     """Hold fixed weights (e.g. half small caps, half large caps), rebalanced on a schedule.
 
     The benchmark for "just own both": rotation is worth it only if it beats the static mix.
@@ -72,13 +72,13 @@ class FixedMix(RotationStrategy):
     Params = FixedMixParams
 
     @classmethod
-    def needs(cls, params):
+    def needs(cls, params: FixedMixParams) -> tuple[list[str], list[str]]:
         return list(params.weights), []
 
     @classmethod
-    def static_portfolio(cls, params):
+    def static_portfolio(cls, params: FixedMixParams) -> dict[str, float]:
         """Itself: its fixed weights."""
         return dict(params.weights)
 
-    def targets(self):
+    def targets(self) -> tuple[dict[str, float], str]:
         return dict(self.cfg.weights), "rebalance to fixed weights"

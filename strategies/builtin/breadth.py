@@ -34,7 +34,7 @@ class BreadthRotationParams(RotationParams):
 
 
 @register
-class BreadthRotation(RotationStrategy):
+class BreadthRotation(RotationStrategy[BreadthRotationParams]):
     """Own small caps while equal weight beats cap weight; own cap weight (or tech) otherwise.
 
     Thesis: in July 2024 the equal-weight S&P 500 beat the cap-weighted index as money left the
@@ -50,25 +50,25 @@ class BreadthRotation(RotationStrategy):
     Params = BreadthRotationParams
 
     @classmethod
-    def needs(cls, params):
+    def needs(cls, params: BreadthRotationParams) -> tuple[list[str], list[str]]:
         return [params.broad_asset, params.narrow_asset, params.equal_weight, params.cap_weight], []
 
     @classmethod
-    def warmup(cls, params):
+    def warmup(cls, params: BreadthRotationParams) -> int:
         return params.trend
 
     @classmethod
-    def holdings(cls, params):
+    def holdings(cls, params: BreadthRotationParams) -> list[str]:
         """The two assets it switches between (RSP and SPY are only read for the signal)."""
         return list(dict.fromkeys([params.broad_asset.upper(), params.narrow_asset.upper()]))
 
-    def setup(self):
+    def setup(self) -> None:
         p = self.cfg
         self._ratio = self.feed(p.equal_weight).close / self.feed(p.cap_weight).close
         self._trend = bt.ind.SMA(self._ratio, period=p.trend)
         self._holding = p.narrow_asset
 
-    def targets(self):
+    def targets(self) -> tuple[dict[str, float], str]:
         p = self.cfg
         gap = self._ratio[0] / self._trend[0] - 1.0
         text = f"{p.equal_weight}/{p.cap_weight} {gap:+.2%} vs its {p.trend}-session average"

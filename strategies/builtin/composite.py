@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 import backtrader as bt
 from pydantic import Field, model_validator
 
@@ -83,14 +85,14 @@ class CompositeParams(RotationParams):
 
 
     @model_validator(mode="after")
-    def _some_weight(self):
+    def _some_weight(self) -> Self:
         if self.w_momentum + self.w_streak + self.w_rates + self.w_value <= 0:
             raise ValueError("at least one vote weight must be positive")
         return self
 
 
 @register
-class Composite(RotationStrategy):
+class Composite(RotationStrategy[CompositeParams]):
     """Blend the four rotation signals into one small-cap weight between 0 and 1.
 
     Thesis: each signal is noisy alone; agreement between momentum (IWM beating SPY), a recent
@@ -104,14 +106,14 @@ class Composite(RotationStrategy):
     Params = CompositeParams
 
     @classmethod
-    def needs(cls, params):
+    def needs(cls, params: CompositeParams) -> tuple[list[str], list[str]]:
         return [params.small_cap, params.large_cap], ["RUT", "DGS2"]
 
     @classmethod
-    def warmup(cls, params):
+    def warmup(cls, params: CompositeParams) -> int:
         return max(params.lookback, params.value_window, params.trend, params.streak_sessions + 1)
 
-    def setup(self):
+    def setup(self) -> None:
         p = self.cfg
         self._ratio = self.feed(p.small_cap).close / self.feed(p.large_cap).close
         self._mean = bt.ind.SMA(self._ratio, period=p.value_window)
@@ -119,13 +121,13 @@ class Composite(RotationStrategy):
         self._streak_left = 0
         self._rates_vote = 0.5
 
-    def observe(self):
+    def observe(self) -> None:
         p = self.cfg
         self._streak_left = max(self._streak_left - 1, 0)
         if streak_reached_today(self.feed("RUT").close, p.streak_sessions, p.streak_min_gain):
             self._streak_left = p.hold_sessions
 
-    def targets(self):
+    def targets(self) -> tuple[dict[str, float], str]:
         p = self.cfg
         small, large = self.feed(p.small_cap).close, self.feed(p.large_cap).close
         move = change_bp(self.feed("DGS2").close, p.lookback)

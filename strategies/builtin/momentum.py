@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from pydantic import Field, model_validator
 
 from core.symbols import Symbol
@@ -28,7 +30,7 @@ class RelativeMomentumParams(RotationParams):
         "return (or zero)")
 
     @model_validator(mode="after")
-    def _top_n(self):
+    def _top_n(self) -> Self:
         if self.top_n > len(self.assets):
             raise ValueError(f"top_n {self.top_n} exceeds the {len(self.assets)} assets")
         if self.hurdle and not self.absolute:
@@ -37,7 +39,7 @@ class RelativeMomentumParams(RotationParams):
 
 
 @register
-class RelativeMomentum(RotationStrategy):
+class RelativeMomentum(RotationStrategy[RelativeMomentumParams]):
     """Hold whichever of small caps, large caps and tech has the stronger trailing return.
 
     Thesis: leadership between size and style segments persists for months (the 2024 rotation
@@ -56,14 +58,14 @@ class RelativeMomentum(RotationStrategy):
     Params = RelativeMomentumParams
 
     @classmethod
-    def needs(cls, params):
+    def needs(cls, params: RelativeMomentumParams) -> tuple[list[str], list[str]]:
         return list(params.assets), ([params.hurdle] if params.hurdle else [])
 
     @classmethod
-    def warmup(cls, params):
+    def warmup(cls, params: RelativeMomentumParams) -> int:
         return params.lookback
 
-    def targets(self):
+    def targets(self) -> tuple[dict[str, float], str]:
         p = self.cfg
         scores = {s: trailing_return(self.feed(s).close, p.lookback) for s in p.assets}
         ranked = sorted(p.assets, key=lambda s: (-scores[s], p.assets.index(s)))

@@ -47,7 +47,7 @@ class RateRegimeParams(RotationParams):
 
 
 @register
-class RateRegime(RotationStrategy):
+class RateRegime(RotationStrategy[RateRegimeParams]):
     """Small caps when the 2-year yield is falling, large caps (or cash) when it is rising.
 
     Thesis: small companies carry more floating-rate debt and are more sensitive to the economy,
@@ -65,29 +65,29 @@ class RateRegime(RotationStrategy):
     Params = RateRegimeParams
 
     @classmethod
-    def needs(cls, params):
+    def needs(cls, params: RateRegimeParams) -> tuple[list[str], list[str]]:
         symbols = [params.small_cap, params.rising_asset] + (
             [params.large_cap] if params.confirm else []
         )
         return symbols, [params.rate_series]
 
     @classmethod
-    def holdings(cls, params):
+    def holdings(cls, params: RateRegimeParams) -> list[str]:
         """Small caps or the rising-rate asset (the large-cap confirmation is only read)."""
         return list(dict.fromkeys([params.small_cap.upper(), params.rising_asset.upper()]))
 
     @classmethod
-    def warmup(cls, params):
+    def warmup(cls, params: RateRegimeParams) -> int:
         return max(params.lookback, params.confirm_window if params.confirm else 0)
 
-    def setup(self):
+    def setup(self) -> None:
         p = self.cfg
         self._holding = p.rising_asset
         if p.confirm:
             ratio = self.feed(p.small_cap).close / self.feed(p.large_cap).close
             self._ratio, self._ratio_ma = ratio, bt.ind.SMA(ratio, period=p.confirm_window)
 
-    def targets(self):
+    def targets(self) -> tuple[dict[str, float], str]:
         p = self.cfg
         move = change_bp(self.feed(p.rate_series).close, p.lookback)
         text = f"{p.rate_series} {move:+.0f} bp over {p.lookback} sessions"

@@ -48,7 +48,7 @@ class RelativeValueParams(RotationParams):
 
 
 @register
-class RelativeValue(RotationStrategy):
+class RelativeValue(RotationStrategy[RelativeValueParams]):
     """Rotate into small caps when they have lagged large caps by a historic margin and turn up.
 
     Thesis: small caps' relative performance mean-reverts; after years of lagging (2021-24) a
@@ -64,14 +64,14 @@ class RelativeValue(RotationStrategy):
     Params = RelativeValueParams
 
     @classmethod
-    def needs(cls, params):
+    def needs(cls, params: RelativeValueParams) -> tuple[list[str], list[str]]:
         return [params.small_cap, params.large_cap], []
 
     @classmethod
-    def warmup(cls, params):
+    def warmup(cls, params: RelativeValueParams) -> int:
         return max(params.window, params.trend) + 1
 
-    def setup(self):
+    def setup(self) -> None:
         p = self.cfg
         self._ratio = self.feed(p.small_cap).close / self.feed(p.large_cap).close
         self._mean = bt.ind.SMA(self._ratio, period=p.window)
@@ -80,7 +80,7 @@ class RelativeValue(RotationStrategy):
         self._armed = False
         self._in_small = False
 
-    def targets(self):
+    def targets(self) -> tuple[dict[str, float], str]:
         p = self.cfg
         z = (self._ratio[0] - self._mean[0]) / self._std[0] if self._std[0] > 0 else 0.0
         above = self._ratio[0] > self._trend[0]

@@ -44,7 +44,7 @@ class ReplayParams(RotationParams):
 
 
 @register
-class Replay(RotationStrategy):
+class Replay(RotationStrategy[ReplayParams]):
     """Trade to given target weights on given sessions, and hold in between.
 
     The walk-forward analysis (``smallcap walkforward``) builds its out-of-sample path with it:
@@ -59,10 +59,10 @@ class Replay(RotationStrategy):
     Params = ReplayParams
 
     @classmethod
-    def needs(cls, params):
+    def needs(cls, params: ReplayParams) -> tuple[list[str], list[str]]:
         return sorted({s for weights in params.targets.values() for s in weights}) or ["SPY"], []
 
-    def targets(self):
+    def targets(self) -> tuple[dict[str, float], str] | None:
         today = self.today
         if today not in self.cfg.targets:
             return None

@@ -54,7 +54,7 @@ class BreadthStreakParams(RotationParams):
 
 
 @register
-class BreadthStreak(RotationStrategy):
+class BreadthStreak(RotationStrategy[BreadthStreakParams]):
     """Hold small caps for about ten weeks after a breadth thrust, else large caps.
 
     Thesis: runs like July 2024's - the Russell 2000 up at least 1% on five sessions in a row -
@@ -71,27 +71,27 @@ class BreadthStreak(RotationStrategy):
     Params = BreadthStreakParams
 
     @classmethod
-    def needs(cls, params):
+    def needs(cls, params: BreadthStreakParams) -> tuple[list[str], list[str]]:
         series = (
             [] if params.signal in (params.small_cap, params.default_asset) else [params.signal]
         )
         return [params.small_cap, params.default_asset], series
 
     @classmethod
-    def static_portfolio(cls, params):
+    def static_portfolio(cls, params: BreadthStreakParams) -> dict[str, float]:
         """Its default holding: without a streak it owns ``default_asset`` all the time."""
         return {params.default_asset.upper(): 1.0}
 
     @classmethod
-    def warmup(cls, params):
+    def warmup(cls, params: BreadthStreakParams) -> int:
         return params.sessions + 1
 
-    def setup(self):
+    def setup(self) -> None:
         self._hold_left = 0
         self._peak = 0.0
         self.triggers: list[str] = []
 
-    def observe(self):
+    def observe(self) -> None:
         p = self.cfg
         small = self.feed(p.small_cap).close[0]
         if self._hold_left > 0:
@@ -111,7 +111,7 @@ class BreadthStreak(RotationStrategy):
                 f"trigger: {p.signal} up >= {p.min_gain:.2%} on {p.sessions} sessions"
             )
 
-    def targets(self):
+    def targets(self) -> tuple[dict[str, float], str]:
         p = self.cfg
         event, self._last_event = getattr(self, "_last_event", ""), ""
         if self._hold_left > 0:
