@@ -19,6 +19,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 from core.errors import UserError
 from core.user_code import user_frame
@@ -43,7 +44,7 @@ def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
 
 @contextmanager
 def _alarm(seconds: float) -> Iterator[None]:
-    def ring(signum, frame) -> None:  # signal handler signature
+    def ring(signum: int, frame: FrameType | None) -> None:  # signal handler signature
         raise OverTime
 
     before = signal.signal(signal.SIGALRM, ring)

@@ -11,6 +11,10 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ctypes
 
 try:
     import resource
@@ -40,7 +44,7 @@ def _zombie(pid: int) -> bool:
 
 
 @lru_cache(maxsize=1)
-def libc():
+def libc() -> ctypes.CDLL | None:
     """glibc (``ctypes.CDLL``, errno kept), or None where there is none (macOS, musl)."""
     import ctypes
 

@@ -21,6 +21,8 @@ The backtrader private names the broker relies on are registered (and checked) i
 
 from __future__ import annotations
 
+from typing import Any
+
 import backtrader as bt
 
 from engine.config import BrokerConfig
@@ -82,7 +84,7 @@ class CashStockBroker(bt.brokers.BackBroker):
                     self._bracketize(order)
         self._get_value()
 
-    def _get_value(self, datas=None, lever=False) -> float:
+    def _get_value(self, datas: list[Any] | None = None, lever: bool = False) -> float:
         if datas is not None or self._cash_addition or self._fundhist or not self.p.shortcash:
             return super()._get_value(datas, lever)  # the general case, as backtrader computes it
         pos_value = unlevered = unrealized = 0.0

@@ -246,11 +246,9 @@ def format_validation_error(exc: ValidationError, what: str) -> UserError:
     if e["type"] == "extra_forbidden":
         field = str(e["loc"][-1])
         model = exc.title
-        fields = {
-            "RunConfig": RunConfig,
-            "BrokerConfig": BrokerConfig,
-            "DataConfig": DataConfig,
-        }.get(model)
+        models: dict[str, type[BaseModel]] = {"RunConfig": RunConfig, "BrokerConfig": BrokerConfig,
+                                              "DataConfig": DataConfig}
+        fields = models.get(model)
         hint = did_you_mean(field, fields.model_fields) if fields else "remove it"
         return UserError(f"unknown {what} key '{loc}'", hint)
     got = e.get("input")

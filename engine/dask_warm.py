@@ -10,6 +10,7 @@ started by hand, ``dask worker --preload engine.dask_warm tcp://HOST:8786`` does
 
 from __future__ import annotations
 
+from distributed import Worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
 
@@ -29,10 +30,10 @@ class WarmWorker(WorkerPlugin):
     name = "smallcap-warm"
     idempotent = True
 
-    def setup(self, worker) -> None:  # the plugin interface
+    def setup(self, worker: Worker) -> None:  # the plugin interface
         warm()
 
 
-def dask_setup(worker) -> None:  # called by `dask worker --preload engine.dask_warm`
+def dask_setup(worker: Worker) -> None:  # called by `dask worker --preload engine.dask_warm`
     """The ``--preload`` hook of ``dask worker``."""
     warm()

@@ -29,10 +29,15 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from core.errors import UserError
 from core.processes import libc
+
+if TYPE_CHECKING:  # Dask is the optional `distributed` extra, imported where a sweep uses it
+    from distributed import Client, Future, as_completed
 
 EXECUTORS = ("serial", "process", "dask")
 CONNECT_SECONDS = 15
@@ -52,7 +57,7 @@ def _die_with_parent(parent: int, folder: str | None = None) -> None:
             c.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C and stops the pool
 
-    def terminated(signum, frame) -> None:  # signal handler signature
+    def terminated(signum: int, frame: FrameType | None) -> None:  # signal handler signature
         if folder:
             with contextlib.suppress(OSError):
                 Path(folder, f".term-{os.getpid()}").write_text(str(time.time_ns()))
@@ -80,7 +85,7 @@ def _marker_pid(job: tuple) -> int | None:
         return None
 
 
-def _run_marked(fn: Callable[..., dict], *job) -> dict:
+def _run_marked(fn: Callable[..., dict], *job: Any) -> dict:
     """Run ``fn(*job)`` in a worker, with a marker file naming the worker while it runs."""
     marker = _running_marker(job)
     marker.write_text(str(os.getpid()))
@@ -201,7 +206,7 @@ def check_scheduler_address(address: str) -> tuple[str, int]:
     return url.hostname, url.port
 
 
-def _connect(address: str):
+def _connect(address: str) -> Client:
     """A Client for ``address`` within :data:`CONNECT_SECONDS`, whatever answers on the port."""
     from dask.distributed import Client
 
@@ -293,8 +298,9 @@ class _ClusterWatch:
     """Tells when a Dask sweep cannot go on: the scheduler is lost, or no worker has been left
     for :data:`NO_WORKER_SECONDS` (distributed itself would wait for one forever)."""
 
-    def __init__(self, client, where: str) -> None:
-        self.client, self.where, self.alone_since = client, where, None
+    def __init__(self, client: Client, where: str) -> None:
+        self.client, self.where = client, where
+        self.alone_since: float | None = None  # time.monotonic() when the last worker left
 
     def lost(self, left: int) -> UserError:
         return UserError(
@@ -321,7 +327,7 @@ class _ClusterWatch:
             )
 
 
-def _dask_row(fut, ids: dict, watch: _ClusterWatch, left: int) -> dict:
+def _dask_row(fut: Future, ids: dict, watch: _ClusterWatch, left: int) -> dict:
     """The row of a finished future; a variant whose workers kept dying fails alone."""
     if fut.status == "finished":
         return fut.result()
@@ -332,7 +338,7 @@ def _dask_row(fut, ids: dict, watch: _ClusterWatch, left: int) -> dict:
     return {"id": ids[fut.key], "status": "failed", "error": error}
 
 
-def _collect_dask(client, pending, ids: dict, where: str) -> Iterable[dict]:
+def _collect_dask(client: Client, pending: as_completed, ids: dict, where: str) -> Iterable[dict]:
     """Rows of the futures in ``pending`` (a ``distributed.as_completed``) as they finish,
     checking the cluster between them (:class:`_ClusterWatch`)."""
     watch = _ClusterWatch(client, where)

@@ -16,6 +16,7 @@ names this relies on are registered (and checked) in ``strategies.bt_private``.
 from __future__ import annotations
 
 import array
+from typing import Any
 
 import backtrader as bt
 import numpy as np
@@ -92,7 +93,7 @@ class ArrayFeed(bt.feed.DataBase):
         # not with exactbars
         self._preloaded = all(line.mode == line.UnBounded for line in self._buffers)
 
-    def advance(self, size: int = 1, datamaster=None, ticks: bool = True) -> None:
+    def advance(self, size: int = 1, datamaster: Any = None, ticks: bool = True) -> None:
         """Move to the next bar (backtrader's ``advance`` without the ``tick_*`` copies, which
         stay ``None`` so the broker reads ``open[0]``, ``close[0]``... of the bar itself)."""
         if datamaster is not None or not self._preloaded:

@@ -15,6 +15,8 @@ relies on are registered (and checked) in ``strategies.bt_private``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import backtrader as bt
 
 from engine.feeds import ArrayFeed
@@ -30,7 +32,7 @@ class LeanCerebro(bt.Cerebro):
         first = datas[0]._dt
         return all(d._dt.array == first.array and d._dt._idx == first._idx for d in datas[1:])
 
-    def _runonce(self, runstrats) -> None:
+    def _runonce(self, runstrats: list[Any]) -> None:
         if self._timers or self._timerscheat or self.runwriters or self.p.cheat_on_open \
                 or not self._aligned_feeds():
             super()._runonce(runstrats)

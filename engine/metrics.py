@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeAlias, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -62,7 +62,7 @@ LOWER_IS_BETTER = frozenset({"volatility", "turnover", "trades", "switches", "re
 
 T = TypeVar("T")
 #: A risk-free rate: daily cash returns per session (series or array), or an annual decimal.
-RiskFree = float | np.ndarray | pd.Series
+RiskFree: TypeAlias = float | np.ndarray | pd.Series
 
 
 def check_rank_metric(name: str) -> str:
@@ -72,24 +72,30 @@ def check_rank_metric(name: str) -> str:
     return name
 
 
-def rank(items: Iterable[T], by: str, metrics_of: Callable[[T], dict] = lambda m: m) -> list[T]:
+@overload
+def rank(items: Iterable[dict], by: str) -> list[dict]: ...
+@overload
+def rank(items: Iterable[T], by: str, metrics_of: Callable[[T], dict]) -> list[T]: ...
+def rank(items: Iterable[Any], by: str,
+         metrics_of: Callable[[Any], dict] | None = None) -> list[Any]:
     """``items`` best first by metric ``by`` (direction per :data:`LOWER_IS_BETTER`); missing
-    values last, ties kept in their given order. ``metrics_of`` maps an item to its metrics dict."""
+    values last, ties kept in their given order. ``metrics_of`` maps an item to its metrics dict
+    (default: the items are metrics dicts)."""
     check_rank_metric(by)
     sign = 1.0 if by in LOWER_IS_BETTER else -1.0
 
-    def key(item: T) -> tuple[int, float]:
-        value = metrics_of(item).get(by)
+    def key(item: Any) -> tuple[int, float]:
+        value = (metrics_of(item) if metrics_of else item).get(by)
         return (1, 0.0) if value is None else (0, sign * float(value))
 
     return sorted(items, key=key)
 
 
-def _opt(x) -> float | None:
+def _opt(x: object) -> float | None:
     return None if x is None else _f(x)
 
 
-def _f(x) -> float | None:
+def _f(x: Any) -> float | None:
     x = float(x)
     return None if math.isnan(x) or math.isinf(x) else x
 

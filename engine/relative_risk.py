@@ -55,7 +55,7 @@ def capture_ratios(returns: pd.DataFrame) -> tuple[float | None, float | None]:
     calendar-month returns (see the module docstring); None where no month went that way."""
     index = pd.DatetimeIndex(returns.index)
     monthly = (1 + returns[["strategy", "benchmark"]]).groupby([index.year, index.month]).prod()
-    out = []
+    out: list[float | None] = []
     for side in (monthly["benchmark"] > 1, monthly["benchmark"] < 1):
         months = monthly[side.to_numpy()]
         if len(months) == 0:

@@ -69,6 +69,15 @@ class BacktestResult:
     run_dir: Path | None = None
     tearsheet_error: str | None = None  # set when the run was saved but its tearsheet failed
 
+    @property
+    def run_id(self) -> str:
+        """The saved run's folder name: its id in sweeps, walk-forward and luck statistics. A
+        run never saved has none: a one-line UserError."""
+        if self.run_dir is None:
+            raise UserError(f"this {self.config.strategy} run was never saved, so it has no id",
+                            "save it first (BacktestResult.save) or load it from its folder")
+        return self.run_dir.name
+
     def default_dir_name(self) -> str:
         """``<UTC timestamp>-<strategy>-<config hash>``."""
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -259,14 +268,16 @@ def _remove_one(path: Path) -> str:
     """Remove ``path``; '' if it is gone, else the first reason it is not."""
     errors: list[str] = []
 
-    def note(_fn, _path, exc) -> None:  # onexc (3.12+) passes the exception, onerror its exc_info
+    def note(_fn: object, _path: object, exc: object) -> None:
+        # onexc (3.12+) passes the exception, onerror its exc_info
         exc = exc[1] if isinstance(exc, tuple) else exc
         errors.append(getattr(exc, "strerror", None) or str(exc))
 
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(
-            path, **({"onexc": note} if sys.version_info >= (3, 12) else {"onerror": note})
-        )
+        if sys.version_info >= (3, 12):
+            shutil.rmtree(path, onexc=note)
+        else:
+            shutil.rmtree(path, onerror=note)
     else:
         try:
             path.unlink(missing_ok=True)

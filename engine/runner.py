@@ -43,7 +43,7 @@ from engine.metrics import (
 from engine.relative_risk import relative_risk
 from engine.results import BacktestResult
 from engine.twin import twin_config, twin_returns, twin_weights
-from strategies import RunContext, get_strategy, sleeve_decisions
+from strategies import RotationParams, RotationStrategy, RunContext, get_strategy, sleeve_decisions
 
 
 def data_needs(
@@ -221,7 +221,7 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *,
     result.manifest.update(
         _manifest(config, data, symbols, series, warmup, start, end, time.perf_counter() - wall)
     )
-    if data.ended_by and config.end is None:
+    if data.ended_by and data.latest_end is not None and config.end is None:
         result.warnings.append(f"the run ends on {end.date()}, where {data.ended_by}'s data ends "
                                f"(the other symbols go on to {data.latest_end.date()})")
     result.manifest["warnings"] = result.warnings
@@ -230,7 +230,7 @@ def run_backtest(config: RunConfig, data: MarketData | None = None, *,
     return result
 
 
-def _check_yields(cls: type, params, data: MarketData) -> None:
+def _check_yields(cls: type[RotationStrategy], params: RotationParams, data: MarketData) -> None:
     """A strategy's yield parameters (``yield_params``) must name a yield, not a price read as
     one."""
     for name in cls.yield_params:
@@ -286,7 +286,8 @@ def _add_twin(
                                "params": tc.param_values()}
 
 
-def _collect(config, strat, window: MarketData, symbols, start, end, params) -> BacktestResult:
+def _collect(config: RunConfig, strat: RotationStrategy, window: MarketData, symbols: list[str],
+             start: pd.Timestamp, end: pd.Timestamp, params: RotationParams) -> BacktestResult:
     ledger = strat.ledger
     bar_dates = pd.DatetimeIndex(
         dates_from_numbers(np.array([b[0] for b in ledger.bars])), name="date"
@@ -456,7 +457,8 @@ def _risk_free(config: RunConfig, sessions: pd.DatetimeIndex) -> tuple[pd.Series
     return cash_returns_for(spec, sessions), spec
 
 
-def _manifest(config, data: MarketData, symbols, series, warmup, start, end, wall_seconds) -> dict:
+def _manifest(config: RunConfig, data: MarketData, symbols: list[str], series: list[str],
+              warmup: int, start: pd.Timestamp, end: pd.Timestamp, wall_seconds: float) -> dict:
     used = [*symbols, config.benchmark, *series]
     return {
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

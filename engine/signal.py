@@ -32,8 +32,10 @@ def current_signal(config: RunConfig, today: dt.date | None = None) -> dict:
     missed = int((after <= pd.Timestamp(today)).sum())
     params = config.params
     ahead = after[after > last_data]
-    marks = period_end_mask(ahead, params.rebalance, params.rebalance_offset) if len(ahead) else []
-    upcoming = [d for d, m in zip(ahead, marks, strict=False) if m]
+    upcoming = []
+    if len(ahead):
+        marks = period_end_mask(ahead, params.rebalance, params.rebalance_offset)
+        upcoming = [d for d, m in zip(ahead, marks, strict=False) if m]
     return {
         "strategy": config.strategy,
         "params": config.param_values(),

@@ -34,7 +34,8 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -51,7 +52,7 @@ from core.processes import available_memory, libc, peak_rss_mb
 from core.user_code import describe, really_interrupted
 from engine.config import RunConfig, format_validation_error, make_run_config, read_toml
 from engine.data.market import load_market_data
-from engine.data.sources import open_source
+from engine.data.sources import Source, open_source
 from engine.executors import EXECUTORS, executor_map, plan_workers
 from engine.metrics import approx_breakeven_bps
 from engine.results import is_complete_run, remove_stale_temp
@@ -260,7 +261,7 @@ def grid_experiment(
 
 # ----- worker side --------------------------------------------------------------------------------
 @lru_cache(maxsize=4)
-def _source(spec: str, cache_dir: str | None, offline: bool):
+def _source(spec: str, cache_dir: str | None, offline: bool) -> Source:
     """One data source per worker process: files are read and validated once, then reused."""
     return open_source(spec, cache_dir=cache_dir, offline=offline)
 
@@ -382,7 +383,7 @@ def finished_ok(run_dir: Path) -> bool:
         list(returns.columns[:2]) == ["strategy", "benchmark"] and returns.index.is_unique
 
 
-def locked(out: Path):
+def locked(out: Path) -> AbstractContextManager[None]:
     """Hold an exclusive lock on ``out/.lock`` (``flock``) for the sweep; a second sweep on the
     same folder is refused at once with a one-line error."""
     return folder_lock(out, f"another sweep is writing into {out}")
@@ -511,7 +512,7 @@ def _run_locked(variants: list[Variant], out: Path, o: SweepOptions) -> SweepRes
     return result
 
 
-def _param_keys(configs) -> list[str]:
+def _param_keys(configs: Iterable[RunConfig]) -> list[str]:
     return sorted({k for c in configs for k in c.param_values()})
 
 

@@ -48,6 +48,18 @@ def _stats_from_sums(log_growth: np.ndarray, bench_log_growth: np.ndarray, exces
     return cagr, sharpe, cagr - bench_cagr
 
 
+def session_counts(n: int, block: float, reps: int, seed: int) -> np.ndarray:
+    """How often each of ``n`` sessions is drawn in each of ``reps`` stationary-bootstrap
+    replications (reps x n), blocks of mean length ``block`` sessions, draws fixed by ``seed``."""
+    # arch annotates block_size as int, but the stationary bootstrap's mean block length is
+    # real-valued (blocks end with probability 1 / block_size, Politis & Romano 1994) and arch
+    # computes exactly that; rounding it would change every interval.
+    draws = np.random.default_rng(seed)
+    bs = StationaryBootstrap(block, np.arange(n), seed=draws)  # type: ignore[arg-type]
+    counts = [np.bincount(data[0], minlength=n) for data, _ in bs.bootstrap(reps)]
+    return np.array(counts, dtype=float)
+
+
 def _daily_cash(risk_free: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Cash returns broadcastable to ``shape`` (sessions x columns): per-session values kept,
     annual decimals (a scalar or one per column) deannualised geometrically."""
@@ -88,10 +100,7 @@ def bootstrap_intervals(
     rf = _daily_cash(np.asarray(risk_free, dtype=float), r.shape)
     length = block if block is not None else block_length(np.column_stack([r, b]))
     n, k = r.shape
-    bs = StationaryBootstrap(length, np.arange(n), seed=np.random.default_rng(seed))
-    counts = np.array(
-        [np.bincount(data[0], minlength=n) for data, _ in bs.bootstrap(reps)], dtype=float
-    )
+    counts = session_counts(n, length, reps, seed)
     excess = r - rf
     features = np.column_stack([np.log1p(r), np.log1p(b), excess, excess**2])  # n x (3k + 1)
     sums = counts @ features  # reps x (3k + 1)
@@ -129,10 +138,7 @@ def excess_cagr_intervals(
     ref = np.asarray(reference, dtype=float)
     n, k = r.shape
     length = block if block is not None else block_length(np.column_stack([r, ref]))
-    bs = StationaryBootstrap(length, np.arange(n), seed=np.random.default_rng(seed))
-    counts = np.array(
-        [np.bincount(data[0], minlength=n) for data, _ in bs.bootstrap(reps)], dtype=float
-    )
+    counts = session_counts(n, length, reps, seed)
     sums = counts @ np.column_stack([np.log1p(r), np.log1p(ref)])
     diff = np.exp(sums[:, :k] * PERIODS / n) - np.exp(sums[:, k:] * PERIODS / n)
     alpha = (1.0 - size) / 2.0

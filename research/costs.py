@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
 from engine.config import RunConfig
@@ -212,9 +213,7 @@ def cost_study(
         rows=rows,
     )
     for ref in REFERENCES:
-        study.breakeven_bps[ref] = _breakeven(
-            rows, f"excess_{ref}", lambda b, r=ref: reruns.excess(r, b)
-        )
+        study.breakeven_bps[ref] = _breakeven(rows, f"excess_{ref}", partial(reruns.excess, ref))
     study.reruns = len(reruns.runs)
     return study
 

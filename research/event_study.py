@@ -196,7 +196,8 @@ def _words(sig: dict, tests: int) -> str:
             f"are counted{raw_only} ({ps})")
 
 
-def mark_overlaps(positions: Sequence[int], horizons: Sequence[int]) -> list[dict[str, bool]]:
+def mark_overlaps(positions: Sequence[int] | np.ndarray,
+                  horizons: Sequence[int]) -> list[dict[str, bool]]:
     """Per episode and horizon: does it start inside the forward window of the previous episode
     not itself marked at that horizon? (``positions``: session positions, ascending.)"""
     marks: list[dict[str, bool]] = [{} for _ in positions]

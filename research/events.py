@@ -73,7 +73,7 @@ def streak_flags(signal: pd.Series, min_gain: float,
 def _episodes(dates: pd.DatetimeIndex, runs: np.ndarray, growth: np.ndarray, sessions: int,
               context_v: dict[str, np.ndarray]) -> tuple[list[StreakEpisode], list[int]]:
     episodes, positions = [], []
-    for i in np.flatnonzero(runs == sessions):
+    for i in np.flatnonzero(runs == sessions).tolist():
         end = i
         while end + 1 < len(runs) and runs[end + 1] == runs[end] + 1:
             end += 1
@@ -179,8 +179,8 @@ def streak_study(
         "versus": versus.upper() if versus else None,
         "relative": relative,
         "source": src.name,
+        "context": [c.upper() for c in context],
     }
-    names["context"] = [c.upper() for c in context]
     return find_streaks(signal, sessions, min_gain, horizons, target=target_s, versus=versus_s,
                         relative_to=versus_s if relative else None, names=names,
                         context={c.upper(): closes(c) for c in context}, no_overlap=no_overlap)

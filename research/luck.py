@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,7 @@ DEFAULT_SEED = 20240716  # the signal date of the July 2024 streak
 PERIODS = 252
 #: Per-variant columns added to sweep.csv and --json.
 #: A risk-free input: daily cash returns (frame by variant id, or one series), or annual decimals.
-RiskFreeInput = pd.DataFrame | pd.Series | dict[str, float] | float
+RiskFreeInput: TypeAlias = pd.DataFrame | pd.Series | dict[str, float] | float
 VARIANT_COLUMNS = (
     "psr",
     "psr_benchmark",
@@ -164,10 +165,8 @@ def cash_matrix(risk_free: RiskFreeInput, returns: pd.DataFrame) -> np.ndarray:
     if isinstance(risk_free, pd.Series):
         col = risk_free.reindex(returns.index).fillna(0.0).to_numpy(dtype=float)
         return np.repeat(col[:, None], len(ids), axis=1)
-    annual = np.array(
-        [risk_free.get(i, 0.0) if isinstance(risk_free, dict) else risk_free for i in ids],
-        dtype=float,
-    )
+    rates = risk_free if isinstance(risk_free, dict) else dict.fromkeys(ids, float(risk_free))
+    annual = np.array([rates.get(i, 0.0) for i in ids], dtype=float)
     return np.broadcast_to((1.0 + annual) ** (1.0 / PERIODS) - 1.0, (n, len(ids))).copy()
 
 
@@ -323,7 +322,7 @@ def common_window(runs: list[BacktestResult]) -> tuple[pd.DataFrame, pd.Series, 
     if len(benchmarks) > 1:
         raise UserError(f"the runs use different benchmarks ({', '.join(sorted(benchmarks))})",
                         "compare runs that share one benchmark (--benchmark)")
-    frame = pd.concat({r.run_dir.name: r.returns["strategy"] for r in runs}, axis=1, join="inner")
+    frame = pd.concat({r.run_id: r.returns["strategy"] for r in runs}, axis=1, join="inner")
     if len(frame) < 4:
         raise UserError(
             "the runs share fewer than 3 sessions", "compare runs over overlapping periods"
@@ -343,14 +342,14 @@ def luck_from_results(
 ) -> LuckReport:
     """:func:`luck_statistics` of already loaded runs, on the sessions they share."""
     returns, bench, name = common_window(runs)
-    rf = pd.DataFrame({r.run_dir.name: run_cash_returns(r.metrics, returns.index) for r in runs})
+    rf = pd.DataFrame({r.run_id: run_cash_returns(r.metrics, returns.index) for r in runs})
     twins = None
     if all("twin" in r.returns for r in runs):
         twins = pd.DataFrame(
-            {r.run_dir.name: r.returns["twin"].reindex(returns.index) for r in runs}
+            {r.run_id: r.returns["twin"].reindex(returns.index) for r in runs}
         )
     meta = {
-        r.run_dir.name: {
+        r.run_id: {
             "strategy": r.config.strategy,
             "trades": r.metrics.get("trades"),
             "switches": r.metrics.get("switches"),

@@ -56,7 +56,7 @@ class PBOResult:
         }
 
 
-def _sharpe(total: np.ndarray, total_sq: np.ndarray, count: np.ndarray) -> np.ndarray:
+def _sharpe(total: np.ndarray, total_sq: np.ndarray, count: np.ndarray | float) -> np.ndarray:
     mean = total / count
     var = (total_sq - count * mean**2) / np.maximum(count - 1, 1)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from core.calendar import nyse_sessions
 from core.errors import UserError
@@ -63,6 +64,13 @@ RULES = {
 }
 
 
+def _either(first: ArrayLike, second: ArrayLike, first_name: str, second_name: str) -> np.ndarray:
+    """Per session: ``first_name`` where ``first`` holds, else ``second_name`` where ``second``
+    holds, else None (an object array; the conditions are boolean arrays or series)."""
+    names = np.array([None, first_name, second_name], dtype=object)
+    return names[np.where(first, 1, np.where(second, 2, 0))]
+
+
 def rule_text(family: str, lag: int, hold_sessions: int = HOLD_SESSIONS) -> str:
     """The stated rule of a built-in ``family`` for a macro lag of ``lag`` sessions."""
     return RULES[family].format(lag=lag, hold=hold_sessions, months=round(hold_sessions / 21))
@@ -87,7 +95,7 @@ def fed_policy_labels(
     since = align_asof(pd.Series(known.index, index=known.index), sessions)
     calendar = nyse_sessions(min(known.index[0], sessions[0]), sessions[-1])
     elapsed = calendar.searchsorted(sessions) - calendar.searchsorted(since.fillna(sessions[0]))
-    label = np.where(sign < 0, "easing", np.where(sign > 0, "tightening", None)).astype(object)
+    label = _either(sign < 0, sign > 0, "easing", "tightening")
     if hold_sessions > 0:
         label = np.where((elapsed >= hold_sessions) & sign.notna().to_numpy(), "on_hold", label)
     return pd.Series(label, index=sessions, name="fed_policy").where(sign.notna())
@@ -100,7 +108,7 @@ def rate_expectation_labels(
     session; ``lookback`` in sessions, ``threshold_bp`` in basis points (rate_regime's rule)."""
     move = (dgs2 - dgs2.shift(lookback)) * 100.0
     state = pd.Series(
-        np.where(move <= -threshold_bp, "falling", np.where(move >= threshold_bp, "rising", None)),
+        _either(move <= -threshold_bp, move >= threshold_bp, "falling", "rising"),
         index=dgs2.index,
     )
     return state.ffill().rename("rate_expectations")

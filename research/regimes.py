@@ -27,12 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from arch.bootstrap import StationaryBootstrap
 
 from engine.cash_rate import daily_cash_returns
 from engine.metrics import MIN_SESSIONS_ANNUALISED
 from engine.results import BacktestResult
-from research.bootstrap import block_length
+from research.bootstrap import block_length, session_counts
 from research.regime_labels import HOLD_SESSIONS, builtin_labels, rule_text, user_labels
 
 PERIODS = 252
@@ -72,10 +71,7 @@ def bootstrap_counts(returns: pd.DataFrame, reps: int = REPS, seed: int = SEED) 
     varying = values[:, values.std(axis=0) > 0]  # a flat column (all cash) has no block length
     length = block_length(varying) if varying.shape[1] and n >= MIN_SESSIONS else 1.0
     length = length if np.isfinite(length) else 1.0
-    bs = StationaryBootstrap(length, np.arange(n), seed=np.random.default_rng(seed))
-    return np.array(
-        [np.bincount(data[0], minlength=n) for data, _ in bs.bootstrap(reps)], dtype=float
-    )
+    return session_counts(n, length, reps, seed)
 
 
 def excess_interval(

@@ -24,6 +24,8 @@ statistics; the method used is reported (``mcs_method`` in ``stats.json``).
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from arch.bootstrap import MCS, SPA
 
@@ -102,11 +104,11 @@ def _distinct_columns(returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(first), np.asarray(group).reshape(-1)
 
 
-def _statistic(distinct: int) -> str:
+def _statistic(distinct: int) -> Literal["R", "max"]:
     return "R" if distinct <= RANGE_METHOD_LIMIT else "max"
 
 
-def mcs_method(returns: np.ndarray) -> str:
+def mcs_method(returns: np.ndarray) -> Literal["R", "max"]:
     """``R`` or ``max``: the MCS statistic used for these columns (by how many are distinct)."""
     return _statistic(len(_distinct_columns(np.asarray(returns, dtype=float))[0]))
 

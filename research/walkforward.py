@@ -185,11 +185,11 @@ def plan_walk_forward(run_dirs: list, train: int, test: int, select: str = "shar
     """Folds and choices from the variants' saved runs (their folder names are the ids)."""
     check_select(select)
     runs = [BacktestResult.load(d) for d in run_dirs]
-    returns = pd.concat({r.run_dir.name: r.returns["strategy"] for r in runs}, axis=1, join="inner")
+    returns = pd.concat({r.run_id: r.returns["strategy"] for r in runs}, axis=1, join="inner")
     sessions = pd.DatetimeIndex(returns.index)
     folds_at = make_folds(sessions, train, test, anchored)
-    cash = {r.run_dir.name: run_cash(r, sessions) for r in runs}
-    by_id = {r.run_dir.name: r for r in runs}
+    cash = {r.run_id: run_cash(r, sessions) for r in runs}
+    by_id = {r.run_id: r for r in runs}
     labels = {vid: _label(r) for vid, r in by_id.items()}
     folds, chosen = [], []
     for a, b, c, d in folds_at:
@@ -223,7 +223,7 @@ def plan_walk_forward(run_dirs: list, train: int, test: int, select: str = "shar
         runs[0].returns["benchmark"].reindex(sessions),
         select,
         tolerances.pop() if len(tolerances) == 1 else 0.0,
-        pd.Series(cash[runs[0].run_dir.name], index=sessions),
+        pd.Series(cash[runs[0].run_id], index=sessions),
     )
 
 
@@ -235,7 +235,7 @@ def run_cash(run: BacktestResult, sessions: pd.DatetimeIndex) -> np.ndarray:
 
 def _label(run: BacktestResult) -> str:
     values = run.config.param_values()
-    return f"{run.run_dir.name} ({run.config.strategy} " + ", ".join(
+    return f"{run.run_id} ({run.config.strategy} " + ", ".join(
         f"{k}={v}" for k, v in values.items() if k not in ("cash_asset", "tolerance")) + ")"
 
 

@@ -258,3 +258,18 @@ def test_quick_spa_equals_arch_spa():
         np.testing.assert_allclose(ours._simulated_vals, theirs._simulated_vals, rtol=0, atol=1e-15)
         assert dict(ours.pvalues) == pytest.approx(dict(theirs.pvalues), abs=1e-12)
     assert theirs.pvalues["consistent"] < 0.05  # the planted edge is found
+
+
+def test_luck_of_runs_never_saved_is_a_one_line_error():
+    """Luck statistics name variants by their run folders: a run held only in memory has none,
+    and saying so beats an AttributeError on ``None.name``."""
+    from core.errors import UserError
+    from engine.config import RunConfig
+    from engine.runner import run_backtest
+    from research.luck import luck_from_results
+
+    window = {"start": "2019-01-02", "end": "2019-12-31"}
+    runs = [run_backtest(RunConfig(strategy="relative_momentum", params={"lookback": n}, **window),
+                         twin=False) for n in (21, 63)]
+    with pytest.raises(UserError, match="never saved"):
+        luck_from_results(runs)

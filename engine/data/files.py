@@ -6,6 +6,7 @@ The interface it implements, and how a source is named and opened, are
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from core.errors import DataError, UserError
@@ -43,7 +44,7 @@ class CsvFilesSource(Source):
     Series read once are kept under their file's content digest, so an edited file is read
     again (a sweep's workers keep one source for many variants, a Dask worker for many sweeps)."""
 
-    def __init__(self, name: str, files: dict[str, tuple[Path, str | None]]) -> None:
+    def __init__(self, name: str, files: Mapping[str, tuple[Path, str | None]]) -> None:
         self.name = name
         self._files = files
         self._cache: dict[tuple[str, str], RawSeries] = {}

@@ -18,6 +18,7 @@ reports an error itself: when it is unsure it hands the file to the careful one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,9 +54,10 @@ def infer_kind(columns: list[str]) -> str | None:
     return None
 
 
-def _typed(raw: pd.DataFrame, dates: pd.Series, kind: str, columns) -> pd.DataFrame:
-    """The returned frame: ``columns`` of ``raw`` (Series of floats) on the dates, plus
-    ``_line``."""
+def _typed(raw: pd.DataFrame, dates: pd.Series, kind: str,
+           columns: Callable[[str], np.ndarray]) -> pd.DataFrame:
+    """The returned frame: the kind's columns of ``raw`` (``columns(name)``: its floats) on the
+    dates, plus ``_line``."""
     out = pd.DataFrame(index=pd.DatetimeIndex(dates, name="date"))
     for col in KIND_COLUMNS[kind]:
         if col in raw.columns:

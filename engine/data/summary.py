@@ -71,7 +71,8 @@ def show_series(
     return cut_to_dates(frame, symbol, start, end)
 
 
-def cut_to_dates(frame: pd.DataFrame | pd.Series, symbol: str, start: str | None, end: str | None):
+def cut_to_dates(frame: pd.DataFrame | pd.Series, symbol: str, start: str | None,
+                 end: str | None) -> pd.DataFrame | pd.Series:
     """``frame`` cut to ``[start, end]`` (ISO dates, either optional); a UserError if nothing is
     left."""
     first, last = frame.index[0], frame.index[-1]

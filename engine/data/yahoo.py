@@ -30,6 +30,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal, overload
 
 import pandas as pd
 
@@ -149,6 +150,12 @@ class YahooSource(Source):
         bundled = bundled_files().get(symbol)
         return bundled.kind if bundled else "price"
 
+    @overload
+    def _download(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp, kind: str,
+                  allow_empty: Literal[False] = False) -> pd.DataFrame: ...
+    @overload
+    def _download(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp, kind: str,
+                  allow_empty: bool) -> pd.DataFrame | None: ...
     def _download(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp, kind: str,
                   allow_empty: bool = False) -> pd.DataFrame | None:
         """Rows of ``ticker`` in ``[start, end]``; None if empty and ``allow_empty``.
