@@ -1,4 +1,4 @@
-"""``smallcap data ...``: what data there is, is it sound, returns, refresh from Yahoo."""
+"""``smallcap data ...``: what data there is, is it sound, returns, refresh a live source."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ from typing import Annotated
 
 import typer
 
-from cli.options import CacheOpt, DataOpt, JsonOpt, OfflineOpt, err, out
+from cli.options import CacheOpt, DataOpt, FetchDataOpt, JsonOpt, OfflineOpt, err, out
 from cli.options import open_data_source as _open
 from cli.parse import parse_date
 from cli.present import print_json, table
 from core.errors import UserError
 
-data_app = typer.Typer(
-    help="What data there is, is it sound, refresh it from Yahoo.", no_args_is_help=True
-)
+data_app = typer.Typer(help="What data there is, is it sound, refresh a live source (Yahoo).",
+                       no_args_is_help=True)
 
 
 @data_app.command("list")
@@ -147,38 +146,33 @@ def data_verify(data: DataOpt = "bundled", cache_dir: CacheOpt = None, offline: 
 
 @data_app.command("fetch")
 def data_fetch(
-    symbols: Annotated[list[str], typer.Argument(help="Yahoo symbols, e.g. IWM SPY RUT")],
+    symbols: Annotated[list[str], typer.Argument(help="symbols, e.g. IWM SPY RUT")],
     start: Annotated[
         str | None, typer.Option(help="earliest date to fetch (default 1990-01-01)")
     ] = None,
+    data: FetchDataOpt = None,
     cache_dir: CacheOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Download (or refresh) symbols from Yahoo into the cache, fetching only what is missing."""
+    """Download (or refresh) symbols from a live source (Yahoo) into its cache, fetching only
+    what is missing."""
+    from dataclasses import asdict
+
     from rich.progress import Progress
 
-    from engine.data.yahoo import YahooSource
+    from engine.data.sources import live_sources
 
-    src = YahooSource(cache_dir=cache_dir)
+    src = _open(data or next(iter(live_sources()), "bundled"), cache_dir, False)
+    since = parse_date(start, "--start")
     done = []
     with Progress(console=err, transient=True, disable=as_json) as progress:
         task = progress.add_task("fetching", total=len(symbols))
         for s in symbols:
             progress.update(task, description=f"fetching {s.upper()}")
-            frame = src.refresh(s, start=parse_date(start, "--start"))
-            done.append(
-                {
-                    "symbol": s.upper(),
-                    "first": str(frame.index[0].date()),
-                    "last": str(frame.index[-1].date()),
-                    "rows": len(frame),
-                    "path": str(src.path(s)),
-                }
-            )
+            done.append(asdict(src.fetch(s, start=since)))
             progress.advance(task)
     if as_json:
         print_json(done)
     else:
-        out.print(
-            table(f"cache: {src.cache_dir}", done, ["symbol", "first", "last", "rows", "path"])
-        )
+        columns = ["symbol", "first", "last", "rows", "path"]
+        out.print(table(f"fetched from {src.name}", done, columns))

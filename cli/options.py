@@ -20,10 +20,14 @@ err = Console(stderr=True, soft_wrap=True, emoji=False)
 
 DataOpt = Annotated[str, typer.Option(
     "--data", "--source", help="bundled (default, offline), yahoo, or csv:DIR")]
+FetchDataOpt = Annotated[str | None, typer.Option(
+    "--data", "--source", help="the live source to download from (default: yahoo)")]
 CacheOpt = Annotated[str | None, typer.Option(
-    "--cache-dir", help="Yahoo cache folder (default: $SMALLCAP_CACHE_DIR or the user cache dir)")]
+    "--cache-dir",
+    help="where live sources (Yahoo) cache downloads (default: $SMALLCAP_CACHE_DIR or the user "
+         "cache dir)")]
 OfflineOpt = Annotated[bool, typer.Option(
-    "--offline", help="Yahoo: use the cache only, never the network")]
+    "--offline", help="live sources (Yahoo): use the cache only, never the network")]
 RootOpt = Annotated[str, typer.Option("--root", help="the runs folder")]
 JsonOpt = Annotated[bool, typer.Option(
     "--json", help="print one JSON document instead of tables")]

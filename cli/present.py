@@ -296,6 +296,14 @@ def print_sweep(out: Console, summary: dict, name: str, grid_keys: set[str], luc
         out.print(f"comparison: {summary['comparison']}", markup=False)
 
 
+def _refresh_hint(data_source: str) -> str:
+    """How to bring stale data up to date: a live source, unless the run already used one."""
+    from engine.data.sources import is_live, live_sources
+
+    live = live_sources()
+    return f"; refresh with --data {live[0]}" if live and not is_live(data_source) else ""
+
+
 def print_signal(out: Console, doc: dict) -> None:
     """``signal``: the targets, why, when decided, and how old the data is."""
     out.print(f"{doc['strategy']}: hold {doc['targets']} from the next session", markup=False)
@@ -303,7 +311,7 @@ def print_signal(out: Console, doc: dict) -> None:
     out.print(f"  decided on {doc['decided_on']}; next decision "
               f"{doc['next_decision'] or 'none (once)'}", markup=False)
     stale = doc["stale_sessions"]
-    hint = "; refresh with --data yahoo" if stale and doc["data_source"] != "yahoo" else ""
+    hint = _refresh_hint(doc["data_source"]) if stale else ""
     out.print(f"  data up to {doc['last_data']} ({doc['data_source']}): {stale} NYSE "
               f"session{'s' if stale != 1 else ''} since ({doc['stale_days']} days)" + hint,
               markup=False)

@@ -54,7 +54,7 @@ def asset_returns(run: BacktestResult, sessions: pd.DatetimeIndex) -> pd.DataFra
         style_universe(run),
         source=data.source,
         cache_dir=data.cache_dir,
-        offline=True if data.source == "yahoo" else data.offline,
+        offline=True,  # the run's own data: a live source answers from its cache, not the network
     )
     closes = market.closes()
     frame = closes.pct_change().reindex(sessions)

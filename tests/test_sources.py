@@ -9,7 +9,13 @@ import pytest
 
 from core.errors import UserError
 from engine.config import make_run_config
-from engine.data.sources import SOURCES, SourceSpecError, open_source, parse_source_spec
+from engine.data.sources import (
+    SOURCES,
+    SourceEntry,
+    SourceSpecError,
+    open_source,
+    parse_source_spec,
+)
 
 
 @pytest.mark.parametrize("spec, parsed", [
@@ -42,7 +48,7 @@ def test_bad_sources_on_the_command_line_are_one_line(cli):
 
 _PLUGIN = '''
 from engine.data.files import bundled_source
-from engine.data.sources import Source
+from engine.data.sources import Fetched, Source
 
 
 class MirrorSource(Source):
@@ -60,6 +66,10 @@ class MirrorSource(Source):
             raise self._unknown(symbol)
         return self._bundled.load("SPY")
 
+    def fetch(self, symbol, start=None):
+        frame = self.load(symbol).frame
+        return Fetched("SPY", str(frame.index[0].date()), "2099-01-01", len(frame), "mirrored")
+
 
 def open_mirror(argument, options):
     return MirrorSource(argument)
@@ -69,7 +79,8 @@ def open_mirror(argument, options):
 def test_a_new_source_is_one_module_and_one_line(tmp_path, monkeypatch, cli):
     (tmp_path / "mirror_source.py").write_text(_PLUGIN)
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setitem(SOURCES, "mirror", ("mirror_source:open_mirror", "NAME"))  # the one line
+    # the one line
+    monkeypatch.setitem(SOURCES, "mirror", SourceEntry("mirror_source:open_mirror", "NAME"))
     try:
         assert make_run_config(strategy="buy_and_hold", data={"source": "mirror:x"}).data.source \
             == "mirror:x"
@@ -82,5 +93,31 @@ def test_a_new_source_is_one_module_and_one_line(tmp_path, monkeypatch, cli):
         from conftest import assert_one_line_error
 
         assert_one_line_error(cli("data", "list", "--data", "mirror"), "mirror: names no NAME")
+    finally:
+        sys.modules.pop("mirror_source", None)
+
+
+def test_a_live_source_is_fetched_by_registration_not_by_name(tmp_path, monkeypatch, cli):
+    """A source marked live is what ``data fetch`` downloads with and what a stale signal points
+    to; with Yahoo unregistered nothing still asks for it by name."""
+    from conftest import assert_one_line_error
+
+    from cli.present import _refresh_hint
+
+    (tmp_path / "mirror_source.py").write_text(_PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(SOURCES, "mirror", SourceEntry("mirror_source:open_mirror", live=True))
+    try:
+        assert _refresh_hint("bundled") == "; refresh with --data yahoo"
+        assert _refresh_hint("mirror") == "" and _refresh_hint("yahoo") == ""
+        r = cli("data", "fetch", "SPY", "--data", "mirror", "--json")
+        assert r.code == 0, r.stderr
+        assert '"last": "2099-01-01"' in r.stdout and '"path": "mirrored"' in r.stdout
+        assert_one_line_error(cli("data", "fetch", "SPY", "--data", "bundled"),
+                              "data source bundled downloads nothing", "yahoo, mirror")
+        monkeypatch.delitem(SOURCES, "yahoo")
+        assert _refresh_hint("bundled") == "; refresh with --data mirror"
+        r = cli("data", "fetch", "SPY", "--json")  # the first live source by default
+        assert r.code == 0 and '"path": "mirrored"' in r.stdout, r.stderr
     finally:
         sys.modules.pop("mirror_source", None)

@@ -9,10 +9,11 @@ an argument after a colon: ``bundled`` (shipped, offline), ``yahoo`` (live, cach
 use it.
 
 Adding a source: one module with a :class:`Source` subclass and an opener
-``open_x(argument: str, options: SourceOptions) -> Source``, and one line in :data:`SOURCES`.
-The built-in ones: ``engine.data.files`` (``bundled``, ``csv:DIR``) and ``engine.data.yahoo``.
-Openers are named by their import path, so a source's module (and its libraries) loads only
-when it is opened.
+``open_x(argument: str, options: SourceOptions) -> Source``, and one line in :data:`SOURCES`
+(a :class:`SourceEntry`). A source that downloads is marked ``live`` there and implements
+:meth:`Source.fetch`; nothing outside this module knows a source by name. The built-in ones:
+``engine.data.files`` (``bundled``, ``csv:DIR``) and ``engine.data.yahoo``. Openers are named
+by their import path, so a source's module (and its libraries) loads only when it is opened.
 """
 
 from __future__ import annotations
@@ -42,6 +43,17 @@ class RawSeries:
     report: ValidationReport
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """What :meth:`Source.fetch` brought into a live source's store for one symbol."""
+
+    symbol: str
+    first: str  # first and last session stored, YYYY-MM-DD
+    last: str
+    rows: int
+    path: str  # where it is kept
+
+
 class Source:
     """Base class: ``name`` is how the user spells the source (``bundled``, ``csv:DIR``...)."""
 
@@ -54,6 +66,14 @@ class Source:
     def load(self, symbol: str) -> RawSeries:
         """The validated raw series for ``symbol``; :class:`UserError` if unknown."""
         raise NotImplementedError
+
+    def fetch(self, symbol: str, start: str | None = None) -> Fetched:
+        """Download ``symbol`` into this source's store, or bring it up to date, fetching only
+        what is missing (``start``: the earliest date, YYYY-MM-DD; default the source's own).
+        Only live sources download; the others say so in one line."""
+        live = ", ".join(live_sources()) or "none is registered"
+        raise UserError(f"data source {self.name} downloads nothing: it is not a live source",
+                        f"fetch from a live source: {live}")
 
     def _unknown(self, symbol: str) -> UserError:
         return UserError(f"unknown symbol '{symbol}' in data source {self.name}",
@@ -68,12 +88,23 @@ class SourceOptions:
     offline: bool = False  # a live source reads its cache only
 
 
-#: Every data source by the word a user writes: (opener as ``module:function``, the argument it
-#: takes after a colon, "" for none). Adding a source is one line here (see the module docstring).
-SOURCES: dict[str, tuple[str, str]] = {
-    "bundled": ("engine.data.files:open_bundled", ""),
-    "yahoo": ("engine.data.yahoo:open_yahoo", ""),
-    "csv": ("engine.data.files:open_csv_dir", "DIR"),
+@dataclass(frozen=True)
+class SourceEntry:
+    """How a source is registered: its opener (``module:function``), what it takes after a colon
+    ("" for nothing, e.g. ``DIR``), and whether it is ``live``: it downloads into a cache, so
+    ``smallcap data fetch`` refreshes it and a saved run is re-read from that cache, offline."""
+
+    opener: str
+    argument: str = ""
+    live: bool = False
+
+
+#: Every data source by the word a user writes. Adding a source is one line here (see the module
+#: docstring).
+SOURCES: dict[str, SourceEntry] = {
+    "bundled": SourceEntry("engine.data.files:open_bundled"),
+    "yahoo": SourceEntry("engine.data.yahoo:open_yahoo", live=True),
+    "csv": SourceEntry("engine.data.files:open_csv_dir", argument="DIR"),
 }
 
 
@@ -88,7 +119,7 @@ class SourceSpecError(ValueError):
 
 def spellings() -> str:
     """How the sources are written, for messages: ``bundled, yahoo or csv:DIR``."""
-    words = [f"{name}:{arg}" if arg else name for name, (_, arg) in SOURCES.items()]
+    words = [f"{name}:{e.argument}" if e.argument else name for name, e in SOURCES.items()]
     return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
 
 
@@ -100,7 +131,7 @@ def parse_source_spec(spec: str | None) -> tuple[str, str]:
     word, argument = word.strip().lower(), argument.strip()
     if word not in SOURCES:
         raise SourceSpecError(f"unknown data source '{text}'", f"use {spellings()}")
-    takes = SOURCES[word][1]
+    takes = SOURCES[word].argument
     if takes and not argument:
         raise SourceSpecError(f"{word}: names no {'folder' if takes == 'DIR' else takes}",
                               f"write {word}:{takes}, e.g. {word}:./my_prices")
@@ -113,7 +144,21 @@ def parse_source_spec(spec: str | None) -> tuple[str, str]:
 def normalize_source_spec(spec: str | None) -> str:
     """The spelling a config keeps: checked, trimmed (``bundled`` for empty)."""
     word, argument = parse_source_spec(spec)
-    return f"{word}:{argument}" if SOURCES[word][1] else word
+    return f"{word}:{argument}" if SOURCES[word].argument else word
+
+
+def live_sources() -> list[str]:
+    """The spellings of the sources that download (``live``), in registration order; the
+    first is where ``smallcap data fetch`` fetches by default."""
+    return [word for word, entry in SOURCES.items() if entry.live]
+
+
+def is_live(spec: str | None) -> bool:
+    """Whether the source a spelling names downloads (a bad spelling: a UserError)."""
+    try:
+        return SOURCES[parse_source_spec(spec)[0]].live
+    except SourceSpecError as exc:
+        raise UserError(exc.cause, exc.hint) from None
 
 
 def open_source(spec: str = "bundled", *, cache_dir: str | None = None,
@@ -124,7 +169,7 @@ def open_source(spec: str = "bundled", *, cache_dir: str | None = None,
         word, argument = parse_source_spec(spec)
     except SourceSpecError as exc:
         raise UserError(exc.cause, exc.hint) from None
-    module, _, function = SOURCES[word][0].partition(":")
+    module, _, function = SOURCES[word].opener.partition(":")
     opener = getattr(import_module(module), function)
     return opener(argument, SourceOptions(cache_dir=cache_dir, offline=offline))
 
@@ -135,5 +180,5 @@ __getattr__ = lazy_exports(__name__, {"CsvFilesSource": "engine.data.files",
                                       "csv_dir_source": "engine.data.files",
                                       "YahooSource": "engine.data.yahoo"})
 
-__all__ = ["RawSeries", "Source", "SourceOptions", "SOURCES", "open_source", "parse_source_spec",
-           "normalize_source_spec"]
+__all__ = ["Fetched", "RawSeries", "Source", "SourceEntry", "SourceOptions", "SOURCES", "is_live",
+           "live_sources", "open_source", "parse_source_spec", "normalize_source_spec"]

@@ -39,7 +39,7 @@ from core.errors import DataError, UserError
 from engine.data.catalog import YAHOO_TICKERS, bundled_files
 from engine.data.files import bundled_source, sha256_file
 from engine.data.readers import normalize_header
-from engine.data.sources import RawSeries, Source, SourceOptions
+from engine.data.sources import Fetched, RawSeries, Source, SourceOptions
 from engine.data.validate import validate_series
 from engine.data.yahoo_net import (
     YahooLog,
@@ -317,6 +317,12 @@ class YahooSource(Source):
         old = cached.loc[day, "adj_close"] / cached.loc[day, "close"]
         new = tail.loc[day, "adj_close"] / tail.loc[day, "close"]
         return abs(new / old - 1) > 1e-6
+
+    def fetch(self, symbol: str, start: str | None = None) -> Fetched:
+        """:meth:`refresh` from ``start`` (default 1990-01-01), reported for ``data fetch``."""
+        frame = self.refresh(symbol, start=start)
+        return Fetched(symbol.upper(), str(frame.index[0].date()), str(frame.index[-1].date()),
+                       len(frame), str(self.path(symbol)))
 
     def load(self, symbol: str) -> RawSeries:
         symbol = symbol.upper()
