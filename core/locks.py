@@ -22,6 +22,8 @@ from core.errors import UserError
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
+    # the name stays, bound to None where the platform lacks the module (callers check for
+    # None); typeshed types it as the module, which None is not
     fcntl = None  # type: ignore[assignment]
 
 LOCK_NAME = ".lock"

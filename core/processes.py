@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 try:
     import resource
 except ImportError:  # pragma: no cover - Windows
+    # the name stays, bound to None where the platform lacks the module (callers check for
+    # None); typeshed types it as the module, which None is not
     resource = None  # type: ignore[assignment]
 
 
