@@ -9,10 +9,6 @@ from pathlib import Path
 #: only); ``macro``: a published value (yield in percent, VIX points), aligned as-of.
 _FOLDER_KIND = {"etf": "price", "stock": "price", "index": "index", "macro": "macro"}
 
-#: Yahoo tickers for the symbols whose Yahoo name differs from ours.
-YAHOO_TICKERS = {"RUT": "^RUT", "GSPC": "^GSPC", "VIXCLS": "^VIX"}
-
-
 @dataclass(frozen=True)
 class BundledFile:
     """One bundled CSV: its symbol, kind, path and the path relative to the bundle root."""

@@ -36,7 +36,7 @@ import pandas as pd
 
 from core.cache import user_cache_dir
 from core.errors import DataError, UserError
-from engine.data.catalog import YAHOO_TICKERS, bundled_files
+from engine.data.catalog import bundled_files
 from engine.data.files import bundled_source, sha256_file
 from engine.data.readers import normalize_header
 from engine.data.sources import Fetched, RawSeries, Source, SourceOptions
@@ -49,6 +49,8 @@ from engine.data.yahoo_net import (
     proxy_for_https,
 )
 
+#: Yahoo tickers for the symbols whose Yahoo name differs from ours.
+YAHOO_TICKERS = {"RUT": "^RUT", "GSPC": "^GSPC", "VIXCLS": "^VIX"}
 DEFAULT_START = pd.Timestamp("1990-01-01")
 ATTEMPTS = 4
 BASE_DELAY_SECONDS = 2.0
