@@ -45,7 +45,7 @@ from cli.options import (
 )
 from cli.parse import parse_assignments, parse_date, parse_grid
 from cli.present import print_json
-from cli.progress import busy, run_variants, say, warn
+from cli.progress import ProgressOpt, progress_mode, run_variants, say, warn, working
 
 commands = typer.Typer()
 
@@ -78,7 +78,7 @@ def sweep_cmd(
     costs: CostsOpt = None, commission_bps: CommissionBpsOpt = None,
     commission_per_share: CommissionPerShareOpt = None, commission_min: CommissionMinOpt = None,
     slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
-    cash_buffer: CashBufferOpt = None, as_json: JsonOpt = False,
+    cash_buffer: CashBufferOpt = None, progress: ProgressOpt = "auto", as_json: JsonOpt = False,
 ) -> None:
     """Run many variants (an experiment file or a quick --grid) and compare them on one page.
 
@@ -92,6 +92,7 @@ def sweep_cmd(
     from reports.tearsheet import write_tearsheet
 
     glue.check_executor(executor, workers, scheduler)  # before any work or progress bar
+    shown = progress_mode(progress, as_json)
     broker = broker_fields(commission_bps, commission_per_share, commission_min, slippage_bps, fill,
                            fractional, cash_buffer, costs)
     exp, variants, folder, note = glue.prepare_sweep(
@@ -102,12 +103,11 @@ def sweep_cmd(
     claim_folder(folder, variants, force)  # a folder holding another sweep is refused before work
     say(note, quiet=as_json)
     result = run_variants(variants, folder, f"sweep {exp.name}: {len(variants)} variants "
-                          f"[{executor}]", as_json, executor=executor, workers=workers,
+                          f"[{executor}]", as_json, shown, executor=executor, workers=workers,
                           scheduler=scheduler, resume=resume, force=force, timeout=timeout,
                           after_save=write_tearsheet if tearsheets else None)
-    with busy("overfitting statistics (PBO, DSR, SPA, MCS, bootstrap intervals)", as_json):
-        page, luck = glue.finish_sweep(result, exp, rank_by, report=not no_report,
-                                       self_contained=self_contained)
+    with working("overfitting statistics (PBO, DSR, SPA, MCS, bootstrap intervals)", shown):
+        page, luck = glue.finish_sweep(result, exp, rank_by, not no_report, None, self_contained)
     summary = glue.sweep_summary(result, rank_by, page, luck, note)
     if as_json:
         print_json(summary)
@@ -135,7 +135,7 @@ def walkforward_cmd(
     no_report: Annotated[bool, Opt(
         "--no-report", help="skip the page and the out-of-sample tearsheet")] = False,
     strategy_file: StrategyFileOpt = None, cash: CashOpt = None, costs: CostsOpt = None,
-    commission_bps: CommissionBpsOpt = None,
+    commission_bps: CommissionBpsOpt = None, progress: ProgressOpt = "auto",
     commission_per_share: CommissionPerShareOpt = None, commission_min: CommissionMinOpt = None,
     slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
     cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None,
@@ -157,12 +157,13 @@ def walkforward_cmd(
     broker = broker_fields(commission_bps, commission_per_share, commission_min, slippage_bps,
                            fill, fractional, cash_buffer, costs)
     overrides = run_overrides(cash, broker, benchmark, risk_free, data, macro_lag)
-    with busy("walk-forward: variants, folds, out-of-sample run", as_json):
+    with working("walk-forward: variants, folds, out-of-sample run",
+                 progress_mode(progress, as_json)) as tick:
         doc = walkforward_from_cli(
             experiment, strategy, parse_grid(grid or []), parse_assignments(param or []),
             parse_date(start, "--start"), parse_date(end, "--end"), out_dir, train, test, select,
             anchored, strategy_file, report=not no_report, overrides=overrides, executor=executor,
-            workers=workers, timeout=timeout, on_note=None if as_json else warn)
+            workers=workers, timeout=timeout, on_note=None if as_json else warn, on_result=tick)
     if as_json:
         print_json(doc)
         return
@@ -189,6 +190,7 @@ def timing_cmd(
     slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
     cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None,
     risk_free: RiskFreeOpt = None, data: RunDataOpt = None, macro_lag: MacroLagOpt = None,
+    progress: ProgressOpt = "auto",
     as_json: JsonOpt = False,
 ) -> None:
     """Rebalance-timing luck: run the rule at every rebalance offset and tranched, show the spread.
@@ -204,11 +206,12 @@ def timing_cmd(
     broker = broker_fields(commission_bps, commission_per_share, commission_min, slippage_bps,
                            fill, fractional, cash_buffer, costs)
     overrides = run_overrides(cash, broker, benchmark, risk_free, data, macro_lag)
-    with busy("running every rebalance offset", as_json):
+    with working("running every rebalance offset", progress_mode(progress, as_json)) as tick:
         summary, page, folder = timing_from_cli(
             strategy, parse_assignments(param or []), parse_date(start, "--start"),
             parse_date(end, "--end"), tranches, out_dir, strategy_file, overrides=overrides,
-            executor=executor, workers=workers, timeout=timeout, on_note=None if as_json else warn)
+            executor=executor, workers=workers, timeout=timeout, on_note=None if as_json else warn,
+            on_result=tick)
     if as_json:
         print_json({**summary.to_dict(), "out": str(folder), "page": str(page)})
         return
