@@ -50,6 +50,7 @@ bench: $(VENV)/.installed-bench  ## bench/ scripts; the peers (bt, vectorbt) com
 	$(PY) bench/tearsheet_speed.py
 	$(PY) bench/sweep_scaling.py
 	$(PY) bench/sweep_tearsheets.py
+	$(PY) bench/runs_index.py
 
 bench-scale: $(VENV)/.installed-test  ## a 1,000-variant sweep, its statistics and page (about 6 minutes)
 	$(PY) bench/sweep_1000.py

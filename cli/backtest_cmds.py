@@ -165,9 +165,11 @@ def report_cmd(
     """(Re)write the quantstats tearsheet of a saved run (nothing is re-run)."""
     from pathlib import Path
 
+    from reports.index import record_in_place
     from reports.tearsheet import write_tearsheet
 
     path = write_tearsheet(Path(run_dir))
+    record_in_place(run_dir)  # its row in the runs index now links the tearsheet
     if as_json:
         print_json({"tearsheet": str(path)})
     else:

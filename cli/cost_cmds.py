@@ -30,7 +30,7 @@ from cli.options import (
 )
 from cli.parse import parse_assignments, parse_date
 from cli.present import new_table, print_json
-from cli.progress import busy
+from cli.progress import ProgressOpt, progress_mode, working
 
 commands = typer.Typer()
 
@@ -49,7 +49,8 @@ def costs_cmd(
     start: _Start = None, end: _End = None, data: _Data = None, fill: FillOpt = None,
     fractional: FractionalOpt = None, cash_buffer: CashBufferOpt = None,
     strategy_file: StrategyFileOpt = None, out_dir: _Out = None, no_report: _NoReport = False,
-    self_contained: SelfContainedOpt = False, as_json: JsonOpt = False,
+    self_contained: SelfContainedOpt = False, progress: ProgressOpt = "auto",
+    as_json: JsonOpt = False,
 ) -> None:
     """Rerun a rule at 0, 1, 2, 5, 10, 25 and 50 bps per side and find its breakeven cost.
 
@@ -61,7 +62,8 @@ def costs_cmd(
     Example: smallcap costs breadth_rotation --start 2005-06-01
     """
     broker = broker_fields(fill=fill, fractional=fractional, cash_buffer=cash_buffer)
-    with busy("rerunning at each cost per side (and bisecting for the breakeven)", as_json):
+    with working("rerunning at each cost per side (and bisecting for the breakeven)",
+                 progress_mode(progress, as_json)):
         doc = cost_study_from_cli(
             strategy, parse_assignments(param or []), config, parse_date(start, "--start"),
             parse_date(end, "--end"), data, broker, strategy_file, out_dir,
@@ -125,7 +127,7 @@ def cost_study_from_cli(
     from cli.glue import build_config
     from engine.results import ensure_writable
     from reports.costs_page import breakeven_words, write_costs_page
-    from reports.index import write_index
+    from reports.index import record
     from research.costs import cost_study
 
     cfg = build_config(
@@ -154,5 +156,5 @@ def cost_study_from_cli(
             write_costs_page(doc, folder / "costs.html", self_contained=self_contained)
         )
     (folder / "costs.json").write_text(json.dumps(doc, indent=2) + "\n")
-    write_index(folder.parent)
+    record(folder.parent, [doc["page"]] if report else [])
     return doc

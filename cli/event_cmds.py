@@ -118,9 +118,11 @@ def _show(study, title: str, html: str | None, as_json: bool, show: Callable) ->
 
     page = None
     if html:
+        from reports.index import record_in_place
         from reports.streaks import write_event_page
 
         page = write_event_page(study, html, notes(study))
+        record_in_place(page)  # listed in the index of the runs folder it is written in, if any
     if as_json:
         print_json(study.to_dict())
         return

@@ -24,7 +24,7 @@ from engine.results import (
     remove_stale_temp,
 )
 from engine.runner import run_backtest
-from reports.index import write_index
+from reports.index import record
 from strategies import get_strategy, load_strategy_file, user_strategy
 
 
@@ -123,7 +123,7 @@ def backtest_from_cli(*, out: str, report: bool, timeout: float | None = None,
             result.tearsheet_error = (
                 f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
             )
-    write_index(Path(out))
+    record(Path(out), [run_dir])  # O(1): appends the run to the runs index
     return result
 
 
@@ -168,7 +168,7 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
         write_stats(luck, folder)
     for note in data.notes:
         notice(note)
-    write_index(folder.parent)
+    record(folder.parent, [page])
     rows = [
         {
             "label": rec["label"],

@@ -33,9 +33,9 @@ def runs_list(
     if ctx.invoked_subcommand:
         return
     from cli.present import runs_table
-    from engine.run_catalog import list_runs
+    from reports.index import runs_listing
 
-    rows = list_runs(root, kind, strategy)
+    rows = runs_listing(root, kind, strategy)
     if as_json:
         print_json(rows)
         return
@@ -104,7 +104,7 @@ def runs_rm(
     for r in rows:
         out.print(f"  {r['kind']} {r['id']}", markup=False)
     _confirm(f"delete {len(rows)} item{'s' if len(rows) != 1 else ''}?", yes)
-    _report(remove_paths([Path(r["path"]) for r in rows]))
+    _report(remove_paths([Path(r["path"]) for r in rows]), root)
 
 
 @runs_app.command("gc")
@@ -130,7 +130,23 @@ def runs_gc(
             soft_wrap=True,
         )
     _confirm(f"delete {len(stale)} leftover folder{'s' if len(stale) != 1 else ''}?", yes)
-    _report(remove_paths(stale))
+    _report(remove_paths(stale), root)
+
+
+@runs_app.command("index")
+def runs_index(root: RootOpt = "runs", rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="rescan the whole folder (every run and page) instead of checking the "
+                          "catalog's entries")] = False, as_json: JsonOpt = False) -> None:
+    """Bring runs/index.html in step with the folder: drop what was deleted by hand, add runs
+    saved but not listed (a killed command); --rebuild rescans everything."""
+    from reports.index import index_status
+
+    doc = index_status(root, rebuild)
+    if as_json:
+        print_json(doc)
+        return
+    out.print(f"{doc['index']}: {doc['runs']} runs, {doc['pages']} pages", markup=False,
+              soft_wrap=True)
 
 
 def _confirm(question: str, yes: bool) -> None:
@@ -148,10 +164,13 @@ def _confirm(question: str, yes: bool) -> None:
         raise typer.Exit(1)
 
 
-def _report(done) -> None:
-    """Print what was deleted (only what is really gone); what was not is one error line."""
+def _report(done, root: str) -> None:
+    """Print what was deleted (only what is really gone) and drop it from the runs index; what
+    was not is one error line."""
     from engine.run_catalog import removal_error
+    from reports.index import forget
 
+    forget(root, done.removed)
     out.print(f"deleted {len(done.removed)}", markup=False)
     if done.kept:
         raise removal_error(done)

@@ -32,7 +32,7 @@ from engine.sweep import (
     run_sweep,
     write_sweep_csv,
 )
-from reports.index import write_index
+from reports.index import record
 from strategies import load_strategy_file, user_strategy
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: boo
             data=data,
             self_contained=self_contained,
         )
-    write_index(result.out.parent)
+    record(result.out.parent, [page] if page else [])
     return page, luck
 
 
@@ -183,7 +183,7 @@ def timing_from_cli(strategy: str, params: dict[str, str], start: str | None, en
     page = write_timing_page(
         summary.to_dict(), folder / "variants", folder / "timing.html", strategy
     )
-    write_index(folder.parent)
+    record(folder.parent, [page])
     return summary, page, folder
 
 
@@ -268,7 +268,7 @@ def walkforward_from_cli(
     windows = {"train_sessions": train_n, "test_sessions": test_n, "anchored": anchored}
     doc = _replay_and_score(plan, exp, variants, folder, report, windows)
     (folder / "walkforward.json").write_text(json.dumps(doc, indent=2, default=float) + "\n")
-    write_index(folder.parent)
+    record(folder.parent, [doc["oos_run_dir"], *([doc["page"]] if doc.get("page") else [])])
     return doc
 
 

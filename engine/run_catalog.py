@@ -40,6 +40,62 @@ def _kind(path: Path) -> str | None:
     return None
 
 
+def saved_runs(root: Path) -> list[Path]:
+    """Runs up to three folders below ``root`` (a walk-forward's ``<wf>/oos/<run>``), hidden
+    folders aside; a sweep's variants are reached through its comparison page. A full scan: for
+    rebuilding the catalog, not for a backtest's update."""
+    found = []
+    for pattern in ("*/metrics.json", "*/*/metrics.json", "*/*/*/metrics.json"):
+        for metrics in sorted(root.glob(pattern)):
+            parts = metrics.relative_to(root).parts
+            if not any(part.startswith(".") for part in parts) and "variants" not in parts[:-2]:
+                found.append(metrics.parent)
+    return found
+
+
+def run_entry(run: Path, root: Path) -> dict | None:
+    """The catalog entry (``engine.catalog_file``) of the saved run ``run`` under ``root``: its
+    path relative to ``root``, strategy, parameters (``k=v, ...``), start, end, CAGR, Sharpe and
+    maximum drawdown (fractions), trades, whether it has a tearsheet, and when it was saved (UTC,
+    minutes). Reads that run's ``metrics.json`` and ``config.toml`` only; None if unreadable
+    or not under ``root``."""
+    rel = relative_path(run, root)
+    try:
+        m = json.loads((run / "metrics.json").read_text())
+        cfg = tomllib.loads((run / "config.toml").read_text())
+        saved = run.stat().st_mtime
+    except (OSError, ValueError):
+        return None
+    if rel is None:
+        return None
+    return {"path": rel, "type": "run",
+            "strategy": cfg.get("strategy", "?"),
+            "params": ", ".join(f"{k}={v}" for k, v in cfg.get("params", {}).items()),
+            "start": str(m.get("start")), "end": str(m.get("end")), "cagr": m.get("cagr"),
+            "sharpe": m.get("sharpe"), "max_drawdown": m.get("max_drawdown"),
+            "trades": m.get("trades", ""), "tearsheet": (run / "tearsheet.html").exists(),
+            "created": _minute(saved)}
+
+
+def relative_path(path: Path, root: Path) -> str | None:
+    """``path`` relative to ``root``, ``/``-separated (None if it is not under ``root``)."""
+    try:
+        return Path(path).absolute().relative_to(Path(root).absolute()).as_posix()
+    except ValueError:
+        return None
+
+
+def _minute(stamp: float) -> str:
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _from_entry(path: Path, entry: dict) -> dict:
+    """A listing row of a run from its catalog entry (no file of the run read)."""
+    return {"id": path.name, "kind": "run", "path": str(path), "strategy": entry["strategy"],
+            "window": f"{entry['start']} .. {entry['end']}", "cagr": entry.get("cagr"),
+            "sharpe": entry.get("sharpe"), "created": entry["created"]}
+
+
 def _summary(path: Path, kind: str) -> dict:
     row = {
         "id": path.name,
@@ -49,9 +105,7 @@ def _summary(path: Path, kind: str) -> dict:
         "window": "",
         "cagr": None,
         "sharpe": None,
-        "created": dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).strftime(
-            "%Y-%m-%d %H:%M"
-        ),
+        "created": _minute(path.stat().st_mtime),
     }
     try:
         if kind == "run":
@@ -81,27 +135,36 @@ def _summary(path: Path, kind: str) -> dict:
     return row
 
 
-def list_runs(
-    root: str | Path = "runs", kind: str | None = None, strategy: str | None = None
-) -> list[dict]:
-    """Every saved item directly under ``root`` (newest first), optionally of one ``kind`` or whose
-    strategy contains ``strategy``. Hidden and unrecognised folders are skipped."""
-    root = Path(root)
+def check_listing(root: str | Path, kind: str | None = None) -> None:
+    """A one-line UserError if ``kind`` is not one of :data:`KINDS` or ``root`` is a file."""
     if kind and kind not in KINDS:
         raise UserError(f"unknown kind '{kind}'", did_you_mean(kind, KINDS))
-    if root.exists() and not root.is_dir():
+    if Path(root).exists() and not Path(root).is_dir():
         raise UserError(
             f"--root {root} is a file, not a runs folder", "pass the folder that holds the runs"
         )
+
+
+def list_runs(
+    root: str | Path = "runs", kind: str | None = None, strategy: str | None = None,
+    entries: dict[str, dict] | None = None,
+) -> list[dict]:
+    """Every saved item directly under ``root`` (newest first), optionally of one ``kind`` or whose
+    strategy contains ``strategy``. Hidden and unrecognised folders are skipped. ``entries``: the
+    runs catalog (``engine.catalog_file``) by path; a run found there is listed from its entry,
+    without reading its files."""
+    root = Path(root)
+    check_listing(root, kind)
     if not root.is_dir():
         return []
     rows = []
     for path in root.iterdir():
         if not path.is_dir() or path.name.startswith("."):
             continue
-        k = _kind(path)
+        known = (entries or {}).get(path.name)
+        k = "run" if known and known.get("type") == "run" else _kind(path)
         if k and (kind is None or k == kind):
-            row = _summary(path, k)
+            row = _from_entry(path, known) if k == "run" and known else _summary(path, k)
             if strategy is None or strategy in row["strategy"]:
                 rows.append(row)
     return sorted(rows, key=lambda r: r["created"], reverse=True)

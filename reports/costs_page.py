@@ -111,5 +111,6 @@ def write_costs_page(doc: dict[str, Any], path: str | Path, self_contained: bool
             )
         ],
         charts=[("CAGR against cost per side", _chart(doc))],
+        kind="costs",
     )
     return write_study_page(page, path, self_contained=self_contained)
