@@ -51,12 +51,14 @@ def old_update(root: Path) -> int:
         m = json.loads((run / "metrics.json").read_text())
         cfg = tomllib.loads((run / "config.toml").read_text())
         tearsheet = run / "tearsheet.html"
-        rows.append({"name": str(run.relative_to(root)), "link": str(run.relative_to(root)) + "/",
-                     "strategy": cfg.get("strategy"), "params": str(cfg.get("params")),
-                     "period": f"{m.get('start')} .. {m.get('end')}", "cagr": number(m.get("cagr"), "pct"),
-                     "sharpe": number(m.get("sharpe")), "max_dd": number(m.get("max_drawdown"), "pct"),
-                     "trades": m.get("trades"), "tearsheet": str(tearsheet) if tearsheet.exists() else ""})
-    html = OLD_ROWS.render(runs=sorted(rows, key=lambda r: r["name"], reverse=True), pages=find_pages(root))
+        rows.append({
+            "name": str(run.relative_to(root)), "link": str(run.relative_to(root)) + "/",
+            "strategy": cfg.get("strategy"), "params": str(cfg.get("params")),
+            "period": f"{m.get('start')} .. {m.get('end')}", "cagr": number(m.get("cagr"), "pct"),
+            "sharpe": number(m.get("sharpe")), "max_dd": number(m.get("max_drawdown"), "pct"),
+            "trades": m.get("trades"), "tearsheet": str(tearsheet) if tearsheet.exists() else ""})
+    rows.sort(key=lambda r: r["name"], reverse=True)
+    html = OLD_ROWS.render(runs=rows, pages=find_pages(root))
     (root / "old-index.html").write_text(html)
     return len(rows)
 
@@ -64,7 +66,8 @@ def old_update(root: Path) -> int:
 def fill(root: Path, source: Path, n: int) -> None:
     """``n`` saved runs (hard links of ``source``) and a comparison page per 100 runs."""
     for i in range(n):
-        shutil.copytree(source, root / f"20250101T{i:06d}Z-buy_and_hold-{i:08x}", copy_function=os.link)
+        shutil.copytree(source, root / f"20250101T{i:06d}Z-buy_and_hold-{i:08x}",
+                        copy_function=os.link)
         if i % 100 == 0:
             (root / f"compare-{i}").mkdir()
             (root / f"compare-{i}" / "comparison.html").write_text(
@@ -100,7 +103,8 @@ def main() -> None:
     for n, (old, new) in results.items():
         print(f"{n:>10,}  {old * 1e3:>10.1f}  {new * 1e3:>10.2f}  {old / new:>7.0f}x")
     (o10, n10), (o5k, n5k) = results[SIZES[0]], results[SIZES[-1]]
-    print(f"growth from {SIZES[0]} to {SIZES[-1]:,} runs: old {o5k / o10:.0f}x, new {n5k / n10:.2f}x")
+    print(f"growth from {SIZES[0]} to {SIZES[-1]:,} runs: "
+          f"old {o5k / o10:.0f}x, new {n5k / n10:.2f}x")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ def _run_at(cli, monkeypatch, width, argv):
     return cli(*argv)
 
 
-STAMP = re.compile(r"\d{8}T\d{6}Z(-\d+)?")  # a new run's folder: its UTC time (and -2, -3)
+# a new run's folder: its UTC time (and -2, -3); an elapsed time in a progress line (0:02)
+STAMP = re.compile(r"\d{8}T\d{6}Z(-\d+)?|\b\d+:\d\d(:\d\d)?\b")
 
 
 def _check_tokens(cli, monkeypatch, argv):

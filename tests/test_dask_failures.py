@@ -133,6 +133,8 @@ def test_a_dask_sweep_without_workers_or_scheduler_ends_in_one_line(
         address,
         "--out",
         str(out),
+        "--progress",
+        "none",  # plain lines of the variants that finished would come before the error
     )
     watcher.join(5)
     assert_one_line_error(r, needle, "--resume")

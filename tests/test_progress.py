@@ -65,8 +65,8 @@ def test_a_bad_progress_mode_is_refused(bad):
 
 
 def test_a_bad_progress_option_is_a_one_line_error(cli, tmp_path):
-    r = cli("sweep", "--strategy", "buy_and_hold", "--grid", "symbol=IWM,SPY", "--progress", "fancy",
-            "--out", str(tmp_path / "s"))
+    r = cli("sweep", "--strategy", "buy_and_hold", "--grid", "symbol=IWM,SPY",
+            "--progress", "fancy", "--out", str(tmp_path / "s"))
     assert_one_line_error(r, "--progress 'fancy'")
 
 

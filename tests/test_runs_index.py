@@ -28,7 +28,8 @@ def saved(tmp_path_factory) -> Path:
 
 
 def _runs(saved: Path, root: Path, n: int, prefix: str = "2025") -> list[Path]:
-    return [Path(shutil.copytree(saved, root / f"{prefix}0101T{i:06d}Z-buy_and_hold-x")) for i in range(n)]
+    return [Path(shutil.copytree(saved, root / f"{prefix}0101T{i:06d}Z-buy_and_hold-x"))
+            for i in range(n)]
 
 
 def _entries(root: Path) -> dict:
@@ -125,7 +126,8 @@ def test_runs_rm_and_gc_keep_the_catalog_in_step(cli, saved, tmp_path):
     record(root, [])
     page = root / "sweep-x" / "comparison.html"
     page.parent.mkdir()
-    page.write_text('<meta name="generator" content="smallcap-rotation comparison"><title>S</title>')
+    page.write_text('<meta name="generator" content="smallcap-rotation comparison">'
+                    "<title>S</title>")
     record(root, [page])
     assert "sweep-x/comparison.html" in _entries(root)
     assert cli("runs", "rm", first[0].name, "sweep-x", "--root", str(root), "--yes").code == 0
@@ -185,8 +187,8 @@ def test_the_page_draws_the_catalog_and_says_when_it_cannot_read_it(saved, tmp_p
 
 def test_a_tearsheet_written_later_is_linked_from_the_runs_row(cli, tmp_path):
     root = tmp_path / "runs"
-    r = cli("backtest", "buy_and_hold", "--start", "2015-01-02", "--end", "2015-03-31", "--no-report",
-            "--out", str(root), "--json")
+    r = cli("backtest", "buy_and_hold", "--start", "2015-01-02", "--end", "2015-03-31",
+            "--no-report", "--out", str(root), "--json")
     assert r.code == 0, r.stderr
     (run,) = _entries(root)
     assert _entries(root)[run]["tearsheet"] is False
