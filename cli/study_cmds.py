@@ -138,9 +138,8 @@ def walkforward_cmd(
     commission_bps: CommissionBpsOpt = None, progress: ProgressOpt = "auto",
     commission_per_share: CommissionPerShareOpt = None, commission_min: CommissionMinOpt = None,
     slippage_bps: SlippageBpsOpt = None, fill: FillOpt = None, fractional: FractionalOpt = None,
-    cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None,
+    cash_buffer: CashBufferOpt = None, benchmark: BenchmarkOpt = None, as_json: JsonOpt = False,
     risk_free: RiskFreeOpt = None, data: RunDataOpt = None, macro_lag: MacroLagOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Walk-forward: choose a variant on each train window, hold it through the test window after.
 
