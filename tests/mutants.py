@@ -38,6 +38,13 @@ RULES = [*SIGNALS, "tests/test_golden.py"]
 SIZING = ["tests/test_rebalance.py", "tests/test_scripted.py", "tests/test_fills.py",
           "tests/test_engine.py"]
 COSTS = ["tests/test_scripted.py", "tests/test_fills.py", "tests/test_engine.py"]
+#: the offset and tranche tests of test_walkforward.py (the rest of it runs commands and pages)
+TIMING = [
+    "tests/test_walkforward.py::test_offset_3_decides_three_sessions_before_each_months_last_session",
+    "tests/test_walkforward.py::test_offsets_on_the_calendar_not_the_data",
+    "tests/test_walkforward.py::test_tranches_hold_the_average_of_their_sleeves",
+    "tests/test_walkforward.py::test_tranches_1_is_the_plain_run",
+]
 #: the tests of a mutant that names none: those of its file (each runs in seconds to a minute)
 TESTS_BY_FILE = {
     "core/calendar.py": ["tests/test_calendar.py"],
@@ -55,15 +62,17 @@ TESTS_BY_FILE = {
     "strategies/builtin/momentum.py": [*RULES, "tests/test_engine.py"],
     "strategies/builtin/relative_value.py": RULES,
     "strategies/builtin/composite.py": RULES,
-    "strategies/base.py": [*SIZING, "tests/test_judged_numbers.py"],
+    "strategies/base.py": [*SIZING, "tests/test_judged_numbers.py", *TIMING],
     "strategies/schedule.py": ["tests/test_rebalance.py", "tests/test_scripted.py",
-                               "tests/test_judged_numbers.py"],
+                               "tests/test_judged_numbers.py", *TIMING],
 }
 
 KILLED, SURVIVED, ERROR = "KILLED", "SURVIVED", "ERROR"
 #: the share of mutants the tests must kill (an ERROR counts against it)
 TARGET = 0.95
 JUDGED = "tests/test_judged_numbers.py"
+#: test_reports.py's page tests draw whole tearsheets: its mutants name the test written for each
+REPORTS = "tests/test_reports.py::"
 #: test_luck.py without its command-line runs (those take minutes each on a loaded machine)
 LUCK_FAST = [
     "tests/test_luck.py",
@@ -194,21 +203,21 @@ MUTANTS = [
         "        return returns[values < np.quantile(values, quantile)]",
         "        return returns[values <= np.quantile(values, quantile)]",
         "quantstats stand-in: outliers kept",
-        ["tests/test_reports.py"],
+        [f"{REPORTS}test_remove_outliers_stand_in_equals_quantstats"],
     ),
     (
         "reports/quicker_qs.py",
         "                     (index[last] - index[first]).days + 1, segment.min() * 100,",
         "                     (index[last] - index[first]).days, segment.min() * 100,",
         "drawdown table: a day short",
-        ["tests/test_reports.py"],
+        [f"{REPORTS}test_drawdown_table_equals_quantstats"],
     ),
     (
         "reports/figure_worker.py",
         "            html = html.replace(marker, svg, 1)",
         "            pass",
         "figure worker: figures never put in place",
-        ["tests/test_reports.py"],
+        [f"{REPORTS}test_quicker_quantstats_gives_the_same_page"],
     ),
     (
         "cli/app.py",
