@@ -667,8 +667,8 @@ MUTANTS = [
     ),
     (
         "research/regime_labels.py",
-        'np.where(sign < 0, "easing"',
-        'np.where(sign > 0, "easing"',
+        '_either(sign < 0, sign > 0, "easing", "tightening")',
+        '_either(sign > 0, sign < 0, "easing", "tightening")',
         "fed policy: easing and tightening swapped",
         ["tests/test_regimes.py"],
     ),
