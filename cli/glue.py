@@ -134,6 +134,37 @@ def run_document(result: BacktestResult) -> dict[str, Any]:
             "config": result.config.to_dict(), "tearsheet_error": result.tearsheet_error}
 
 
+def expand_sweeps(dirs: list[Path]) -> list[Path]:
+    """``dirs`` with each sweep folder among them replaced by its finished variants' folders."""
+    from reports.store_compare import sweep_folder
+
+    out: list[Path] = []
+    for d in dirs:
+        if not sweep_folder(d):
+            out.append(d)
+            continue
+        variants = (d / "variants").iterdir()
+        out += sorted(p for p in variants if not p.name.startswith(".") and is_complete_run(p))
+    return out
+
+
+def compared(dirs: list[Path], rank_by: str, settings=None) -> tuple[Any, Any]:
+    """(the page's data, the statistics or None) of the runs ``dirs``: from their sweep's store
+    when they are variants of one sweep (``engine.sweep_store``), else from their folders."""
+    from engine.sweep_store import open_store
+    from reports.compare import comparison_data
+    from reports.store_compare import store_comparison_data, sweep_of
+    from research.luck import luck_from_results
+    from research.store_luck import luck_from_store
+
+    sweep = sweep_of(dirs) if len(dirs) > 1 else None
+    if sweep is None:
+        data = comparison_data(dirs, rank_by)
+        return data, luck_from_results(data.runs, settings) if len(dirs) > 1 else None
+    store, ids = open_store(sweep), [d.name for d in dirs]
+    return store_comparison_data(store, ids, rank_by), luck_from_store(store, ids, settings)
+
+
 def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
                  title: str = "Strategy comparison", settings=None,
                  self_contained: bool = False) -> tuple[Path, object | None, list[dict]]:
@@ -141,20 +172,19 @@ def compare_runs(run_dirs: list[str], out: str | None, rank_by: str = "sharpe",
     overfitting statistics on their common window (``stats.json`` beside it); refresh the index.
     Returns the page, the statistics (``research.luck.LuckReport``) and the ranked rows (label,
     run, metrics) for the terminal. ``settings``: a ``research.luck.LuckSettings``."""
-    from reports.compare import comparison_data, write_comparison
-    from research.luck import luck_from_results, write_stats
+    from reports.compare import write_comparison
+    from research.luck import write_stats
 
     check_rank_metric(rank_by)
-    dirs = [Path(d) for d in run_dirs]
+    dirs = expand_sweeps([Path(d) for d in run_dirs])
     bad = [str(d) for d in dirs if not is_complete_run(d)]
     if bad:
         raise UserError(
             f"not a complete run directory: {bad[0]}", "pass folders written by `smallcap backtest`"
         )
-    data = comparison_data(dirs, rank_by)
+    data, luck = compared(dirs, rank_by, settings)
     folder = Path(out) if out else fresh_folder("compare")
     ensure_writable(folder)
-    luck = luck_from_results(data.runs, settings) if len(dirs) > 1 else None
     page = write_comparison(
         dirs,
         folder,

@@ -32,6 +32,7 @@ from engine.sweep import (
     run_sweep,
     write_sweep_csv,
 )
+from engine.sweep_store import open_store
 from reports.index import record
 from strategies import load_strategy_file, user_strategy
 
@@ -131,20 +132,23 @@ def finish_sweep(result: SweepResult, exp: Experiment, rank_by: str, report: boo
     their columns in ``sweep.csv``), the comparison page (unless ``report`` is False) and a
     refreshed runs index. Statistics need at least two finished variants. Returns the page and
     the ``research.luck.LuckReport``; ``settings``: a ``research.luck.LuckSettings``."""
-    from reports.compare import comparison_data, write_comparison
-    from research.luck import VARIANT_COLUMNS, luck_from_results, write_stats
+    from reports.compare import write_comparison
+    from reports.store_compare import store_comparison_data
+    from research.luck import VARIANT_COLUMNS, write_stats
+    from research.store_luck import luck_from_store
 
     page, luck = None, None
     done = [result.out / "variants" / r["id"] for r in result.rows if r["status"] == "done"]
-    data = comparison_data(done, rank_by) if done else None  # every finished run, loaded once
+    store = result.store or open_store(result.out)  # one returns matrix, not a CSV per variant
     if len(done) > 1:
-        luck = luck_from_results(data.runs, settings)
+        luck = luck_from_store(store, [d.name for d in done], settings)
         write_stats(luck, result.out)
         columns = {vid: {k: v[k] for k in VARIANT_COLUMNS} for vid, v in luck.variants.items()}
         write_sweep_csv(result, result.out / "sweep.csv", columns)
         for row in result.rows:
             row["statistics"] = columns.get(row["id"])
     if report and done:
+        data = store_comparison_data(store, [d.name for d in done], rank_by)
         page = write_comparison(
             done,
             result.out,

@@ -20,6 +20,9 @@
 * **Twins**: each variant's no-rotation twin (``engine.twin``) is saved once per distinct twin
   as ``<out>/twins/<id>/``, a reference row beside the variants; its returns are each variant's
   ``twin`` column.
+* **Store**: ``<out>/store/``, the sweep's returns matrix, metrics and parameters in Parquet
+  (``engine.sweep_store``), appended by the driver as variants finish (workers only write run
+  folders), compacted at the end; statistics and pages read it.
 * **Output**: ``<out>/sweep.csv`` (id, status, strategy, ``param.*``, metrics, ``cost_bps`` and
   ``breakeven_bps`` (approximate, :data:`COST_COLUMNS`), error, run_dir),
   streamed a line per finished variant while the sweep runs, rewritten in variant order at the end.
@@ -27,14 +30,13 @@
 
 from __future__ import annotations
 
-import csv
 import gc
 import itertools
 import json
 import math
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -44,7 +46,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.atomic import write_text_atomic, writing
+from core.atomic import write_text_atomic
 from core.deadline import OverTime, over_time_error
 from core.errors import UserError
 from core.locks import folder_lock, lock_holder
@@ -54,9 +56,10 @@ from engine.config import RunConfig, format_validation_error, make_run_config, r
 from engine.data.market import load_market_data
 from engine.data.sources import Source, open_source
 from engine.executors import EXECUTORS, executor_map, plan_workers
-from engine.metrics import approx_breakeven_bps
 from engine.results import is_complete_run, remove_stale_temp
 from engine.runner import data_needs, run_backtest
+from engine.sweep_csv import COST_COLUMNS, SWEEP_COLUMNS, SweepCsvStream, write_sweep_csv
+from engine.sweep_store import SweepStore, open_store
 from strategies import get_strategy
 
 #: A hook run in the worker on each saved variant folder (e.g. a tearsheet writer); must pickle.
@@ -64,24 +67,8 @@ AfterSave = Callable[[Path], Any]
 
 #: The sub-folder of a sweep holding its no-rotation twins (reference rows, one per distinct twin).
 TWINS = "twins"
-SWEEP_COLUMNS = [
-    "cagr",
-    "volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "calmar",
-    "exposure",
-    "turnover",
-    "trades",
-    "switches",
-    "rejected_orders",
-    "final_equity",
-]
-#: Cost columns of sweep.csv beside the metrics: the variant's cost per side (slippage plus
-#: commission, bps) and its approximate breakeven cost per side against the benchmark
-#: (``engine.metrics.approx_breakeven_bps``: lead before costs / turnover; an approximation).
-COST_COLUMNS = ["cost_bps", "breakeven_bps"]
+#: sweep.csv lives in engine.sweep_csv; these names stay importable from here
+__all__ = ["COST_COLUMNS", "SWEEP_COLUMNS", "write_sweep_csv"]
 
 
 class VariantSpec(BaseModel):
@@ -137,6 +124,7 @@ class SweepResult:
     out: Path
     rows: list[dict] = field(default_factory=list)
     skipped: int = 0
+    store: SweepStore | None = None  # the sweep's columnar store (engine.sweep_store)
 
     @property
     def failed(self) -> list[dict]:
@@ -473,8 +461,9 @@ def _run_locked(variants: list[Variant], out: Path, o: SweepOptions) -> SweepRes
     executor, scheduler, after_save, on_result = o.executor, o.scheduler, o.after_save, o.on_result
     claim_folder(out, variants, o.force)
     todo, done = _pending(variants, folder, o.resume)
+    store = open_store(out)  # in line with the finished folders before anything runs
     workers = plan_workers(o.workers, len(todo), executor, o.on_note, remote=bool(scheduler))
-    result = SweepResult(out=out, skipped=len(done))
+    result = SweepResult(out=out, skipped=len(done), store=store)
     by_id = {v.id: v for v in variants}
     stream = SweepCsvStream(out / "sweep.csv", variants)
     for v in done:
@@ -500,6 +489,8 @@ def _run_locked(variants: list[Variant], out: Path, o: SweepOptions) -> SweepRes
     try:
         for row in executor_map(executor, run_variant, jobs, workers, scheduler):
             row["config"] = by_id[row["id"]].config
+            if row["status"] == "done":
+                store.append(folder / row["id"])
             result.rows.append(row)
             stream.add(row)
             if on_result:
@@ -507,81 +498,7 @@ def _run_locked(variants: list[Variant], out: Path, o: SweepOptions) -> SweepRes
     finally:  # interrupted or not, sweep.csv says what is finished (--resume continues from it)
         stream.close()
         remove_stale_temp(folder)  # half-saved folders of workers that died mid-save
+        store.close()  # the last batch written, the parts compacted
         result.rows.sort(key=lambda r: order[r["id"]])
         write_sweep_csv(result, out / "sweep.csv")
     return result
-
-
-def _param_keys(configs: Iterable[RunConfig]) -> list[str]:
-    return sorted({k for c in configs for k in c.param_values()})
-
-
-def _sweep_record(r: dict, keys: list[str], extra: dict | None = None) -> dict:
-    """One ``sweep.csv`` row of the finished variant ``r`` (see :func:`write_sweep_csv`)."""
-    rec = {"id": r["id"], "status": r["status"], "strategy": r["config"].strategy}
-    values = r["config"].param_values()
-    rec.update({f"param.{k}": _cell(values.get(k)) for k in keys})
-    metrics = r.get("metrics") or {}
-    rec.update({m: metrics.get(m) for m in SWEEP_COLUMNS})
-    cost = r["config"].broker.cost_per_side_bps
-    rec["cost_bps"] = cost
-    done = r["status"] == "done"
-    rec["breakeven_bps"] = approx_breakeven_bps(metrics.get("cagr"), metrics.get("benchmark_cagr"),
-                                                metrics.get("turnover"), cost) if done else None
-    for key, value in (extra or {}).items():
-        if isinstance(value, list | tuple) and len(value) == 2:
-            rec[f"{key}_low"], rec[f"{key}_high"] = value
-        else:
-            rec[key] = value
-    rec["error"] = r.get("error", "")
-    rec["run_dir"] = f"variants/{r['id']}" if r["status"] == "done" else ""
-    return rec
-
-
-def write_sweep_csv(result: SweepResult, path: Path, extra: dict[str, dict] | None = None) -> Path:
-    """One row per variant: id, status, strategy, ``param.*``, metrics, error, run_dir (atomic
-    write).
-
-    ``extra``: more columns per variant id (e.g. the overfitting statistics); lists such as a
-    confidence interval become ``<name>_low`` and ``<name>_high``.
-    """
-    keys = _param_keys(r["config"] for r in result.rows)
-    records = [_sweep_record(r, keys, (extra or {}).get(r["id"])) for r in result.rows]
-    with writing(path, "the sweep table") as tmp:
-        pd.DataFrame(records).to_csv(tmp, index=False, lineterminator="\n")
-    return path
-
-
-class SweepCsvStream:
-    """``sweep.csv`` while the sweep runs: the header, then a line per variant as it finishes
-    (in the order they finish, flushed at once), so ``tail -f`` follows a long sweep and a killed
-    driver leaves the rows it had. When the sweep ends :func:`write_sweep_csv` rewrites the file
-    whole, in variant order."""
-
-    def __init__(self, path: Path, variants: list[Variant]) -> None:
-        self.keys = _param_keys(v.config for v in variants)
-        columns = ["id", "status", "strategy", *(f"param.{k}" for k in self.keys), *SWEEP_COLUMNS,
-                   *COST_COLUMNS, "error", "run_dir"]
-        self.handle = open(path, "w", newline="")  # noqa: SIM115 - closed by close()
-        self.writer = csv.DictWriter(
-            self.handle, columns, lineterminator="\n", extrasaction="ignore"
-        )
-        self.writer.writeheader()
-        self.handle.flush()
-
-    def add(self, row: dict) -> None:
-        self.writer.writerow(
-            {k: "" if v is None else v for k, v in _sweep_record(row, self.keys).items()}
-        )
-        self.handle.flush()
-
-    def close(self) -> None:
-        self.handle.close()
-
-
-def _cell(v: Any) -> Any:
-    if isinstance(v, list):
-        return ",".join(map(str, v))
-    if isinstance(v, dict):
-        return ",".join(f"{k}:{x}" for k, x in v.items())
-    return v

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -274,6 +275,20 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
         cash = cash_returns_for(spec, index).to_numpy()
         for r in runs:
             _on_window(r, index, cash)
+    holdings = {id(r): _holdings_share(r) for r in runs}
+    return assemble_comparison(runs, rank_by, periods, common, notes, lambda r: holdings[id(r)])
+
+
+def assemble_comparison(
+    runs: list[BacktestResult],
+    rank_by: str,
+    periods: set[tuple[str, str]],
+    common: tuple[str, str] | None,
+    notes: list[str],
+    holdings: Callable[[BacktestResult], pd.Series],
+) -> ComparisonData:
+    """The :class:`ComparisonData` of ``runs`` (returns, metrics, config and manifest loaded, on
+    one window), ranked by ``rank_by``; ``holdings``: a run's average share of equity per symbol."""
     runs = rank(runs, rank_by, lambda r: r.metrics)
     varying = _varying_within_strategy(runs)
     labels = _labels(runs, varying)
@@ -326,7 +341,7 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
         benchmark=str(first.metrics.get("benchmark", "")),
         yearly=(1 + strat).groupby(year_of).prod(min_count=1) - 1,
         holdings=pd.DataFrame(
-            {label: _holdings_share(r) for r, label in zip(runs, labels, strict=True)}
+            {label: holdings(r) for r, label in zip(runs, labels, strict=True)}
         ).T.fillna(0.0),
         varying=varying,
         rank_by=rank_by,

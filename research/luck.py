@@ -33,6 +33,7 @@ from core.atomic import write_text_atomic
 from core.errors import UserError
 from engine.cash_rate import run_cash_returns
 from engine.results import BacktestResult
+from engine.store_records import paid_costs, run_label
 from engine.twin import describe_twin
 from research.bootstrap import block_length, bootstrap_intervals
 from research.pbo import probability_of_backtest_overfitting
@@ -354,37 +355,25 @@ def luck_from_results(
             "trades": r.metrics.get("trades"),
             "switches": r.metrics.get("switches"),
             "twin_weights": r.metrics.get("twin_weights"),
-            "costs": _costs(r),
-            "label": _label(r),
+            "costs": paid_costs(r.config),
+            "label": run_label(r.config),
         }
         for r in runs
     }
-    report = luck_statistics(returns, bench, rf, name, settings, twins, meta)
     specs = {json.dumps(r.metrics.get("risk_free"), sort_keys=True) for r in runs}
+    report = luck_statistics(returns, bench, rf, name, settings, twins, meta)
+    return _report(report, specs, twins is not None)
+
+
+def _report(report: LuckReport, specs: set[str], with_twins: bool) -> LuckReport:
+    """``report`` with the runs' cash rate (``specs``: their ``risk_free`` as JSON text) and a
+    note when the twin figures are left out."""
     report.risk_free = json.loads(specs.pop()) if len(specs) == 1 else "mixed"
-    if twins is None:
+    if not with_twins:
         report.notes.append(
             "some runs were saved without twin returns: the twin figures are left out"
         )
     return report
-
-
-def _costs(run: BacktestResult) -> bool:
-    """Whether the run's broker charged anything (commission of any kind, or slippage)."""
-    b = run.config.broker
-    return any(
-        x > 0 for x in (b.commission_bps, b.commission_per_share, b.commission_min, b.slippage_bps)
-    )
-
-
-def _label(run: BacktestResult) -> str:
-    """``buy_and_hold SPY``, ``fixed_mix IWM:0.5 SPY:0.5`` or the strategy name."""
-    p = run.config.params
-    if run.config.strategy == "buy_and_hold":
-        return f"buy_and_hold {p.symbol}"
-    if run.config.strategy == "fixed_mix":
-        return "fixed_mix " + " ".join(f"{s}:{w:g}" for s, w in p.weights.items())
-    return run.config.strategy
 
 
 def write_stats(report: LuckReport, folder: str | Path) -> Path:

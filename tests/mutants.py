@@ -82,6 +82,24 @@ LUCK_FAST = [
 
 #: (file, original text, mutated text, the bug in words[, its tests: default TESTS_BY_FILE[file]])
 MUTANTS = [
+    # issue 29: the sweep store, which statistics and pages read instead of the run folders
+    ("research/store_luck.py", 'bench = wide[metrics["benchmark_ref"].iloc[0]]',
+     'bench = wide[metrics["twin_ref"].iloc[0]]',
+     "store statistics: the twin taken for the benchmark", ["tests/test_sweep_store.py"]),
+    ("research/store_luck.py",
+     "    return metrics, frame.iloc[1:], bench.iloc[1:], benchmarks.pop()",
+     "    return metrics, frame, bench, benchmarks.pop()",
+     "store statistics: the first common session's own return counted",
+     ["tests/test_sweep_store.py"]),
+    ("engine/store_records.py", '        series[refs["twin_ref"]] = returns["twin"]',
+     '        series[refs["twin_ref"]] = returns["benchmark"]',
+     "store: the benchmark stored as the twin", ["tests/test_sweep_store.py"]),
+    ("engine/store_records.py", "        matrix = flat.reshape(len(names), len(index)).T",
+     "        matrix = flat.reshape(len(index), len(names))",
+     "store: the returns matrix read in the wrong layout", ["tests/test_sweep_store.py"]),
+    ("engine/sweep_store.py", "                if fingerprint(folders[vid]) == printed:",
+     "                if True:", "store: a rewritten variant folder not seen as stale",
+     ["tests/test_sweep_store.py"]),
     # issue 28: trade statistics, relative risk and holdings, each figure users judge by
     (
         "engine/trade_stats.py",

@@ -1,6 +1,7 @@
 """A real Dask cluster from its own command lines: `dask scheduler` and two `dask worker`s on
 127.0.0.1, in another working directory than the sweep's. One worker is killed mid-sweep; the
-sweep still finishes every variant, and its sweep.csv is byte for byte the serial sweep's."""
+sweep still finishes every variant, its sweep.csv is byte for byte the serial sweep's, and its
+columnar store (engine.sweep_store, appended by the driver) holds what the serial sweep's holds."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
+from test_sweep_store import assert_same_store
+
+from engine.sweep_store import open_store
 
 pytest.importorskip("distributed")
 
@@ -116,5 +120,8 @@ def test_a_sweep_on_a_real_cluster_survives_a_killed_worker(cluster, tmp_path, c
     ours, reference = (out / "sweep.csv").read_bytes(), (serial / "sweep.csv").read_bytes()
     assert ours == reference
     assert ours.count(b",done,") == len(LOOKBACKS)
+    # the workers wrote run folders, the driver appended them to the store: the serial sweep's store
+    assert_same_store(out, serial)
+    assert len(open_store(out, refresh=False).ids) == len(LOOKBACKS)
     # no half-saved folder left
     assert not [p for p in (out / "variants").iterdir() if p.name.startswith(".")]

@@ -10,10 +10,12 @@ import sys
 import time
 
 import pytest
+from test_sweep_store import assert_same_store
 
 from core.errors import UserError
 from engine.results import is_complete_run
 from engine.sweep import Experiment, VariantSpec, expand, load_experiment, run_sweep
+from engine.sweep_store import open_store
 
 SHORT = {"start": "2016-01-04", "end": "2018-12-31"}
 
@@ -76,6 +78,7 @@ def _same_as_serial(serial_sweep, out) -> None:
     for v in variants:
         assert _files(out, v.id) == _files(serial_out, v.id)
     assert (serial_out / "sweep.csv").read_bytes() == (out / "sweep.csv").read_bytes()
+    assert_same_store(out, serial_out)  # the driver appended the same store, whoever ran them
 
 
 @pytest.mark.slow
@@ -159,6 +162,8 @@ def test_killed_sweep_resumes_to_the_full_set_without_duplicates(tmp_path):
     assert len(entries) == 8 and all(is_complete_run(p) for p in entries)
     assert all((out / "variants" / n / "returns.csv").read_bytes() == b for n, b in before.items())
     assert len((out / "sweep.csv").read_text().splitlines()) == 9
+    # the store completed too
+    assert open_store(out, refresh=False).ids == sorted(p.name for p in entries)
 
 
 def test_cli_grid_shortcut_writes_csv_and_comparison(tmp_path, cli):
