@@ -134,16 +134,16 @@ def main() -> None:
     vs = variants(args.variants, lookback_step=3)
     cache = Path(args.cache)
     sweep = cache / ("sweep" if args.variants == 1000 else f"sweep-{args.variants}")
+    if (sweep / "variants").is_dir() and not (sweep / "store").exists():
+        from engine.sweep_store import open_store  # a sweep cached before the store existed
+
+        _, built = _timed(open_store, sweep)
+        print(f"store built from the run folders (once): {built:.1f} s")
     _sweep(vs, sweep)
     ids = sorted(v.id for v in vs)
     done = [sweep / "variants" / i for i in ids]
     pages = cache / "pages"
     shutil.rmtree(pages, ignore_errors=True)
-    if not (sweep / "store").exists():
-        from engine.sweep_store import open_store
-
-        _, built = _timed(open_store, sweep)
-        print(f"store built from the {len(ids)} run folders (once): {built:.1f} s")
     old = None if args.skip_old else old_path(done, pages / "old")
     new = new_path(sweep, ids, pages / "new")
     if old is not None and old["luck"] != new["luck"]:

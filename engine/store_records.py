@@ -116,8 +116,8 @@ def read_returns(run_dir: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     ):
         raise damaged
     dates = table.column("date").to_numpy().astype("datetime64[D]")
-    if len(dates) and not (np.diff(dates.astype(np.int64)) > 0).all():
-        raise damaged
+    if not len(dates) or not (np.diff(dates.astype(np.int64)) > 0).all():
+        raise damaged  # no session, or dates out of order or repeated
     return dates, {c: table.column(c).to_numpy() for c in names[1:]}
 
 
@@ -186,14 +186,17 @@ def read_record(run_dir: Path) -> Record:
             f"'{run_dir}' has a damaged file ({type(exc).__name__}: {str(exc)[:100]})",
             RERUN,
         ) from None
+    if not isinstance(metrics, dict) or "cagr" not in metrics:
+        raise UserError(f"'{run_dir / 'metrics.json'}' holds no metrics", RERUN)
     dates, returns = read_returns(run_dir)
     bench = returns["benchmark"]
-    series = {run_dir.name: returns["strategy"]}
-    refs = {"benchmark_ref": series_name("benchmark", dates, bench), "twin_ref": None}
-    series[refs["benchmark_ref"]] = bench
+    bench_ref = series_name("benchmark", dates, bench)
+    series = {run_dir.name: returns["strategy"], bench_ref: bench}
+    refs: dict[str, str | None] = {"benchmark_ref": bench_ref, "twin_ref": None}
     if "twin" in returns:
-        refs["twin_ref"] = series_name("twin", dates, returns["twin"])
-        series[refs["twin_ref"]] = returns["twin"]
+        twin_ref = series_name("twin", dates, returns["twin"])
+        series[twin_ref] = returns["twin"]
+        refs["twin_ref"] = twin_ref
     row = {"id": run_dir.name, "status": "done", "config": config, "metrics": metrics}
     rec = sweep_record(row, sorted(config.param_values()))
     rec["run_dir"] = f"variants/{run_dir.name}"

@@ -378,18 +378,21 @@ def locked(out: Path) -> AbstractContextManager[None]:
 
 
 def _pending(
-    variants: list[Variant], folder: Path, resume: bool
+    variants: list[Variant], folder: Path, resume: bool, stored: set[str]
 ) -> tuple[list[Variant], list[Variant]]:
+    """(to run, done): a variant is done when the sweep's store holds it (``stored``: its files
+    checked when they were stored, unchanged since) or its folder is :func:`finished_ok`."""
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temp(folder)  # left by a killed worker mid-save: never a run
-    done = [v for v in variants if finished_ok(folder / v.id)]
+    ok = {v.id for v in variants if v.id in stored or finished_ok(folder / v.id)}
+    done = [v for v in variants if v.id in ok]
     if done and not resume:
         raise UserError(f"{folder.parent} already holds {len(done)} finished variant(s)",
                         "pass --resume to continue that sweep, or --out another folder")
     for v in variants:  # an incomplete or damaged folder (killed mid-write, edited) is redone
-        if not finished_ok(folder / v.id) and (folder / v.id).exists():
+        if v.id not in ok and (folder / v.id).exists():
             shutil.rmtree(folder / v.id)
-    return [v for v in variants if v not in done], done
+    return [v for v in variants if v.id not in ok], done
 
 
 #: Seconds one variant's backtest may take in a sweep unless ``timeout`` says otherwise (a stuck
@@ -460,8 +463,10 @@ def _run_locked(variants: list[Variant], out: Path, o: SweepOptions) -> SweepRes
     folder = out / "variants"
     executor, scheduler, after_save, on_result = o.executor, o.scheduler, o.after_save, o.on_result
     claim_folder(out, variants, o.force)
-    todo, done = _pending(variants, folder, o.resume)
-    store = open_store(out)  # in line with the finished folders before anything runs
+    # the store in line with the finished folders (on --resume: it says which are done)
+    store = open_store(out, refresh=o.resume)
+    todo, done = _pending(variants, folder, o.resume, set(store.ids) if o.resume else set())
+    store.refresh()
     workers = plan_workers(o.workers, len(todo), executor, o.on_note, remote=bool(scheduler))
     result = SweepResult(out=out, skipped=len(done), store=store)
     by_id = {v.id: v for v in variants}

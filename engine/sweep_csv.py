@@ -6,12 +6,14 @@ rewritten in variant order at the end (:func:`write_sweep_csv`)."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
 
 from core.atomic import writing
+from engine.config import RunConfig
 from engine.metrics import approx_breakeven_bps
 
 
@@ -41,7 +43,7 @@ SWEEP_COLUMNS = [
 COST_COLUMNS = ["cost_bps", "breakeven_bps"]
 
 
-def param_keys(configs) -> list[str]:
+def param_keys(configs: Iterable[RunConfig]) -> list[str]:
     """The parameter names of ``configs`` (RunConfigs), sorted: the ``param.*`` columns."""
     return sorted({k for c in configs for k in c.param_values()})
 

@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.atomic import discard, write_failure
+from core.errors import UserError
 from engine.results import is_complete_run
 from engine.store_records import (
     Record,
@@ -160,7 +161,7 @@ class SweepStore:
         """The ``metrics`` or ``params`` rows of the base and the parts (cached)."""
         if key not in self._cache:
             self._cache[key] = _concat(self._read(key), "id")
-        return self._cache[key]  # type: ignore[return-value]
+        return self._cache[key]
 
     def _series(self) -> tuple[pa.Table, pa.Table] | None:
         """The ``series`` and ``calendars`` tables of the base and the parts (cached)."""
@@ -296,18 +297,12 @@ class SweepStore:
             self._cache.clear()
             self._pending.clear()
             shutil.rmtree(self.folder, ignore_errors=True)
-        if missing:
-            for i in range(0, len(missing), BATCH):
-                self._pending.update(
-                    {
-                        r.id: r
-                        for r in (
-                            read_record(self.sweep_dir / "variants" / m)
-                            for m in missing[i : i + BATCH]
-                        )
-                    }
-                )
-                self.flush()
+        for i in range(0, len(missing), BATCH):
+            for name in missing[i : i + BATCH]:
+                with contextlib.suppress(UserError):  # damaged: not stored (a sweep redoes it)
+                    rec = read_record(self.sweep_dir / "variants" / name)
+                    self._pending[rec.id] = rec
+            self.flush()
         if self._sources()[1]:
             self.compact()
         return self

@@ -7,11 +7,20 @@ comparison page's (one row per run, the best :data:`COMPARED` by the ranking met
 
 from __future__ import annotations
 
+import contextlib
+import json
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from core import __version__
+from core.atomic import write_text_atomic
+from core.errors import UserError
+from engine.data.catalog import bundled_root
+from engine.store_records import fingerprint
+from engine.sweep_store import STORE
 from reports._render import environment
 from research.regimes import regime_report
 from research.run_attribution import attribute_run
@@ -101,9 +110,66 @@ def when_and_why_html(run_dir: str | Path, benchmark: str, holdings_html: str = 
 def comparison_rows(run_dirs: list[Path], labels: list[str]) -> list[dict]:
     """Per run (in the given order, at most :data:`COMPARED`): label, attribution, regimes."""
     return [
-        {"label": label, "a": attribute_run(d, rolling=False).summary, "regimes": regime_report(d)}
+        {"label": label, **_when_and_why(Path(d))}
         for d, label in list(zip(run_dirs, labels, strict=True))[:COMPARED]
     ]
+
+
+#: A sweep variant's attribution and regimes, kept beside the sweep's store for the next page:
+#: each costs seconds (a regression, a style fit, a bootstrap per regime table), and a sweep's
+#: page is rewritten on every ``--resume``. Valid while the key (:func:`_key`) holds.
+CACHE = "when-and-why"
+
+
+def _cache_path(run_dir: Path) -> Path | None:
+    """``<sweep>/store/when-and-why/<id>.json`` for a variant of a sweep, else None (no cache)."""
+    sweep = run_dir.parent.parent
+    if run_dir.parent.name != "variants" or not (sweep / "experiment.json").is_file():
+        return None
+    return sweep / STORE / CACHE / f"{run_dir.name}.json"
+
+
+def _key(run_dir: Path) -> str:
+    """What the cached figures depend on: the run's files (size and time of its returns and
+    metrics), the tool's version, and the bundled data the regimes and factors come from."""
+    data = bundled_root()
+    stamps = sorted(
+        (str(f.relative_to(data)), f.stat().st_size, f.stat().st_mtime_ns)
+        for sub in ("macro", "events", "factors")
+        for f in (data / sub).rglob("*")
+        if f.is_file()
+    )
+    return json.dumps([fingerprint(run_dir), __version__, stamps])
+
+
+def _when_and_why(run_dir: Path) -> dict:
+    """``{"a": attribution summary, "regimes": regime report}`` of the run: for a sweep's
+    variant from its cache file when the key still holds (JSON: the figures as written), else
+    worked out (and, for a sweep's variant, cached; a folder that cannot be written is left)."""
+    path = _cache_path(run_dir)
+    key = _key(run_dir) if path else ""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        doc = json.loads(path.read_text())  # type: ignore[union-attr]
+        if doc.get("key") == key:
+            return {"a": doc["a"], "regimes": doc["regimes"]}
+    row = _plain({"a": attribute_run(run_dir, rolling=False).summary,
+                  "regimes": regime_report(run_dir)})
+    with contextlib.suppress(OSError, UserError, AttributeError):
+        path.parent.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+        write_text_atomic(path, json.dumps({"key": key, **row}) + "\n", "the attribution cache")
+    return row
+
+
+def _plain(doc: dict) -> dict:
+    """``doc`` as its JSON text reads back (tuples as lists, numpy numbers as floats), so a page
+    from the cache and a page worked out afresh are the same page."""
+    return json.loads(json.dumps(doc, default=_number))
+
+
+def _number(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def comparison_html(run_dirs: list[Path], labels: list[str], rank_by: str) -> str:

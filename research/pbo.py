@@ -57,10 +57,20 @@ class PBOResult:
 
 
 def _sharpe(total: np.ndarray, total_sq: np.ndarray, count: np.ndarray | float) -> np.ndarray:
+    """Sharpe ratios from sums and sums of squares (splits x variants), in place where it can:
+    the same operations as ``mean / sqrt((sum_sq - count * mean^2) / (count - 1))``, without a
+    temporary per step (12,870 splits x 1,000 variants are 100 MB each)."""
     mean = total / count
-    var = (total_sq - count * mean**2) / np.maximum(count - 1, 1)
+    var = mean * mean
+    var *= count
+    np.subtract(total_sq, var, out=var)
+    var /= np.maximum(count - 1, 1)
+    positive = var > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(var > 0, mean / np.sqrt(np.maximum(var, 0)), 0.0)
+        np.maximum(var, 0, out=var)
+        np.sqrt(var, out=var)
+        np.divide(mean, var, out=var)
+    return np.where(positive, var, 0.0)
 
 
 def probability_of_backtest_overfitting(returns: np.ndarray, blocks: int = 16) -> PBOResult:

@@ -78,9 +78,11 @@ def _cash(metrics: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFrame:
     memo: dict[tuple, np.ndarray] = {}
     columns = {}
     for vid in metrics.index:
-        key = (spec[vid] if isinstance(spec[vid], str) else None, float(_plain(rate[vid]) or 0.0))
+        text = spec[vid] if isinstance(spec[vid], str) else None
+        key = (text, float(rate[vid]) if pd.notna(rate[vid]) else 0.0)
         if key not in memo:
-            memo[key] = cash_returns_for(_json(key[0]), index, key[1]).to_numpy(dtype=float)
+            doc = json.loads(text) if text else None
+            memo[key] = cash_returns_for(doc, index, key[1]).to_numpy(dtype=float)
         columns[vid] = memo[key]
     return pd.DataFrame(columns, index=index)
 

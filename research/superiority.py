@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+import scipy.fft as scipy_fft
 from arch.bootstrap import MCS, SPA
 
 
@@ -45,16 +46,15 @@ class QuickSPA(SPA):
         ld = self._loss_diff
         demeaned = ld - ld.mean(axis=0)
         t = self.t
-        size = 1 << int(np.ceil(np.log2(2 * t)))
-        spectrum = np.fft.rfft(demeaned, n=size, axis=0)
+        size = scipy_fft.next_fast_len(2 * t - 1, real=True)  # no wrap-around: linear lags
+        spectrum = scipy_fft.rfft(demeaned, n=size, axis=0, workers=-1)
+        spectrum *= np.conj(spectrum)
         # sum_s d[s] d[s+i], each lag i
-        autocov = np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=0)[:t]
+        autocov = scipy_fft.irfft(spectrum, n=size, axis=0, workers=-1)[:t]
         p = 1.0 / self.block_size
         lags = np.arange(1, t)
         kappa = (1.0 - lags / t) * (1.0 - p) ** lags + (lags / t) * (1.0 - p) ** (t - lags)
-        self._loss_diff_var = (
-            np.sum(demeaned**2, 0) / t + 2.0 * (kappa[:, None] * autocov[1:]).sum(axis=0) / t
-        )
+        self._loss_diff_var = np.sum(demeaned**2, 0) / t + 2.0 * (kappa @ autocov[1:]) / t
 
     def _simulate_values(self) -> None:
         """arch's simulation with the same draws, each replication's mean loss differential taken
@@ -74,6 +74,51 @@ class QuickSPA(SPA):
         self._simulated_vals = np.stack(
             [star - m for m in (lower, consistent, upper)], axis=2
         ).transpose(1, 0, 2)
+
+
+class QuickMCS(MCS):
+    """``arch.bootstrap.MCS`` whose T_max bootstrap takes each replication's mean loss error from
+    how often each session was drawn (one matrix product for all replications), as
+    :class:`QuickSPA` does, instead of a copy of the resampled sessions x models matrix per
+    replication (40 MB each for 1,000 variants over 5,000 sessions). Same draws, same
+    elimination (arch's, below); the means equal arch's to rounding (``tests/test_luck.py``)."""
+
+    def _compute_max(self) -> None:
+        losses = self._losses_arr
+        loss_errors = losses - losses.mean(0)
+        counts = np.empty((self.reps, self.t))
+        for i, data in enumerate(self.bootstrap.bootstrap(self.reps)):
+            index = np.asarray(data[0][0], dtype=int)
+            self._bootstrap_indices.append(index)
+            counts[i] = np.bincount(index.ravel(), minlength=self.t)
+        bs_avg = counts @ loss_errors / self.t
+        bs_avg -= bs_avg.mean(axis=1, keepdims=True)
+        self._pvalues = self._format_pvalues(_eliminate_max(losses, bs_avg))
+
+
+def _eliminate_max(losses: np.ndarray, bs_avg: np.ndarray) -> list[tuple[int, float]]:
+    """arch's T_max elimination (``MCS._compute_max``): the worst model out, one at a time, each
+    with its p-value, then the models left with 1."""
+    included = np.ones(losses.shape[1], dtype=np.bool_)
+    eliminated: list[tuple[int, float]] = []
+    while included.sum() > 1:
+        indices = np.argwhere(included)
+        incl_err = bs_avg[:, included]
+        incl_err -= incl_err.mean(1)[:, None]
+        std_devs = np.sqrt((incl_err**2).mean(0))
+        simulated = np.max(incl_err / std_devs, 1)
+        loss_diffs = losses[:, included].mean(0)
+        loss_diffs -= loss_diffs.mean()
+        std_loss_diffs = loss_diffs / std_devs
+        test_stat = np.max(std_loss_diffs)
+        pval = (test_stat < simulated).mean()
+        locs = np.argwhere(std_loss_diffs == test_stat)
+        eliminated.extend(
+            (int(i), pval) for i in indices.flat[np.atleast_1d(locs.squeeze())]
+        )
+        included[indices.flat[locs]] = False
+    eliminated.extend((int(i), 1.0) for i in np.argwhere(included).flatten())
+    return eliminated
 
 
 def spa_pvalue(
@@ -130,7 +175,7 @@ def model_confidence_set(
     if len(keep) == 1:  # every variant is the same series: nothing to tell apart
         return sorted(str(n) for n in names)
     losses = pd.DataFrame(-returns[:, keep], columns=[names[j] for j in keep])
-    mcs = MCS(
+    mcs = QuickMCS(
         losses,
         size=size,
         reps=reps,

@@ -231,3 +231,41 @@ def test_the_verdict_says_when_the_runs_paid_no_costs():
         "against not rotating (holding IWM/SPY equally) it has an edge distinguishable"
         in frictionless
     )
+
+
+def test_clones_are_those_of_comparing_every_pair():
+    """Clones found by bytes and a kept column at a time are those of the plain rule: each
+    column against every kept one before it, in order (identical first, then correlated above
+    0.999), with the same reason. Planted: copies, near copies, flat columns, distinct ones."""
+    from research.trials import CLONE_CORRELATION, collapse_clones, correlation
+
+    rng = np.random.default_rng(4)
+    base = rng.normal(0, 0.01, (N, 40))
+    cols = []
+    for _ in range(150):
+        col = base[:, rng.integers(0, 40)].copy()
+        u = rng.random()
+        if u < 0.3:
+            col = col + rng.normal(0, 0.0002, N)  # a near copy: correlation about 0.9998
+        elif u < 0.4:
+            col = np.zeros(N)  # flat: identical to other flat ones, correlated with none
+        elif u < 0.55:
+            col = rng.normal(0, 0.01, N)
+        cols.append(col)
+    r = np.column_stack(cols)
+    ids = [f"v{j}" for j in range(r.shape[1])]
+    corr, kept, why = correlation(r), [], {}
+    for j in range(r.shape[1]):
+        for i in kept:
+            if np.array_equal(r[:, i], r[:, j]):
+                why[ids[j]] = f"clone of {ids[i]} (identical daily returns): one trial"
+                break
+            if corr[i, j] > CLONE_CORRELATION:
+                why[ids[j]] = (f"clone of {ids[i]} (correlation {corr[i, j]:.4f} > "
+                               f"{CLONE_CORRELATION}): one trial")
+                break
+        else:
+            kept.append(j)
+    assert collapse_clones(r, ids) == (kept, why)
+    reasons = " ".join(why.values())
+    assert "identical" in reasons and "correlation" in reasons and len(kept) > 20

@@ -225,3 +225,57 @@ def test_compare_takes_a_sweep_folder_and_reads_its_store(swept, tmp_path, cli):
     folders = luck_from_runs(sorted((copy / "variants").iterdir())).to_dict()
     assert stats["variants"].keys() == folders["variants"].keys()
     assert stats["pbo"] == folders["pbo"] and stats["mcs"] == folders["mcs"]
+
+
+def test_a_runs_attribution_and_regimes_are_kept_for_the_next_page(swept, tmp_path, monkeypatch):
+    """The page's when-and-why rows of a sweep's variants are worked out once and read back
+    from beside the store after (a sweep's page is rewritten on every --resume): the same
+    HTML, and worked out again when the run's files change. Runs of no sweep are not cached."""
+    from reports import regime_parts
+
+    variants, out = swept
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    cached = copy / "store" / regime_parts.CACHE
+    shutil.rmtree(cached, ignore_errors=True)  # kept by the fixture's pages: start without
+    runs = [copy / "variants" / v.id for v in variants[:2]]
+    labels = ["a", "b"]
+    fresh = regime_parts.comparison_html(runs, labels, "sharpe")
+    assert sorted(p.name for p in cached.iterdir()) == sorted(f"{r.name}.json" for r in runs)
+    calls = []
+    real = regime_parts.regime_report
+    monkeypatch.setattr(regime_parts, "regime_report", lambda d: calls.append(d) or real(d))
+    assert regime_parts.comparison_html(runs, labels, "sharpe") == fresh and calls == []
+    path = runs[0] / "returns.csv"
+    lines = path.read_text().splitlines()
+    date, _, *rest = lines[9].split(",")
+    lines[9] = ",".join([date, "0.05", *rest])  # the run changed: its rows are redone
+    path.write_text("\n".join(lines) + "\n")
+    changed = regime_parts.comparison_html(runs, labels, "sharpe")
+    assert calls == [runs[0]] and changed != fresh
+    alone = shutil.copytree(runs[1], tmp_path / "alone")  # a run of no sweep: nothing kept
+    regime_parts.comparison_html([alone], ["b"], "sharpe")
+    regime_parts.comparison_html([alone], ["b"], "sharpe")
+    assert calls[1:] == [alone, alone] and sorted(p.name for p in alone.iterdir()) == \
+        sorted(p.name for p in runs[1].iterdir())
+
+
+def test_resume_trusts_the_store_and_redoes_a_damaged_variant(swept, tmp_path, monkeypatch):
+    """On --resume the store says which variants are done (their files were checked when
+    stored): no returns.csv is read again. A variant whose files changed into garbage is not
+    stored on refresh, redone, and stored again."""
+    from engine import sweep
+
+    variants, out = swept
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    checked = []
+    real = sweep.finished_ok
+    monkeypatch.setattr(sweep, "finished_ok", lambda d: checked.append(d.name) or real(d))
+    result = run_sweep(variants, copy, executor="serial", resume=True)
+    assert result.skipped == len(variants) and checked == []
+    damaged = copy / "variants" / variants[2].id / "returns.csv"
+    damaged.write_text("date,strategy,benchmark,twin\n2016-01-04,x,y,z\n")
+    result = run_sweep(variants, copy, executor="serial", resume=True)
+    assert result.skipped == len(variants) - 1 and set(checked) == {variants[2].id}
+    assert_same_store(copy, out)
