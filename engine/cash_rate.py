@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.data.files import bundled_source
+from engine.data.catalog import bundled_files
+from engine.data.files import bundled_source, content_digest
 from engine.data.market import DEFAULT_MACRO_LAG, align_asof, publish
 
 #: The bundled series that is the cash rate (3-month T-bill, percent a year).
@@ -33,9 +34,14 @@ CASH_SERIES = "DTB3"
 PERIODS_PER_YEAR = 252
 
 
-@lru_cache(maxsize=8)
 def _published_yield(lag_sessions: int) -> pd.Series:
-    """DTB3 in percent a year, re-dated to when each value is usable (``lag_sessions`` later)."""
+    """DTB3 in percent a year, re-dated to when each value is usable (``lag_sessions`` later);
+    kept per process under the file's content digest (an edited file is read again)."""
+    return _published_yield_of(lag_sessions, content_digest(bundled_files()[CASH_SERIES].path))
+
+
+@lru_cache(maxsize=8)
+def _published_yield_of(lag_sessions: int, digest: str) -> pd.Series:
     raw = bundled_source().load(CASH_SERIES).frame["value"].astype(float).dropna()
     return publish(raw, lag_sessions)
 

@@ -250,7 +250,9 @@ def grid_experiment(
 # ----- worker side --------------------------------------------------------------------------------
 @lru_cache(maxsize=4)
 def _source(spec: str, cache_dir: str | None, offline: bool) -> Source:
-    """One data source per worker process: files are read and validated once, then reused."""
+    """One data source per worker process: files are read and validated once, then reused. The
+    source lists its files again and keys each series by the file's content digest, so a file
+    added, removed, renamed or edited between two sweeps in one process is seen."""
     return open_source(spec, cache_dir=cache_dir, offline=offline)
 
 

@@ -33,8 +33,9 @@ from numpy.typing import ArrayLike
 
 from core.calendar import nyse_sessions
 from core.errors import UserError
+from engine.data.catalog import bundled_files, bundled_root
 from engine.data.factors import load_fomc_changes
-from engine.data.files import bundled_source
+from engine.data.files import bundled_source, digest_of
 from engine.data.market import DEFAULT_MACRO_LAG, adjust_total_return, align_asof, publish
 from strategies.builtin.rates import RateRegimeParams
 
@@ -143,10 +144,20 @@ class LabelInputs:
     changes: pd.DataFrame
 
 
-@lru_cache(maxsize=1)
+#: The bundled series the built-in labels read.
+LABEL_SERIES = ("IWM", "SPY", "DGS2", "VIXCLS")
+
+
 def bundled_inputs() -> LabelInputs:
-    """The bundled IWM, SPY, DGS2, VIXCLS and FOMC changes (read once per process; do not
-    modify the frames, copy them)."""
+    """The bundled IWM, SPY, DGS2, VIXCLS and FOMC changes (read once per process and content of
+    the files: an edited file is read again; do not modify the frames, copy them)."""
+    files = bundled_files()
+    paths = [files[s].path for s in LABEL_SERIES] + [bundled_root() / "events" / "FOMC.csv"]
+    return _bundled_inputs(digest_of(*paths))
+
+
+@lru_cache(maxsize=2)
+def _bundled_inputs(digest: str) -> LabelInputs:
     src = bundled_source()
     closes = {s: adjust_total_return(src.load(s).frame)["close"] for s in ("IWM", "SPY")}
     raw = {s: src.load(s).frame["value"].astype(float).dropna() for s in ("DGS2", "VIXCLS")}

@@ -24,16 +24,19 @@ def _csv_dir(folder: Path) -> Path:
     return folder
 
 
-def _experiment(data: Path) -> str:
-    path = data.parent / "fresh.toml"
-    path.write_text(f"""name = "fresh"
+GRID = 'strategy = "relative_momentum"\ngrid = { lookback = [63, 126] }'
+
+
+def _experiment(data: Path, name: str = "fresh", variant: str = GRID) -> str:
+    """A sweep over 2015-2016 reading a csv:DIR; ``variant``: its one [[variants]] table."""
+    path = data.parent / f"{name}.toml"
+    path.write_text(f"""name = "{name}"
 [defaults]
 start = 2015-01-02
 end = 2016-12-30
 data = {{ source = "csv:{data}" }}
 [[variants]]
-strategy = "relative_momentum"
-grid = {{ lookback = [63, 126] }}
+{variant}
 """)
     return str(path)
 
@@ -118,3 +121,94 @@ def test_two_files_for_one_symbol_in_a_csv_folder_name_both(cli, tmp_path):
         r, "two files for IWM", str(data / "IWM.csv"), str(data / "old" / "iwm.csv")
     )
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def _hold_experiment(data: Path, symbol: str, name: str) -> str:
+    """A one-variant sweep holding ``symbol`` from a csv:DIR (benchmark SPY)."""
+    return _experiment(data, name, f'strategy = "buy_and_hold"\nparams = {{ symbol = "{symbol}" }}')
+
+
+def test_a_file_added_removed_or_renamed_is_seen_by_the_next_sweep_in_one_process(cli, tmp_path):
+    """The worker's source is kept per process (engine.sweep._source); its file listing is not."""
+    data = _csv_dir(tmp_path / "data")
+
+    def sweep(symbol, out):
+        return cli("sweep", _hold_experiment(data, symbol, out), "--no-report", "--executor",
+                   "serial", "--out", str(tmp_path / out))
+
+    assert sweep("IWM", "first").code == 0
+    shutil.copy(bundled_root() / "etf" / "TLT.csv", data / "TLT.csv")  # added
+    r = sweep("TLT", "added")
+    assert r.code == 0, r.stderr
+    saved = next((tmp_path / "added" / "variants").glob("*/manifest.json"))
+    sha = hashlib.sha256((data / "TLT.csv").read_bytes()).hexdigest()
+    assert json.loads(saved.read_text())["data"]["sha256"]["TLT"] == sha
+    (data / "TLT.csv").rename(data / "bonds.csv")  # renamed: TLT is gone, BONDS is there
+    r = sweep("TLT", "renamed")
+    assert r.code == 1 and "failed: unknown symbol 'TLT' in data source csv:" in r.stderr, r.stderr
+    assert "valid: BONDS, IWM, QQQ, SPY" in r.stderr
+    assert sweep("BONDS", "renamed-to").code == 0
+    (data / "IWM.csv").unlink()  # removed
+    r = sweep("IWM", "removed")
+    assert r.code == 1 and "failed: unknown symbol 'IWM'" in r.stderr, r.stderr
+
+
+def test_the_kept_source_lists_its_folder_again_on_every_call(tmp_path):
+    from engine.sweep import _source
+
+    data = _csv_dir(tmp_path / "data")
+    spec = f"csv:{data}"
+    src = _source(spec, None, False)
+    assert set(src.available()) == {"IWM", "SPY", "QQQ"}
+    (data / "sub").mkdir()
+    (data / "IWM.csv").rename(data / "sub" / "IWM.csv")
+    assert _source(spec, None, False) is src  # the same kept source ...
+    assert src.load("IWM").origin == str(data / "sub" / "IWM.csv")  # ... reads the moved file
+    shutil.copy(bundled_root() / "etf" / "TLT.csv", data / "TLT.csv")
+    assert set(src.available()) == {"IWM", "SPY", "QQQ", "TLT"}
+    shutil.copy(data / "sub" / "IWM.csv", data / "IWM.csv")  # a second IWM appears
+    with pytest.raises(Exception, match="two files for IWM"):
+        src.load("SPY")
+
+
+@pytest.fixture
+def bundled_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of the bundled data the loaders read instead (so that a test may edit it)."""
+    import engine.data.catalog as catalog
+    import engine.data.factors as factors
+    import research.regime_labels as labels
+
+    root = tmp_path / "bundled"
+    shutil.copytree(bundled_root(), root)
+    for module in (catalog, factors, labels):
+        monkeypatch.setattr(module, "bundled_root", lambda: root)
+    return root
+
+
+def _scale_after(path: Path, column: str, since: str, factor: float) -> None:
+    frame = pd.read_csv(path)
+    frame.loc[frame["date"] >= since, column] = frame.loc[frame["date"] >= since, column] * factor
+    frame.to_csv(path, index=False)
+
+
+def test_every_per_process_cache_of_bundled_series_is_keyed_by_content(bundled_copy):
+    """The cash rate, the factors, the FOMC table and the regime labels' inputs are kept per
+    process; an edited file is read again by each."""
+    from engine.cash_rate import annual_yield
+    from engine.data.factors import load_factors, load_fomc_changes
+    from research.regime_labels import bundled_inputs
+
+    days = pd.DatetimeIndex(["2020-01-02", "2020-06-01"])
+    before = (annual_yield(days), load_factors(), load_fomc_changes(), bundled_inputs())
+    _scale_after(bundled_copy / "macro" / "DTB3.csv", "value", "2019-01-01", 2.0)
+    _scale_after(bundled_copy / "factors" / "FF3.csv", "smb", "2019-01-01", 2.0)
+    _scale_after(bundled_copy / "events" / "FOMC.csv", "target_after", "2019-01-01", 2.0)
+    _scale_after(bundled_copy / "macro" / "VIXCLS.csv", "value", "2019-01-01", 2.0)
+    after = (annual_yield(days), load_factors(), load_fomc_changes(), bundled_inputs())
+    assert (after[0] == 2 * before[0]).all()
+    smb = before[1].loc["2020-01-02", "smb"]
+    assert after[1].loc["2020-01-02", "smb"] == pytest.approx(2 * smb)
+    assert after[1].loc["2018-12-31", "smb"] == before[1].loc["2018-12-31", "smb"]
+    later = after[2].index >= "2019-01-01"
+    assert (after[2]["target_after"][later] == 2 * before[2]["target_after"][later]).all()
+    assert after[3].vix.loc["2020-01-02"] == pytest.approx(2 * before[3].vix.loc["2020-01-02"])

@@ -253,3 +253,17 @@ def test_a_damaged_cache_is_reported_offline_and_refetched_online(
     r = cli("data", "fetch", "IWM", "--cache-dir", str(tmp_path), "--json")
     assert r.code == 0, r.stderr
     assert pd.read_parquet(cache).index[-1] == pd.Timestamp("2024-12-31")
+
+
+def test_a_kept_source_reads_a_changed_cache_file_again(tmp_path, monkeypatch, iwm_yahoo):
+    """A sweep worker keeps one Yahoo source per process: what it serves is keyed by the cache
+    file's content, so a `data fetch` (or an edit) between two sweeps is seen."""
+    src = YahooSource(cache_dir=tmp_path, offline=True)
+    online = _source(tmp_path, monkeypatch, FakeYahoo(iwm_yahoo), offline=False)
+    online.refresh("IWM", start="2024-07-01", end="2024-07-31")
+    first = src.load("IWM")
+    assert src.load("IWM") is first  # unchanged file: served from memory
+    online.refresh("IWM", end="2024-08-30")  # the cache grows by a month
+    second = src.load("IWM")
+    assert second.frame.index[-1] == pd.Timestamp("2024-08-30") > first.frame.index[-1]
+    assert second.sha256 != first.sha256

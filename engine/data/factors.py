@@ -16,6 +16,7 @@ import pandas as pd
 
 from core.errors import DataError
 from engine.data.catalog import bundled_root
+from engine.data.files import digest_of
 
 #: The factor columns a regression uses, in the order of the Carhart (1997) four-factor model.
 FACTORS = ("mkt_rf", "smb", "hml", "mom")
@@ -39,8 +40,13 @@ def _read(relpath: str, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame.set_index(index)[list(columns)]
 
 
-@lru_cache(maxsize=1)
-def _factors() -> pd.DataFrame:
+def _digest(*relpaths: str) -> str:
+    """The content key of bundled files: an edited file is read again, never served stale."""
+    return digest_of(*(bundled_root() / r for r in relpaths))
+
+
+@lru_cache(maxsize=2)
+def _factors(digest: str) -> pd.DataFrame:
     ff3 = _read("factors/FF3.csv", ("mkt_rf", "smb", "hml", "rf"))
     mom = _read("factors/MOM.csv", ("mom",))
     return (ff3.join(mom, how="inner") / 100.0)[[*FACTORS, "rf"]]
@@ -49,11 +55,11 @@ def _factors() -> pd.DataFrame:
 def load_factors() -> pd.DataFrame:
     """Daily factor returns as fractions: columns ``mkt_rf, smb, hml, mom, rf`` (``rf``: the
     1-month T-bill return of that session), indexed by session date, 1987-01-02 onward."""
-    return _factors().copy()
+    return _factors(_digest("factors/FF3.csv", "factors/MOM.csv")).copy()
 
 
-@lru_cache(maxsize=1)
-def _fomc() -> pd.DataFrame:
+@lru_cache(maxsize=2)
+def _fomc(digest: str) -> pd.DataFrame:
     return _read("events/FOMC.csv", ("effective", "change_bps", "target_after"))
 
 
@@ -61,4 +67,4 @@ def load_fomc_changes() -> pd.DataFrame:
     """Federal funds target changes, indexed by announcement date (the FOMC statement day from
     1994; FRED's date before): ``change_bps`` (negative = a cut; from 2008-12-16 the change of
     the range's upper bound), ``target_after`` (percent), ``effective`` (FRED's date, text)."""
-    return _fomc().copy()
+    return _fomc(_digest("events/FOMC.csv")).copy()

@@ -6,7 +6,8 @@ The interface it implements, and how a source is named and opened, are
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 
 from core.errors import DataError, UserError
@@ -38,25 +39,45 @@ def content_digest(path: Path) -> str:
     return known[1]
 
 
+def digest_of(*paths: Path) -> str:
+    """One content digest of several files (the sha256 of their sha256s, in order): the key of a
+    cache built from them, so that an edited file is a new key."""
+    return hashlib.sha256("".join(content_digest(Path(p)) for p in paths).encode()).hexdigest()
+
+
+Listing = Mapping[str, tuple[Path, str | None]]
+
+
 class CsvFilesSource(Source):
-    """Symbols read from CSV files: ``files`` maps symbol -> (path, kind or None to infer).
+    """Symbols read from CSV files: ``files`` maps symbol -> (path, kind or None to infer);
+    ``lister``, when given, lists them again on every call (a folder's files may be added,
+    removed or renamed while a process keeps this source).
 
     Series read once are kept under their file's content digest, so an edited file is read
     again (a sweep's workers keep one source for many variants, a Dask worker for many sweeps)."""
 
-    def __init__(self, name: str, files: Mapping[str, tuple[Path, str | None]]) -> None:
+    def __init__(
+        self, name: str, files: Listing, lister: Callable[[], Listing] | None = None
+    ) -> None:
         self.name = name
         self._files = files
+        self._lister = lister
         self._cache: dict[tuple[str, str], RawSeries] = {}
 
+    def _listing(self) -> Listing:
+        if self._lister is not None:
+            self._files = self._lister()
+        return self._files
+
     def available(self) -> dict[str, str]:
-        return {s: (k or "?") for s, (_, k) in self._files.items()}
+        return {s: (k or "?") for s, (_, k) in self._listing().items()}
 
     def load(self, symbol: str) -> RawSeries:
         symbol = symbol.upper()
-        if symbol not in self._files:
+        files = self._listing()
+        if symbol not in files:
             raise self._unknown(symbol)
-        path, kind = self._files[symbol]
+        path, kind = files[symbol]
         if not path.is_file():
             raise DataError(
                 f"{path}: not a readable file (a folder, or a link to nothing) (rule: one CSV file "
@@ -82,13 +103,22 @@ class CsvFilesSource(Source):
 
 def bundled_source() -> CsvFilesSource:
     """The shipped data set (the default everywhere)."""
-    files = {s: (f.path, f.kind) for s, f in bundled_files().items()}
-    return CsvFilesSource("bundled", files)
+    return CsvFilesSource("bundled", _bundled_listing(), _bundled_listing)
+
+
+def _bundled_listing() -> Listing:
+    return {s: (f.path, f.kind) for s, f in bundled_files().items()}
 
 
 def csv_dir_source(directory: str | Path) -> CsvFilesSource:
-    """User CSV files, one per symbol named ``SYMBOL.csv``, in ``directory`` or its sub-folders."""
+    """User CSV files, one per symbol named ``SYMBOL.csv``, in ``directory`` or its sub-folders,
+    listed again on every call (see :class:`CsvFilesSource`)."""
     root = Path(directory).expanduser()
+    return CsvFilesSource(f"csv:{root}", _csv_dir_files(root), partial(_csv_dir_files, root))
+
+
+def _csv_dir_files(root: Path) -> Listing:
+    """The ``SYMBOL.csv`` files in ``root`` and its sub-folders (hidden folders skipped)."""
     if not root.is_dir():
         raise UserError(
             f"csv data folder '{root}' does not exist",
@@ -105,7 +135,7 @@ def csv_dir_source(directory: str | Path) -> CsvFilesSource:
         files[symbol] = (path, None)
     if not files:
         raise UserError(f"no .csv files in '{root}'", "name one file per symbol, e.g. IWM.csv")
-    return CsvFilesSource(f"csv:{root}", files)
+    return files
 
 
 def open_bundled(argument: str = "", options: SourceOptions | None = None) -> CsvFilesSource:

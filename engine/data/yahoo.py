@@ -37,7 +37,7 @@ import pandas as pd
 from core.cache import user_cache_dir
 from core.errors import DataError, UserError
 from engine.data.catalog import bundled_files
-from engine.data.files import bundled_source, sha256_file
+from engine.data.files import bundled_source, content_digest
 from engine.data.readers import normalize_header
 from engine.data.sources import Fetched, RawSeries, Source, SourceOptions
 from engine.data.validate import validate_series
@@ -328,8 +328,9 @@ class YahooSource(Source):
 
     def load(self, symbol: str) -> RawSeries:
         symbol = symbol.upper()
-        if symbol in self._loaded:
-            return self._loaded[symbol]
+        known, cached = self._loaded.get(symbol), self.path(symbol)
+        if known is not None and cached.is_file() and content_digest(cached) == known.sha256:
+            return known  # the cache file holds what was read (edited or refreshed: read again)
         kind = self.kind_of(symbol)
         if kind == "macro":
             return self._bundled.load(symbol)
@@ -344,7 +345,7 @@ class YahooSource(Source):
             frame = self.refresh(symbol)
         report = validate_series(frame, f"yahoo:{symbol}", kind)
         raw = RawSeries(symbol, kind, frame, f"yahoo:{YAHOO_TICKERS.get(symbol, symbol)}",
-                        sha256_file(self.path(symbol)), report)
+                        content_digest(self.path(symbol)), report)
         self._loaded[symbol] = raw
         return raw
 
