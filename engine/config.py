@@ -117,11 +117,19 @@ class BrokerConfig(_Model):
         parts.append(f"commission {' + '.join(fees)}" if fees else "no commission")
         return ", ".join(parts)
 
+    def describe_fill(self) -> str:
+        """Fill timing in words: ``next-open fills`` or ``same-close fills``."""
+        return "next-open fills" if self.fill == "open" else "same-close fills"
+
+    def describe_fills(self) -> str:
+        """How orders fill, in words, e.g. ``next-open fills, whole shares, 1% cash buffer``."""
+        shares = "fractional shares" if self.fractional else "whole shares"
+        return f"{self.describe_fill()}, {shares}, {self.effective_cash_buffer:.0%} cash buffer"
+
     def describe_trading(self) -> str:
         """Costs and fill timing in words, e.g. ``2 bps slippage per side, no commission;
         next-open fills`` (what must match for runs to be compared as like for like)."""
-        fill = "next-open fills" if self.fill == "open" else "same-close fills"
-        return f"{self.describe_costs()}; {fill}"
+        return f"{self.describe_costs()}; {self.describe_fill()}"
 
     @property
     def effective_cash_buffer(self) -> float:

@@ -1,6 +1,8 @@
 """What a comparison must say about its runs' settings: fills, costs, risk-free rate or data that
 differ between runs are named in a note (benchmarks that differ are refused by
-``reports.compare``), so no row is read as if all were run alike."""
+``reports.compare``), so no row is read as if all were run alike. Each setting is worded by its
+owner (``BrokerConfig.describe_costs`` and ``describe_fills``, ``engine.cash_rate.describe``), as
+everywhere else the tool shows it."""
 
 from __future__ import annotations
 
@@ -9,20 +11,15 @@ from collections.abc import Callable
 from engine.cash_rate import describe
 from engine.results import BacktestResult
 
-COST_FIELDS = ("commission_bps", "commission_per_share", "commission_min", "slippage_bps")
 SHOWN_LABELS = 3  # labels named per setting; the rest counted
 
 
 def _fills(run: BacktestResult) -> str:
-    b = run.config.broker
-    shares = "fractional shares" if b.fractional else "whole shares"
-    return f"{b.fill} fills, {shares}, {b.effective_cash_buffer:.0%} cash buffer"
+    return run.config.broker.describe_fills()
 
 
 def _costs(run: BacktestResult) -> str:
-    b = run.config.broker
-    parts = [f"{k.replace('_', ' ')} {getattr(b, k):g}" for k in COST_FIELDS if getattr(b, k)]
-    return ", ".join(parts) if parts else "no costs"
+    return run.config.broker.describe_costs()
 
 
 def _risk_free(run: BacktestResult) -> str:
