@@ -77,3 +77,37 @@ def test_hidden_strategies_are_never_suggested(cli):
         r = cli("backtest", typo)
         assert_one_line_error(r, f"unknown strategy '{typo}'")
         assert "replay_targets" not in r.stderr
+
+
+def _hint_names(stderr: str) -> list[str]:
+    return stderr.split("valid: ")[-1].rstrip(")\n ").split(", ")
+
+
+def test_parameter_hints_name_only_what_the_strategy_shows(cli, tmp_path):
+    """A mistyped parameter's hint lists exactly the parameters `smallcap strategies NAME` shows,
+    whichever way it was given (-p, --grid, an experiment file, timing, costs): never a hidden
+    strategy's (replay_targets' `targets`, `label`) nor anything internal."""
+    from strategies import all_strategies
+
+    def shown(name: str) -> list[str]:
+        doc = json.loads(cli("strategies", name, "--json").stdout)
+        return sorted(p["name"] for p in doc["params"])
+
+    hidden = set(get_strategy("replay_targets").cls.Params.model_fields) - {
+        n for s in all_strategies() for n in s.cls.Params.model_fields}
+    assert hidden == {"targets", "label"}
+    for spec in all_strategies():
+        r = cli("backtest", spec.name, "-p", "target=1", *WINDOW, "--out", str(tmp_path))
+        assert_one_line_error(r, f"strategy '{spec.name}' has no parameter 'target'")
+        assert _hint_names(r.stderr) == shown(spec.name), (spec.name, r.stderr)
+    experiment = tmp_path / "typo.toml"
+    experiment.write_text('name = "typo"\n[[variants]]\nstrategy = "fixed_mix"\n'
+                          'params = { labl = "x" }\n')
+    for args in (("sweep", "--strategy", "fixed_mix", "--grid", "labl=a,b",
+                  "--out", str(tmp_path / "s")),
+                 ("sweep", str(experiment), "--out", str(tmp_path / "e")),
+                 ("timing", "fixed_mix", "-p", "labl=x", "--out", str(tmp_path / "t")),
+                 ("costs", "fixed_mix", "-p", "labl=x", "--out", str(tmp_path / "c"))):
+        r = cli(*args)
+        assert_one_line_error(r, "strategy 'fixed_mix' has no parameter 'labl'")
+        assert _hint_names(r.stderr) == shown("fixed_mix") and "'label'" not in r.stderr, args
