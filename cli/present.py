@@ -149,18 +149,44 @@ PERCENT_METRICS = frozenset(
         "risk_free_rate",
         "win_rate",
         "tracking_error",
+        "tracking_error_twin",
+        "up_capture",
+        "down_capture",
         "twin_cagr",
         "excess_cagr_twin",
+        "costs_paid",
     }
 )
-MONEY_METRICS = frozenset({"final_equity"})
+#: metrics.json keys in the run's currency (two decimals, thousands separators).
+MONEY_METRICS = frozenset(
+    {"final_equity", "best_trade", "worst_trade", "avg_win", "avg_loss"}
+)
+
+
+def _table_text(key: str, value: dict) -> str:
+    """A metrics.json table in words: the twin's weights and the cash rate as the backtest's
+    lines say them, any other as ``key value, ...``."""
+    if key == "twin_weights":
+        from engine.twin import describe_twin
+
+        return describe_twin(value)
+    if key == "risk_free":
+        from engine.cash_rate import describe
+
+        return describe(value)
+    return ", ".join(f"{k} {metric_text(str(k), v)}" for k, v in value.items())
 
 
 def metric_text(key: str, value: Any) -> str:
     """A metrics.json value as the backtest table shows it: fractions as percentages, money with
-    two decimals and thousands separators, other numbers with two decimals, the rest as is."""
+    two decimals and thousands separators, other numbers with two decimals, tables in words,
+    ``n/a`` for a figure that does not exist (e.g. a breakeven cost never reached)."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, dict):
+        return _table_text(key, value)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return "" if value is None else str(value)
+        return str(value)
     if isinstance(value, int):
         return f"{value:,d}" if key in MONEY_METRICS else str(value)
     if key in PERCENT_METRICS or key.endswith(("_cagr", "_drawdown", "_return", "_rate")):

@@ -48,6 +48,32 @@ def _check_tokens(cli, monkeypatch, argv):
     assert not broken, (argv, sorted(broken)[:10], narrow.stdout[:2000])
     broken = _tokens(narrow.stderr) - _tokens(wide.stderr)
     assert not broken, (argv, sorted(broken)[:10], narrow.stderr[:2000])
+    _check_format(argv, narrow)
+
+
+#: 0.123456789: not how a table shows a number
+LONG_FLOAT = re.compile(r"(?<![\w.])-?\d+\.\d{5,}(?![\w.])")
+
+
+def _check_format(argv, narrow) -> None:
+    """Numbers as the backtest table shows them (at most 4 decimals), and warnings and notes
+    wrapped at 80 columns (a line longer is a path alone)."""
+    for text in (narrow.stdout, narrow.stderr):
+        assert not LONG_FLOAT.search(text), (argv, LONG_FLOAT.findall(text)[:5])
+    long = [line for line in _messages(narrow.stderr) if len(line) > 80 and " " in line.strip()]
+    assert not long, (argv, long[:3])
+
+
+def _messages(stderr: str) -> list[str]:
+    """The lines of the warnings, notes and errors in ``stderr`` (their first line and the
+    indented lines that continue them), not the plain progress lines of a non-terminal."""
+    found, inside = [], False
+    for line in stderr.splitlines():
+        inside = line.startswith(("warning: ", "note: ", "error: ")) or (
+            inside and line.startswith("  "))
+        if inside:
+            found.append(line)
+    return found
 
 
 @pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: " ".join(a[:3]))
@@ -96,6 +122,28 @@ def test_study_and_runs_tables_break_no_token(cli, monkeypatch, tmp_path):
             "--no-report",
         ],
     ):
+        _check_tokens(cli, monkeypatch, argv)
+
+
+def test_saved_run_studies_break_no_token(cli, monkeypatch, tmp_path):
+    """The commands that study saved runs (regimes, attribution), events from a file, and those
+    that run many variants (sweep, timing), checked as the others."""
+    common = ["--start", "2015-01-02", "--end", "2016-12-30"]
+    labels = tmp_path / "my_labels.csv"
+    labels.write_text("date,label\n2015-01-02,before\n2016-01-04,after\n")
+    dates = tmp_path / "my_dates.csv"
+    dates.write_text("date,label\n2019-07-31,first cut\n2024-09-18,first cut\n")
+    r = cli("backtest", "relative_momentum", *common, "--no-report",
+            "--out", str(tmp_path / "runs"))
+    assert r.code == 0, r.stderr
+    run = str(next((tmp_path / "runs").glob("*/manifest.json")).parent)
+    for argv in (["sweep", "--strategy", "relative_momentum", "--grid", "lookback=63,126", *common,
+                  "--executor", "serial", "--out", str(tmp_path / "s"), "--no-report"],
+                 ["timing", "relative_momentum", "-p", "rebalance=weekly", *common,
+                  "--executor", "serial",
+                  "--out", str(tmp_path / "t")],
+                 ["regimes", run], ["regimes", run, "--regimes", str(labels)], ["attribution", run],
+                 ["events", str(dates), "--target", "IWM", "--versus", "SPY", "--no-overlap"]):
         _check_tokens(cli, monkeypatch, argv)
 
 
@@ -157,6 +205,32 @@ def test_numbers_are_formatted_as_in_the_backtest_table(cli, tmp_path):
     data = cli("data", "show", "IWM")
     assert re.search(r" 74,800\s", data.stdout), data.stdout  # volume in shares, as a whole number
     assert "74,800.0000" not in data.stdout
+
+
+#: `runs show` key -> the backtest table's row (its strategy column) or line that shows it.
+SAME_FIGURE = {"cagr": "CAGR", "sharpe": "Sharpe", "max_drawdown": "max drawdown",
+               "exposure": "exposure", "final_equity": "final equity",
+               "tracking_error": "tracking error vs bench",
+               "up_capture": "up capture (months) vs bench",
+               "down_capture": "down capture (months) vs bench",
+               "tracking_error_twin": "tracking error vs twin", "risk_free": "risk-free:"}
+
+
+def test_runs_show_words_each_figure_as_the_backtest_does(cli, tmp_path):
+    """`runs show` of a run prints each figure as the run's own backtest output did: percentages,
+    money, the twin's weights and the cash rate in words (not 0.3333333333333333 or a dict)."""
+    r = cli("backtest", "relative_momentum", "--start", "2015-01-02", "--end", "2016-12-30",
+            "--no-report", "--out", str(tmp_path))
+    assert r.code == 0, r.stderr
+    table = {line.strip(" │").split("  ")[0].strip(): line for line in r.stdout.splitlines()}
+    shown = cli("runs", "show", "relative_momentum", "--root", str(tmp_path)).stdout
+    values = dict(line.strip().split(": ", 1) for line in shown.splitlines()[2:] if ": " in line)
+    for key, label in SAME_FIGURE.items():
+        line = table.get(label) or next(x for x in r.stdout.splitlines() if x.startswith(label))
+        assert values[key] in line, (key, values[key], line)
+    assert values["breakeven_bps"] == "n/a"  # relative_momentum trails SPY at any cost
+    assert values["twin_weights"] == "IWM/QQQ/SPY equally"  # metrics.json keeps keys sorted
+    assert "twin: not rotating, holding IWM/SPY/QQQ equally" in r.stdout
 
 
 def test_long_warnings_are_wrapped(cli, tmp_path):
