@@ -4,6 +4,7 @@ The fake serves real bundled IWM rows in the shape yfinance returns them."""
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pandas as pd
@@ -267,3 +268,17 @@ def test_a_kept_source_reads_a_changed_cache_file_again(tmp_path, monkeypatch, i
     second = src.load("IWM")
     assert second.frame.index[-1] == pd.Timestamp("2024-08-30") > first.frame.index[-1]
     assert second.sha256 != first.sha256
+
+
+def test_offline_the_source_lists_only_what_is_cached(tmp_path, monkeypatch, iwm_yahoo, cli):
+    """`smallcap data list --data yahoo --offline` (the README's) lists the cache and the FRED
+    series; it used to try every bundled symbol and stop at the first one not cached."""
+    monkeypatch.setattr(yfinance, "download", FakeYahoo(iwm_yahoo))
+    assert cli("data", "fetch", "IWM", "--cache-dir", str(tmp_path)).code == 0
+    r = cli("data", "list", "--data", "yahoo", "--offline", "--cache-dir", str(tmp_path), "--json")
+    assert r.code == 0, r.stderr
+    kinds = {row["symbol"]: row["kind"] for row in json.loads(r.stdout)}
+    assert kinds.pop("IWM") == "price" and set(kinds.values()) == {"macro"}
+    assert {"DGS2", "VIXCLS", "DTB3"} <= set(kinds)
+    online = YahooSource(cache_dir=tmp_path)
+    assert {"SPY", "QQQ", "RUT"} <= set(online.available())  # online: fetched when used

@@ -139,7 +139,10 @@ class YahooSource(Source):
         return self.cache_dir / "yahoo" / f"{symbol.upper()}.parquet"
 
     def available(self) -> dict[str, str]:
-        known = {s: f.kind for s, f in bundled_files().items()}
+        """What this source can deliver: every bundled symbol (fetched on use) and what is cached;
+        offline, only what is cached and the FRED series (always from the bundled data)."""
+        known = {s: f.kind for s, f in bundled_files().items()
+                 if not self.offline or f.kind == "macro"}
         folder = self.cache_dir / "yahoo"
         if folder.is_dir():
             for p in folder.glob("*.parquet"):
