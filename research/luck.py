@@ -37,7 +37,7 @@ from engine.store_records import paid_costs, run_label
 from engine.twin import describe_twin
 from research.bootstrap import block_length, bootstrap_intervals
 from research.pbo import probability_of_backtest_overfitting
-from research.sharpe import probabilistic_sharpe, sharpe_moments
+from research.sharpe import moments_of_columns, probabilistic_sharpes, sharpe_moments
 from research.superiority import mcs_method, model_confidence_set
 from research.trials import exclusions
 from research.verdict import DEFINITIONS, Answer, NullSettings, answer
@@ -205,8 +205,8 @@ def luck_statistics(
         if twins is None
         else twins.reindex(index=returns.index, columns=ids).to_numpy(dtype=float)
     )
-    moments = [sharpe_moments(r[:, j] - rf[:, j]) for j in range(k)]
-    sharpe = np.array([m[0] for m in moments])
+    moments = moments_of_columns(r - rf)
+    sharpe = moments[0]
     length = block_length(np.column_stack([r, b]))
     excluded = exclusions(r, ids, meta)
     candidates = [vid for vid in ids if vid not in excluded] or ids
@@ -258,7 +258,7 @@ def _variants(
     r: np.ndarray,
     b: np.ndarray,
     rf: np.ndarray,
-    moments: list,
+    moments: tuple,
     ans: Answer,
     s: LuckSettings,
     length: float,
@@ -268,13 +268,15 @@ def _variants(
     n = len(r)
     bench_sr = sharpe_moments(b - rf.mean(axis=1))[0]
     boot = bootstrap_intervals(r, b, rf, reps=s.reps, size=s.size, seed=s.seed, block=length)
+    sharpe, skews, kurts = (m.tolist() for m in moments)
+    psr = probabilistic_sharpes(moments, 0.0, n)
+    psr_benchmark = probabilistic_sharpes(moments, bench_sr, n)
     out = {}
     for j, vid in enumerate(ans.per_variant):  # in the order of the columns
-        sr, skew, kurt, _ = moments[j]
+        sr, skew, kurt = sharpe[j], skews[j], kurts[j]
         per = ans.per_variant[vid]
         out[vid] = {"sharpe_per_session": sr, "skew": skew, "kurtosis": kurt,
-                    "psr": probabilistic_sharpe(sr, 0.0, n, skew, kurt),
-                    "psr_benchmark": probabilistic_sharpe(sr, bench_sr, n, skew, kurt),
+                    "psr": psr[j], "psr_benchmark": psr_benchmark[j],
                     "dsr": per["dsr_absolute"], **per,
                     "sharpe_ci": boot.sharpe[j].tolist(), "cagr_ci": boot.cagr[j].tolist(),
                     "excess_ci": boot.excess_cagr[j].tolist(), "excluded": ans.excluded.get(vid)}

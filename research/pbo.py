@@ -73,6 +73,26 @@ def _sharpe(total: np.ndarray, total_sq: np.ndarray, count: np.ndarray | float) 
     return np.where(positive, var, 0.0)
 
 
+#: Splits x variants cells worked on at once: the splits go in chunks of this many cells, so
+#: 12,870 splits of 10,000 variants hold ~50 MB arrays instead of gigabytes (each split's
+#: figures are computed alike whatever the chunk).
+SPLIT_CELLS = 4_000_000
+
+
+def _winners(
+    chosen: np.ndarray, block_sum: np.ndarray, block_sq: np.ndarray, count: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the splits ``chosen`` (splits x blocks, 1 = in sample): the in-sample winner's
+    in-sample and out-of-sample Sharpe and its out-of-sample rank (1 = worst, N = best)."""
+    is_sr = _sharpe(chosen @ block_sum, chosen @ block_sq, count)
+    oos_sr = _sharpe((1 - chosen) @ block_sum, (1 - chosen) @ block_sq, count)
+    best = np.argmax(is_sr, axis=1)
+    rows = np.arange(len(chosen))
+    winner_oos = oos_sr[rows, best]
+    rank = (oos_sr < winner_oos[:, None]).sum(axis=1) + 1
+    return is_sr[rows, best], winner_oos, rank
+
+
 def probability_of_backtest_overfitting(returns: np.ndarray, blocks: int = 16) -> PBOResult:
     """PBO of choosing the best of the columns of ``returns`` (sessions x variants) by Sharpe.
 
@@ -94,16 +114,15 @@ def probability_of_backtest_overfitting(returns: np.ndarray, blocks: int = 16) -
     for i, c in enumerate(combos):
         chosen[i, list(c)] = 1.0
     count = float(size * blocks // 2)
-    is_sr = _sharpe(chosen @ block_sum, chosen @ block_sq, count)
-    oos_sr = _sharpe((1 - chosen) @ block_sum, (1 - chosen) @ block_sq, count)
     n = m.shape[2]
-    best = np.argmax(is_sr, axis=1)
-    rows = np.arange(len(combos))
-    winner_oos = oos_sr[rows, best]
-    rank = (oos_sr < winner_oos[:, None]).sum(axis=1) + 1  # 1 = worst out of sample, N = best
+    step = max(1, SPLIT_CELLS // n)
+    parts = [
+        _winners(chosen[i : i + step], block_sum, block_sq, count)
+        for i in range(0, len(combos), step)
+    ]
+    winner_is, winner_oos, rank = (np.concatenate(p) for p in zip(*parts, strict=True))
     w = rank / (n + 1.0)
     logits = np.log(w / (1.0 - w))
-    winner_is = is_sr[rows, best]
     slope, intercept = (
         np.polyfit(winner_is, winner_oos, 1)
         if np.ptp(winner_is) > 0

@@ -42,6 +42,38 @@ def sharpe_moments(excess: np.ndarray) -> tuple[float, float, float, int]:
     return sr, float(stats.skew(x)), float(stats.kurtosis(x, fisher=False)), int(len(x))
 
 
+def moments_of_columns(excess: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(per-period Sharpe, skewness, non-excess kurtosis) of each column of ``excess`` (sessions
+    x variants), as :func:`sharpe_moments` gives them for one column (equal to rounding), in a
+    few passes over the matrix instead of one call per column."""
+    x = np.asarray(excess, dtype=float)
+    n = len(x)
+    mean = x.mean(axis=0)
+    dev = x - mean
+    dev2 = dev * dev
+    m2 = dev2.mean(axis=0)
+    sd = np.sqrt(m2 * n / (n - 1)) if n > 1 else np.zeros_like(m2)
+    sr = np.where(sd > 0, mean / np.where(sd > 0, sd, 1.0), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant column: NaN, as scipy's
+        skew = np.where(m2 > 0, (dev2 * dev).mean(axis=0) / m2**1.5, np.nan)
+        kurt = np.where(m2 > 0, (dev2 * dev2).mean(axis=0) / m2**2, np.nan)
+    return sr, skew, kurt
+
+
+def probabilistic_sharpes(
+    moments: tuple[np.ndarray, np.ndarray, np.ndarray], sr_benchmark: float, n: int
+) -> list[float]:
+    """:func:`probabilistic_sharpe` of every column from :func:`moments_of_columns` (NaN where
+    the denominator is not positive, or n < 2)."""
+    sr, skew, kurt = (np.asarray(m, dtype=float) for m in moments)
+    if n < 2:
+        return [float("nan")] * len(sr)
+    denominator = 1.0 - skew * sr + (kurt - 1.0) / 4.0 * sr**2
+    safe = np.where(denominator > 0, denominator, 1.0)
+    z = (sr - sr_benchmark) * math.sqrt(n - 1) / np.sqrt(safe)
+    return np.where(denominator > 0, stats.norm.cdf(z), np.nan).tolist()
+
+
 def probabilistic_sharpe(
     sr: float, sr_benchmark: float, n: int, skew: float = 0.0, kurtosis: float = 3.0
 ) -> float:

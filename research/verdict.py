@@ -32,7 +32,16 @@ from research.nulls import (
     sharpe_difference_pvalue,
     spa_vs_reference,
 )
-from research.trials import Clusters, cluster, cluster_returns, correlation, effective_trials
+from research.trials import (
+    Clusters,
+    cluster,
+    cluster_of,
+    cluster_returns,
+    correlation,
+    effective_trials,
+    effective_trials_of,
+    standardised,
+)
 
 DSR_LEVEL = 0.95
 SPA_LEVEL = 0.05
@@ -77,10 +86,21 @@ def _ratio_variance(active: np.ndarray, clusters: Clusters) -> float:
     return float(np.var(information_ratios(cluster_returns(active, clusters.labels)), ddof=1))
 
 
+#: Candidates up to which the trial structure works on the full correlation matrix; above, on
+#: the standardised returns (``research.trials.effective_trials_of``, ``cluster_of``: the same
+#: figures to rounding, without a k x k matrix).
+FULL_MATRIX_LIMIT = 2000
+
+
 def trial_structure(returns: np.ndarray, benchmark: np.ndarray) -> tuple[float, Clusters]:
     """(effective number of trials, clusters) of the candidates' returns in excess of the
     benchmark."""
-    corr = correlation(np.asarray(returns) - np.asarray(benchmark)[:, None])
+    excess = np.asarray(returns) - np.asarray(benchmark)[:, None]
+    if excess.shape[1] > FULL_MATRIX_LIMIT:
+        z = standardised(excess)
+        n_eff = effective_trials_of(z)
+        return n_eff, cluster_of(z, max(1, int(round(n_eff))))
+    corr = correlation(excess)
     n_eff = effective_trials(corr)
     return n_eff, cluster(corr, max(1, int(round(n_eff))))
 
