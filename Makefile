@@ -52,8 +52,9 @@ bench: $(VENV)/.installed-bench  ## bench/ scripts; the peers (bt, vectorbt) com
 	$(PY) bench/sweep_tearsheets.py
 	$(PY) bench/runs_index.py
 
-bench-scale: $(VENV)/.installed-test  ## a 1,000-variant sweep, its statistics and page (about 6 minutes)
+bench-scale: $(VENV)/.installed-test  ## 1,000- and 10,000-variant sweeps, their statistics and pages (an hour or more)
 	$(PY) bench/sweep_1000.py
+	$(PY) bench/sweep_10000.py
 
 golden: $(VENV)/.installed-test  ## rewrite tests/golden/strategies.json; review the diff before committing
 	$(PY) tests/regen_golden.py

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,7 @@ from engine.relative_risk import relative_risk
 from engine.results import BacktestResult
 from engine.trade_stats import trade_statistics
 from engine.window_activity import activity_on
-from reports._render import environment, number
+from reports._render import chart_dates, chart_values, environment, number
 from reports.assets import plotly_script
 from reports.compare_notes import settings_notes
 from reports.compare_time import latest_run, time_panels
@@ -82,7 +82,7 @@ TURNOVER_MEANING = ("turnover: bought plus sold value per year, as a multiple of
 BREAKEVEN_MEANING = ("breakeven (approx.): the cost per side, bps, at which the lead over the "
                      "benchmark would be gone: the run's cost plus its log-growth lead a year over "
                      "its turnover; `smallcap costs` finds it by rerunning")
-MAX_POINTS = 1500  # per chart line; longer histories are thinned to weekly points
+MAX_POINTS = 750  # per chart line; longer histories are thinned (20 years: every 7th session)
 
 
 def _varying_within_strategy(runs: list[BacktestResult]) -> dict[str, list[str]]:
@@ -164,6 +164,7 @@ class ComparisonData:
     periods: set[tuple[str, str]] = field(default_factory=set)
     common: tuple[str, str] | None = None  # set when the runs' own periods differ
     notes: list[str] = field(default_factory=list)  # settings that differ (reports.compare_notes)
+    total: int = 0  # variants compared (the rows shown may be fewer: :func:`best_rows`)
 
     @property
     def labels(self) -> list[str]:
@@ -250,7 +251,14 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
             "no run directories to compare",
             "pass one or more folders written by `smallcap backtest`",
         )
-    runs = [BacktestResult.load(d, tables=("equity", "positions")) for d in run_dirs]
+    return comparison_of(  # the tables a page draws are read for the rows it shows only
+        [BacktestResult.load(d, tables=()) for d in run_dirs], rank_by
+    )
+
+
+def comparison_of(runs: list[BacktestResult], rank_by: str = "sharpe") -> ComparisonData:
+    """The :class:`ComparisonData` of already loaded ``runs`` (returns, metrics, config and
+    manifest; the equity and positions of the :data:`PAGE_VARIANTS` best are read here)."""
     benchmarks = {str(r.metrics.get("benchmark", r.config.benchmark)) for r in runs}
     if len(benchmarks) > 1:
         raise UserError(
@@ -273,10 +281,11 @@ def comparison_data(run_dirs: list[str | Path], rank_by: str = "sharpe") -> Comp
             )
         common = (str(index[0].date()), str(index[-1].date())) if len(periods) > 1 else None
         cash = cash_returns_for(spec, index).to_numpy()
+        _read_holdings(runs)  # the window's trading activity reads every run's positions
         for r in runs:
             _on_window(r, index, cash)
-    holdings = {id(r): _holdings_share(r) for r in runs}
-    return assemble_comparison(runs, rank_by, periods, common, notes, lambda r: holdings[id(r)])
+    # a run's holdings are read for the rows a page shows only (assemble_comparison)
+    return assemble_comparison(runs, rank_by, periods, common, notes, _holdings_read)
 
 
 def assemble_comparison(
@@ -288,7 +297,8 @@ def assemble_comparison(
     holdings: Callable[[BacktestResult], pd.Series],
 ) -> ComparisonData:
     """The :class:`ComparisonData` of ``runs`` (returns, metrics, config and manifest loaded, on
-    one window), ranked by ``rank_by``; ``holdings``: a run's average share of equity per symbol."""
+    one window), ranked by ``rank_by``; ``holdings``: a run's average share of equity per symbol
+    (asked of the :data:`PAGE_VARIANTS` best only)."""
     runs = rank(runs, rank_by, lambda r: r.metrics)
     varying = _varying_within_strategy(runs)
     labels = _labels(runs, varying)
@@ -341,13 +351,50 @@ def assemble_comparison(
         benchmark=str(first.metrics.get("benchmark", "")),
         yearly=(1 + strat).groupby(year_of).prod(min_count=1) - 1,
         holdings=pd.DataFrame(
-            {label: holdings(r) for r, label in zip(runs, labels, strict=True)}
+            {
+                label: holdings(r)
+                for r, label in zip(runs[:PAGE_VARIANTS], labels, strict=False)
+            }
         ).T.fillna(0.0),
         varying=varying,
         rank_by=rank_by,
         periods=periods,
         common=common,
         notes=notes,
+        total=len(runs),
+    )
+
+
+def _holdings_read(run: BacktestResult) -> pd.Series:
+    """:func:`_holdings_share` of ``run``, its equity and positions read first if they are not."""
+    _read_holdings([run])
+    return _holdings_share(run)
+
+
+def _read_holdings(runs: list[BacktestResult]) -> None:
+    """Read the equity and positions tables of ``runs`` (the rows a page shows) into them."""
+    for r in runs:
+        if r.equity.empty and r.run_dir is not None:
+            tables = BacktestResult.load(r.run_dir, tables=("equity", "positions"))
+            r.equity, r.positions = tables.equity, tables.positions
+
+
+def best_rows(data: ComparisonData, rows: int) -> ComparisonData:
+    """``data`` cut to its best ``rows`` variants (it is ranked): what a page shows row by row.
+    ``total`` keeps how many were compared."""
+    if len(data.runs) <= rows:
+        return data
+    labels = data.labels[:rows]
+    return replace(
+        data,
+        runs=data.runs[:rows],
+        table=data.table.iloc[:rows],
+        growth=data.growth[labels],
+        drawdown=data.drawdown[labels],
+        rolling_excess=data.rolling_excess[labels],
+        yearly=data.yearly[labels],
+        holdings=data.holdings.reindex(labels).fillna(0.0),
+        total=data.total or len(data.runs),
     )
 
 
@@ -402,8 +449,8 @@ def _line_figures(data: ComparisonData) -> dict[str, str]:
     bench = _thin(data.benchmark_growth)
     figures["equity"].add_trace(
         go.Scatter(
-            x=bench.index,
-            y=bench.to_numpy(),
+            x=chart_dates(bench.index),
+            y=chart_values(bench),
             name=f"benchmark {data.benchmark}",
             line={"color": "black", "dash": "dot"},
         )
@@ -418,7 +465,9 @@ def _line_figures(data: ComparisonData) -> dict[str, str]:
         ):
             series = _thin(frame[label].dropna())
             figures[name].add_trace(
-                go.Scatter(x=series.index, y=series.to_numpy(), name=label, line=line)
+                go.Scatter(
+                    x=chart_dates(series.index), y=chart_values(series), name=label, line=line
+                )
             )
     values = pd.concat([data.growth[shown].stack(), data.benchmark_growth]).dropna()
     ticks = growth_ticks(float(values.min()), float(values.max()))
@@ -486,7 +535,10 @@ def _luck_figures(data: ComparisonData, luck: dict) -> dict[str, str]:
     if luck.get("pbo_detail"):
         fig = go.Figure(
             go.Histogram(
-                x=luck["pbo_detail"]["logits"], nbinsx=40, marker_color="#636efa", name="rank logit"
+                x=chart_values(luck["pbo_detail"]["logits"]),
+                nbinsx=40,
+                marker_color="#636efa",
+                name="rank logit",
             )
         )
         fig.add_vline(x=0, line_color="#b3261e", line_dash="dash")
@@ -538,6 +590,13 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
                       luck: dict | None = None, self_contained: bool = False) -> str:
     """The comparison page's HTML for ``data`` (links relative to the folder ``out``); ``luck``:
     the overfitting statistics (``stats.json`` as a dict) to show, if any."""
+    heatmaps = parameter_heatmaps(data, luck)  # over every variant; the rest over the best rows
+    latest, total = latest_run(data.runs), data.total or len(data.runs)
+    if luck:
+        names = [Path(p).name for p in data.table["run_dir"]]
+        best = dict(zip(names, data.labels, strict=True)).get(luck["best"], luck["best"])
+        luck = {**luck, "best_label": best}
+    data = best_rows(data, PAGE_VARIANTS)
     years = sorted(data.yearly.index, reverse=True)  # newest first: in view without scrolling
     yearly = [
         (label, [_year_cell(data.yearly[label].get(y)) for y in years]) for label in data.labels
@@ -551,18 +610,8 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
         ]
         rotation.append((label, cells, r.metrics.get("switches", 0)))
     params = data.param_columns
-    heatmaps = parameter_heatmaps(data, luck)
     period, period_warning = _period(data)
-    extra = {}
-    if luck:
-        names = [Path(p).name for p in data.table["run_dir"]]
-        luck = {
-            **luck,
-            "best_label": dict(zip(names, data.labels, strict=True)).get(
-                luck["best"], luck["best"]
-            ),
-        }
-        extra = _luck_figures(data, luck)
+    extra = _luck_figures(data, luck) if luck else {}
     return (
         environment()
         .get_template("compare.html")
@@ -579,7 +628,8 @@ def render_comparison(data: ComparisonData, out: Path, title: str = "Strategy co
             breakeven_meaning=BREAKEVEN_MEANING,
             benchmark=data.benchmark,
             rank_by=data.rank_by,
-            latest=latest_run(data.runs),
+            latest=latest,
+            total=total,
             param_columns=params,
             metric_columns=METRIC_COLUMNS,
             key_columns=len(KEY_COLUMNS),
@@ -673,3 +723,7 @@ def _share(v: float) -> dict:
 
 #: Rows per page of the page's tables (the rest a click away; sorting sorts every row).
 PAGE_ROWS = 50
+#: Variants a comparison page shows row by row, best first by the ranking metric: its tables,
+#: curves and whiskers (a sweep's heatmaps and statistics cover every variant; every row is in
+#: sweep.csv and stats.json). Keeps a 10,000-variant sweep's page under 2 MB of data.
+PAGE_VARIANTS = 100

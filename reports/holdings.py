@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from reports._render import chart_dates, chart_values
 from reports.svg import finish_svg
 
 #: The column of the uninvested remainder.
@@ -118,8 +119,8 @@ def weights_figure(panels: dict[str, pd.DataFrame]):
         for asset in shown.columns:
             fig.add_trace(
                 go.Scatter(
-                    x=shown.index,
-                    y=shown[asset].to_numpy(),
+                    x=chart_dates(shown.index),
+                    y=chart_values(shown[asset]),
                     name=asset,
                     legendgroup=asset,
                     showlegend=asset not in seen,

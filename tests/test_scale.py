@@ -4,6 +4,10 @@ enough for both, with the chunk sizes turned down so every block boundary is cro
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pytest
 from arch.bootstrap import MCS, optimal_block_length
@@ -154,3 +158,71 @@ def test_block_length_of_a_wide_matrix_is_near_the_mean_of_all_columns():
     assert block_length(small) == max(
         1.0, float(np.mean(optimal_block_length(small)["stationary"]))
     )
+
+
+# ----- the comparison page of a sweep with many variants ---------------------------------------
+def _many_variants(root: Path, count: int) -> list:
+    """``count`` variants of relative_momentum over a lookback x top_n x absolute grid: one real
+    run over the whole bundled history (the longest curves a page draws), saved once, loaded
+    under ``count`` folder names (links to it), each with its own parameters, returns (the
+    run's plus noise) and Sharpe. Cheap: one backtest."""
+    from engine.config import RunConfig
+    from engine.results import BacktestResult
+    from engine.runner import run_backtest
+
+    base = run_backtest(
+        RunConfig(
+            strategy="relative_momentum",
+            params={"lookback": 63},
+            start="2005-01-03",
+            end="2024-12-31",
+        )
+    ).save(root / "base")
+    loaded = BacktestResult.load(base, tables=())
+    rng = np.random.default_rng(5)
+    grid = itertools.product(range(21, 21 + 3 * (count // 6), 3), (1, 2, 3), (False, True))
+    runs = []
+    for i, (lookback, top_n, absolute) in enumerate(grid):
+        folder = root / f"v{i:05d}"
+        folder.symlink_to(base)
+        noise = rng.normal(0, 0.003, len(loaded.returns))
+        params = loaded.config.params.model_copy(
+            update={"lookback": lookback, "top_n": top_n, "absolute": absolute}
+        )
+        config = loaded.config.model_copy(update={"params": params})
+        runs.append(
+            replace(
+                loaded,
+                run_dir=folder,
+                config=config,
+                returns=loaded.returns.assign(strategy=loaded.returns["strategy"] + noise),
+                metrics={**loaded.metrics, "sharpe": float(rng.normal(0.5, 0.4))},
+            )
+        )
+    return runs
+
+
+def test_a_sweeps_page_shows_its_best_rows_under_2_mb(tmp_path):
+    """600 variants over 20 years: the page's tables hold the best PAGE_VARIANTS rows and say
+    so, the heatmaps cover every variant (every lookback of the grid is a column), the
+    statistics are of all 600, and the page (plotly.js shared beside it) stays under 2 MB.
+    What grows with the variants is bounded: rows, curves (20) and whiskers (50) are the best
+    ones; heatmaps have a cell per parameter pair; PBO a logit per split."""
+    from reports.compare import PAGE_VARIANTS, comparison_of, write_comparison
+    from research.luck import LuckSettings, luck_from_results
+
+    runs = _many_variants(tmp_path, 600)
+    data = comparison_of(runs, "sharpe")
+    luck = luck_from_results(data.runs, LuckSettings(reps=20, test_reps=20))
+    page = write_comparison([], tmp_path / "runs" / "sweep", luck=luck.to_dict(), data=data)
+    html = page.read_text()
+    assert '<script src="../plotly.min.js">' in html
+    assert page.stat().st_size < 2_000_000
+    body = html[html.index('<table id="metrics"') :]
+    body = body[: body.index("</table>")]
+    assert body.count("<tr data-run=") == PAGE_VARIANTS < 600
+    assert f"The best {PAGE_VARIANTS} of 600 variants by sharpe" in html
+    assert "600 variants on their common window" in html
+    heatmap = html[html.index('id="heatmap0"') :]
+    heatmap = heatmap[: heatmap.index("</script>")]
+    assert all(f'"{lb}"' in heatmap for lb in range(21, 21 + 3 * 100, 3))
