@@ -16,6 +16,10 @@ machine. Prints:
 * the comparison page's build time and size.
 
     .venv/bin/python bench/sweep_10000.py [--variants 10000] [--start 2019-01-02] [--keep DIR]
+        [--resume]
+
+``--resume`` with ``--keep``: the sweep already in DIR is re-read, nothing left to run (the
+statistics and the page again, e.g. once the store is there).
 
 ``--variants N`` takes an evenly spread N of the grid (develop with 1,000).
 """
@@ -86,7 +90,7 @@ def memory_lines(arrivals: list[tuple[int, float]], driver: dict[str, float]) ->
     return lines
 
 
-def sweep(vs: list, out: Path) -> tuple[list[dict], float, list[str]]:
+def sweep(vs: list, out: Path, resume: bool) -> tuple[list[dict], float, list[str]]:
     """Run the sweep; (rows, seconds, memory lines)."""
     arrivals: list[tuple[int, float]] = []  # (worker pid, its peak RSS in MB), as variants finish
     driver: dict[str, float] = {}
@@ -102,7 +106,7 @@ def sweep(vs: list, out: Path) -> tuple[list[dict], float, list[str]]:
         if n % 500 == 0:
             print(f"  {n} variants, {time.perf_counter() - t0:.0f} s", flush=True)
 
-    result = run_sweep(vs, out, executor="process", workers=2, on_result=arrived)
+    result = run_sweep(vs, out, executor="process", workers=2, on_result=arrived, resume=resume)
     elapsed = time.perf_counter() - t0
     driver["end"] = peak_rss_mb() or 0.0
     return result.rows, elapsed, memory_lines(arrivals, driver)
@@ -154,16 +158,18 @@ def main() -> None:
     ap.add_argument("--start", default="2019-01-02")
     ap.add_argument("--end", default="2024-12-31")
     ap.add_argument("--keep", help="leave the sweep in this folder (default: a temporary one)")
+    ap.add_argument("--resume", action="store_true", help="with --keep: reuse the sweep there")
     args = ap.parse_args()
     vs = spread(expand(experiment(args.start, args.end)), args.variants)
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp())
     out = root / "sweep"
-    shutil.rmtree(out, ignore_errors=True)
+    if not (args.resume and args.keep):
+        shutil.rmtree(out, ignore_errors=True)
     print(
         f"{len(vs)} variants of relative_momentum, {args.start} .. {args.end}, 2 workers",
         flush=True,
     )
-    rows, elapsed, memory = sweep(vs, out)
+    rows, elapsed, memory = sweep(vs, out, args.resume)
     failed = [r for r in rows if r["status"] != "done"]
     note = f", {len(failed)} failed: {failed[0].get('error')}" if failed else ""
     print(f"sweep: {elapsed:.0f} s = {len(vs) / elapsed * 60:.0f} variants/min{note}")

@@ -197,7 +197,7 @@ def cluster_returns(returns: np.ndarray, labels: np.ndarray) -> np.ndarray:
     totals = np.bincount(labels, weights=w, minlength=k)
     weights = w / np.where(totals > 0, totals, 1.0)[labels]
     onehot = sparse.csr_matrix((weights, (np.arange(len(labels)), labels)), shape=(len(labels), k))
-    return np.asarray((onehot.T @ r.T).T)  # columns x clusters, one nonzero a column
+    return np.asarray((onehot.T @ r.T).T)  # sessions x clusters
 
 
 def standardised(returns: np.ndarray) -> np.ndarray:
