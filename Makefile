@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: demo test lint bench bench-scale golden mutants clean
+.PHONY: demo test readme-check lint bench bench-scale golden mutants clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -33,6 +33,9 @@ test: $(VENV)/.installed-test
 	$(VENV)/bin/mypy
 	@$(PY) -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; fi; exit $$rc
+
+readme-check: $(VENV)/.installed-test  ## every README command as written, long ones included (CI runs it after test)
+	$(PY) -m pytest -q -m readme_long --durations=0 tests/test_readme_long.py
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .

@@ -40,28 +40,21 @@ def test_readme_july_2024_section_is_what_the_commands_report():
 
 
 def test_july_2024_numbers_match_the_cli(cli):
-    """Two numbers of the section against the commands themselves, run as a user would."""
+    """Numbers of the section against the commands' --json, run as a user would."""
     import json
 
     r = cli("data", "returns", "RSP", "SPY", "--from", "2024-07-09", "--to", "2024-07-16", "--json")
     doc = json.loads(r.stdout)
     text = README.read_text()
-    assert f"RSP     {doc['RSP']:+.2%}  total return, close 2024-07-09 -> close 2024-07-16" in text
-    r = cli(
-        "streaks",
-        "--symbol",
-        "RUT",
-        "--start",
-        "2024-06-03",
-        "--target",
-        "IWM",
-        "--context",
-        "NVDA",
-        "--json",
-    )
+    for symbol in ("RSP", "SPY"):
+        row = f" {symbol:<6}   {doc[symbol]:+.2%}   total return   2024-07-09   2024-07-16\n"
+        assert row in text, row
+    r = cli("streaks", "--symbol", "RUT", "--start", "2024-06-03", "--target", "IWM",
+            "--horizons", "5,10,20,50", "--context", "NVDA", "--json")
     episode = json.loads(r.stdout)["episodes"][0]
-    assert f"NVDA  {episode['context']['NVDA']['run']:+.2%} over the run" in text
-    assert f"RUT {episode['run_gain']:+.2%} over the run" in text
+    assert f" {episode['signal_date']}     {episode['forward']['5']:+.2%}" in text
+    assert f" run 5 {episode['run_gain']:+.1%}   {episode['versus_forward']['5']:+.2%}" in text
+    assert f"{episode['context']['NVDA']['run']:+.1%} /" in text
 
 
 @pytest.mark.slow

@@ -18,19 +18,11 @@ import pytest
 import typer.main
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-#: Shown in the quickstart and run as written here; the others (sweeps, walk-forward, timing over
-#: full histories: minutes each) are checked to parse, and run in their own tests.
-QUICK = (
-    "strategies",
-    "backtest",
-    "compare",
-    "report",
-    "streaks",
-    "events",
-    "data",
-    "signal",
-    "runs",
-)
+#: Shown in the quickstart and run as written here, in every `make test`; every command of the
+#: README (sweeps, walk-forward, timing over full histories: minutes each) runs as written in
+#: tests/test_readme_long.py (`make readme-check`, which CI runs after `make test`).
+QUICK = ("strategies", "backtest", "compare", "report", "streaks", "events", "data", "signal",
+         "runs")
 
 
 def readme_commands() -> list[str]:
@@ -69,26 +61,71 @@ def test_every_readme_command_parses():
             pytest.fail(f"README: `{line}`: {exc.format_message()}")
 
 
+#: What the README's placeholders stand for in the scratch folder its commands run in.
+PLACEHOLDERS = {"runs/<run>": "runs/*relative_momentum*", "runs/<other>": "runs/*breadth_streak*"}
+
+
+def as_written(line: str) -> list[str]:
+    """The arguments of README ``line`` as a shell in the current folder passes them: globs
+    expanded, ``runs/<run>`` (``<other>``) the first saved run of relative_momentum
+    (breadth_streak), optional ``[...]`` arguments given as one run folder, or left out."""
+    line = line.replace("[runs/<other> ...]", "runs/<other>").replace("[...]", "")
+    argv = []
+    for word in shlex.split(line)[1:]:
+        if word in PLACEHOLDERS:
+            runs = [p for p in sorted(glob.glob(PLACEHOLDERS[word]))
+                    if Path(p, "manifest.json").exists()]
+            assert runs, (line, word)
+            word = runs[0]
+        argv += sorted(glob.glob(word)) if "*" in word else [word]
+    return argv
+
+
+def scratch_folder(folder: Path) -> Path:
+    """A folder to run README commands in as a user would in a clone: ``examples/`` and the
+    files the README's commands name (my_dates.csv, my_labels.csv)."""
+    (folder / "examples").symlink_to(README.parent / "examples")
+    (folder / "my_dates.csv").write_text("date,label\n2019-07-31,first cut\n2024-09-18,first cut\n")
+    (folder / "my_labels.csv").write_text("date,label\n2005-01-03,before\n2020-03-23,after\n")
+    return folder
+
+
 def test_quick_readme_commands_run_as_written(cli, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "examples").symlink_to(README.parent / "examples")
-    (tmp_path / "my_dates.csv").write_text(
-        "date,label\n2019-07-31,first cut\n2024-09-18,first cut\n"
-    )
+    monkeypatch.chdir(scratch_folder(tmp_path))
     quickstart = README.read_text().split("## CLI quickstart")[1].split("```")[1]
     ran = 0
     for line in readme_commands():
         if line not in quickstart or line.split()[1] not in QUICK:
             continue
-        argv = []
-        for word in shlex.split(line)[1:]:
-            if word == "runs/<run>":
-                word = sorted(glob.glob("runs/*relative_momentum*"))[0]
-            argv += sorted(glob.glob(word)) if "*" in word else [word]
-        r = cli(*argv)
+        r = cli(*as_written(line))
         assert r.code == 0, (line, r.stderr)
         ran += 1
     assert ran >= 15
+
+
+def shown_outputs() -> list[tuple[str, list[str]]]:
+    """Every README block that shows a command's output: (``smallcap ...``, the lines shown)."""
+    found = []
+    for block in re.findall(r"```[a-z]*\n(.*?)```", README.read_text(), re.S):
+        lines = block.rstrip("\n").split("\n")
+        if lines[0].startswith("$ smallcap ") and len(lines) > 1:
+            found.append((lines[0].removeprefix("$ "), lines[1:]))
+    return found
+
+
+def test_shown_output_is_what_the_command_prints():
+    """A block showing `$ smallcap ...` and its output shows exactly what the command prints at
+    80 columns (trailing blanks aside); a block ending in `...` shows its first lines exactly."""
+    from tools.readme_july2024 import printed
+
+    blocks = shown_outputs()
+    assert len(blocks) >= 4
+    for command, shown in blocks:
+        real = printed(command)
+        if shown[-1] == "...":
+            shown = shown[:-1]
+            real = real[:len(shown)]
+        assert shown == real, (command, shown, real)
 
 
 def test_the_strategy_list_is_the_registrys():
