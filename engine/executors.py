@@ -338,6 +338,11 @@ def _dask_row(fut: Future, ids: dict, watch: _ClusterWatch, left: int) -> dict:
     return {"id": ids[fut.key], "status": "failed", "error": error}
 
 
+RECOMPUTED = ("lost", "pending")
+"""Statuses of a future that had finished on a worker killed before its row was read: the
+scheduler computes it again (``lost``, then ``pending``), so it is waited for once more."""
+
+
 def _collect_dask(client: Client, pending: as_completed, ids: dict, where: str) -> Iterable[dict]:
     """Rows of the futures in ``pending`` (a ``distributed.as_completed``) as they finish,
     checking the cluster between them (:class:`_ClusterWatch`)."""
@@ -345,6 +350,9 @@ def _collect_dask(client: Client, pending: as_completed, ids: dict, where: str) 
     while not pending.is_empty():
         batch = pending.next_batch(block=False) if pending.has_ready() else []
         for fut in batch:
+            if fut.status in RECOMPUTED:
+                pending.add(fut)  # its worker died before its row was read: it runs again
+                continue
             yield _dask_row(fut, ids, watch, pending.count() + 1)
         if not batch:
             watch.check(pending.count())

@@ -125,3 +125,36 @@ def test_a_sweep_on_a_real_cluster_survives_a_killed_worker(cluster, tmp_path, c
     assert len(open_store(out, refresh=False).ids) == len(LOOKBACKS)
     # no half-saved folder left
     assert not [p for p in (out / "variants").iterdir() if p.name.startswith(".")]
+
+
+def test_a_row_lost_with_its_worker_before_it_was_read_is_computed_again(cluster):
+    """A variant finished on a worker that is killed before the driver reads its row: the
+    scheduler computes it again, and the driver waits for that row rather than reporting the
+    variant failed (once seen as "variant ... failed: NoneType: None")."""
+    from dask.distributed import Client, as_completed
+
+    from engine.executors import _collect_dask
+
+    def row_slow_on_w1(name: str) -> dict:  # nested: sent by value, the workers import no tests
+        import time
+
+        from distributed import get_worker
+
+        if get_worker().name == "w1":
+            time.sleep(3)  # the second computation: still running when the driver looks
+        return {"id": name, "status": "done"}
+
+    address, workers = cluster
+    with Client(address, timeout="30s") as client:
+        names = {w["name"]: a for a, w in client.scheduler_info()["workers"].items()}
+        fut = client.submit(row_slow_on_w1, "v1", pure=False, workers=[names["w0"]],
+                            allow_other_workers=True)
+        fut.result(timeout=60)
+        pending = as_completed([fut])
+        _kill(workers[0])
+        deadline = time.monotonic() + 60
+        while fut.status == "finished" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert fut.status != "finished", "the scheduler did not notice the killed worker"
+        rows = list(_collect_dask(client, pending, {fut.key: "v1"}, address))
+    assert rows == [{"id": "v1", "status": "done"}]

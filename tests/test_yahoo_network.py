@@ -192,3 +192,27 @@ def test_yfinance_log_records_are_classified():
         == "unknown"
     )
     assert yahoo_net.classify(["\n1 Failed download:"]) == ("", "")
+
+
+def test_what_a_finished_thread_logged_is_not_read_as_the_next_answer(tmp_path, monkeypatch):
+    """Thread ids are reused: a network error logged by a download thread that has ended (one
+    given up on by its deadline) must not turn a later empty answer into "no network"."""
+    sock, port = _local_port(listen=True)  # Yahoo's host "reachable"
+    with sock:
+        for name in PROXY_VARS:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setattr(yahoo_net, "YAHOO_HOST", "127.0.0.1")
+        monkeypatch.setattr(yahoo_net, "YAHOO_PORT", port)
+        fake = EmptyYahoo(None)
+        monkeypatch.setattr(yfinance, "download", fake)
+        yahoo_net.YahooLog.install()
+        src = YahooSource(cache_dir=tmp_path, sleep=lambda s: None)
+        for _ in range(5):
+            said = "['IWM']: DNSError('curl: (6) Could not resolve host')"
+            late = threading.Thread(target=logging.getLogger("yfinance").error, args=(said,))
+            late.start()
+            late.join()
+            calls = fake.calls
+            with pytest.raises(DataError, match="unknown symbol"):
+                src.refresh("ZZZQ", start="2024-07-01", end="2024-07-31")
+            assert fake.calls == calls + 1  # answered at once, not retried as a network failure

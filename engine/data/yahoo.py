@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -175,17 +176,23 @@ class YahooSource(Source):
         began = time.monotonic()
         deadline = began + DEADLINE_SECONDS
         last_problem, attempt = "", 0
-        fetch = lambda: yfinance.download(  # noqa: E731 - the call the deadline bounds
-            ticker,
-            start=start.strftime("%Y-%m-%d"),
-            end=(end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
-            auto_adjust=False,
-            actions=True,
-            progress=False,
-            threads=False,
-            multi_level_index=False,
-            timeout=TIMEOUT_SECONDS,
-        )
+
+        def fetch() -> pd.DataFrame:
+            """The call the deadline bounds, in a thread of its own. Thread ids are reused: what
+            an earlier, given-up thread with this id logged is dropped first, not read as ours."""
+            log.take(threading.get_ident())
+            return yfinance.download(
+                ticker,
+                start=start.strftime("%Y-%m-%d"),
+                end=(end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+                auto_adjust=False,
+                actions=True,
+                progress=False,
+                threads=False,
+                multi_level_index=False,
+                timeout=TIMEOUT_SECONDS,
+            )
+
         while attempt < ATTEMPTS and time.monotonic() < deadline:
             if attempt:
                 self._sleep(
