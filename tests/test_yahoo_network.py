@@ -139,6 +139,14 @@ class EmptyYahoo:
         return pd.DataFrame()
 
 
+def _yahoo_host_at(monkeypatch: pytest.MonkeyPatch, port: int) -> None:
+    """Yahoo's host is 127.0.0.1:``port`` for the connect check, with no proxy in between."""
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(yahoo_net, "YAHOO_HOST", "127.0.0.1")
+    monkeypatch.setattr(yahoo_net, "YAHOO_PORT", port)
+
+
 def _local_port(listen: bool) -> tuple[socket.socket, int]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -153,10 +161,7 @@ def _local_port(listen: bool) -> tuple[socket.socket, int]:
 def test_an_unknown_symbol_says_so(tmp_path, monkeypatch, said):
     sock, port = _local_port(listen=True)  # Yahoo's host "reachable"
     with sock:
-        for name in PROXY_VARS:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setattr(yahoo_net, "YAHOO_HOST", "127.0.0.1")
-        monkeypatch.setattr(yahoo_net, "YAHOO_PORT", port)
+        _yahoo_host_at(monkeypatch, port)
         monkeypatch.setattr(yfinance, "download", EmptyYahoo(said))
         src = YahooSource(cache_dir=tmp_path, sleep=lambda s: None)
         with pytest.raises(DataError, match="unknown symbol") as info:
@@ -168,10 +173,7 @@ def test_an_unknown_symbol_says_so(tmp_path, monkeypatch, said):
 def test_an_empty_answer_with_yahoo_unreachable_is_the_network(tmp_path, monkeypatch):
     sock, port = _local_port(listen=False)  # bound, not listening: connection refused
     with sock:
-        for name in PROXY_VARS:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setattr(yahoo_net, "YAHOO_HOST", "127.0.0.1")
-        monkeypatch.setattr(yahoo_net, "YAHOO_PORT", port)
+        _yahoo_host_at(monkeypatch, port)
         fake = EmptyYahoo(None)
         monkeypatch.setattr(yfinance, "download", fake)
         src = YahooSource(cache_dir=tmp_path, sleep=lambda s: None)
@@ -199,10 +201,7 @@ def test_what_a_finished_thread_logged_is_not_read_as_the_next_answer(tmp_path, 
     given up on by its deadline) must not turn a later empty answer into "no network"."""
     sock, port = _local_port(listen=True)  # Yahoo's host "reachable"
     with sock:
-        for name in PROXY_VARS:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setattr(yahoo_net, "YAHOO_HOST", "127.0.0.1")
-        monkeypatch.setattr(yahoo_net, "YAHOO_PORT", port)
+        _yahoo_host_at(monkeypatch, port)
         fake = EmptyYahoo(None)
         monkeypatch.setattr(yfinance, "download", fake)
         yahoo_net.YahooLog.install()
