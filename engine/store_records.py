@@ -274,16 +274,16 @@ def wide_returns(series: pa.Table, calendars: pa.Table) -> pd.DataFrame:
     values = series.column("values").combine_chunks()
     flat = values.values.to_numpy(zero_copy_only=False)
     offsets = values.offsets.to_numpy()
+    order = sorted(range(len(names)), key=names.__getitem__)
     if len(set(of)) == 1:  # the usual sweep: one window for every series, a straight stack
         index = pd.DatetimeIndex(cal_dates[of[0]], name="date")
-        matrix = flat.reshape(len(names), len(index)).T
-        frame = pd.DataFrame(matrix, index=index, columns=names)
+        # one copy, in sorted order; each series a contiguous column (the statistics read columns)
+        matrix = flat.reshape(len(names), len(index))[order].T
     else:
         union = np.unique(np.concatenate([cal_dates[c] for c in set(of)]))
         index = pd.DatetimeIndex(union, name="date")
-        matrix = np.full((len(union), len(names)), np.nan)
-        for j, cal in enumerate(of):
-            rows = np.searchsorted(union, cal_dates[cal])
-            matrix[rows, j] = flat[offsets[j] : offsets[j + 1]]
-        frame = pd.DataFrame(matrix, index=index, columns=names)
-    return frame[sorted(names)]
+        matrix = np.full((len(union), len(names)), np.nan, order="F")
+        for j, src in enumerate(order):
+            rows = np.searchsorted(union, cal_dates[of[src]])
+            matrix[rows, j] = flat[offsets[src] : offsets[src + 1]]
+    return pd.DataFrame(matrix, index=index, columns=[names[j] for j in order], copy=False)

@@ -200,8 +200,10 @@ class SweepStore:
                 return pd.DataFrame(index=pd.DatetimeIndex([], name="date"))
             wide = wide_returns(*tables)
             ids = [i for i in self._frame("metrics")["id"] if i in wide.columns]
-            self._cache["wide"] = wide[ids + [c for c in wide.columns if ":" in c]]
-        return self._cache["wide"].copy()  # type: ignore[attr-defined]
+            columns = ids + [c for c in wide.columns if ":" in c]
+            self._cache["wide"] = wide if columns == list(wide.columns) else wide[columns]
+        # copy on write (pandas >= 3): a caller's change never reaches the cached matrix
+        return self._cache["wide"].copy(deep=False)  # type: ignore[attr-defined]
 
     @property
     def ids(self) -> list[str]:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from arch.bootstrap import StationaryBootstrap, optimal_block_length
 
+from research.columns import column_step
+
 PERIODS = 252
 
 
@@ -77,13 +79,21 @@ def _daily_cash(risk_free: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 BLOCK_LENGTH_COLUMNS = 250
 
 
-def block_length(returns: np.ndarray) -> float:
-    """Mean optimal stationary block length of the columns (Politis & White 2004), at least 1;
-    over :data:`BLOCK_LENGTH_COLUMNS` evenly spread columns when there are more."""
-    k = returns.shape[1]
+def block_length(returns: np.ndarray, *more: np.ndarray) -> float:
+    """Mean optimal stationary block length of the columns of ``returns`` and then of ``more``
+    (matrices or single series, same sessions) (Politis & White 2004), at least 1; over
+    :data:`BLOCK_LENGTH_COLUMNS` evenly spread columns when there are more. Only the chosen
+    columns are copied."""
+    parts = [np.asarray(m, dtype=float).reshape(len(returns), -1) for m in (returns, *more)]
+    k = sum(m.shape[1] for m in parts)
     columns = np.unique(np.linspace(0, k - 1, BLOCK_LENGTH_COLUMNS).round().astype(int)) \
         if k > BLOCK_LENGTH_COLUMNS else np.arange(k)
-    lengths = optimal_block_length(returns[:, columns])["stationary"].to_numpy(dtype=float)
+    starts = np.cumsum([0] + [m.shape[1] for m in parts])
+    chosen = np.column_stack([
+        part[:, columns[(columns >= lo) & (columns < hi)] - lo]
+        for part, lo, hi in zip(parts, starts[:-1], starts[1:], strict=True)
+    ])
+    lengths = optimal_block_length(chosen)["stationary"].to_numpy(dtype=float)
     return max(1.0, float(np.mean(lengths)))
 
 
@@ -107,15 +117,22 @@ def bootstrap_intervals(
     r = np.asarray(returns, dtype=float)
     b = np.asarray(benchmark, dtype=float)
     rf = _daily_cash(np.asarray(risk_free, dtype=float), r.shape)
-    length = block if block is not None else block_length(np.column_stack([r, b]))
+    length = block if block is not None else block_length(r, b)
     n, k = r.shape
     counts = session_counts(n, length, reps, seed)
-    excess = r - rf
-    features = np.column_stack([np.log1p(r), np.log1p(b), excess, excess**2])  # n x (3k + 1)
-    sums = counts @ features  # reps x (3k + 1)
-    cagr, sharpe, excess_cagr = _stats_from_sums(
-        sums[:, :k], sums[:, [k]], sums[:, k + 1 : 2 * k + 1], sums[:, 2 * k + 1 :], n
-    )
+    growth, excess_sum, excess_sq = (np.empty((reps, k)) for _ in range(3))
+    cash = rf if rf.ndim == 2 else rf[None, :]  # sessions x (1 or k), or 1 x k
+    per_column = cash.shape[1] == k
+    step = column_step(n)
+    for j in range(0, k, step):  # a block of columns at a time: small temporaries
+        cols = slice(j, j + step)
+        growth[:, cols] = counts @ np.log1p(r[:, cols])
+        excess = r[:, cols] - (cash[:, cols] if per_column else cash)
+        excess_sum[:, cols] = counts @ excess
+        excess *= excess
+        excess_sq[:, cols] = counts @ excess
+    bench_growth = counts @ np.log1p(b)[:, None]
+    cagr, sharpe, excess_cagr = _stats_from_sums(growth, bench_growth, excess_sum, excess_sq, n)
     alpha = (1.0 - size) / 2.0
 
     def interval(draws: np.ndarray) -> np.ndarray:
@@ -146,9 +163,13 @@ def excess_cagr_intervals(
     r = np.asarray(returns, dtype=float)
     ref = np.asarray(reference, dtype=float)
     n, k = r.shape
-    length = block if block is not None else block_length(np.column_stack([r, ref]))
+    length = block if block is not None else block_length(r, ref)
     counts = session_counts(n, length, reps, seed)
-    sums = counts @ np.column_stack([np.log1p(r), np.log1p(ref)])
-    diff = np.exp(sums[:, :k] * PERIODS / n) - np.exp(sums[:, k:] * PERIODS / n)
+    ours, theirs = np.empty((reps, k)), np.empty((reps, k))
+    step = column_step(n)
+    for j in range(0, k, step):  # a block of columns at a time: small temporaries
+        ours[:, j : j + step] = counts @ np.log1p(r[:, j : j + step])
+        theirs[:, j : j + step] = counts @ np.log1p(ref[:, j : j + step])
+    diff = np.exp(ours * PERIODS / n) - np.exp(theirs * PERIODS / n)
     alpha = (1.0 - size) / 2.0
     return np.quantile(diff, [alpha, 1.0 - alpha], axis=0).T

@@ -162,7 +162,10 @@ def cash_matrix(risk_free: RiskFreeInput, returns: pd.DataFrame) -> np.ndarray:
     variant id, or one annual decimal (constants deannualised geometrically)."""
     n, ids = len(returns), [str(c) for c in returns.columns]
     if isinstance(risk_free, pd.DataFrame):
-        return risk_free.reindex(index=returns.index, columns=ids).fillna(0.0).to_numpy(dtype=float)
+        same = list(map(str, risk_free.columns)) == ids and risk_free.index.equals(returns.index)
+        matrix = (risk_free if same else risk_free.reindex(index=returns.index, columns=ids)
+                  ).to_numpy(dtype=float)
+        return np.nan_to_num(matrix, nan=0.0) if np.isnan(matrix).any() else matrix
     if isinstance(risk_free, pd.Series):
         col = risk_free.reindex(returns.index).fillna(0.0).to_numpy(dtype=float)
         return np.repeat(col[:, None], len(ids), axis=1)
@@ -189,7 +192,8 @@ def luck_statistics(
     rows, see ``research.trials.exclusions``)."""
     s = settings or LuckSettings()
     # one canonical order: numbers never depend on input order
-    returns = returns[sorted(returns.columns, key=str)]
+    order = sorted(returns.columns, key=str)
+    returns = returns if order == list(returns.columns) else returns[order]
     ids = [str(c) for c in returns.columns]
     r = returns.to_numpy(dtype=float)
     b = benchmark.reindex(returns.index).to_numpy(dtype=float)
@@ -207,7 +211,7 @@ def luck_statistics(
     )
     moments = moments_of_columns(r - rf)
     sharpe = moments[0]
-    length = block_length(np.column_stack([r, b]))
+    length = block_length(r, b)
     excluded = exclusions(r, ids, meta)
     candidates = [vid for vid in ids if vid not in excluded] or ids
     ans = answer(

@@ -28,9 +28,11 @@ import math
 import numpy as np
 from scipy import stats
 
+from research.columns import column_step
 from research.sharpe import (
     deflated_sharpe,
     expected_max_sharpe,
+    moments_of_columns,
     probabilistic_sharpe,
     sharpe_moments,
 )
@@ -52,6 +54,30 @@ def sharpe_difference_pvalue(a: np.ndarray, b: np.ndarray) -> float:
         return 0.0 if sra > srb else 1.0
     z = (sra - srb) / math.sqrt(theta / t)
     return float(stats.norm.sf(z))
+
+
+def sharpe_difference_pvalues(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`sharpe_difference_pvalue` of every column of ``a`` against the same column of ``b``
+    (sessions x columns), the same formulas with numpy, a block of columns at a time."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    t, k = a.shape
+    out = np.full(k, np.nan)
+    if t < 3:
+        return out
+    step = column_step(t)
+    for j in range(0, k, step):
+        x, y = a[:, j : j + step], b[:, j : j + step]
+        dx, dy = x - x.mean(axis=0), y - y.mean(axis=0)
+        sa, sb = np.sqrt((dx * dx).sum(axis=0) / (t - 1)), np.sqrt((dy * dy).sum(axis=0) / (t - 1))
+        ok = (sa > 0) & (sb > 0)
+        sa, sb = np.where(ok, sa, 1.0), np.where(ok, sb, 1.0)
+        sra, srb = x.mean(axis=0) / sa, y.mean(axis=0) / sb
+        rho = (dx * dy).sum(axis=0) / (t - 1) / (sa * sb)
+        theta = 2.0 - 2.0 * rho + 0.5 * (sra**2 + srb**2 - 2.0 * sra * srb * rho**2)
+        z = (sra - srb) / np.sqrt(np.where(theta > 0, theta, 1.0) / t)
+        p = np.where(theta > 0, stats.norm.sf(z), np.where(sra > srb, 0.0, 1.0))
+        out[j : j + step] = np.where(ok, p, np.nan)
+    return out
 
 
 def information_ratios(excess: np.ndarray) -> np.ndarray:
@@ -79,21 +105,13 @@ def deflated_ratios(excess: np.ndarray, sr_variance: float, n_trials: float) -> 
     a constant column."""
     x = np.asarray(excess, dtype=float)
     n = x.shape[0]
-    mean = x.mean(axis=0)
-    dev = x - mean
-    dev2 = dev * dev
-    m2 = dev2.mean(axis=0)
-    sd = np.sqrt(m2 * n / (n - 1))
-    safe = np.where(m2 > 0, m2, 1.0)
-    sr = np.where(sd > 0, mean / np.where(sd > 0, sd, 1.0), 0.0)
-    skew = (dev2 * dev).mean(axis=0) / safe**1.5
-    kurt = (dev2 * dev2).mean(axis=0) / safe**2
+    sr, skew, kurt = moments_of_columns(x)  # NaN skewness and kurtosis for a constant column
     hurdle = (
         deflation_hurdle(sr_variance, n_trials) if round(n_trials) >= 2 and sr_variance > 0 else 0.0
     )
     denominator = 1.0 - skew * sr + (kurt - 1.0) / 4.0 * sr**2
     z = (sr - hurdle) * math.sqrt(n - 1) / np.sqrt(np.where(denominator > 0, denominator, np.nan))
-    return np.where(m2 > 0, stats.norm.cdf(z), np.nan)
+    return np.where(np.isnan(kurt), np.nan, stats.norm.cdf(z))
 
 
 def deflation_hurdle(sr_variance: float, n_trials: float) -> float:

@@ -22,6 +22,8 @@ import math
 import numpy as np
 from scipy import stats
 
+from research.columns import column_step
+
 EULER_GAMMA = 0.5772156649015329
 
 
@@ -47,17 +49,26 @@ def moments_of_columns(excess: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     x variants), as :func:`sharpe_moments` gives them for one column (equal to rounding), in a
     few passes over the matrix instead of one call per column."""
     x = np.asarray(excess, dtype=float)
-    n = len(x)
-    mean = x.mean(axis=0)
-    dev = x - mean
-    dev2 = dev * dev
-    m2 = dev2.mean(axis=0)
+    n, k = x.shape
+    mean, m2, m3, m4 = (np.empty(k) for _ in range(4))
+    step = column_step(n)
+    for j in range(0, k, step):  # a block of columns at a time: small temporaries
+        block = x[:, j : j + step]
+        mean[j : j + step] = block.mean(axis=0)
+        dev = block - mean[j : j + step]
+        dev2 = dev * dev
+        m2[j : j + step] = dev2.mean(axis=0)
+        dev *= dev2
+        m3[j : j + step] = dev.mean(axis=0)
+        dev2 *= dev2
+        m4[j : j + step] = dev2.mean(axis=0)
     sd = np.sqrt(m2 * n / (n - 1)) if n > 1 else np.zeros_like(m2)
     sr = np.where(sd > 0, mean / np.where(sd > 0, sd, 1.0), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):  # a constant column: NaN, as scipy's
-        skew = np.where(m2 > 0, (dev2 * dev).mean(axis=0) / m2**1.5, np.nan)
-        kurt = np.where(m2 > 0, (dev2 * dev2).mean(axis=0) / m2**2, np.nan)
+        skew = np.where(m2 > 0, m3 / m2**1.5, np.nan)
+        kurt = np.where(m2 > 0, m4 / m2**2, np.nan)
     return sr, skew, kurt
+
 
 
 def probabilistic_sharpes(

@@ -57,7 +57,10 @@ def store_window(
             "compare runs that share one benchmark (--benchmark)",
         )
     wide = store.returns()
-    frame = wide[list(ids)].dropna()
+    ids = list(ids)
+    frame = wide.iloc[:, : len(ids)] if list(wide.columns[: len(ids)]) == ids else wide[ids]
+    measured = ~np.isnan(frame.to_numpy()).any(axis=1)
+    frame = frame if measured.all() else frame[measured]  # the sessions every one measured
     if len(frame) < 4:
         raise UserError(
             "the runs share fewer than 3 sessions", "compare runs over overlapping periods"
@@ -76,15 +79,14 @@ def _cash(metrics: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFrame:
         else pd.Series(0.0, index=metrics.index)
     )
     memo: dict[tuple, np.ndarray] = {}
-    columns = {}
-    for vid in metrics.index:
-        text = spec[vid] if isinstance(spec[vid], str) else None
-        key = (text, float(rate[vid]) if pd.notna(rate[vid]) else 0.0)
+    matrix = np.empty((len(index), len(metrics)), order="F")
+    for j, (text, annual) in enumerate(zip(spec, rate, strict=True)):
+        key = (text if isinstance(text, str) else None, float(annual) if pd.notna(annual) else 0.0)
         if key not in memo:
-            doc = json.loads(text) if text else None
+            doc = json.loads(key[0]) if key[0] else None
             memo[key] = cash_returns_for(doc, index, key[1]).to_numpy(dtype=float)
-        columns[vid] = memo[key]
-    return pd.DataFrame(columns, index=index)
+        matrix[:, j] = memo[key]
+    return pd.DataFrame(matrix, index=index, columns=metrics.index, copy=False)
 
 
 def luck_from_store(
@@ -98,14 +100,10 @@ def luck_from_store(
     rf = _cash(metrics, returns.index)
     twins = None
     if "twin_ref" in metrics and metrics["twin_ref"].notna().all():
-        wide = store.returns()
-        twins = pd.DataFrame(
-            {
-                vid: wide[ref].reindex(returns.index).to_numpy()
-                for vid, ref in metrics["twin_ref"].items()
-            },
-            index=returns.index,
-        )
+        refs = metrics["twin_ref"]
+        twins = store.returns()[refs.unique()].reindex(returns.index)[refs.to_list()]
+        twins.columns = refs.index  # each variant's twin under the variant's id
+    rows = metrics.to_dict("index")
     meta = {
         vid: {
             "strategy": row["strategy"],
@@ -115,10 +113,8 @@ def luck_from_store(
             "costs": bool(row["paid_costs"]),
             "label": row["label"],
         }
-        for vid, row in metrics.iterrows()
+        for vid, row in rows.items()
     }
-    specs = {
-        json.dumps(_json(row.get("risk_free")), sort_keys=True) for _, row in metrics.iterrows()
-    }
+    specs = {json.dumps(_json(row.get("risk_free")), sort_keys=True) for row in rows.values()}
     report = luck_statistics(returns, bench, rf, name, settings, twins, meta)
     return _report(report, specs, twins is not None)

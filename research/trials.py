@@ -32,6 +32,8 @@ from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
+from research.columns import distinct_columns, standardised
+
 #: Above this correlation of daily returns two variants are one trial (a clone).
 CLONE_CORRELATION = 0.999
 #: Strategies that are reference rows (benchmarks), never candidates.
@@ -70,12 +72,7 @@ def collapse_clones(
     r = np.asarray(returns, dtype=float)
     k = r.shape[1]
     z = standardised(r)
-    # one number per distinct series (-0.0 read as 0.0)
-    group = (
-        np.unique((r + 0.0).T, axis=0, return_inverse=True)[1].reshape(-1)
-        if k
-        else np.zeros(0, int)
-    )
+    group = distinct_columns(r)[1]  # one number per distinct series (-0.0 read as 0.0)
     kept_mask = np.zeros(k, dtype=bool)
     clones: dict[str, str] = {}
     for start in range(0, k, CLONE_BLOCK):
@@ -198,14 +195,6 @@ def cluster_returns(returns: np.ndarray, labels: np.ndarray) -> np.ndarray:
     weights = w / np.where(totals > 0, totals, 1.0)[labels]
     onehot = sparse.csr_matrix((weights, (np.arange(len(labels)), labels)), shape=(len(labels), k))
     return np.asarray((onehot.T @ r.T).T)  # sessions x clusters
-
-
-def standardised(returns: np.ndarray) -> np.ndarray:
-    """Each column minus its mean over its (population) standard deviation; 0 for a constant
-    column. ``z.T @ z / n`` is the correlation matrix."""
-    r = np.asarray(returns, dtype=float)
-    sd = r.std(axis=0)
-    return np.where(sd > 0, (r - r.mean(axis=0)) / np.where(sd > 0, sd, 1.0), 0.0)
 
 
 def correlation(returns: np.ndarray) -> np.ndarray:

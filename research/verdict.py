@@ -29,7 +29,7 @@ from research.bootstrap import excess_cagr_intervals
 from research.nulls import (
     deflated_ratios,
     information_ratios,
-    sharpe_difference_pvalue,
+    sharpe_difference_pvalues,
     spa_vs_reference,
 )
 from research.trials import (
@@ -109,14 +109,11 @@ def _per_reference(
     r: np.ndarray, cash: np.ndarray, ref: np.ndarray, clusters: Clusters, n_eff: float
 ) -> tuple[list[float], list[float]]:
     """Per candidate: deflated ratio of ``r - ref`` and paired Sharpe p-value against ``ref``."""
-    ref2 = ref if ref.ndim == 2 else np.repeat(ref[:, None], r.shape[1], axis=1)
+    ref2 = ref if ref.ndim == 2 else ref[:, None]  # one column: broadcast, not copied
     active = r - ref2
     var = _ratio_variance(active, clusters)
     dsr = deflated_ratios(active, var, n_eff).tolist()
-    paired = [
-        sharpe_difference_pvalue(r[:, j] - cash[:, j], ref2[:, j] - cash[:, j])
-        for j in range(r.shape[1])
-    ]
+    paired = sharpe_difference_pvalues(r - cash, ref2 - cash).tolist()
     return dsr, paired
 
 

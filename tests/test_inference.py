@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research.nulls import sharpe_difference_pvalue
+from research.nulls import sharpe_difference_pvalue, sharpe_difference_pvalues
 from research.trials import exclusions
 from research.verdict import NullSettings, answer
 
@@ -173,6 +173,25 @@ def test_the_paired_sharpe_test_matches_a_direct_bootstrap():
     p = sharpe_difference_pvalue(a, b)
     assert p == pytest.approx(boot_p, abs=0.02)
     assert 0.001 < p < 0.5  # a real difference, not a degenerate one
+
+
+def test_the_paired_test_of_every_column_equals_the_one_pair_formula(monkeypatch):
+    """The column-wise paired Sharpe test gives the one-pair p-value of each column, worked in
+    blocks (three columns a block here): correlated and uncorrelated pairs, a pair with a lower
+    Sharpe ratio, and a constant column (NaN)."""
+    from research import columns
+
+    monkeypatch.setattr(columns, "COLUMN_CELLS", 3 * 400)
+    rng = np.random.default_rng(11)
+    a = rng.normal(0.0006, 0.01, (400, 8))
+    b = 0.7 * a + rng.normal(0.0002, 0.007, (400, 8))
+    b[:, 2] = rng.normal(0.0, 0.01, 400)
+    b[:, 5] = a[:, 5] + 0.0008  # b better
+    a[:, 6] = 0.0  # constant
+    ours = sharpe_difference_pvalues(a, b)
+    one = [sharpe_difference_pvalue(a[:, j], b[:, j]) for j in range(8)]
+    np.testing.assert_allclose(ours, one, rtol=1e-9, atol=1e-12)
+    assert np.isnan(ours[6]) and ours[5] > 0.9 and 0.0 < ours[0] < 0.5
 
 
 def test_buy_and_hold_qqq_is_not_rotation_skill_against_its_twin(tmp_path):
