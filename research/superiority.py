@@ -24,9 +24,11 @@ statistics; the method used is reported (``mcs_method`` in ``stats.json``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 import scipy.fft as scipy_fft
 from arch.bootstrap import MCS, SPA
 
@@ -106,6 +108,17 @@ class QuickMCS(MCS):
         else:
             eliminated = _eliminate_max(losses, bs_avg)
         self._pvalues = self._format_pvalues(eliminated)
+
+    def _format_pvalues(self, eliminated: Sequence[tuple[int, float]]) -> pd.DataFrame:
+        """arch's table of MCS p-values (each the running maximum of the elimination steps'),
+        the running maximum taken in one pass instead of a pandas assignment per model."""
+        mcs = pd.DataFrame(eliminated, columns=["Model index", "Pvalue"])
+        mcs["Pvalue"] = np.maximum.accumulate(mcs["Pvalue"].to_numpy(dtype=float))
+        model_index = mcs.pop("Model index")
+        if isinstance(self.losses, pd.DataFrame):
+            model_index = pd.Series(self.losses.columns[model_index], name="Model name")
+        mcs.index = pd.Index(model_index)
+        return mcs
 
 
 #: Distinct models up to which :class:`QuickMCS` computes every model's p-value (arch's
@@ -218,8 +231,6 @@ def model_confidence_set(
 ) -> list[str]:
     """The variants (``names``, one per column) in Hansen's Model Confidence Set at ``size``
     (statistic T_R up to :data:`RANGE_METHOD_LIMIT` distinct columns, T_max above)."""
-    import pandas as pd
-
     returns = np.asarray(returns, dtype=float)
     keep, group = _distinct_columns(returns)  # one column per distinct series, in the given order
     if len(keep) == 1:  # every variant is the same series: nothing to tell apart

@@ -259,8 +259,11 @@ def answer(
             None,
             verdict_sentence("", benchmark_name, None, 0, 0.0, (None, None, None), None),
         )
-    twin_c = twins[:, cand] if twins is not None else None
-    nulls = reference_nulls(r[:, cand], cash[:, cand], benchmark, twin_c, s)
+    every = len(cand) == len(ids)  # no copies of the matrices when every variant is a candidate
+    twin_c = twins if twins is None or every else twins[:, cand]
+    nulls = reference_nulls(
+        r if every else r[:, cand], cash if every else cash[:, cand], benchmark, twin_c, s
+    )
     for i, vid in enumerate(names):
         per[vid].update({key: _clean(nulls[key][i]) for key in _PER_VARIANT if key in nulls})
         if "excess_twin_ci" in nulls:

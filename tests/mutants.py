@@ -924,6 +924,13 @@ MUTANTS = [
         ["tests/test_inference.py"],
     ),
     (
+        "research/superiority.py",
+        '        mcs["Pvalue"] = np.maximum.accumulate(mcs["Pvalue"].to_numpy(dtype=float))',
+        '        mcs["Pvalue"] = mcs["Pvalue"].to_numpy(dtype=float)',
+        "MCS p-values: the steps' own, not their running maximum",
+        ["tests/test_luck.py::test_quick_mcs_equals_arch_mcs"],
+    ),
+    (
         "research/columns.py",
         "        key = (m[:, j] + 0.0).tobytes()  # + 0.0: -0.0 becomes 0.0",
         "        key = m[:, j].tobytes()  # + 0.0: -0.0 becomes 0.0",
