@@ -81,11 +81,12 @@ def memory_lines(arrivals: list[tuple[int, float]], driver: dict[str, float]) ->
             f"{warm:.0f} MB, after its last {rss[-1]:.0f} MB ({growth:+.1%}: "
             f"{'flat' if growth < 0.10 else 'GROWS'})"
         )
-    if "warm" in driver:
-        growth = driver["end"] / driver["warm"] - 1
+    if "warm" in driver and "last" in driver:
+        growth = driver["last"] / driver["warm"] - 1
         lines.append(
-            f"driver: peak RSS after {WARM} variants {driver['warm']:.0f} MB, at the end "
-            f"{driver['end']:.0f} MB ({growth:+.1%}: {'flat' if growth < 0.10 else 'GROWS'})"
+            f"driver: peak RSS after {WARM} variants {driver['warm']:.0f} MB, after the last "
+            f"{driver['last']:.0f} MB ({growth:+.1%}: {'flat' if growth < 0.10 else 'GROWS'}); "
+            f"after the store's final compaction {driver['end']:.0f} MB"
         )
     return lines
 
@@ -103,6 +104,8 @@ def sweep(vs: list, out: Path, resume: bool) -> tuple[list[dict], float, list[st
             arrivals.append((row["pid"], row["peak_rss_mb"]))
         if n == WARM:
             driver["warm"] = peak_rss_mb() or 0.0
+        if n == len(vs):
+            driver["last"] = peak_rss_mb() or 0.0
         if n % 500 == 0:
             print(f"  {n} variants, {time.perf_counter() - t0:.0f} s", flush=True)
 
@@ -141,11 +144,18 @@ def statistics(out: Path, done: list[Path]):
 
 
 def page(out: Path, done: list[Path], luck) -> tuple[float, float]:
-    """(seconds, MB) of the comparison page of the sweep."""
+    """(seconds, MB) of the comparison page of the sweep, its data read from the store as
+    ``smallcap sweep`` reads it (from the run folders without one)."""
     from reports.compare import comparison_data, write_comparison
 
     t = time.perf_counter()
-    data = comparison_data(done, "sharpe")
+    try:
+        from engine.sweep_store import open_store
+        from reports.store_compare import store_comparison_data
+    except ImportError:
+        data = comparison_data(done, "sharpe")
+    else:
+        data = store_comparison_data(open_store(out), [d.name for d in done], "sharpe")
     written = write_comparison(
         done, out, rank_by="sharpe", title="Sweep scale", luck=luck.to_dict(), data=data
     )

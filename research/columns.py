@@ -17,6 +17,17 @@ def column_step(rows: int) -> int:
     return max(1, COLUMN_CELLS // max(rows, 1))
 
 
+def columns_of(matrix: np.ndarray, chosen: list[int]) -> np.ndarray:
+    """The columns ``chosen`` of ``matrix`` (sessions x columns): the matrix itself when all are
+    chosen in order, a read-only view when every column is one series broadcast (stride 0),
+    else a copy."""
+    if chosen == list(range(matrix.shape[1])):
+        return matrix
+    if matrix.strides[1] == 0:
+        return np.broadcast_to(matrix[:, :1], (matrix.shape[0], len(chosen)))
+    return matrix[:, chosen]
+
+
 def distinct_columns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the first column of each distinct series, ascending; each column's series number, in
     order of first appearance). Columns are the same series when equal value for value (-0.0
@@ -42,7 +53,7 @@ def standardised(returns: np.ndarray) -> np.ndarray:
     z = np.empty(r.shape, order="F")
     step = column_step(r.shape[0])
     for j in range(0, r.shape[1], step):
-        block = r[:, j : j + step]
+        block = np.asfortranarray(r[:, j : j + step])  # rounding independent of the layout
         sd = block.std(axis=0)
         out = z[:, j : j + step]
         np.subtract(block, block.mean(axis=0), out=out)

@@ -36,6 +36,7 @@ from engine.results import BacktestResult
 from engine.store_records import paid_costs, run_label
 from engine.twin import describe_twin
 from research.bootstrap import block_length, bootstrap_intervals
+from research.columns import columns_of
 from research.pbo import probability_of_backtest_overfitting
 from research.sharpe import moments_of_columns, probabilistic_sharpes, sharpe_moments
 from research.superiority import mcs_method, model_confidence_set
@@ -166,9 +167,9 @@ def cash_matrix(risk_free: RiskFreeInput, returns: pd.DataFrame) -> np.ndarray:
         matrix = (risk_free if same else risk_free.reindex(index=returns.index, columns=ids)
                   ).to_numpy(dtype=float)
         return np.nan_to_num(matrix, nan=0.0) if np.isnan(matrix).any() else matrix
-    if isinstance(risk_free, pd.Series):
+    if isinstance(risk_free, pd.Series):  # one series for all: a read-only view, not k copies
         col = risk_free.reindex(returns.index).fillna(0.0).to_numpy(dtype=float)
-        return np.repeat(col[:, None], len(ids), axis=1)
+        return np.broadcast_to(col[:, None], (n, len(ids)))
     rates = risk_free if isinstance(risk_free, dict) else dict.fromkeys(ids, float(risk_free))
     annual = np.array([rates.get(i, 0.0) for i in ids], dtype=float)
     return np.broadcast_to((1.0 + annual) ** (1.0 / PERIODS) - 1.0, (n, len(ids))).copy()
@@ -180,16 +181,16 @@ def luck_statistics(
     risk_free: RiskFreeInput = 0.0,
     benchmark_name: str = "benchmark",
     settings: LuckSettings | None = None,
-    twins: pd.DataFrame | None = None,
+    twins: pd.DataFrame | pd.Series | None = None,
     meta: dict[str, dict] | None = None,
 ) -> LuckReport:
     """The statistics for ``returns`` (sessions x variant ids, daily simple returns, one common
     window) against ``benchmark`` (daily returns on the same sessions). ``risk_free``: daily cash
     returns (a frame by variant id, or one series), or annual decimals (see :func:`cash_matrix`),
     as each run's metrics used. ``twins``: each variant's no-rotation twin's daily returns (same
-    ids; None: the twin figures are left out). ``meta``: per id the run's ``strategy``,
-    ``trades``, ``switches``, ``label`` and ``twin_weights`` (to tell candidates from reference
-    rows, see ``research.trials.exclusions``)."""
+    ids; one series: the same twin for all; None: the twin figures are left out). ``meta``: per
+    id the run's ``strategy``, ``trades``, ``switches``, ``label`` and ``twin_weights`` (to tell
+    candidates from reference rows, see ``research.trials.exclusions``)."""
     s = settings or LuckSettings()
     # one canonical order: numbers never depend on input order
     order = sorted(returns.columns, key=str)
@@ -204,11 +205,12 @@ def luck_statistics(
             "use a longer common window",
         )
     rf = cash_matrix(risk_free, returns)
-    tw = (
-        None
-        if twins is None
-        else twins.reindex(index=returns.index, columns=ids).to_numpy(dtype=float)
-    )
+    if twins is None:
+        tw = None
+    elif isinstance(twins, pd.Series):  # one twin for all: a read-only view, not k copies
+        tw = np.broadcast_to(twins.reindex(returns.index).to_numpy(dtype=float)[:, None], (n, k))
+    else:
+        tw = twins.reindex(index=returns.index, columns=ids).to_numpy(dtype=float)
     moments = moments_of_columns(r - rf)
     sharpe = moments[0]
     length = block_length(r, b)
@@ -228,17 +230,18 @@ def luck_statistics(
         _paid_costs(ids, meta),
     )
     cand = [ids.index(c) for c in ans.candidates] or list(range(k))
+    r_cand, rf_cand = columns_of(r, cand), columns_of(rf, cand)
     variants = _variants(r, b, rf, moments, ans, s, length)
     mcs = (
         model_confidence_set(
-            r[:, cand], [ids[j] for j in cand], length, s.mcs_size, s.test_reps, s.seed
+            r_cand, [ids[j] for j in cand], length, s.mcs_size, s.test_reps, s.seed
         )
         if len(cand) > 1
         else [ids[j] for j in cand]
     )
     for vid in ids:
         variants[vid]["in_mcs"] = vid in mcs
-    notes, pbo = _pbo(r[:, cand] - rf[:, cand], n, s)
+    notes, pbo = _pbo(r_cand - rf_cand, n, s)
     return LuckReport(
         n_trials=k,
         window=(str(returns.index[0].date()), str(returns.index[-1].date())),
@@ -252,7 +255,7 @@ def luck_statistics(
         mcs=mcs,
         best=ans.best or ids[int(np.argmax(sharpe))],
         notes=notes,
-        mcs_method=mcs_method(r[:, cand]) if len(cand) > 1 else "R",
+        mcs_method=mcs_method(r_cand) if len(cand) > 1 else "R",
         answer=ans,
         twin=_twin_doc(candidates, meta),
     )

@@ -66,7 +66,9 @@ def sharpe_difference_pvalues(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return out
     step = column_step(t)
     for j in range(0, k, step):
-        x, y = a[:, j : j + step], b[:, j : j + step]
+        # column-major blocks: the sums' rounding does not depend on how the caller laid out
+        # its matrices (a broadcast cash series, a copy per column)
+        x, y = np.asfortranarray(a[:, j : j + step]), np.asfortranarray(b[:, j : j + step])
         dx, dy = x - x.mean(axis=0), y - y.mean(axis=0)
         sa, sb = np.sqrt((dx * dx).sum(axis=0) / (t - 1)), np.sqrt((dy * dy).sum(axis=0) / (t - 1))
         ok = (sa > 0) & (sb > 0)

@@ -53,7 +53,7 @@ def moments_of_columns(excess: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     mean, m2, m3, m4 = (np.empty(k) for _ in range(4))
     step = column_step(n)
     for j in range(0, k, step):  # a block of columns at a time: small temporaries
-        block = x[:, j : j + step]
+        block = np.asfortranarray(x[:, j : j + step])  # rounding independent of the layout
         mean[j : j + step] = block.mean(axis=0)
         dev = block - mean[j : j + step]
         dev2 = dev * dev

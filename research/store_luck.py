@@ -70,21 +70,28 @@ def store_window(
     return metrics, frame.iloc[1:], bench.iloc[1:], benchmarks.pop()
 
 
-def _cash(metrics: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFrame:
-    """Each variant's per-session cash returns on ``index`` (one computation per distinct rate)."""
+def _cash(metrics: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFrame | pd.Series:
+    """Each variant's per-session cash returns on ``index`` (one computation per distinct rate;
+    one series when every variant has the same)."""
     spec = metrics["risk_free"] if "risk_free" in metrics else pd.Series(None, index=metrics.index)
     rate = (
         metrics["risk_free_rate"]
         if "risk_free_rate" in metrics
         else pd.Series(0.0, index=metrics.index)
     )
+    keys = [
+        (text if isinstance(text, str) else None, float(annual) if pd.notna(annual) else 0.0)
+        for text, annual in zip(spec, rate, strict=True)
+    ]
     memo: dict[tuple, np.ndarray] = {}
-    matrix = np.empty((len(index), len(metrics)), order="F")
-    for j, (text, annual) in enumerate(zip(spec, rate, strict=True)):
-        key = (text if isinstance(text, str) else None, float(annual) if pd.notna(annual) else 0.0)
+    for key in keys:
         if key not in memo:
             doc = json.loads(key[0]) if key[0] else None
             memo[key] = cash_returns_for(doc, index, key[1]).to_numpy(dtype=float)
+    if len(memo) == 1:  # the usual sweep: one cash series for every variant
+        return pd.Series(next(iter(memo.values())), index=index)
+    matrix = np.empty((len(index), len(metrics)), order="F")
+    for j, key in enumerate(keys):
         matrix[:, j] = memo[key]
     return pd.DataFrame(matrix, index=index, columns=metrics.index, copy=False)
 
@@ -101,8 +108,11 @@ def luck_from_store(
     twins = None
     if "twin_ref" in metrics and metrics["twin_ref"].notna().all():
         refs = metrics["twin_ref"]
-        twins = store.returns()[refs.unique()].reindex(returns.index)[refs.to_list()]
-        twins.columns = refs.index  # each variant's twin under the variant's id
+        if refs.nunique() == 1:  # the usual sweep: one twin for every variant
+            twins = store.returns()[refs.iloc[0]].reindex(returns.index)
+        else:
+            twins = store.returns()[refs.unique()].reindex(returns.index)[refs.to_list()]
+            twins.columns = refs.index  # each variant's twin under the variant's id
     rows = metrics.to_dict("index")
     meta = {
         vid: {

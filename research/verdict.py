@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from research.bootstrap import excess_cagr_intervals
+from research.columns import columns_of
 from research.nulls import (
     deflated_ratios,
     information_ratios,
@@ -259,10 +260,9 @@ def answer(
             None,
             verdict_sentence("", benchmark_name, None, 0, 0.0, (None, None, None), None),
         )
-    every = len(cand) == len(ids)  # no copies of the matrices when every variant is a candidate
-    twin_c = twins if twins is None or every else twins[:, cand]
+    twin_c = twins if twins is None else columns_of(twins, cand)
     nulls = reference_nulls(
-        r if every else r[:, cand], cash if every else cash[:, cand], benchmark, twin_c, s
+        columns_of(r, cand), columns_of(cash, cand), benchmark, twin_c, s
     )
     for i, vid in enumerate(names):
         per[vid].update({key: _clean(nulls[key][i]) for key in _PER_VARIANT if key in nulls})
