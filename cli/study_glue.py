@@ -107,9 +107,14 @@ def sweep_summary(result: SweepResult, rank_by: str, page: Path | None, luck: An
                   note: str | None) -> dict[str, Any]:
     """The document ``sweep --json`` prints: counts, files, failures, the statistics
     (``luck``: a ``research.luck.LuckReport`` or None) and the finished variants best first by
-    ``rank_by`` (with their statistics columns). ``note``: the common-start note, if any."""
+    ``rank_by`` (with their statistics columns and every figure of their ``metrics.json``; a
+    row holds only some). ``note``: the common-start note, if any."""
     done = [r for r in result.rows if r["status"] == "done"]
     ranked = rank(done, rank_by, lambda r: r["metrics"])
+
+    def metrics(row: dict) -> dict:
+        return json.loads((result.out / "variants" / row["id"] / "metrics.json").read_text())
+
     return {"out": str(result.out), "sweep_csv": str(result.out / "sweep.csv"),
             "variants": len(result.rows), "skipped": result.skipped,
             "failed": [{"id": r["id"], "error": r["error"]} for r in result.failed],
@@ -117,7 +122,7 @@ def sweep_summary(result: SweepResult, rank_by: str, page: Path | None, luck: An
             "statistics": luck.to_dict() if luck else None,
             "costs": sorted({r["config"].broker.describe_trading() for r in result.rows}),
             "ranked": [{"id": r["id"], "strategy": r["config"].strategy,
-                        "params": r["config"].param_values(), "metrics": r["metrics"],
+                        "params": r["config"].param_values(), "metrics": metrics(r),
                         **(r.get("statistics") or {})} for r in ranked]}
 
 

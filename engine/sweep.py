@@ -56,6 +56,7 @@ from engine.config import RunConfig, format_validation_error, make_run_config, r
 from engine.data.market import load_market_data
 from engine.data.sources import Source, open_source
 from engine.executors import EXECUTORS, executor_map, plan_workers
+from engine.metrics import RANKABLE
 from engine.results import is_complete_run, remove_stale_temp
 from engine.runner import data_needs, run_backtest
 from engine.sweep_csv import COST_COLUMNS, SWEEP_COLUMNS, SweepCsvStream, write_sweep_csv
@@ -119,7 +120,10 @@ class Variant:
 
 @dataclass
 class SweepResult:
-    """What a sweep produced: one row per variant (JSON-ready), and where."""
+    """What a sweep produced: one row per variant (JSON-ready), and where. A row's ``metrics``
+    hold the figures of :data:`ROW_METRICS` (those sweep.csv, ranking and the cost notes use);
+    every figure is in the variant's ``metrics.json``. A 10,000-variant sweep's driver so holds
+    about a kilobyte a variant, not the whole document."""
 
     out: Path
     rows: list[dict] = field(default_factory=list)
@@ -129,6 +133,19 @@ class SweepResult:
     @property
     def failed(self) -> list[dict]:
         return [r for r in self.rows if r["status"] == "failed"]
+
+
+#: The figures a sweep keeps of each variant's metrics in memory (sweep.csv's columns, what
+#: ``--rank-by`` accepts, the benchmark's CAGR for the breakeven cost, the costs paid).
+ROW_METRICS = tuple(dict.fromkeys([*SWEEP_COLUMNS, *RANKABLE, "benchmark_cagr", "costs_paid"]))
+
+
+def lean_row(row: dict) -> dict:
+    """``row`` with only the :data:`ROW_METRICS` of its ``metrics`` (changed in place)."""
+    metrics = row.get("metrics")
+    if metrics:
+        row["metrics"] = {k: metrics[k] for k in ROW_METRICS if k in metrics}
+    return row
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -482,7 +499,7 @@ def _run_locked(variants: list[Variant], out: Path, o: SweepOptions) -> SweepRes
             "config": v.config,
             "resumed": True,
         }
-        result.rows.append(row)
+        result.rows.append(lean_row(row))
         stream.add(row)
         if on_result:
             on_result(row)
@@ -498,7 +515,7 @@ def _run_locked(variants: list[Variant], out: Path, o: SweepOptions) -> SweepRes
             row["config"] = by_id[row["id"]].config
             if row["status"] == "done":
                 store.append(folder / row["id"])
-            result.rows.append(row)
+            result.rows.append(lean_row(row))
             stream.add(row)
             if on_result:
                 on_result(row)

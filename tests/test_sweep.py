@@ -188,6 +188,10 @@ def test_cli_grid_shortcut_writes_csv_and_comparison(tmp_path, cli):
     assert result.code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["variants"] == 4 and doc["failed"] == []
+    # --json lists every figure of each variant's metrics.json (the driver holds only some)
+    for row in doc["ranked"]:
+        saved = json.loads((tmp_path / "s" / "variants" / row["id"] / "metrics.json").read_text())
+        assert row["metrics"] == json.loads(json.dumps(saved))
     page = (tmp_path / "s" / "comparison.html").read_text()
     assert 'id="heatmap0"' in page  # two parameters vary: lookback x top_n
     assert (tmp_path / "index.html").exists()
@@ -207,6 +211,20 @@ def test_cli_grid_shortcut_writes_csv_and_comparison(tmp_path, cli):
         str(tmp_path / "s"),
     )
     assert again.code == 2 and "--resume" in again.stderr
+
+
+def test_the_driver_keeps_only_the_figures_it_uses_of_each_variant(tmp_path, serial_sweep):
+    """A row's metrics are sweep.csv's columns, the rank metrics and the cost figures: a
+    10,000-variant sweep's driver stays flat. The saved metrics.json keeps everything."""
+    from engine.sweep import ROW_METRICS
+
+    out = tmp_path / "lean"
+    result = run_sweep(serial_sweep[0], out, executor="serial")
+    for row in result.rows:
+        saved = json.loads((out / "variants" / row["id"] / "metrics.json").read_text())
+        assert set(row["metrics"]) == set(ROW_METRICS) & set(saved)
+        assert len(saved) > 2 * len(row["metrics"])
+        assert {"sharpe", "cagr", "max_drawdown", "turnover"} <= set(row["metrics"])
 
 
 def test_sweep_csv_streams_a_line_per_finished_variant(tmp_path):
