@@ -128,6 +128,32 @@ def test_a_stale_store_is_rebuilt_removed_and_rewritten_variants_included(swept,
     assert open_store(copy).stale() == (False, [])
 
 
+def test_the_returns_are_a_mapped_file_and_a_store_of_another_format_is_rebuilt(swept, tmp_path):
+    """The returns are an Arrow IPC file, read memory-mapped; a store written in another layout
+    (the Parquet returns of format 2) is rebuilt from the folders with the same numbers."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    variants, out = swept
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    (base,) = [p for p in (copy / "store").glob("base-*")]
+    assert (base / "series.arrow").is_file() and not (base / "series.parquet").exists()
+    expected = open_store(copy).returns()
+    # the layout of format 2: the returns in Parquet
+    table = pa.ipc.open_file(pa.memory_map(str(base / "series.arrow"))).read_all()
+    pq.write_table(table, base / "series.parquet")
+    (base / "series.arrow").unlink()
+    doc = json.loads((base / "store.json").read_text())
+    (base / "store.json").write_text(json.dumps({**doc, "format": 2}))
+    store = open_store(copy)
+    pd.testing.assert_frame_equal(store.returns(), expected)
+    (rebuilt,) = [p for p in (copy / "store").glob("base-*")]
+    assert rebuilt != base and (rebuilt / "series.arrow").is_file()
+
+
 def test_the_driver_writes_parts_while_the_sweep_runs(tmp_path, monkeypatch):
     monkeypatch.setattr(sweep_store, "BATCH", 2)
     parts_seen = []
