@@ -108,7 +108,7 @@ def sweep_cmd(
                           after_save=write_tearsheet if tearsheets else None)
     with working("overfitting statistics (PBO, DSR, SPA, MCS, bootstrap intervals)", shown):
         page, luck = glue.finish_sweep(result, exp, rank_by, not no_report, None, self_contained)
-    summary = glue.sweep_summary(result, rank_by, page, luck, note)
+    summary = glue.sweep_summary(result, rank_by, page, luck, note, every_figure=as_json)
     if as_json:
         print_json(summary)
     else:

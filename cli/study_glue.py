@@ -104,15 +104,17 @@ def check_executor(executor: str, workers: int | None, scheduler: str | None = N
 
 
 def sweep_summary(result: SweepResult, rank_by: str, page: Path | None, luck: Any,
-                  note: str | None) -> dict[str, Any]:
+                  note: str | None, every_figure: bool = True) -> dict[str, Any]:
     """The document ``sweep --json`` prints: counts, files, failures, the statistics
     (``luck``: a ``research.luck.LuckReport`` or None) and the finished variants best first by
-    ``rank_by`` (with their statistics columns and every figure of their ``metrics.json``; a
-    row holds only some). ``note``: the common-start note, if any."""
+    ``rank_by`` (with their statistics columns, and with ``every_figure`` every figure of their
+    ``metrics.json`` read again: a row holds only some). ``note``: the common-start note."""
     done = [r for r in result.rows if r["status"] == "done"]
     ranked = rank(done, rank_by, lambda r: r["metrics"])
 
     def metrics(row: dict) -> dict:
+        if not every_figure:
+            return row["metrics"]
         return json.loads((result.out / "variants" / row["id"] / "metrics.json").read_text())
 
     return {"out": str(result.out), "sweep_csv": str(result.out / "sweep.csv"),

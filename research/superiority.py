@@ -206,19 +206,13 @@ def spa_pvalue(
 RANGE_METHOD_LIMIT = 60
 
 
-def _distinct_columns(returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the first column of each distinct series, in the given order; each column's series
-    number)."""
-    return distinct_columns(returns)
-
-
 def _statistic(distinct: int) -> Literal["R", "max"]:
     return "R" if distinct <= RANGE_METHOD_LIMIT else "max"
 
 
 def mcs_method(returns: np.ndarray) -> Literal["R", "max"]:
     """``R`` or ``max``: the MCS statistic used for these columns (by how many are distinct)."""
-    return _statistic(len(_distinct_columns(np.asarray(returns, dtype=float))[0]))
+    return _statistic(len(distinct_columns(returns)[0]))
 
 
 def model_confidence_set(
@@ -232,7 +226,7 @@ def model_confidence_set(
     """The variants (``names``, one per column) in Hansen's Model Confidence Set at ``size``
     (statistic T_R up to :data:`RANGE_METHOD_LIMIT` distinct columns, T_max above)."""
     returns = np.asarray(returns, dtype=float)
-    keep, group = _distinct_columns(returns)  # one column per distinct series, in the given order
+    keep, group = distinct_columns(returns)  # one column per distinct series, in the given order
     if len(keep) == 1:  # every variant is the same series: nothing to tell apart
         return sorted(str(n) for n in names)
     losses = pd.DataFrame(-returns[:, keep], columns=[names[j] for j in keep])
